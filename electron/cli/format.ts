@@ -1,0 +1,18 @@
+// Human-readable `berth status`.
+import type { EngineStatus } from '../../engine/host/engine-types.ts';
+
+export function formatStatus(st: EngineStatus): string {
+  const lines = [`state:        ${st.state}${st.stage ? ` (${st.stage})` : ''}`];
+  if (st.error) {
+    lines.push(`error:        ${st.error.message}`);
+    if (st.error.console.length) lines.push('last console lines:', ...st.error.console.map((l) => `  ${l}`));
+  }
+  if (st.accelerator) lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
+  lines.push(`docker:       unix://${st.dockerSocket}`);
+  if (st.versions) {
+    const v = st.versions;
+    lines.push(`versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`);
+  }
+  lines.push(`data dir:     ${st.dataDir}`);
+  return lines.join('\n');
+}

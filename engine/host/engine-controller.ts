@@ -1,0 +1,190 @@
+// The engine's lifecycle: VM up, SSH up, docker socket forwarded, dockerd answering; and back down.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { chooseAccelerator, type AcceleratorSetting } from './accelerator.ts';
+import { qemuBinary } from './qemu-args.ts';
+import { QemuVm, type VmExit } from './qemu-vm.ts';
+import { GuestSsh } from './guest-ssh.ts';
+import { ensureKeys } from './keys.ts';
+import { DataDir } from './paths.ts';
+import { writeDockerContext } from './docker-context.ts';
+import { ensureDataDisk, freeTcpPort, killStaleQemu, qemuVersion } from './vm-files.ts';
+import { imageDir, locateImage } from '../image/locate.ts';
+import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
+
+export interface EngineOptions {
+  data: DataDir;
+  cpus?: number;
+  memoryMiB?: number;
+  diskGiB?: number;
+  accelerator?: AcceleratorSetting;
+  /** Write the `berth` docker context on start (off in tests, which set DOCKER_CONFIG anyway). */
+  dockerContext?: boolean;
+  bootTimeoutMs?: number;
+  extraQemuArgs?: () => string[];
+}
+
+/** Emits 'status' (EngineStatus) on every change and 'stage' (StartStage) during a start. */
+export class EngineController extends EventEmitter {
+  private st: EngineStatus;
+  private vm: QemuVm | null = null;
+  private guestSsh: GuestSsh | null = null;
+  private forwards: net.Server[] = [];
+  private busy: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: EngineOptions) {
+    super();
+    this.st = { state: 'stopped', dockerSocket: opts.data.dockerSocket, dataDir: opts.data.root };
+  }
+
+  status(): EngineStatus { return structuredClone(this.st); }
+  get guest(): GuestSsh {
+    if (!this.guestSsh || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
+    return this.guestSsh;
+  }
+  docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
+
+  /** Start, stop and restart run one at a time; a second call waits for the first. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.busy.then(fn, fn);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  start(): Promise<EngineStatus> {
+    return this.serial(async () => {
+      if (this.st.state === 'running') return this.status();
+      try {
+        await this.boot();
+      } catch (e) {
+        const console = this.vm?.consoleTail(20) ?? [];
+        await this.teardown();
+        this.set('error', { error: { message: (e as Error).message, console }, stage: undefined });
+        throw e;
+      }
+      return this.status();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.vm) { if (this.st.state !== 'error') this.set('stopped', {}); return; }
+      this.set('stopping', {});
+      await this.vm.stop(30_000);
+      await this.teardown();
+      this.set('stopped', { error: undefined });
+    });
+  }
+
+  async restart(): Promise<EngineStatus> {
+    await this.stop();
+    return this.start();
+  }
+
+  private async boot(): Promise<void> {
+    const d = this.opts.data;
+    const t0 = Date.now();
+    const stage = (s: string, detail?: string): void => {
+      const ev: StartStage = { stage: s, detail, elapsedMs: Date.now() - t0 };
+      this.st.stage = s;
+      this.emit('stage', ev);
+      this.emit('status', this.status());
+    };
+    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined });
+    d.ensure();
+    stage('image', imageDir());
+    const image = locateImage();
+    const qemu = qemuBinary();
+    const keys = ensureKeys(d.keysDir);
+    killStaleQemu(path.join(d.vmDir, 'qemu.pid'));
+    ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64);
+    const accel = await chooseAccelerator(this.opts.accelerator ?? 'auto', { qemuBinary: qemu, cacheFile: path.join(d.vmDir, 'accelerator.json') });
+    stage('accelerator', `${accel.accel}: ${accel.reason}`);
+    this.st.accelerator = accel.accel;
+    this.st.acceleratorReason = accel.reason;
+    this.st.emulated = accel.accel === 'tcg';
+    const sshPort = await freeTcpPort();
+    const vm = new QemuVm(qemu, {
+      image, accel: accel.accel, cpus: this.opts.cpus ?? 2, memoryMiB: this.opts.memoryMiB ?? 2048,
+      dataDisk: d.dataDisk, sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
+      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
+      pidFile: path.join(d.vmDir, 'qemu.pid'), extra: this.opts.extraQemuArgs?.(),
+    });
+    this.vm = vm;
+    vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
+    stage('boot', `QEMU ${accel.accel}`);
+    await vm.start();
+    this.st.qemuPid = vm.pid;
+    this.st.sshPort = sshPort;
+    stage('ssh', `127.0.0.1:${sshPort}`);
+    const exitReason = (): string | null => (vm.running ? null : 'the VM stopped while booting');
+    const ssh = await GuestSsh.waitForGuest({ port: sshPort, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
+      this.opts.bootTimeoutMs ?? 240_000, exitReason);
+    this.attachSsh(ssh);
+    stage('socket', d.dockerSocket);
+    this.forwards.push(await ssh.forwardUnixSocket(d.dockerSocket, '/run/docker.sock'));
+    stage('dockerd', 'waiting for the Docker Engine');
+    // `systemctl start` on a Type=notify unit returns when dockerd is ready: no polling.
+    await ssh.run('systemctl start docker.service', { timeoutMs: 180_000 });
+    const v = await this.docker().version();
+    const kernel = (await ssh.run('uname -r')).trim();
+    const runc = v.Components?.find((c) => c.Name === 'runc')?.Version;
+    const containerd = v.Components?.find((c) => c.Name === 'containerd')?.Version;
+    this.st.versions = { docker: v.Version, api: v.ApiVersion, containerd, runc, kernel, qemu: qemuVersion(qemu) };
+    if (this.opts.dockerContext) {
+      stage('context', 'docker context "berth"');
+      writeDockerContext(d.dockerSocket);
+    }
+    this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+  }
+
+  /** A dropped SSH link (sshd restarted, host slept) is re-established while the VM runs. */
+  private attachSsh(ssh: GuestSsh): void {
+    this.guestSsh = ssh;
+    ssh.once('close', () => {
+      if (this.guestSsh !== ssh || !this.vm?.running || this.st.state !== 'running') return;
+      void this.reconnect();
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    const keys = ensureKeys(this.opts.data.keysDir);
+    const vm = this.vm;
+    try {
+      const ssh = await GuestSsh.waitForGuest({ port: this.st.sshPort!, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
+        60_000, () => (vm?.running ? null : 'VM gone'));
+      if (this.vm !== vm) { ssh.end(); return; }
+      // Forwarding servers look the client up per connection, so they follow the new link.
+      this.attachSsh(ssh);
+      this.emit('reconnected');
+    } catch { /* the VM exit handler reports the failure */ }
+  }
+
+  private onVmExit(vm: QemuVm, e: VmExit): void {
+    if (this.vm !== vm || e.expected) return;
+    const why = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
+    const message = `the VM stopped unexpectedly (QEMU ${why})${e.stderr ? `: ${e.stderr.split('\n').pop()}` : ''}`;
+    const console = vm.consoleTail(20);
+    void this.teardown().then(() => this.set('error', { error: { message, console }, stage: undefined }));
+  }
+
+  private async teardown(): Promise<void> {
+    for (const s of this.forwards.splice(0)) s.close();
+    fs.rmSync(this.opts.data.dockerSocket, { force: true });
+    this.guestSsh?.end();
+    this.guestSsh = null;
+    if (this.vm?.running) this.vm.kill();
+    this.vm = null;
+    this.st.qemuPid = undefined;
+    this.st.sshPort = undefined;
+  }
+
+  private set(state: EngineState, patch: Partial<EngineStatus>): void {
+    this.st = { ...this.st, ...patch, state };
+    this.emit('status', this.status());
+  }
+}

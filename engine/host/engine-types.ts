@@ -1,0 +1,36 @@
+// Shapes shared by the engine controller, the control API and every front end.
+import { z } from 'zod';
+
+export const EngineStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'error']);
+export type EngineState = z.infer<typeof EngineStateSchema>;
+
+export const AcceleratorSchema = z.enum(['kvm', 'hvf', 'whpx', 'tcg']);
+
+export const EngineStatusSchema = z.object({
+  state: EngineStateSchema,
+  /** The stage of a start in progress, for progress displays. */
+  stage: z.string().optional(),
+  error: z.object({ message: z.string(), console: z.array(z.string()) }).optional(),
+  accelerator: AcceleratorSchema.optional(),
+  acceleratorReason: z.string().optional(),
+  /** True when no hardware virtualization runs the VM (TCG): the UI warns about speed. */
+  emulated: z.boolean().optional(),
+  dockerSocket: z.string(),
+  dataDir: z.string(),
+  sshPort: z.number().int().optional(),
+  qemuPid: z.number().int().optional(),
+  startedAt: z.string().optional(),
+  bootMs: z.number().optional(),
+  versions: z.object({
+    docker: z.string().optional(),
+    api: z.string().optional(),
+    containerd: z.string().optional(),
+    runc: z.string().optional(),
+    kernel: z.string().optional(),
+    qemu: z.string().optional(),
+  }).optional(),
+});
+export type EngineStatus = z.infer<typeof EngineStatusSchema>;
+
+export const StartStageSchema = z.object({ stage: z.string(), detail: z.string().optional(), elapsedMs: z.number() });
+export type StartStage = z.infer<typeof StartStageSchema>;

@@ -1,0 +1,132 @@
+// The SSH link to the guest (ssh2): command execution and unix-socket forwarding, host key pinned.
+import net from 'node:net';
+import fs from 'node:fs';
+import { EventEmitter } from 'node:events';
+import ssh2 from 'ssh2';
+
+export interface SshTarget {
+  port: number;
+  privateKey: string;
+  hostPublicKey: Buffer;
+}
+
+export interface ExecResult { code: number; stdout: string; stderr: string; }
+
+export class GuestSsh extends EventEmitter {
+  private closed = false;
+  private constructor(private readonly client: ssh2.Client) {
+    super();
+    client.on('close', () => { this.closed = true; this.emit('close'); });
+    client.on('error', () => { /* followed by 'close' */ });
+  }
+
+  get isClosed(): boolean { return this.closed; }
+  get raw(): ssh2.Client { return this.client; }
+
+  static connectOnce(t: SshTarget, timeoutMs = 10_000): Promise<GuestSsh> {
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      let mismatch = false;
+      let settled = false;
+      client.once('ready', () => { settled = true; resolve(new GuestSsh(client)); });
+      // ssh2 can emit several errors for one failed handshake: report the first, swallow the rest.
+      client.on('error', (e) => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        reject(mismatch ? new Error('guest SSH host key does not match the pinned key: refusing to connect') : e);
+      });
+      client.connect({
+        host: '127.0.0.1', port: t.port, username: 'root', privateKey: t.privateKey,
+        readyTimeout: timeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6,
+        hostVerifier: (key: Buffer) => {
+          mismatch = !key.equals(t.hostPublicKey);
+          return !mismatch;
+        },
+      });
+    });
+  }
+
+  /**
+   * Waits for sshd in a booting guest. QEMU's forwarder accepts TCP before sshd listens and
+   * then resets, so a refused handshake means "not yet"; only the deadline or `abort` end it.
+   */
+  static async waitForGuest(t: SshTarget, deadlineMs: number, abort: () => string | null): Promise<GuestSsh> {
+    const until = Date.now() + deadlineMs;
+    let last: Error | null = null;
+    for (;;) {
+      const aborted = abort();
+      if (aborted) throw new Error(aborted);
+      try { return await GuestSsh.connectOnce(t, 5000); } catch (e) {
+        last = e as Error;
+        if (last.message.includes('host key')) throw last;
+      }
+      if (Date.now() > until) throw new Error(`guest SSH did not answer within ${Math.round(deadlineMs / 1000)} s: ${last?.message}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  exec(command: string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(err);
+        let stdout = '';
+        let stderr = '';
+        const timer = opts.timeoutMs ? setTimeout(() => { stream.close(); reject(new Error(`guest command timed out: ${command}`)); }, opts.timeoutMs) : null;
+        stream.on('data', (d: Buffer) => { stdout += d.toString(); });
+        stream.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        stream.on('close', (code: number | null) => {
+          if (timer) clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
+        if (opts.stdin !== undefined) stream.end(opts.stdin); else stream.end();
+      });
+    });
+  }
+
+  /** Runs a command and throws with its stderr unless it exits 0. */
+  async run(command: string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
+    const r = await this.exec(command, opts);
+    if (r.code !== 0) throw new Error(`'${command}' failed in the VM (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+  }
+
+  /**
+   * Serves hostPath (mode 0600) and forwards each connection to guestPath in the VM. Every
+   * connection opens its own channel, so a restarted guest service is simply reached again.
+   */
+  forwardUnixSocket(hostPath: string, guestPath: string): Promise<net.Server> {
+    fs.rmSync(hostPath, { force: true });
+    const server = net.createServer((local) => {
+      if (this.closed) { local.destroy(); return; }
+      this.client.openssh_forwardOutStreamLocal(guestPath, (err, remote) => {
+        if (err) { local.destroy(); return; }
+        local.pipe(remote).pipe(local);
+        local.on('error', () => remote.close());
+        remote.on('error', () => local.destroy());
+        local.on('close', () => remote.close());
+      });
+    });
+    return listenPrivate(server, hostPath);
+  }
+
+  /** Opens a TCP connection to an address inside the VM (used for published ports). */
+  connectTcp(host: string, port: number): Promise<ssh2.ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch)));
+    });
+  }
+
+  end(): void { this.client.end(); }
+}
+
+function listenPrivate(server: net.Server, socketPath: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      fs.chmodSync(socketPath, 0o600);
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

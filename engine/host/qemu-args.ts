@@ -1,0 +1,55 @@
+// QEMU's command line for the Berth VM, as a pure function so it can be unit-tested.
+import { accelArgs, type Accelerator } from './accelerator.ts';
+
+export interface VmImage { kernel: string; initrd: string; rootfs: string; }
+
+export interface VmConfig {
+  image: VmImage;
+  accel: Accelerator;
+  cpus: number;
+  memoryMiB: number;
+  dataDisk: string;
+  sshPort: number;
+  qmpSocket: string;
+  consoleLog: string;
+  authorizedKeysFile: string;
+  hostKeyFile: string;
+  pidFile?: string;
+  /** Extra QEMU args (file sharing devices, …) appended last. */
+  extra?: string[];
+}
+
+export const KERNEL_CMDLINE = [
+  'root=/dev/vda', 'rw', 'console=ttyS0', 'apparmor=0', 'net.ifnames=0', ...(process.env.BERTH_BOOT_DEBUG ? ['systemd.show_status=true'] : ['quiet', 'loglevel=4']),
+  'random.trust_cpu=on', 'panic=-1', 'systemd.ssh_auto=no',
+].join(' ');
+
+export function qemuArgs(c: VmConfig): string[] {
+  return [
+    '-name', 'berth', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-machine', 'q35', ...accelArgs(c.accel),
+    '-smp', String(c.cpus), '-m', String(c.memoryMiB),
+    '-kernel', c.image.kernel, '-initrd', c.image.initrd, '-append', KERNEL_CMDLINE,
+    // The root image is shared and immutable: each boot writes to a throwaway overlay.
+    '-drive', `if=none,id=root,file=${c.image.rootfs},format=raw,snapshot=on`,
+    '-device', 'virtio-blk-pci,drive=root',
+    '-drive', `if=none,id=data,file=${c.dataDisk},format=qcow2,discard=unmap,cache=writeback`,
+    '-device', 'virtio-blk-pci,drive=data',
+    '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
+    '-device', 'virtio-net-pci,netdev=net0',
+    '-device', 'virtio-rng-pci',
+    '-device', 'virtio-balloon-pci,free-page-reporting=on',
+    '-fw_cfg', `name=opt/berth/authorized_keys,file=${c.authorizedKeysFile}`,
+    '-fw_cfg', `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
+    '-chardev', `file,id=console,path=${c.consoleLog}`, '-serial', 'chardev:console',
+    '-qmp', `unix:${c.qmpSocket},server=on,wait=off`,
+    ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
+    ...(c.extra ?? []),
+  ];
+}
+
+/** The QEMU binary for an x86_64 guest; BERTH_QEMU overrides it. */
+export function qemuBinary(env = process.env, platform = process.platform): string {
+  if (env.BERTH_QEMU) return env.BERTH_QEMU;
+  return platform === 'win32' ? 'qemu-system-x86_64.exe' : 'qemu-system-x86_64';
+}

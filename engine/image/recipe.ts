@@ -1,0 +1,28 @@
+// The VM image's identity: a hash of every file of the recipe. An image is rebuilt only when it changes.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const RECIPE_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RECIPE_FILES = ['build.sh', 'customize.sh', 'rootfs'];
+
+export function recipeHash(dir = RECIPE_DIR): string {
+  const h = crypto.createHash('sha256');
+  const walk = (rel: string): void => {
+    const abs = path.join(dir, rel);
+    const st = fs.lstatSync(abs);
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(abs).sort()) walk(path.join(rel, name));
+    } else {
+      // Mode matters too: an executable bit lost is a different image.
+      h.update(`${rel}\0${st.mode & 0o777}\0`);
+      h.update(st.isSymbolicLink() ? fs.readlinkSync(abs) : fs.readFileSync(abs));
+      h.update('\0');
+    }
+  };
+  for (const f of RECIPE_FILES) walk(f);
+  return h.digest('hex').slice(0, 16);
+}
+
+export const IMAGE_FILES = { kernel: 'vmlinuz', initrd: 'initrd.img', rootfsZst: 'rootfs.img.zst', rootfs: 'rootfs.img' } as const;
