@@ -6,6 +6,9 @@ import { ensureHost } from './host-process.ts';
 import { shell } from './shell.ts';
 import { runHost } from './run-host.ts';
 import { formatStatus } from './format.ts';
+import { dashboardCommand } from '../dashboard/cli.ts';
+import { resetCommand, settingsCommand } from './settings-commands.ts';
+import { storeCommand } from './store-commands.ts';
 
 const USAGE = `usage: berth <command>
 
@@ -14,6 +17,14 @@ const USAGE = `usage: berth <command>
   restart            stop, then start
   status [--json]    state, accelerator, docker socket, versions
   shell [cmd…]       a shell, or one command, inside the VM
+  dashboard [--build] serve the dashboard on 127.0.0.1 and print its URL (with its token)
+  store [--json]     the active image store and what the hidden one holds
+  store use containerd|classic
+                     switch image stores (Apply & Restart: nothing is deleted)
+  store migrate      copy the classic store's tagged images into the containerd store
+  settings get|set|propose …
+                     read or change settings (berth settings help)
+  reset --factory    delete the VM data (both image stores), restore default settings
   help               this text
 
 The data dir is ${new DataDir().root} (set BERTH_HOME to use another).`;
@@ -45,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
       return shell(data, st.sshPort, rest);
     }
     case 'host': return runHost(data);
+    case 'dashboard': return dashboardCommand(await ensureHost(data), rest);
+    case 'settings': return settingsCommand(data, rest);
+    case 'reset': return resetCommand(data, rest);
+    case 'store': return storeCommand(await ensureHost(data), rest, (m) => new UsageError(m));
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE);
       return 0;

@@ -37,8 +37,9 @@ export function registerEngineRoutes(server: ControlServer, engine: EngineContro
     const onStatus = (status: EngineStatus): void => write({ type: 'status', status });
     const onEvent = (name: string, data: unknown): void => write({ type: 'event', name, data });
     write({ type: 'status', status: engine.status() });
+    const onAgent = (data: unknown): void => onEvent('agent', data);
     engine.on('status', onStatus);
-    engine.on('event', onEvent);
-    req.on('close', () => { engine.off('status', onStatus); engine.off('event', onEvent); });
+    engine.on('agent-event', onAgent);
+    req.on('close', () => { engine.off('status', onStatus); engine.off('agent-event', onAgent); });
   });
 }

@@ -5,12 +5,18 @@ import { DataDir } from '../../engine/host/paths.ts';
 import { EngineController, type EngineOptions } from '../../engine/host/engine-controller.ts';
 import { ControlServer } from '../control/control-server.ts';
 import { registerEngineRoutes } from '../control/engine-routes.ts';
+import { registerStoreRoutes } from '../control/store-routes.ts';
 import { acquireLock } from './instance-lock.ts';
+import { registerDashboardRoutes } from '../dashboard/host-routes.ts';
+import { registerSettingsRoutes } from '../control/settings-routes.ts';
+import { SettingsService } from '../settings/service.ts';
+import { ControllerEnginePort, engineOptionsFromSettings } from '../settings/controller-port.ts';
 
 export interface BerthHost {
   data: DataDir;
   engine: EngineController;
   control: ControlServer;
+  settings: SettingsService;
   /** Stops the VM cleanly, closes the API, releases the lock. */
   shutdown(): Promise<void>;
 }
@@ -18,7 +24,15 @@ export interface BerthHost {
 export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, 'data'> = {}, onExit: () => void = () => {}): Promise<BerthHost> {
   data.ensure();
   const release = acquireLock(path.join(data.runDir, 'host.pid'));
-  const engine = new EngineController({ ...engineOpts, data });
+  let settings: SettingsService;
+  try {
+    settings = new SettingsService(data, new ControllerEnginePort(data, () => engine, async (cfg) => {
+      await engine.agent.setImageStore(cfg.useContainerdSnapshotter ? 'containerd' : 'classic', JSON.stringify(cfg.dockerEngine));
+    }));
+  } catch (e) { release(); throw e; }
+  const engineConfig = () => ({ store: settings.get().useContainerdSnapshotter ? 'containerd' as const : 'classic' as const, userDaemonJson: JSON.stringify(settings.get().dockerEngine) });
+  const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), { engineConfig, ...engineOpts, data }));
+  settings.on('changed', (s) => engine.emit('event', 'settings', s));
   const control = new ControlServer();
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
@@ -31,11 +45,14 @@ export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, '
     return closing;
   };
   registerEngineRoutes(control, engine, () => void shutdown());
+  registerStoreRoutes(control, engine, async (store) => { await settings.apply({ useContainerdSnapshotter: store === 'containerd' }); });
+  registerSettingsRoutes(control, settings);
+  registerDashboardRoutes(control, () => ({ data, engine, settings }));
   try {
     await control.listen(data.controlSocket);
   } catch (e) {
     release();
     throw e;
   }
-  return { data, engine, control, shutdown };
+  return { data, engine, control, settings, shutdown };
 }

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { chooseAccelerator, type AcceleratorSetting } from './accelerator.ts';
 import { qemuBinary } from './qemu-args.ts';
@@ -14,6 +13,9 @@ import { DataDir } from './paths.ts';
 import { writeDockerContext } from './docker-context.ts';
 import { ensureDataDisk, freeTcpPort, killStaleQemu, qemuVersion } from './vm-files.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
+import { AgentClient } from './agent-client.ts';
+import { installAgent } from './agent-installer.ts';
+import type { AgentEvent, StoreName } from '../agent/messages.ts';
 import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
 
 export interface EngineOptions {
@@ -26,14 +28,21 @@ export interface EngineOptions {
   dockerContext?: boolean;
   bootTimeoutMs?: number;
   extraQemuArgs?: () => string[];
+  /** The engine configuration the settings ask for; applied through the agent at every start. */
+  engineConfig?: () => { store: StoreName; userDaemonJson?: string };
 }
 
-/** Emits 'status' (EngineStatus) on every change and 'stage' (StartStage) during a start. */
+/**
+ * Emits 'status' (EngineStatus) on every change, 'stage' (StartStage) during a start and
+ * 'agent-event' (AgentEvent) for what the guest agent reports.
+ */
 export class EngineController extends EventEmitter {
   private st: EngineStatus;
   private vm: QemuVm | null = null;
   private guestSsh: GuestSsh | null = null;
   private forwards: net.Server[] = [];
+  private agentClient: AgentClient | null = null;
+  private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: EngineOptions) {
@@ -47,6 +56,10 @@ export class EngineController extends EventEmitter {
     return this.guestSsh;
   }
   docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
+  get agent(): AgentClient {
+    if (!this.agentClient || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
+    return this.agentClient;
+  }
 
   /** Start, stop and restart run one at a time; a second call waits for the first. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -128,8 +141,22 @@ export class EngineController extends EventEmitter {
     stage('socket', d.dockerSocket);
     this.forwards.push(await ssh.forwardUnixSocket(d.dockerSocket, '/run/docker.sock'));
     stage('dockerd', 'waiting for the Docker Engine');
-    // `systemctl start` on a Type=notify unit returns when dockerd is ready: no polling.
+    // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
+    // returns when dockerd is ready: no polling.
+    const agentInstalled = installAgent(ssh);
     await ssh.run('systemctl start docker.service', { timeoutMs: 180_000 });
+    stage('agent', 'guest agent');
+    await agentInstalled;
+    this.forwards.push(await ssh.forwardUnixSocket(d.agentSocket, '/run/berth/agent.sock'));
+    const agent = new AgentClient(d.agentSocket);
+    this.agentClient = agent;
+    await agent.waitReady(60_000);
+    this.subscribeAgentEvents(agent);
+    const want = this.opts.engineConfig?.();
+    if (want) {
+      stage('store', `${want.store} image store`);
+      await agent.setImageStore(want.store, want.userDaemonJson);
+    }
     const v = await this.docker().version();
     const kernel = (await ssh.run('uname -r')).trim();
     const runc = v.Components?.find((c) => c.Name === 'runc')?.Version;
@@ -140,6 +167,13 @@ export class EngineController extends EventEmitter {
       writeDockerContext(d.dockerSocket);
     }
     this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+  }
+
+  /** Relays agent events; resubscribes when the stream ends while the engine runs. */
+  private subscribeAgentEvents(agent: AgentClient): void {
+    this.stopEvents = agent.events((e: AgentEvent) => this.emit('agent-event', e), () => {
+      if (this.agentClient === agent && this.st.state === 'running') setTimeout(() => this.subscribeAgentEvents(agent), 1000);
+    });
   }
 
   /** A dropped SSH link (sshd restarted, host slept) is re-established while the VM runs. */
@@ -173,6 +207,10 @@ export class EngineController extends EventEmitter {
   }
 
   private async teardown(): Promise<void> {
+    this.stopEvents?.();
+    this.stopEvents = null;
+    this.agentClient?.close();
+    this.agentClient = null;
     for (const s of this.forwards.splice(0)) s.close();
     fs.rmSync(this.opts.data.dockerSocket, { force: true });
     this.guestSsh?.end();

@@ -1,0 +1,25 @@
+// Bundles the guest agent into one ESM file for the VM's own Node (no node_modules in the guest).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'agent.mjs');
+
+export async function buildAgent(): Promise<{ file: string; sha256: string }> {
+  await build({
+    entryPoints: [path.join(ROOT, 'engine', 'agent', 'main.ts')],
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: AGENT_BUNDLE,
+    loader: { '.proto': 'text' }, logLevel: 'error', legalComments: 'none',
+    // grpc-js is CommonJS and calls require() for Node's built-ins.
+    banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  });
+  return { file: AGENT_BUNDLE, sha256: crypto.createHash('sha256').update(fs.readFileSync(AGENT_BUNDLE)).digest('hex') };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = await buildAgent();
+  console.log(`agent bundle: ${r.file} (${(fs.statSync(r.file).size / 1024).toFixed(0)} KiB, sha256 ${r.sha256.slice(0, 12)})`);
+}

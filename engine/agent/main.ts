@@ -1,0 +1,89 @@
+// The Berth guest agent: a gRPC server on /run/berth/agent.sock inside the VM.
+import fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { packageFromText } from '../proto/load.ts';
+import agentProto from '../proto/berth_agent.proto';
+import { dockerInfo, storeFromInfo } from './docker-api.ts';
+import { exclusive, readDaemonText, switchStore } from './store-switch.ts';
+import { inventory } from './inventory.ts';
+import { migrateImages } from './migrate.ts';
+import { factoryReset } from './factory-reset.ts';
+import { bus, publish } from './events.ts';
+import { fromStoreEnum, toStoreEnum, ImageStoreEnum, type AgentEvent, type MigrateProgress, type StatusReply } from './messages.ts';
+
+const SOCKET = '/run/berth/agent.sock';
+export const AGENT_VERSION = '1';
+
+type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
+
+/** Runs an async handler and turns its error into a gRPC error with the message intact. */
+function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
+  return (call, cb) => {
+    fn(call.request).then((r) => cb(null, r), (e: Error) => cb({ code: grpc.status.FAILED_PRECONDITION, details: e.message, name: 'AgentError', message: e.message }));
+  };
+}
+
+async function status(): Promise<StatusReply> {
+  const info = await dockerInfo().catch(() => null);
+  const ctrVersion = await import('node:child_process').then(({ execFileSync }) => {
+    try { return execFileSync('containerd', ['--version'], { encoding: 'utf8' }).split(' ')[2] ?? ''; } catch { return ''; }
+  });
+  return {
+    engine_state: info ? 'running' : 'stopped',
+    active_store: info ? toStoreEnum(storeFromInfo(info)) : 'IMAGE_STORE_UNSPECIFIED',
+    driver_status: (info?.DriverStatus ?? []).map(([k, v]) => `${k}=${v}`),
+    storage_driver: info?.Driver ?? '',
+    docker_version: info?.ServerVersion ?? '',
+    containerd_version: ctrVersion,
+    agent_version: AGENT_VERSION,
+    daemon_json: readDaemonText(),
+  };
+}
+
+const handlers: grpc.UntypedServiceImplementation = {
+  Status: unary(() => status()),
+  SetImageStore: unary(async (req: { store: string; user_daemon_json?: string }) => {
+    const store = fromStoreEnum(ImageStoreEnum.parse(req.store));
+    if (!store) throw new Error('SetImageStore needs a store: containerd or classic');
+    const r = await exclusive(() => switchStore(store, req.user_daemon_json ?? undefined));
+    return { active_store: toStoreEnum(r.store), changed: r.changed, restart_ms: r.restartMs };
+  }),
+  Inventory: unary(() => inventory()),
+  MigrateImages: (call: grpc.ServerWritableStream<unknown, MigrateProgress>) => {
+    const write = (p: Partial<MigrateProgress> & { phase: string; message: string }): void => {
+      const full: MigrateProgress = { done: 0, total: 0, migrated: [], classic_bytes: 0, ...p };
+      call.write(full);
+      publish('progress', { message: `migrate: ${p.message}`, done: full.done, total: full.total });
+    };
+    exclusive(() => migrateImages(write)).then(() => call.end(), (e: Error) => {
+      call.destroy(Object.assign(new Error(e.message), { code: grpc.status.FAILED_PRECONDITION, details: e.message }));
+    });
+  },
+  FactoryReset: unary(async () => {
+    await exclusive(() => factoryReset((msg) => publish('progress', { message: `factory reset: ${msg}` })));
+    const info = await dockerInfo();
+    publish('store-switched', { store: toStoreEnum(storeFromInfo(info)), message: 'factory reset done' });
+    return { active_store: toStoreEnum(storeFromInfo(info)) };
+  }),
+  Events: (call: grpc.ServerWritableStream<unknown, AgentEvent>) => {
+    const onEvent = (ev: AgentEvent): void => { call.write(ev); };
+    bus.on('event', onEvent);
+    call.on('cancelled', () => bus.off('event', onEvent));
+    call.on('close', () => bus.off('event', onEvent));
+  },
+};
+
+function main(): void {
+  const pkg = grpc.loadPackageDefinition(packageFromText(agentProto)) as unknown as { berth: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } } };
+  const server = new grpc.Server();
+  server.addService(pkg.berth.agent.v1.Agent.service, handlers);
+  fs.mkdirSync('/run/berth', { recursive: true, mode: 0o700 });
+  fs.rmSync(SOCKET, { force: true });
+  server.bindAsync(`unix://${SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
+    if (err) { console.error(`agent: cannot listen on ${SOCKET}: ${err.message}`); process.exit(1); }
+    fs.chmodSync(SOCKET, 0o600);
+    console.log(`agent ${AGENT_VERSION} listening on ${SOCKET}`);
+  });
+}
+
+main();
