@@ -1,0 +1,57 @@
+// Numbered settings-file migrations, N -> N+1. Each takes the raw JSON of version N and returns
+// version N+1; they run in order up to CURRENT_SCHEMA_VERSION. Never edit a released migration:
+// add the next one and bump CURRENT_SCHEMA_VERSION.
+import { CURRENT_SCHEMA_VERSION } from './schema.ts';
+
+export type RawSettings = Record<string, unknown>;
+export type Migration = (raw: RawSettings) => RawSettings;
+
+/**
+ * 1 -> 2: version 1 had no store toggle; its engine always used the classic overlay2 store
+ * unless the user had put `features.containerd-snapshotter` into their daemon.json keys. An
+ * upgrade keeps whatever store the user had (as Docker Desktop 4.34 does), so the toggle
+ * becomes that flag, or false; the flag leaves dockerEngine, where version 2 rejects it.
+ */
+export function v1ToV2(raw: RawSettings): RawSettings {
+  const out: RawSettings = { ...raw, schemaVersion: 2 };
+  const engine = raw.dockerEngine;
+  let fromFlag: boolean | undefined;
+  if (typeof engine === 'object' && engine !== null && !Array.isArray(engine)) {
+    const features = (engine as RawSettings).features;
+    if (typeof features === 'object' && features !== null && !Array.isArray(features) && 'containerd-snapshotter' in features) {
+      const flag = (features as RawSettings)['containerd-snapshotter'];
+      if (typeof flag === 'boolean') fromFlag = flag;
+      const { 'containerd-snapshotter': _moved, ...restFeatures } = features as RawSettings;
+      const { features: _f, ...restEngine } = engine as RawSettings;
+      out.dockerEngine = Object.keys(restFeatures).length ? { ...restEngine, features: restFeatures } : restEngine;
+    }
+  }
+  if (typeof raw.useContainerdSnapshotter !== 'boolean') out.useContainerdSnapshotter = fromFlag ?? false;
+  return out;
+}
+
+/** Keyed by the version they migrate from. */
+export const MIGRATIONS: Readonly<Record<number, Migration>> = { 1: v1ToV2 };
+
+export class MigrationError extends Error {}
+
+/** A file without schemaVersion predates versioning: it is version 1. */
+export function fileVersion(raw: RawSettings): number {
+  const v = raw.schemaVersion ?? 1;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new MigrationError(`schemaVersion ${JSON.stringify(v)} is not a version number`);
+  return v;
+}
+
+export function migrate(raw: RawSettings, migrations: Readonly<Record<number, Migration>> = MIGRATIONS,
+  target = CURRENT_SCHEMA_VERSION): { value: RawSettings; from: number } {
+  const from = fileVersion(raw);
+  if (from > target) throw new MigrationError(`it was written by a newer Berth (settings version ${from}; this one knows up to ${target})`);
+  let value = raw;
+  for (let v = from; v < target; v++) {
+    const step = migrations[v];
+    if (!step) throw new MigrationError(`no migration from settings version ${v}`);
+    value = step(value);
+    if (value.schemaVersion !== v + 1) throw new MigrationError(`the migration from version ${v} did not produce version ${v + 1}`);
+  }
+  return { value, from };
+}
