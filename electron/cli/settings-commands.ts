@@ -3,7 +3,7 @@
 // or the VM is broken.
 import readline from 'node:readline/promises';
 import type { DataDir } from '../../engine/host/paths.ts';
-import { ControlClient } from '../control/control-client.ts';
+import { ControlClient, ControlError } from '../control/control-client.ts';
 import type { StreamMessage } from '../control/protocol.ts';
 import { ProposalSchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT, SettingsViewSchema } from '../settings/api-schemas.ts';
 import { OfflineEnginePort, stopUnresponsiveHost } from '../settings/offline-reset.ts';
@@ -123,6 +123,8 @@ export async function resetCommand(data: DataDir, args: string[], io: ResetIo = 
     try {
       if (await streamSettings(client, '/v1/reset', { factory: true }) === 0) return 0;
     } catch (e) {
+      // Busy with an apply: the host works, so do not kill it under the user's feet.
+      if (e instanceof ControlError && e.status === 409) { console.error(`berth: ${e.message}`); return 1; }
       console.error(`berth: the Berth host could not reset: ${(e as Error).message}`);
     }
     console.log('Doing the factory reset without the Berth host.');
