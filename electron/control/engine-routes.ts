@@ -39,7 +39,8 @@ export function registerEngineRoutes(server: ControlServer, engine: EngineContro
     write({ type: 'status', status: engine.status() });
     const onAgent = (data: unknown): void => onEvent('agent', data);
     engine.on('status', onStatus);
+    engine.on('event', onEvent);
     engine.on('agent-event', onAgent);
-    req.on('close', () => { engine.off('status', onStatus); engine.off('agent-event', onAgent); });
+    req.on('close', () => { engine.off('status', onStatus); engine.off('event', onEvent); engine.off('agent-event', onAgent); });
   });
 }

@@ -12,18 +12,29 @@ export interface InstallKeys {
   hostPublicKey: Buffer;
 }
 
+/**
+ * ssh2's generator occasionally (about 1 in 256) drops a leading zero byte of an ed25519 public
+ * key, producing a key nobody can parse: draw again until both halves parse.
+ */
+function generateEd25519(comment: string): { private: string; public: string } {
+  for (;;) {
+    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    if (!(ssh2.utils.parseKey(kp.public) instanceof Error) && !(ssh2.utils.parseKey(kp.private) instanceof Error)) return kp;
+  }
+}
+
 export function ensureKeys(dir: string): InstallKeys {
   const client = path.join(dir, 'id_ed25519');
   const authorized = path.join(dir, 'authorized_keys');
   const host = path.join(dir, 'ssh_host_ed25519_key');
   const hostPub = path.join(dir, 'ssh_host_ed25519_key.pub');
   if (!fs.existsSync(client) || !fs.existsSync(authorized)) {
-    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'berth-host' });
+    const kp = generateEd25519('berth-host');
     fs.writeFileSync(client, kp.private, { mode: 0o600 });
     fs.writeFileSync(authorized, kp.public + '\n', { mode: 0o600 });
   }
   if (!fs.existsSync(host) || !fs.existsSync(hostPub)) {
-    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'berth-guest' });
+    const kp = generateEd25519('berth-guest');
     fs.writeFileSync(host, kp.private, { mode: 0o600 });
     fs.writeFileSync(hostPub, kp.public + '\n', { mode: 0o600 });
   }

@@ -25,18 +25,21 @@ function main(): number {
   const staging = `${dir}.partial`;
   fs.rmSync(staging, { recursive: true, force: true });
   console.log(`building VM image into ${dir} …`);
+  const t0 = Date.now();
   const r = spawnSync('bash', [path.join(RECIPE_DIR, 'build.sh'), staging], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`VM image build failed (exit ${r.status ?? r.signal})`);
     return 1;
   }
+  const size = fs.statSync(path.join(staging, IMAGE_FILES.rootfsZst)).size;
+  // Kept for `npm run bench`, which reports the build without rebuilding.
+  fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({ buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString() }));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(staging, dir);
   // Older images of this checkout are dead weight: keep only the current one.
   for (const name of fs.readdirSync(path.dirname(dir))) {
     if (name !== path.basename(dir)) fs.rmSync(path.join(path.dirname(dir), name), { recursive: true, force: true });
   }
-  const size = fs.statSync(path.join(dir, IMAGE_FILES.rootfsZst)).size;
   console.log(`VM image ready: ${dir} (root ${(size / 1048576).toFixed(0)} MiB compressed)`);
   return 0;
 }

@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDaemonJson, serialize, storeFromConfig, withStore, withUserKeys } from '../../engine/agent/daemon-config.ts';
+
+describe('daemon.json store toggle', () => {
+  it('sets features.containerd-snapshotter and keeps every other key', () => {
+    const cfg = parseDaemonJson('{"debug":true,"features":{"buildkit":true},"registry-mirrors":["x"]}');
+    const next = withStore(cfg, 'containerd');
+    assert.deepEqual(next, { debug: true, features: { buildkit: true, 'containerd-snapshotter': true }, 'registry-mirrors': ['x'] });
+    assert.equal(storeFromConfig(next), 'containerd');
+    assert.equal(storeFromConfig(withStore(next, 'classic')), 'classic');
+    assert.deepEqual(cfg, { debug: true, features: { buildkit: true }, 'registry-mirrors': ['x'] }, 'input untouched');
+  });
+
+  it('reads a missing key or file as the classic store (dockerd 26 default)', () => {
+    assert.equal(storeFromConfig(parseDaemonJson('')), 'classic');
+    assert.equal(storeFromConfig(parseDaemonJson('{"features":{}}')), 'classic');
+  });
+
+  it('replaces the user keys but keeps the toggle', () => {
+    const cfg = withStore({ debug: true }, 'containerd');
+    const next = withUserKeys(cfg, { 'insecure-registries': ['10.0.2.2:5000'] });
+    assert.deepEqual(next, { 'insecure-registries': ['10.0.2.2:5000'], features: { 'containerd-snapshotter': true } });
+  });
+
+  it('refuses the toggle key among user keys, and non-objects', () => {
+    assert.throws(() => withUserKeys({}, { features: { 'containerd-snapshotter': false } }), /belongs to the image store toggle/);
+    assert.throws(() => parseDaemonJson('[1]'), /JSON object/);
+    assert.throws(() => parseDaemonJson('{oops'));
+  });
+
+  it('serializes with a trailing newline', () => {
+    assert.equal(serialize({ a: 1 }), '{\n  "a": 1\n}\n');
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { accelArgs, chooseAccelerator, nativeAccelerator } from '../../engine/host/accelerator.ts';
+import { qemuArgs } from '../../engine/host/qemu-args.ts';
+import { writeDockerContext } from '../../engine/host/docker-context.ts';
+import { ensureKeys } from '../../engine/host/keys.ts';
+import { recipeHash } from '../../engine/image/recipe.ts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-'));
+
+describe('accelerator choice', () => {
+  const deps = (failure: string | null, extra: Record<string, unknown> = {}) => {
+    const dir = tmp();
+    let probes = 0;
+    return {
+      probes: () => probes,
+      deps: { qemuBinary: '/nonexistent/qemu', cacheFile: path.join(dir, 'cache.json'), platform: 'darwin' as const, arch: 'x64',
+        probe: async () => { probes++; return failure; }, ...extra },
+    };
+  };
+
+  it('uses the platform accelerator when the probe keeps running, and caches the probe', async () => {
+    const d = deps(null);
+    assert.equal((await chooseAccelerator('auto', d.deps)).accel, 'hvf');
+    assert.equal((await chooseAccelerator('auto', d.deps)).accel, 'hvf');
+    assert.equal(d.probes(), 1);
+  });
+
+  it('falls back to TCG when the device opens but the VM dies, saying why', async () => {
+    const d = deps('vCPU status internal-error');
+    const c = await chooseAccelerator('auto', d.deps);
+    assert.equal(c.accel, 'tcg');
+    assert.match(c.reason, /internal-error.*TCG/);
+    await assert.rejects(chooseAccelerator('kvm', d.deps), /set to kvm.*internal-error/);
+  });
+
+  it('maps platforms and never probes for tcg', async () => {
+    assert.equal(nativeAccelerator('win32', 'x64'), 'whpx');
+    assert.equal(nativeAccelerator('darwin', 'arm64'), null);
+    const d = deps(null);
+    assert.equal((await chooseAccelerator('tcg', d.deps)).accel, 'tcg');
+    assert.equal(d.probes(), 0);
+    assert.deepEqual(accelArgs('tcg'), ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max']);
+  });
+});
+
+describe('QEMU command line', () => {
+  it('boots an immutable root with keys over fw_cfg and the data disk', () => {
+    const a = qemuArgs({
+      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' }, accel: 'kvm', cpus: 4, memoryMiB: 4096, dataDisk: 'd.qcow2', sshPort: 2222,
+      qmpSocket: 'q.sock', consoleLog: 'c.log', authorizedKeysFile: 'ak', hostKeyFile: 'hk',
+    }).join(' ');
+    assert.match(a, /file=r\.img,format=raw,snapshot=on/);
+    assert.match(a, /file=d\.qcow2,format=qcow2/);
+    assert.match(a, /hostfwd=tcp:127\.0\.0\.1:2222-:22/);
+    assert.match(a, /name=opt\/berth\/authorized_keys,file=ak/);
+    assert.match(a, /-accel kvm -cpu host/);
+    assert.match(a, /-smp 4 -m 4096/);
+    assert.match(a, /apparmor=0/);
+  });
+});
+
+describe('per-install keys and docker context', () => {
+  it('creates 0600 keys once and keeps them', () => {
+    const dir = tmp();
+    const a = ensureKeys(dir);
+    const b = ensureKeys(dir);
+    assert.deepEqual(a.hostPublicKey, b.hostPublicKey);
+    for (const f of fs.readdirSync(dir)) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, f);
+    assert.match(a.clientPrivateKey, /OPENSSH PRIVATE KEY/);
+  });
+
+  it('writes the berth context and switches to it only when asked', () => {
+    const dir = tmp();
+    const meta = writeDockerContext('/x/docker.sock', { configDir: dir });
+    assert.equal(JSON.parse(fs.readFileSync(meta, 'utf8')).Endpoints.docker.Host, 'unix:///x/docker.sock');
+    assert.equal(fs.existsSync(path.join(dir, 'config.json')), false);
+    fs.writeFileSync(path.join(dir, 'config.json'), '{"auths":{"r":{}}}');
+    writeDockerContext('/x/docker.sock', { configDir: dir, use: true });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), { auths: { r: {} }, currentContext: 'berth' });
+  });
+});
+
+describe('image recipe hash', () => {
+  it('changes when a recipe file changes', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'build.sh'), 'a');
+    fs.writeFileSync(path.join(dir, 'customize.sh'), 'b');
+    fs.mkdirSync(path.join(dir, 'rootfs'));
+    const h1 = recipeHash(dir);
+    fs.writeFileSync(path.join(dir, 'rootfs', 'x'), 'c');
+    assert.notEqual(recipeHash(dir), h1);
+  });
+});
