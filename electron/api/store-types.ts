@@ -1,0 +1,43 @@
+// The two image stores on the VM's data disk and what each holds. Browser-safe.
+import { z } from 'zod';
+
+export const ImageStoreSchema = z.enum(['containerd', 'classic']);
+export type ImageStore = z.infer<typeof ImageStoreSchema>;
+
+export const StoreSummarySchema = z.object({ images: z.number().int(), bytes: z.number(), containers: z.number().int() });
+
+export const StoreStatusSchema = z.object({
+  active: ImageStoreSchema,
+  /** What the inactive store holds: hidden, never deleted, until the user switches back. */
+  hidden: StoreSummarySchema,
+});
+export type StoreStatus = z.infer<typeof StoreStatusSchema>;
+
+export const PlatformVariantSchema = z.object({
+  /** os/arch[/variant], e.g. linux/arm64/v8. */
+  platform: z.string(),
+  digest: z.string(),
+  size: z.number().optional(),
+  /** True when this variant's content is in the local store (not only listed in the index). */
+  present: z.boolean(),
+});
+export type PlatformVariant = z.infer<typeof PlatformVariantSchema>;
+
+export const InventoryImageSchema = z.object({
+  /** The image ID as `docker images` shows it (config digest or index digest). */
+  id: z.string(),
+  repoTags: z.array(z.string()),
+  variants: z.array(PlatformVariantSchema),
+});
+
+export const StoreInventorySchema = z.object({
+  store: ImageStoreSchema,
+  images: z.array(InventoryImageSchema),
+});
+export type StoreInventory = z.infer<typeof StoreInventorySchema>;
+
+export const MigrateResultSchema = z.object({ migrated: z.array(z.string()), skipped: z.array(z.object({ ref: z.string(), reason: z.string() })) });
+export type MigrateResult = z.infer<typeof MigrateResultSchema>;
+
+export const StoreProgressSchema = z.object({ step: z.string(), detail: z.string().optional(), done: z.boolean() });
+export type StoreProgress = z.infer<typeof StoreProgressSchema>;

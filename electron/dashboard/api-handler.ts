@@ -1,0 +1,98 @@
+// Transport-independent implementation of the contract's calls over DashboardServices. The
+// WebSocket, the HTTP endpoint and (later) Electron IPC all go through handle(), which checks the
+// input and the output against the contract, so a bug here cannot send a malformed answer.
+import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName, type EventData, type EventName } from '../api/contract.ts';
+import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
+
+/** One connected client: where its private events (live logs) go, and what to stop when it leaves. */
+export interface ClientContext {
+  send<N extends EventName>(name: N, data: EventData<N>): void;
+  /** Cleanups keyed by subscription (e.g. "logs:<id>"), run on unsubscribe or disconnect. */
+  subscriptions: Map<string, () => void>;
+}
+
+export type Broadcast = <N extends EventName>(name: N, data: EventData<N>) => void;
+
+type Impl = { [N in CallName]: (input: import('zod').output<(typeof calls)[N]['input']>, ctx: ClientContext) => Promise<unknown> };
+
+export class ApiHandler {
+  private impl: Impl;
+
+  constructor(private readonly s: DashboardServices, private readonly broadcast: Broadcast) {
+    const docker = (): DashboardServices['docker'] => {
+      const st = s.engine.status();
+      if (st.state !== 'running') throw new ApiError(`the Docker Engine is not running (state: ${st.state})`, 503);
+      return s.docker;
+    };
+    const store = (): StoreProvider => { if (!s.store) throw notAvailable('The image-store service'); return s.store; };
+    const settings = (): SettingsProvider => { if (!s.settings) throw notAvailable('The settings service'); return s.settings; };
+    const done = {};
+    this.impl = {
+      'engine.status': async () => s.engine.status(),
+      'engine.start': () => s.engine.start(),
+      'engine.stop': async () => { await s.engine.stop(); return s.engine.status(); },
+      'engine.restart': () => s.engine.restart(),
+      'system.info': () => docker().info(),
+
+      'containers.list': () => docker().listContainers(),
+      'containers.start': async ({ id }) => { await docker().startContainer(id); return done; },
+      'containers.stop': async ({ id }) => { await docker().stopContainer(id); return done; },
+      'containers.restart': async ({ id }) => { await docker().restartContainer(id); return done; },
+      'containers.remove': async ({ id, force }) => { await docker().removeContainer(id, force); return done; },
+      'containers.followLogs': async ({ id, tail }, ctx) => {
+        const key = `logs:${id}`;
+        ctx.subscriptions.get(key)?.();
+        const stop = await docker().followLogs(id, tail, (chunk) => ctx.send('containers.log', chunk));
+        ctx.subscriptions.set(key, stop);
+        return done;
+      },
+      'containers.unfollowLogs': async ({ id }, ctx) => {
+        ctx.subscriptions.get(`logs:${id}`)?.();
+        ctx.subscriptions.delete(`logs:${id}`);
+        return done;
+      },
+
+      'images.list': () => docker().listImages(),
+      // Progress goes to every client, so a second window shows the same pull.
+      'images.pull': ({ ref, opId }) => docker().pull(ref, (p) => this.broadcast('images.progress', p), opId),
+      'images.push': ({ ref, opId }) => docker().push(ref, (p) => this.broadcast('images.progress', p), opId),
+      'images.tag': async ({ source, target }) => { await docker().tag(source, target); return done; },
+      'images.remove': async ({ id, force }) => ({ removed: await docker().removeImage(id, force) }),
+      'images.run': (spec) => docker().run(spec),
+
+      'store.status': () => store().status(),
+      'store.inventory': () => store().inventory(),
+      'store.switch': ({ store: target }) => store().switch(target),
+      'store.migrate': () => store().migrate(),
+
+      'settings.get': async () => ({ ...(await settings().view()), limits: s.limits }),
+      'settings.propose': async (patch) => settings().propose(patch),
+      'settings.apply': async (patch) => {
+        await settings().apply(patch);
+        return { ...(await settings().view()), limits: s.limits };
+      },
+
+      'troubleshoot.plan': async () => s.troubleshoot.plan(),
+      'troubleshoot.restart': () => s.engine.restart(),
+      'troubleshoot.purge': () => s.troubleshoot.purge(),
+      'troubleshoot.factoryReset': () => s.troubleshoot.factoryReset(settings()),
+    };
+  }
+
+  /** Validates, runs and validates again; every failure is an ApiError with a message for the UI. */
+  async handle(name: string, input: unknown, ctx: ClientContext): Promise<unknown> {
+    if (!isCallName(name)) throw new ApiError(`no such call: ${name}`, 404);
+    const spec = calls[name];
+    const parsed = spec.input.safeParse(input ?? {});
+    if (!parsed.success) throw new ApiError(`bad input for ${name}: ${describeIssues(parsed.error)}`, 400);
+    let output: unknown;
+    try {
+      output = await (this.impl[name] as (i: unknown, c: ClientContext) => Promise<unknown>)(parsed.data, ctx);
+    } catch (e) {
+      throw e instanceof ApiError ? e : new ApiError((e as Error).message ?? String(e));
+    }
+    const checked = spec.output.safeParse(output);
+    if (!checked.success) throw new ApiError(`${name} produced an invalid answer: ${describeIssues(checked.error)}`);
+    return checked.data;
+  }
+}

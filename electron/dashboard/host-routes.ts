@@ -1,0 +1,47 @@
+// Runs the dashboard inside the Berth host process (which owns the engine) and lets `berth
+// dashboard` start it over the control API. Providers are looked up when the dashboard starts,
+// so the store and settings services plug in by being passed here once they exist.
+import os from 'node:os';
+import { z } from 'zod';
+import type { DataDir } from '../../engine/host/paths.ts';
+import type { EngineController } from '../../engine/host/engine-controller.ts';
+import type { ControlServer } from '../control/control-server.ts';
+import { DockerodeService } from './docker-service.ts';
+import { DashboardServer } from './server.ts';
+import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
+import { DataDirTroubleshoot } from './troubleshoot.ts';
+
+export interface DashboardDeps {
+  data: DataDir;
+  engine: EngineController;
+  store?: StoreProvider;
+  settings?: SettingsProvider;
+}
+
+export const DashboardInfoSchema = z.object({ url: z.string() });
+
+export function dashboardServices(d: DashboardDeps): DashboardServices {
+  return {
+    engine: d.engine,
+    docker: new DockerodeService(() => d.engine.docker()),
+    troubleshoot: new DataDirTroubleshoot(d.data, d.engine),
+    // The VM can have at most the host's CPUs and leaves the host 1 GiB of memory.
+    limits: { maxCpus: os.cpus().length, maxMemoryMiB: Math.max(1024, Math.floor(os.totalmem() / 2 ** 20) - 1024) },
+    ...(d.store ? { store: d.store } : {}),
+    ...(d.settings ? { settings: d.settings } : {}),
+  };
+}
+
+/** POST /v1/dashboard starts the dashboard once and answers its URL (with the token). */
+export function registerDashboardRoutes(control: ControlServer, deps: () => DashboardDeps): { close(): Promise<void> } {
+  let server: Promise<DashboardServer> | null = null;
+  control.route('POST', '/v1/dashboard', async () => {
+    server ??= (async () => {
+      const s = new DashboardServer(dashboardServices(deps()), { port: Number(process.env.BERTH_DASHBOARD_PORT ?? 0) });
+      await s.listen();
+      return s;
+    })().catch((e: unknown) => { server = null; throw e; });
+    return { url: (await server).url };
+  });
+  return { close: async () => { if (server) await (await server).close().catch(() => undefined); } };
+}

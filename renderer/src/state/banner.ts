@@ -1,0 +1,10 @@
+// The hidden-store banner's sentence, exactly as the product spells it, for either active store.
+import type { StoreStatus } from '../../../electron/api/store-types.ts';
+import { formatMB } from '../format.ts';
+
+export function hiddenStoreText(st: StoreStatus): string | null {
+  const { images, bytes, containers } = st.hidden;
+  if (images === 0 && containers === 0) return null;
+  const hidden = st.active === 'containerd' ? 'classic' : 'containerd';
+  return `${images} images (${formatMB(bytes)} MB) and ${containers} containers from the ${hidden} image store are hidden while the ${st.active} image store is active`;
+}
