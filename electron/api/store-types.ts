@@ -16,7 +16,7 @@ export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 export const PlatformVariantSchema = z.object({
   /** os/arch[/variant], e.g. linux/arm64/v8. */
   platform: z.string(),
-  digest: z.string(),
+  digest: z.string().optional(),
   size: z.number().optional(),
   /** True when this variant's content is in the local store (not only listed in the index). */
   present: z.boolean(),

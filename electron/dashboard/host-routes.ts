@@ -10,6 +10,7 @@ import { DockerodeService } from './docker-service.ts';
 import { DashboardServer } from './server.ts';
 import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
 import { DataDirTroubleshoot } from './troubleshoot.ts';
+import { AgentStoreProvider } from './agent-store.ts';
 
 export interface DashboardDeps {
   data: DataDir;
@@ -27,7 +28,8 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
     troubleshoot: new DataDirTroubleshoot(d.data, d.engine),
     // The VM can have at most the host's CPUs and leaves the host 1 GiB of memory.
     limits: { maxCpus: os.cpus().length, maxMemoryMiB: Math.max(1024, Math.floor(os.totalmem() / 2 ** 20) - 1024) },
-    ...(d.store ? { store: d.store } : {}),
+    // The image-store view needs the agent's inventory and, to switch, the settings service.
+    ...(d.store ? { store: d.store } : d.settings ? { store: new AgentStoreProvider(d.engine, d.settings) } : {}),
     ...(d.settings ? { settings: d.settings } : {}),
   };
 }

@@ -32,7 +32,7 @@ export function imageRows(images: Image[], inv: StoreInventory | undefined, f: I
       const v = variants.get(image.id) ?? variants.get(repoTag) ?? [];
       const isOpen = v.length > 0 && expanded.has(key);
       rows.push({ kind: 'image', key, image, repoTag, variants: v, expanded: isOpen });
-      if (isOpen) for (const variant of v) rows.push({ kind: 'variant', key: `${key}|${variant.platform}|${variant.digest}`, parentKey: key, variant });
+      if (isOpen) for (const variant of v) rows.push({ kind: 'variant', key: `${key}|${variant.platform}|${variant.digest ?? ''}`, parentKey: key, variant });
     }
   }
   return rows;

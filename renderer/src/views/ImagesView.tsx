@@ -119,7 +119,7 @@ function VariantCells({ row }: { row: Extract<ImageRow, { kind: 'variant' }> }):
   return (
     <>
       <span role="cell" className="mono variant-name">{v.platform}</span>
-      <span role="cell" className="mono">{shortId(v.digest)}</span>
+      <span role="cell" className="mono">{v.digest ? shortId(v.digest) : ''}</span>
       <span role="cell" />
       <span role="cell">{v.size !== undefined ? formatBytes(v.size) : ''}</span>
       <span role="cell">{v.present ? <span className="badge ok">Present</span> : <span className="badge">Not pulled</span>}</span>

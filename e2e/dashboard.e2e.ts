@@ -1,0 +1,179 @@
+// The seeds' story through the dashboard, in Debian's Chromium, against the headless host and
+// the real VM: clean install (containerd ON, no images) → pull from a loopback registry with
+// visible progress → untick the box, Apply & Restart → classic store, empty, banner names the
+// hidden image → add an image there → tick again → the first image is back → factory reset →
+// both stores empty, containerd ON. A screenshot of every view lands in test-results/dashboard/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { BerthEnv } from '../test/helpers/berth-env.ts';
+import { startRegistry, type Registry } from '../test/helpers/registry.ts';
+import { launchChromium } from './browser.ts';
+import { screenshotter, seedRegistry } from './story.ts';
+
+const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results/dashboard');
+const MIN = 60_000;
+
+describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
+  const env = new BerthEnv();
+  let registry: Registry;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let shot: (name: string) => Promise<string>;
+  let url = '';
+  const progress: number[] = [];
+  const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name, exact: true });
+  const images = () => page.locator('.vrow.image');
+
+  before(async () => {
+    registry = await startRegistry();
+    // The registry is plain HTTP on the host's loopback: allowed by the user's daemon.json key.
+    const set = await env.cli(['settings', 'set', `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`]);
+    assert.equal(set.code, 0, set.stderr);
+    const start = await env.cli(['start'], 10 * MIN);
+    assert.equal(start.code, 0, `berth start failed:\n${start.stdout}\n${start.stderr}`);
+    const dash = await env.cli(['dashboard']);
+    assert.equal(dash.code, 0, dash.stderr);
+    url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(dash.stdout)?.[1] ?? '';
+    assert.ok(url, `no URL in: ${dash.stdout}`);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      const m = JSON.parse(String(f.payload)) as { name?: string; data?: { percent?: number | null } };
+      if (m.name === 'images.progress' && typeof m.data?.percent === 'number') progress.push(m.data.percent);
+    }));
+    shot = screenshotter(page, OUT);
+  });
+  after(async () => { await browser?.close(); registry?.stop(); await env.dispose(); });
+
+  it('refuses the dashboard without its token', async () => {
+    const r = await fetch(url.replace(/\?token=.*/, ''));
+    assert.equal(r.status, 401);
+  });
+
+  it('clean install: engine running, containerd store ON, no images', async () => {
+    await page.goto(url);
+    await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
+    await page.getByTestId('active-store').filter({ hasText: 'containerd' }).waitFor();
+    await page.getByTestId('containers-empty').waitFor();
+    await shot('containers-empty');
+    await nav('Images').click();
+    await page.getByTestId('images-empty').waitFor();
+    await shot('images-empty');
+    await nav('Settings').click();
+    assert.equal(await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(), true);
+    assert.equal(await page.getByRole('button', { name: 'Apply & Restart' }).isDisabled(), true, 'nothing changed yet');
+    await shot('settings-general');
+    assert.equal(await page.getByTestId('hidden-store-banner').count(), 0, 'nothing is hidden on a clean install');
+  });
+
+  it('pulls an image from the loopback registry with visible progress', async () => {
+    const ref = `${registry.guestAddress}/e2e/big:1`;
+    await seedRegistry(env.docker(), ref, 'first');
+    await nav('Images').click();
+    await page.getByRole('button', { name: 'Pull…' }).click();
+    await page.getByLabel('Image reference').fill(ref);
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.locator('[data-testid="pull-progress"] [role="progressbar"][aria-valuenow]').waitFor({ timeout: 5 * MIN });
+    await shot('pull-progress');
+    await page.getByText(`Pulled ${ref}`).waitFor({ timeout: 10 * MIN });
+    assert.ok(progress.some((p) => p > 0 && p < 100), `progress between 0 and 100 was shown (saw ${progress.slice(0, 20).join(', ')})`);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await images().filter({ hasText: ref }).waitFor();
+    await shot('images-pulled');
+  });
+
+  it('runs the image and shows the container with its live logs', async () => {
+    const ref = `${registry.guestAddress}/e2e/big:1`;
+    await page.getByRole('button', { name: `Run ${ref}` }).click();
+    await page.getByLabel('Container name (optional)').fill('e2e-first');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByTestId('container-e2e-first').waitFor();
+    await page.getByTestId('container-e2e-first').getByRole('button', { name: 'Logs' }).click();
+    await page.getByTestId('logs-panel').getByText(/BusyBox v/).waitFor();
+    await shot('containers-logs');
+    await nav('Images').click();
+    await images().filter({ hasText: ref }).getByText('In use').waitFor();
+  });
+
+  it('shows the Docker Engine, Resources and Troubleshoot views', async () => {
+    await nav('Settings').click();
+    await page.getByRole('tab', { name: 'Docker Engine' }).click();
+    assert.match(await page.locator('#daemon-json').inputValue(), new RegExp(registry.guestAddress.replace(/\./g, '\\.')));
+    await page.locator('#daemon-json').fill('{"debug": "yes"}');
+    await page.getByText('debug: Invalid input').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Apply & Restart' }).isDisabled(), true, 'invalid daemon.json cannot be applied');
+    await shot('settings-engine-invalid');
+    await page.getByRole('button', { name: 'Discard' }).click();
+    await page.getByRole('tab', { name: 'Resources' }).click();
+    await shot('settings-resources');
+    await nav('Troubleshoot').click();
+    await page.getByRole('button', { name: 'Reset to factory defaults' }).click();
+    await page.getByTestId('deletes').getByText(/data\.qcow2/).waitFor();
+    await shot('troubleshoot-confirm');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('untick → Apply & Restart: the classic store is active, empty, and the banner names what is hidden', async () => {
+    await nav('Settings').click();
+    await page.getByRole('tab', { name: 'General' }).click();
+    await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).uncheck();
+    await page.getByText(/Applying restarts the Docker Engine/).waitFor();
+    await shot('settings-changed');
+    await page.getByRole('button', { name: 'Apply & Restart' }).click();
+    await page.getByTestId('apply-bar').getByRole('button', { name: 'Applying…' }).waitFor();
+    await shot('settings-applying');
+    await page.getByTestId('apply-bar').getByText('No changes.').waitFor({ timeout: 10 * MIN });
+    await page.getByTestId('active-store').filter({ hasText: 'classic' }).waitFor({ timeout: 2 * MIN });
+    await nav('Images').click();
+    await page.getByTestId('images-empty').waitFor({ timeout: 2 * MIN });
+    const banner = page.getByTestId('hidden-store-banner');
+    await banner.getByText(/^1 images \([\d.]+ MB\) and 1 containers from the containerd image store are hidden while the classic image store is active$/).waitFor({ timeout: 2 * MIN });
+    await shot('classic-empty-banner');
+  });
+
+  it('adds an image to the classic store', async () => {
+    const ref = `${registry.guestAddress}/e2e/big:1`;
+    await page.getByRole('button', { name: 'Pull…' }).click();
+    await page.getByLabel('Image reference').fill(ref);
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.getByText(`Pulled ${ref}`).waitFor({ timeout: 10 * MIN });
+    await page.getByRole('button', { name: 'Close' }).click();
+    await images().filter({ hasText: ref }).waitFor();
+    await shot('classic-pulled');
+  });
+
+  it('tick again → the first image and its container are back; the classic image is hidden', async () => {
+    await nav('Settings').click();
+    await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).check();
+    await page.getByRole('button', { name: 'Apply & Restart' }).click();
+    await page.getByTestId('apply-bar').getByText('No changes.').waitFor({ timeout: 10 * MIN });
+    await page.getByTestId('active-store').filter({ hasText: 'containerd' }).waitFor({ timeout: 2 * MIN });
+    await nav('Images').click();
+    await images().filter({ hasText: 'e2e/big:1' }).getByText('In use').waitFor({ timeout: 2 * MIN });
+    await page.getByTestId('hidden-store-banner')
+      .getByText(/^1 images \([\d.]+ MB\) and 0 containers from the classic image store are hidden while the containerd image store is active$/).waitFor({ timeout: 2 * MIN });
+    await shot('containerd-back');
+    await nav('Containers').click();
+    await page.getByTestId('container-e2e-first').waitFor();
+  });
+
+  it('factory reset: both stores empty, containerd ON', async () => {
+    await nav('Troubleshoot').click();
+    await page.getByRole('button', { name: 'Reset to factory defaults' }).click();
+    await page.getByTestId('deletes').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset to factory defaults' }).click();
+    await page.getByText('Factory defaults restored.').waitFor({ timeout: 15 * MIN });
+    await shot('factory-reset-done');
+    await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
+    await page.getByTestId('active-store').filter({ hasText: 'containerd' }).waitFor();
+    await nav('Images').click();
+    await page.getByTestId('images-empty').waitFor({ timeout: 2 * MIN });
+    assert.equal(await page.getByTestId('hidden-store-banner').count(), 0, 'the classic store is empty too');
+    await nav('Settings').click();
+    assert.equal(await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(), true);
+    await shot('after-reset-settings');
+  });
+});
