@@ -13,6 +13,7 @@ export class EventHub {
   private stopWatch: (() => void) | null = null;
   private pending = new Set<'container' | 'image'>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushing = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private cleanups: Array<() => void> = [];
   private closed = false;
@@ -71,13 +72,26 @@ export class EventHub {
 
   private schedule(kind: 'container' | 'image'): void {
     this.pending.add(kind);
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = null;
-      const kinds = new Set(this.pending);
-      this.pending.clear();
-      // A container change alters images' "in use" too.
-      void this.refresh(kinds.has('container'), true);
-    }, COALESCE_MS);
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(() => { this.flushTimer = null; void this.flush(); }, COALESCE_MS);
+  }
+
+  /**
+   * One listing at a time: on a slow (emulated) VM a listing started earlier can finish later,
+   * and must not overwrite a newer one. Events that arrive meanwhile trigger one more round.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.size && !this.closed) {
+        const kinds = new Set(this.pending);
+        this.pending.clear();
+        // A container change alters images' "in use" too.
+        await this.refresh(kinds.has('container'), true);
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private async refresh(containers: boolean, images: boolean): Promise<void> {

@@ -29,8 +29,9 @@ export function Header(): ReactNode {
         <div className="store-pill" data-testid="active-store">Image store: <strong>{active}</strong></div>
       ) : null}
       {engine?.emulated ? (
-        <div className="warning" role="note" data-testid="emulated-warning">
-          ⚠ Emulated VM: no hardware acceleration ({engine.acceleratorReason ?? 'TCG'}). Containers run slowly.
+        // The accelerator probe's reason can be a long QEMU message: it goes in the tooltip.
+        <div className="warning" role="note" data-testid="emulated-warning" title={engine.acceleratorReason}>
+          ⚠ Emulated VM: no hardware acceleration, containers run slowly
         </div>
       ) : null}
       <div className="spacer" />

@@ -127,7 +127,7 @@ function ApplyBar({ state }: { state: SettingsState }): ReactNode {
         {proposal?.errors.map((e) => <p key={e.key} className="error">{e.message}</p>)}
       </div>
       <ErrorText error={act.error} />
-      <button type="button" disabled={!changed || act.busy} onClick={resetDraft}>Discard</button>
+      <button type="button" disabled={Object.keys(draft).length === 0 || act.busy} onClick={resetDraft}>Discard</button>
       <button type="button" className="primary" disabled={!changed || blocked || act.busy}
         onClick={() => { clearProgress(); void act.run(() => client.call('settings.apply', patch)).then((ok) => ok && resetDraft()); }}>
         {act.busy ? 'Applying…' : 'Apply & Restart'}
