@@ -55,8 +55,10 @@ const handlers: grpc.UntypedServiceImplementation = {
       call.write(full);
       publish('progress', { message: `migrate: ${p.message}`, done: full.done, total: full.total });
     };
+    // A server stream reports failure by emitting 'error' with a status; destroy() would leave
+    // the client waiting forever.
     exclusive(() => migrateImages(write)).then(() => call.end(), (e: Error) => {
-      call.destroy(Object.assign(new Error(e.message), { code: grpc.status.FAILED_PRECONDITION, details: e.message }));
+      call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: e.message });
     });
   },
   FactoryReset: unary(async () => {

@@ -7,8 +7,10 @@ import { dockerDownload, dockerInfo, dockerUpload, storeFromInfo } from './docke
 import { diskFree, readStoreImages } from './inventory.ts';
 import { switchStore } from './store-switch.ts';
 import type { MigrateProgress } from './messages.ts';
+import { normalizeRef } from './image-ref.ts';
 
 const WORK_DIR = '/mnt/data/berth-migrate';
+
 const MB = 1024 * 1024;
 
 export type Progress = (p: Partial<MigrateProgress> & { phase: string; message: string }) => void;
@@ -56,7 +58,7 @@ export async function migrateImages(progress: Progress): Promise<{ migrated: str
     const landed = await readStoreImages('containerd');
     for (const t of tars) {
       for (const ref of t.refs) {
-        const got = landed.find((l) => l.refs.includes(ref));
+        const got = landed.find((l) => l.refs.includes(normalizeRef(ref)));
         if (got?.config_digest !== t.config) throw new Error(`${ref} did not land in the containerd store with config ${t.config}`);
       }
     }

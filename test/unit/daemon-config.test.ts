@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { normalizeRef } from '../../engine/agent/image-ref.ts';
 import { parseDaemonJson, serialize, storeFromConfig, withStore, withUserKeys } from '../../engine/agent/daemon-config.ts';
 
 describe('daemon.json store toggle', () => {
@@ -31,5 +32,15 @@ describe('daemon.json store toggle', () => {
 
   it('serializes with a trailing newline', () => {
     assert.equal(serialize({ a: 1 }), '{\n  "a": 1\n}\n');
+  });
+});
+
+describe('image reference normalization', () => {
+  it('names classic refs the way the containerd store does', () => {
+    assert.equal(normalizeRef('busybox:1'), 'docker.io/library/busybox:1');
+    assert.equal(normalizeRef('berth-test/a:1'), 'docker.io/berth-test/a:1');
+    assert.equal(normalizeRef('10.0.2.2:5000/mp:1'), '10.0.2.2:5000/mp:1');
+    assert.equal(normalizeRef('localhost/x:1'), 'localhost/x:1');
+    assert.equal(normalizeRef('ghcr.io/o/r:t'), 'ghcr.io/o/r:t');
   });
 });
