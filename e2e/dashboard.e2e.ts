@@ -90,9 +90,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByRole('button', { name: `Run ${ref}` }).click();
     await page.getByLabel('Container name (optional)').fill('e2e-first');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.getByTestId('container-e2e-first').waitFor();
+    // Create and start take a while on an emulated VM sharing 2 cores.
+    await page.getByTestId('container-e2e-first').waitFor({ timeout: 3 * MIN });
     await page.getByTestId('container-e2e-first').getByRole('button', { name: 'Logs' }).click();
-    await page.getByTestId('logs-panel').getByText(/BusyBox v/).waitFor();
+    await page.getByTestId('logs-panel').getByText(/BusyBox v/).waitFor({ timeout: 2 * MIN });
     await shot('containers-logs');
     await nav('Images').click();
     await images().filter({ hasText: ref }).getByText('In use').waitFor();
