@@ -31,7 +31,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Electron's package downloads its binary from outside the npm registry at install time, which
+  # fails where only the registry is reachable; `npm start` says when it is missing and falls
+  # back to the headless dashboard. Fetch it later with: node node_modules/electron/install.js
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
 node bin/run-ts.js engine/image/build.ts
