@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export async function systemctl(...args: string[]): Promise<void> {
-  await run('systemctl', args, { timeout: 300_000 });
+  await run('systemctl', args, { timeout: 600_000 });
 }
 
 /** Restarts dockerd; `systemctl restart` on a Type=notify unit returns once dockerd is ready. */

@@ -43,12 +43,12 @@ export class AgentClient {
 
   setImageStore(store: StoreName, userDaemonJson?: string): Promise<SetImageStoreReply> {
     const req = userDaemonJson === undefined ? { store: toStoreEnum(store) } : { store: toStoreEnum(store), user_daemon_json: userDaemonJson };
-    return this.unary('SetImageStore', req, SetImageStoreReply, 300_000);
+    return this.unary('SetImageStore', req, SetImageStoreReply, 900_000);
   }
 
   inventory(): Promise<InventoryReply> { return this.unary('Inventory', {}, InventoryReply, 120_000); }
 
-  factoryReset(): Promise<z.infer<typeof FactoryResetReply>> { return this.unary('FactoryReset', {}, FactoryResetReply, 300_000); }
+  factoryReset(): Promise<z.infer<typeof FactoryResetReply>> { return this.unary('FactoryReset', {}, FactoryResetReply, 900_000); }
 
   /** Streams migration progress; resolves with the final message. */
   migrate(onProgress: (p: MigrateProgress) => void): Promise<MigrateProgress> {

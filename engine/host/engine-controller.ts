@@ -144,7 +144,7 @@ export class EngineController extends EventEmitter {
     // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
     // returns when dockerd is ready: no polling.
     const agentInstalled = installAgent(ssh);
-    await ssh.run('systemctl start docker.service', { timeoutMs: 180_000 });
+    await ssh.run('systemctl start docker.service', { timeoutMs: 600_000 });
     stage('agent', 'guest agent');
     await agentInstalled;
     this.forwards.push(await ssh.forwardUnixSocket(d.agentSocket, '/run/berth/agent.sock'));

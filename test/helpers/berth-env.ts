@@ -18,7 +18,7 @@ export class BerthEnv {
   readonly dockerConfig = path.join(this.root, 'docker-config');
   readonly env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: this.data.root, DOCKER_CONFIG: this.dockerConfig };
 
-  cli(args: string[], timeoutMs = 300_000): Promise<CliResult> {
+  cli(args: string[], timeoutMs = 900_000): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
