@@ -31,6 +31,8 @@ describe('renderer state', () => {
     assert.ok(s.logs.c?.endsWith('tail'));
     apply({ name: 'store.changed', data: { active: 'classic', hidden: { images: 1, bytes: 1, containers: 0 } } });
     assert.equal(s.store?.value?.active, 'classic');
+    apply({ name: 'engine.status', data: { state: 'stopping', dockerSocket: '/s', dataDir: '/d' } });
+    assert.equal(s.store, null, 'a stopping engine forgets the store summary (no stale banner)');
     apply({ name: 'settings.progress', data: { message: 'Restarting the Docker Engine.' } });
     assert.deepEqual(s.settingsProgress, ['Restarting the Docker Engine.']);
   });

@@ -39,8 +39,9 @@ export function reduceEvent(s: DashData, ev: ApiEvent): Partial<DashData> {
   switch (ev.name) {
     case 'engine.status': {
       const engine = ev.data;
-      // Leaving "running" empties what came from the engine: it would be stale, not current.
-      if (engine.state !== 'running') return { engine, stage: engine.state === 'starting' ? s.stage : null };
+      // Leaving "running" forgets what the stores held: a restart (switch, reset) may change it,
+      // and a stale banner would be wrong. It is loaded again when the engine runs.
+      if (engine.state !== 'running') return { engine, stage: engine.state === 'starting' ? s.stage : null, store: null, inventory: null };
       return { engine, stage: null };
     }
     case 'engine.stage': return { stage: ev.data };
