@@ -83,7 +83,10 @@ export async function probeAccelerator(qemu: string, accel: Accelerator): Promis
     '-m', '64', '-qmp', `unix:${qmpPath},server=on,wait=off`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.on('error', (e) => { stderr += e.message; resolve(null); });
+  });
   try {
     const outcome = await Promise.race([
       exited.then((code) => `QEMU exited (${code}): ${lastLine(stderr)}`),

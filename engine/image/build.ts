@@ -36,9 +36,11 @@ function main(): number {
   fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({ buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString() }));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(staging, dir);
-  // Older images of this checkout are dead weight: keep only the current one.
+  // Older images of this checkout are dead weight once nothing can still be booting from them.
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const name of fs.readdirSync(path.dirname(dir))) {
-    if (name !== path.basename(dir)) fs.rmSync(path.join(path.dirname(dir), name), { recursive: true, force: true });
+    const old = path.join(path.dirname(dir), name);
+    if (name !== path.basename(dir) && fs.statSync(old).mtimeMs < dayAgo) fs.rmSync(old, { recursive: true, force: true });
   }
   console.log(`VM image ready: ${dir} (root ${(size / 1048576).toFixed(0)} MiB compressed)`);
   return 0;
