@@ -1,0 +1,149 @@
+// The desktop shell's IPC: the preload's bridge and the main process's router, joined by an
+// in-memory IPC, reach the headless host's own ApiHandler, so a call answers exactly as it does
+// over the WebSocket. Payloads are checked on both sides; only the app's own windows may call.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import vm from 'node:vm';
+import { fakeServices } from '../../e2e/fixtures/fake-services.ts';
+import { ApiClient } from '../../electron/api/client.ts';
+import { callNames } from '../../electron/api/contract.ts';
+import { ApiHandler, type ClientContext } from '../../electron/dashboard/api-handler.ts';
+import { IpcRouter } from '../../electron/main/ipc-router.ts';
+import { createBridge, type BerthBridge } from '../../electron/preload/bridge.ts';
+import { buildPreload } from '../../electron/preload/build.ts';
+import { IPC_CHANNELS } from '../../electron/preload/ipc-protocol.ts';
+import { FakeIpcMain, FakeWindow } from './shell-fakes.ts';
+
+function setup(opts: { images?: number } = {}) {
+  const svc = fakeServices({ images: opts.images ?? 3, store: true, settings: true });
+  const router = new IpcRouter(new ApiHandler(svc, (name, data) => router.broadcast(name, data)));
+  const ipcMain = new FakeIpcMain();
+  router.attach(ipcMain);
+  const win = new FakeWindow(ipcMain);
+  router.addClient(win);
+  const bridge = createBridge(win.ipcRenderer);
+  return { svc, router, ipcMain, win, bridge };
+}
+
+const ctx = (): ClientContext => ({ send: () => undefined, subscriptions: new Map() });
+
+describe('shell IPC', () => {
+  it('answers a call with the same implementation as the headless host', async () => {
+    const { svc, bridge } = setup();
+    const viaIpc = await bridge.invoke('engine.status', {});
+    const direct = await new ApiHandler(svc, () => undefined).handle('engine.status', {}, ctx());
+    assert.deepEqual(viaIpc, direct);
+    assert.equal(viaIpc.state, 'running');
+    const images = await bridge.invoke('images.list', {});
+    assert.equal(images.images.length, 3);
+    const settings = await bridge.invoke('settings.get', {});
+    assert.equal(settings.settings.useContainerdSnapshotter, true);
+  });
+
+  it('carries the renderer\'s own ApiClient (send/onFrame), results and errors included', async () => {
+    const { svc, bridge } = setup({ images: 5 });
+    const client = new ApiClient(bridge);
+    assert.equal((await client.call('images.list', {})).images.length, 5);
+    svc.engine.set({ state: 'stopped' });
+    await assert.rejects(client.call('containers.list', {}), /the Docker Engine is not running \(state: stopped\)/);
+  });
+
+  it('pushes contract events to every window, checked against the contract', async () => {
+    const { svc, router, bridge, win } = setup();
+    const seen: string[] = [];
+    const off = bridge.on('engine.status', (s) => seen.push(s.state));
+    const frames: unknown[] = [];
+    bridge.onFrame((f) => frames.push(f));
+    router.broadcast('engine.status', { ...svc.engine.status(), state: 'starting' });
+    router.broadcast('engine.status', { state: 'nonsense' }); // malformed: dropped
+    win.send(IPC_CHANNELS.event, { name: 'not.an.event', data: {} }); // unknown: dropped
+    assert.deepEqual(seen, ['starting']);
+    assert.deepEqual(frames.map((f) => (f as { type: string; name: string }).name), ['engine.status']);
+    off();
+    router.broadcast('engine.status', svc.engine.status());
+    assert.deepEqual(seen, ['starting'], 'unsubscribed');
+    assert.throws(() => bridge.on('no.such' as 'engine.status', () => undefined), /no such event/);
+  });
+
+  it('checks input in the preload before anything crosses IPC', async () => {
+    const { bridge, win } = setup();
+    await assert.rejects(bridge.invoke('containers.start', { id: 42 } as never), /bad input for containers.start: id/);
+    await assert.rejects(bridge.invoke('no.such' as 'engine.status', {}), /no such call: no.such/);
+    await assert.rejects(bridge.invoke('engine.status', { extra: 1 } as never), /bad input for engine.status/);
+    assert.equal(win.invokes, 0);
+  });
+
+  it('checks every payload again in the main process (a page that bypasses the preload)', async () => {
+    const { win } = setup();
+    const raw = (payload: unknown) => win.ipcRenderer.invoke(IPC_CHANNELS.call, payload);
+    for (const [payload, why] of [
+      [undefined, /malformed call/], ['engine.status', /malformed call/], [{ name: 'engine.status', input: {}, more: 1 }, /malformed call/],
+      [{ name: 42 }, /malformed call: name/], [{ name: 'rm -rf', input: {} }, /no such call/],
+      [{ name: 'containers.remove', input: { id: 'x' } }, /bad input for containers.remove: force/],
+    ] as const) {
+      const reply = (await raw(payload)) as { ok: boolean; error?: { message: string } };
+      assert.equal(reply.ok, false, JSON.stringify(payload));
+      assert.match(reply.error!.message, why);
+    }
+    assert.deepEqual(await raw({ name: 'containers.remove', input: { id: 'x', force: true } }), { ok: true, output: {} });
+  });
+
+  it('refuses calls from windows it did not register and from other origins', async () => {
+    const { ipcMain, win } = setup();
+    const stranger = new FakeWindow(ipcMain);
+    await assert.rejects(createBridge(stranger.ipcRenderer).invoke('engine.status', {}), /not a Berth window/);
+    for (const url of ['https://example.com/', 'file:///etc/passwd', 'app://other/index.html', null]) {
+      win.frameUrl = url;
+      await assert.rejects(createBridge(win.ipcRenderer).invoke('engine.status', {}), /accepted from the Berth dashboard only/, String(url));
+    }
+  });
+
+  it('stops a window\'s live logs when it reloads, crashes or closes', async () => {
+    const { svc, bridge, win, router } = setup();
+    let stops = 0;
+    svc.docker.followLogs = async () => () => { stops++; };
+    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    win.emitLifecycle('did-navigate');
+    assert.equal(stops, 1);
+    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    win.emitLifecycle('render-process-gone');
+    assert.equal(stops, 2);
+    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    assert.equal(router.clientCount, 1);
+    win.emitLifecycle('destroyed');
+    assert.equal(stops, 3);
+    assert.equal(router.clientCount, 0);
+    router.broadcast('engine.status', svc.engine.status()); // a destroyed window is not sent to
+  });
+
+  it('exposes invoke/on and the frame pair, nothing else', () => {
+    const { bridge } = setup();
+    assert.deepEqual(Object.keys(bridge).sort(), ['invoke', 'on', 'onFrame', 'send']);
+  });
+});
+
+describe('the built preload bundle', () => {
+  let code = '';
+  before(async () => { code = fs.readFileSync(await buildPreload(), 'utf8'); });
+
+  it('requires only electron and exposes exactly window.berth over the contract', async () => {
+    const { ipcMain, win } = setup();
+    const exposed: Record<string, unknown> = {};
+    const required: string[] = [];
+    const electron = {
+      contextBridge: { exposeInMainWorld: (key: string, api: unknown) => { exposed[key] = api; } },
+      ipcRenderer: win.ipcRenderer,
+    };
+    const module = { exports: {} };
+    const requireShim = (id: string): unknown => { required.push(id); if (id === 'electron') return electron; throw new Error(`a sandboxed preload cannot require ${id}`); };
+    vm.runInNewContext(code, { require: requireShim, module, exports: module.exports, console, TextEncoder, TextDecoder, URL, setTimeout, clearTimeout, queueMicrotask });
+    assert.deepEqual(required, ['electron']);
+    assert.deepEqual(Object.keys(exposed), ['berth']);
+    const api = exposed.berth as BerthBridge;
+    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'on', 'onFrame', 'send']);
+    assert.equal((await api.invoke('engine.status', {})).state, 'running');
+    assert.deepEqual(ipcMain.channels, [IPC_CHANNELS.call]);
+    assert.ok(callNames.length > 20);
+  });
+});
