@@ -71,6 +71,7 @@ export class Shell {
   private tray: TrayPort | null = null;
   private reported: ImageStore | undefined;
   private quitting: Promise<void> | null = null;
+  private quitRequested = false;
   private exiting = false;
   /** The engine start the shell began at launch (tests await it). */
   launchStart: Promise<StartResult> | null = null;
@@ -132,7 +133,7 @@ export class Shell {
   }
 
   show(view?: View): void {
-    if (!this.host || this.quitting) return;
+    if (!this.host || this.quitRequested) return;
     if (!this.window || this.window.isDestroyed()) this.window = this.d.createWindow();
     this.window.show(view);
   }
@@ -144,7 +145,7 @@ export class Shell {
 
   private renderTray(): void {
     if (!this.host || !this.tray) return;
-    this.tray.render(trayModel(this.host.engine.status(), this.storeView(), this.quitting !== null));
+    this.tray.render(trayModel(this.host.engine.status(), this.storeView(), this.quitRequested));
   }
 
   private onTray(a: TrayAction): void {
@@ -160,7 +161,7 @@ export class Shell {
   /** Restart (Start when stopped), with the same progress as at launch. */
   async restart(): Promise<StartResult> {
     const host = this.host;
-    if (!host || this.quitting) return { ok: false, error: 'quitting' };
+    if (!host || this.quitRequested) return { ok: false, error: 'quitting' };
     const st = host.engine.status().state;
     if (st === 'starting' || st === 'stopping') return { ok: false, error: `the engine is ${st}` };
     return startWithProgress({
@@ -176,7 +177,9 @@ export class Shell {
 
   /** Stops the VM cleanly, then exits. Every way out (tray, menu, Cmd+Q, logout) comes here once. */
   quit(): Promise<void> {
-    this.quitting ??= (async () => {
+    if (this.quitting) return this.quitting;
+    this.quitRequested = true;
+    this.quitting = (async () => {
       this.renderTray();
       this.window?.allowClose();
       try {

@@ -30,7 +30,7 @@ export function statusLine(s: EngineStatus): string {
     case 'starting': return `Docker Engine starting${s.stage ? `: ${s.stage}` : '…'}`;
     case 'stopping': return 'Docker Engine stopping…';
     case 'stopped': return 'Docker Engine stopped';
-    case 'error': return `Docker Engine failed: ${truncate(s.error?.message ?? 'unknown error', 60)}`;
+    case 'error': return `Docker Engine failed: ${truncate(s.error?.message ?? 'unknown error', 56)}`;
   }
 }
 
