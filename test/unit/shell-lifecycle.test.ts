@@ -17,7 +17,7 @@ class FakeApp implements AppPort {
   log: string[] = [];
   requestSingleInstanceLock(): boolean { this.log.push('lock'); return this.lock; }
   whenReady(): Promise<void> { return Promise.resolve(); }
-  on(event: string, listener: (...a: never[]) => void): unknown { this.events.on(event, listener); return this; }
+  on(event: string, listener: (...a: never[]) => void): unknown { this.events.on(event, listener as (...a: unknown[]) => void); return this; }
   quit(): void { this.log.push('quit'); }
   exit(code: number): void { this.log.push(`exit:${code}`); }
   /** Emits before-quit like Electron; true when a listener prevented it. */
@@ -169,13 +169,14 @@ describe('desktop shell', () => {
     await shell.launchStart;
     const states = h.tray().models.map((m) => m.state);
     assert.deepEqual([...new Set(states)], ['stopped', 'starting', 'running']);
-    assert.equal(h.tray().last.items[1]!.type === 'item' && h.tray().last.items[1]!.label, 'Image store: containerd (selected)');
+    const storeLabel = (): string => { const i = h.tray().last.items[1]!; return i.type === 'item' ? i.label : ''; };
+    assert.equal(storeLabel(), 'Image store: containerd (selected)');
     h.host.emitEvent('system.info', { activeStore: 'classic', storageDriver: 'overlay2', serverVersion: '26.1.5' });
-    assert.equal(h.tray().last.items[1]!.type === 'item' && h.tray().last.items[1]!.label, 'Image store: classic (overlay2)');
+    assert.equal(storeLabel(), 'Image store: classic (overlay2)');
     h.host.emitEvent('store.changed', { active: 'containerd', hidden: { images: 1, bytes: 1, containers: 0 } });
-    assert.equal(h.tray().last.items[1]!.type === 'item' && h.tray().last.items[1]!.label, 'Image store: containerd');
+    assert.equal(storeLabel(), 'Image store: containerd');
     h.host.emitEvent('system.info', { activeStore: 'bogus' });
-    assert.equal(h.tray().last.items[1]!.type === 'item' && h.tray().last.items[1]!.label, 'Image store: containerd', 'malformed data ignored');
+    assert.equal(storeLabel(), 'Image store: containerd', 'malformed data ignored');
   });
 
   it('tray actions open views, restart (or start) the engine', async () => {
