@@ -38,12 +38,14 @@ export function launchPlan(e: LaunchEnv): LaunchPlan {
 
 /** Asks the electron package where its binary is; it throws when the download never happened. */
 export function findElectron(root = APP_ROOT): { path: string } | { missing: string } {
-  const hint = `run 'node node_modules/electron/install.js' where Electron's release downloads are reachable`;
+  const req = createRequire(path.join(root, 'package.json'));
+  try { req.resolve('electron/package.json'); } catch { return { missing: "the electron package is not installed (run 'npm ci')" }; }
+  const hint = `fetch it with 'node node_modules/electron/install.js' where Electron's release downloads are reachable`;
   let p: unknown;
-  try { p = createRequire(path.join(root, 'package.json'))('electron'); } catch (e) {
-    return { missing: `${(e as Error).message.split('\n')[0]} (${hint})` };
+  try { p = req('electron'); } catch {
+    return { missing: `the electron package is installed but its binary was never downloaded; ${hint}` };
   }
-  if (typeof p !== 'string' || !fs.existsSync(p)) return { missing: `${String(p)} does not exist (${hint})` };
+  if (typeof p !== 'string' || !fs.existsSync(p)) return { missing: `${String(p)} does not exist; ${hint}` };
   return { path: p };
 }
 
