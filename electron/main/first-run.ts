@@ -20,9 +20,10 @@ export function isFirstRun(data: Pick<DataDir, 'settingsFile'>): boolean {
   return !fs.existsSync(data.settingsFile);
 }
 
-export function stageProgress(st: StartStage, setup: boolean): Progress {
+/** A stage this list does not know (a newer engine) keeps the bar where it was: it never moves back. */
+export function stageProgress(st: StartStage, setup: boolean, previous = 0): Progress {
   const i = (START_STAGES as readonly string[]).indexOf(st.stage);
-  const fraction = i < 0 ? 0.5 : (i + 1) / (START_STAGES.length + 1);
+  const fraction = Math.max(previous, i < 0 ? 0 : (i + 1) / (START_STAGES.length + 1));
   return { title: `${setup ? 'Setting up Berth' : 'Starting the Docker Engine'}: ${STAGE_TEXT[st.stage] ?? st.stage}`, fraction };
 }
 
@@ -51,7 +52,12 @@ export interface StartResult { ok: boolean; status?: EngineStatus; error?: strin
 
 /** Starts the engine, reporting each stage; failure is reported, not thrown (the status shows it too). */
 export async function startWithProgress(d: StartDeps, setup = false): Promise<StartResult> {
-  const onStage = (st: StartStage): void => d.progress(stageProgress(st, setup));
+  let last = 0.02;
+  const onStage = (st: StartStage): void => {
+    const p = stageProgress(st, setup, last);
+    last = p.fraction;
+    d.progress(p);
+  };
   d.engine.on('stage', onStage);
   d.progress({ title: setup ? 'Setting up Berth: starting the Docker Engine' : 'Starting the Docker Engine', fraction: 0.02 });
   try {

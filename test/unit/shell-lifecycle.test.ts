@@ -37,7 +37,7 @@ class FakeEngine extends EventEmitter {
   async start(): Promise<EngineStatus> {
     this.calls.push('start');
     this.set({ state: 'starting' });
-    for (const stage of ['image', 'boot', 'dockerd']) this.emit('stage', { stage, elapsedMs: 1 } satisfies StartStage);
+    for (const stage of ['image', 'boot', 'ports-from-a-newer-engine', 'dockerd']) this.emit('stage', { stage, elapsedMs: 1 } satisfies StartStage);
     await new Promise((r) => setTimeout(r, 5));
     if (this.failStart) { this.set({ state: 'error', error: { message: this.failStart, console: [] } }); throw new Error(this.failStart); }
     this.set({ state: 'running', accelerator: 'tcg' });
