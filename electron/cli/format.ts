@@ -13,6 +13,12 @@ export function formatStatus(st: EngineStatus): string {
     const v = st.versions;
     lines.push(`versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`);
   }
+  if (st.ports?.length) lines.push(`ports:        ${st.ports.map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort} -> ${p.container} ${p.containerPort}`).join(', ')}`);
+  for (const e of st.portErrors ?? []) lines.push(`port error:   ${e.message}`);
+  if (st.fileSharing) {
+    const fsh = st.fileSharing;
+    lines.push(`file sharing: ${fsh.mechanism === 'none' ? 'off' : `${fsh.mechanism}: ${fsh.shared.join(', ')}`}${fsh.message ? ` (${fsh.message})` : ''}`);
+  }
   lines.push(`data dir:     ${st.dataDir}`);
   return lines.join('\n');
 }

@@ -19,6 +19,7 @@ export function engineOptionsFromSettings(get: () => Settings, base: EngineOptio
     get memoryMiB() { return base.memoryMiB ?? get().vm.memoryMiB; },
     get diskGiB() { return base.diskGiB ?? get().vm.diskGiB; },
     get accelerator() { return base.accelerator ?? get().accelerator; },
+    get fileSharing() { return base.fileSharing ?? get().fileSharing; },
   };
 }
 

@@ -1,6 +1,7 @@
 // Numbered settings-file migrations, N -> N+1. Each takes the raw JSON of version N and returns
 // version N+1; they run in order up to CURRENT_SCHEMA_VERSION. Never edit a released migration:
 // add the next one and bump CURRENT_SCHEMA_VERSION.
+import os from 'node:os';
 import { CURRENT_SCHEMA_VERSION } from './schema.ts';
 
 export type RawSettings = Record<string, unknown>;
@@ -30,8 +31,16 @@ export function v1ToV2(raw: RawSettings): RawSettings {
   return out;
 }
 
+/**
+ * 2 -> 3: file sharing arrives. Version 2 shared nothing; the new default shares the user's home
+ * directory, as Docker Desktop does, so an upgrade gets it too. A list already present is kept.
+ */
+export function v2ToV3(raw: RawSettings, home = os.homedir()): RawSettings {
+  return { ...raw, schemaVersion: 3, fileSharing: Array.isArray(raw.fileSharing) ? raw.fileSharing : [home] };
+}
+
 /** Keyed by the version they migrate from. */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = { 1: v1ToV2 };
+export const MIGRATIONS: Readonly<Record<number, Migration>> = { 1: v1ToV2, 2: (raw) => v2ToV3(raw) };
 
 export class MigrationError extends Error {}
 

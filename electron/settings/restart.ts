@@ -10,6 +10,8 @@ export const RESTART_BY_KEY: Readonly<Record<SettingKey, RestartKind>> = {
   'vm.memoryMiB': 'vm',
   'vm.diskGiB': 'vm',
   accelerator: 'vm',
+  // virtiofs devices and the guest's mounts are set up at boot.
+  fileSharing: 'vm',
 };
 
 const STRENGTH: Record<RestartKind, number> = { none: 0, engine: 1, vm: 2 };

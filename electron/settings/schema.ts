@@ -1,10 +1,11 @@
 // The settings' shape, defaults and key list. Shape only: limits that depend on the host (cores,
 // memory) are checked in validate.ts when a value changes, so a file copied from a bigger
 // machine still loads.
+import os from 'node:os';
 import { z } from 'zod';
 
 /** Bumped with every migration in migrations.ts. */
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 export const AcceleratorSettingSchema = z.enum(['auto', 'kvm', 'tcg']);
 export const RestartKindSchema = z.enum(['none', 'engine', 'vm']);
@@ -25,6 +26,8 @@ export const SettingsSchema = z.object({
     diskGiB: z.number().int().min(MIN_DISK_GIB).max(MAX_DISK_GIB),
   }).strict(),
   accelerator: AcceleratorSettingSchema,
+  /** Host folders shared into the VM at the same path, so bind mounts of host paths work. */
+  fileSharing: z.array(z.string()),
 }).strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -37,11 +40,12 @@ export function defaultSettings(): Settings {
     dockerEngine: {},
     vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 },
     accelerator: 'auto',
+    fileSharing: [os.homedir()],
   };
 }
 
 /** Every setting by its dotted name: what the CLI, locks, changes and errors talk about. */
-export const SETTING_KEYS = ['useContainerdSnapshotter', 'dockerEngine', 'vm.cpus', 'vm.memoryMiB', 'vm.diskGiB', 'accelerator'] as const;
+export const SETTING_KEYS = ['useContainerdSnapshotter', 'dockerEngine', 'vm.cpus', 'vm.memoryMiB', 'vm.diskGiB', 'accelerator', 'fileSharing'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 export function isSettingKey(key: string): key is SettingKey {

@@ -1,5 +1,7 @@
 // Per-key validation with messages that name the key, for the CLI, the API and the dashboard.
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { AcceleratorSettingSchema, MAX_DISK_GIB, MIN_DISK_GIB, MIN_MEMORY_MIB, type SettingKey } from './schema.ts';
 
 export interface HostLimits {
@@ -38,6 +40,41 @@ function wholeInRange(key: string, v: unknown, min: number, max: number, unit: s
 }
 
 /**
+ * Folders the VM itself lives in: a share mounted over one of them (same path in the VM) would
+ * hide the VM's own system or Docker's data.
+ */
+const VM_SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var/lib', '/var/run', '/mnt/data'];
+const MAX_SHARED_FOLDERS = 16;
+
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(`${parent}/`);
+}
+
+/** The list of shared host folders; with host limits (a change), each must exist as a folder. */
+function validateSharedFolders(key: string, v: unknown, checkHost: boolean): string | null {
+  if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) return `${key} must be a list of folder paths; got ${JSON.stringify(v)}`;
+  if (v.length > MAX_SHARED_FOLDERS) return `${key} can hold at most ${MAX_SHARED_FOLDERS} folders; got ${v.length}`;
+  const seen: string[] = [];
+  for (const f of v as string[]) {
+    if (!path.isAbsolute(f)) return `${key}: ${JSON.stringify(f)} is not an absolute path`;
+    if (/[\t\n\r]/.test(f)) return `${key}: ${JSON.stringify(f)} contains a tab or a line break`;
+    const norm = path.posix.normalize(f).replace(/(.)\/+$/, '$1');
+    if (norm === '/') return `${key}: the root folder cannot be shared (the VM's own system would be hidden)`;
+    const system = VM_SYSTEM_DIRS.find((d) => isInside(norm, d) || isInside(d, norm));
+    if (system) return `${key}: ${f} cannot be shared: it would cover the VM's ${system}`;
+    const overlap = seen.find((s) => isInside(norm, s) || isInside(s, norm));
+    if (overlap) return `${key}: ${f} overlaps ${overlap}, which is already in the list`;
+    seen.push(norm);
+    if (checkHost) {
+      let dir = false;
+      try { dir = fs.statSync(norm).isDirectory(); } catch { /* missing */ }
+      if (!dir) return `${key}: ${f} does not exist on this host or is not a folder`;
+    }
+  }
+  return null;
+}
+
+/**
  * Checks one value. Without host limits only the shape and fixed bounds are checked (loading a
  * file, admin locks); with them, the host's cores and memory bound the VM.
  */
@@ -66,5 +103,7 @@ export function validateValue(key: SettingKey, v: unknown, limits?: HostLimits):
       return wholeInRange(key, v, MIN_DISK_GIB, MAX_DISK_GIB, ' GiB', 'the VM data disk size');
     case 'accelerator':
       return AcceleratorSettingSchema.safeParse(v).success ? null : `${key} must be one of auto, kvm, tcg; got ${JSON.stringify(v)}`;
+    case 'fileSharing':
+      return validateSharedFolders(key, v, limits !== undefined);
   }
 }

@@ -9,6 +9,7 @@ import { inventory } from './inventory.ts';
 import { migrateImages } from './migrate.ts';
 import { factoryReset } from './factory-reset.ts';
 import { bus, publish } from './events.ts';
+import { keepDnsProxy } from './dns-proxy.ts';
 import { fromStoreEnum, toStoreEnum, ImageStoreEnum, type AgentEvent, type MigrateProgress, type StatusReply } from './messages.ts';
 
 const SOCKET = '/run/berth/agent.sock';
@@ -89,3 +90,5 @@ function main(): void {
 }
 
 main();
+// host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
+keepDnsProxy();

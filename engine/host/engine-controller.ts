@@ -17,6 +17,8 @@ import { AgentClient } from './agent-client.ts';
 import { installAgent } from './agent-installer.ts';
 import type { AgentEvent, StoreName } from '../agent/messages.ts';
 import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
+import { PortForwarder, dockerSource } from './port-forwarder.ts';
+import { FileSharing } from './file-sharing.ts';
 
 export interface EngineOptions {
   data: DataDir;
@@ -30,6 +32,10 @@ export interface EngineOptions {
   extraQemuArgs?: () => string[];
   /** The engine configuration the settings ask for; applied through the agent at every start. */
   engineConfig?: () => { store: StoreName; userDaemonJson?: string };
+  /** Host folders shared into the VM at the same path (settings: fileSharing); none when absent. */
+  fileSharing?: string[];
+  /** Host-integration log lines (ports, file sharing); default: stdout with a timestamp. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -41,6 +47,8 @@ export class EngineController extends EventEmitter {
   private vm: QemuVm | null = null;
   private guestSsh: GuestSsh | null = null;
   private forwards: net.Server[] = [];
+  private ports: PortForwarder | null = null;
+  private sharing: FileSharing | null = null;
   private agentClient: AgentClient | null = null;
   private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
@@ -121,11 +129,16 @@ export class EngineController extends EventEmitter {
     this.st.acceleratorReason = accel.reason;
     this.st.emulated = accel.accel === 'tcg';
     const sshPort = await freeTcpPort();
+    // Host integration: the virtiofs daemons listen before QEMU connects to them.
+    const memoryMiB = this.opts.memoryMiB ?? 2048;
+    const sharing = await FileSharing.start({ folders: this.opts.fileSharing ?? [], runDir: d.runDir, logsDir: d.logsDir, memoryMiB, log: this.log });
+    this.sharing = sharing;
+    this.st.fileSharing = sharing.status();
     const vm = new QemuVm(qemu, {
-      image, accel: accel.accel, cpus: this.opts.cpus ?? 2, memoryMiB: this.opts.memoryMiB ?? 2048,
+      image, accel: accel.accel, cpus: this.opts.cpus ?? 2, memoryMiB,
       dataDisk: d.dataDisk, sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), extra: this.opts.extraQemuArgs?.(),
+      pidFile: path.join(d.vmDir, 'qemu.pid'), extra: [...sharing.qemuArgs(), ...(this.opts.extraQemuArgs?.() ?? [])],
     });
     this.vm = vm;
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
@@ -138,6 +151,7 @@ export class EngineController extends EventEmitter {
     const ssh = await GuestSsh.waitForGuest({ port: sshPort, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
       this.opts.bootTimeoutMs ?? 240_000, exitReason);
     this.attachSsh(ssh);
+    this.st.fileSharing = sharing.verify((await ssh.exec('cat /proc/mounts')).stdout);
     stage('socket', d.dockerSocket);
     this.forwards.push(await ssh.forwardUnixSocket(d.dockerSocket, '/run/docker.sock'));
     stage('dockerd', 'waiting for the Docker Engine');
@@ -166,7 +180,31 @@ export class EngineController extends EventEmitter {
       stage('context', 'docker context "berth"');
       writeDockerContext(d.dockerSocket);
     }
+    this.startPorts();
     this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+  }
+
+  private readonly log = (line: string): void => {
+    if (this.opts.log) this.opts.log(line); else console.log(`${new Date().toISOString()} ${line}`);
+  };
+
+  /** Host integration: published ports follow docker events for as long as the engine runs. */
+  private startPorts(): void {
+    const ports = new PortForwarder({
+      docker: () => dockerSource(this.docker()),
+      // Looked up per connection: the link is replaced when SSH reconnects.
+      connect: (host, port) => (this.guestSsh ? this.guestSsh.connectTcp(host, port) : Promise.reject(new Error('no SSH link to the VM'))),
+      log: this.log,
+    });
+    ports.on('change', () => {
+      if (this.ports !== ports) return;
+      this.st.ports = ports.ports();
+      this.st.portErrors = ports.portErrors();
+      this.emit('status', this.status());
+    });
+    ports.on('port-error', (e) => this.emit('event', 'port-error', e));
+    this.ports = ports;
+    ports.start();
   }
 
   /** Relays agent events; resubscribes when the stream ends while the engine runs. */
@@ -212,11 +250,17 @@ export class EngineController extends EventEmitter {
     this.agentClient?.close();
     this.agentClient = null;
     for (const s of this.forwards.splice(0)) s.close();
+    await this.ports?.stop();
+    this.ports = null;
+    this.st.ports = undefined;
+    this.st.portErrors = undefined;
     fs.rmSync(this.opts.data.dockerSocket, { force: true });
     this.guestSsh?.end();
     this.guestSsh = null;
     if (this.vm?.running) this.vm.kill();
     this.vm = null;
+    this.sharing?.stop();
+    this.sharing = null;
     this.st.qemuPid = undefined;
     this.st.sshPort = undefined;
   }

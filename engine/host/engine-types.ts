@@ -6,6 +6,24 @@ export type EngineState = z.infer<typeof EngineStateSchema>;
 
 export const AcceleratorSchema = z.enum(['kvm', 'hvf', 'whpx', 'tcg']);
 
+/** A container's published TCP port that the host forwards (host integration). */
+export const PublishedPortSchema = z.object({
+  containerId: z.string(),
+  container: z.string(),
+  containerPort: z.string(),
+  hostIp: z.string(),
+  hostPort: z.number().int(),
+});
+/** A published port the host could not listen on: shown, never silently dropped. */
+export const PortErrorSchema = PublishedPortSchema.extend({ message: z.string() });
+export const FileSharingStatusSchema = z.object({
+  mechanism: z.enum(['virtiofs', 'none']),
+  /** Host folders mounted at the same path in the VM. */
+  shared: z.array(z.string()),
+  message: z.string().optional(),
+});
+export type FileSharingStatus = z.infer<typeof FileSharingStatusSchema>;
+
 export const EngineStatusSchema = z.object({
   state: EngineStateSchema,
   /** The stage of a start in progress, for progress displays. */
@@ -21,6 +39,9 @@ export const EngineStatusSchema = z.object({
   qemuPid: z.number().int().optional(),
   startedAt: z.string().optional(),
   bootMs: z.number().optional(),
+  ports: z.array(PublishedPortSchema).optional(),
+  portErrors: z.array(PortErrorSchema).optional(),
+  fileSharing: FileSharingStatusSchema.optional(),
   versions: z.object({
     docker: z.string().optional(),
     api: z.string().optional(),

@@ -8,7 +8,7 @@ import { DataDir } from '../../engine/host/paths.ts';
 import type { EnginePort } from '../../electron/settings/engine-port.ts';
 import { SettingsBusyError, SettingsService, SettingsValidationError, ApplyFailedError } from '../../electron/settings/service.ts';
 import { diffSettings, strongest } from '../../electron/settings/restart.ts';
-import { defaultSettings, withKey } from '../../electron/settings/schema.ts';
+import { CURRENT_SCHEMA_VERSION, defaultSettings, withKey } from '../../electron/settings/schema.ts';
 import { loadSettings } from '../../electron/settings/settings-file.ts';
 
 type Cfg = Parameters<EnginePort['applyEngineConfig']>[0];
@@ -91,7 +91,7 @@ test('a clean install writes its defaults (containerd); an upgraded file stays c
   const v1 = JSON.stringify({ schemaVersion: 1, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' });
   const up = setup({ settingsFile: v1 });
   assert.equal(up.svc.get().useContainerdSnapshotter, false);
-  assert.equal(JSON.parse(fs.readFileSync(up.data.settingsFile, 'utf8')).schemaVersion, 2);
+  assert.equal(JSON.parse(fs.readFileSync(up.data.settingsFile, 'utf8')).schemaVersion, CURRENT_SCHEMA_VERSION);
   assert.equal(fs.readFileSync(`${up.data.settingsFile}.bak`, 'utf8'), v1, 'the version-1 text is kept as the backup');
   assert.deepEqual(up.svc.notices, []);
 });

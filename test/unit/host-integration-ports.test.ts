@@ -1,0 +1,143 @@
+// Published ports: which host listeners a container needs, and the forwarder's lifecycle against
+// a fake Docker API and a local server standing in for dockerd's proxy in the VM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { PortForwarder, forwardsFor, guestTarget, hostListenAddress, type ContainerPorts, type ContainerSource, type PortError } from '../../engine/host/port-forwarder.ts';
+
+function container(id: string, ports: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>, running = true): ContainerPorts {
+  return { Id: id, Name: `/${id}-name`, State: { Running: running }, NetworkSettings: { Ports: ports } };
+}
+
+test('listen addresses: wildcards become the host loopback, a chosen loopback is kept', () => {
+  assert.equal(hostListenAddress(''), '127.0.0.1');
+  assert.equal(hostListenAddress('0.0.0.0'), '127.0.0.1');
+  assert.equal(hostListenAddress('::'), '127.0.0.1');
+  assert.equal(hostListenAddress('127.0.0.2'), '127.0.0.2');
+  assert.equal(hostListenAddress('::1'), '::1');
+  assert.equal(hostListenAddress('10.0.2.15'), '127.0.0.1', "the VM's own address means nothing on the host");
+  assert.equal(guestTarget('0.0.0.0'), '127.0.0.1');
+  assert.equal(guestTarget('::'), '::1');
+  assert.equal(guestTarget('10.0.2.15'), '10.0.2.15');
+});
+
+test('forwardsFor: one listener per address and port, TCP only, running containers only', () => {
+  const c = container('abc', {
+    '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }],
+    '443/tcp': [{ HostIp: '127.0.0.1', HostPort: '8443' }],
+    '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }],
+    '9000/tcp': null,
+  });
+  const specs = forwardsFor(c).map((s) => `${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.optional ? ' optional' : ''}`).sort();
+  assert.deepEqual(specs, [
+    '127.0.0.1:8080->127.0.0.1 80/tcp',
+    '127.0.0.1:8443->127.0.0.1 443/tcp',
+    '::1:8080->127.0.0.1 80/tcp optional',
+  ]);
+  assert.equal(forwardsFor(c)[0]!.container, 'abc-name');
+  assert.deepEqual(forwardsFor(container('x', { '80/tcp': [{ HostPort: '8080' }] }, false)), []);
+  assert.deepEqual(forwardsFor(container('x', { '80/tcp': [{ HostPort: 'nope' }] })), []);
+});
+
+/** A fake Docker API: containers by id and an events stream the test writes to. */
+class FakeDocker implements ContainerSource {
+  containers = new Map<string, ContainerPorts>();
+  streams: PassThrough[] = [];
+  async runningIds(): Promise<string[]> { return [...this.containers.values()].filter((c) => c.State.Running).map((c) => c.Id); }
+  async inspect(id: string): Promise<unknown> {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`(HTTP code 404) no such container - No such container: ${id}`);
+    return c;
+  }
+  async events(): Promise<NodeJS.ReadableStream> {
+    const s = new PassThrough();
+    this.streams.push(s);
+    return s;
+  }
+  emit(action: string, id: string): void {
+    this.streams.at(-1)!.write(`${JSON.stringify({ Type: 'container', Action: action, Actor: { ID: id, Attributes: {} } })}\n`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Sends a line to host:port and returns the reply, or the error code. */
+function ask(port: number, line: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    s.on('connect', () => s.write(line));
+    s.on('data', (d) => { got += d; s.end(); });
+    s.on('close', () => resolve(got));
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+function until(fw: PortForwarder, pred: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (pred()) return resolve();
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5000);
+    const check = (): void => { if (pred()) { clearTimeout(timer); fw.off('change', check); resolve(); } };
+    fw.on('change', check);
+  });
+}
+
+test('the forwarder opens, pipes, closes, reports a taken port and reconciles after the event stream ends', async (t) => {
+  // Stands in for dockerd's proxy in the VM: answers "guest:<port>:<line>".
+  const guest = net.createServer((s) => s.on('data', (d) => s.write(`guest:${d}`)));
+  await new Promise<void>((r) => guest.listen(0, '127.0.0.1', r));
+  const guestPort = (guest.address() as net.AddressInfo).port;
+  const dialed: string[] = [];
+  const docker = new FakeDocker();
+  const fw = new PortForwarder({
+    docker: () => docker,
+    connect: async (host, port) => { dialed.push(`${host}:${port}`); return net.connect(guestPort, '127.0.0.1'); },
+    retryMs: 20,
+  });
+  const errors: PortError[] = [];
+  fw.on('port-error', (e: PortError) => errors.push(e));
+  const blocker = net.createServer();
+  t.after(async () => { await fw.stop(); guest.close(); blocker.close(); });
+
+  const p1 = await freePort();
+  docker.containers.set('web', container('web', { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(p1) }] }));
+  fw.start();
+  await until(fw, () => fw.ports().some((p) => p.hostPort === p1 && p.hostIp === '127.0.0.1'), 'the running container at start');
+  assert.equal(await ask(p1, 'hello'), 'guest:hello');
+  assert.ok(dialed.includes(`127.0.0.1:${p1}`), 'the connection went to the same port inside the VM');
+
+  docker.containers.get('web')!.State.Running = false;
+  docker.emit('die', 'web');
+  await until(fw, () => fw.ports().length === 0, 'the listener to close');
+  assert.equal(await ask(p1, 'hello'), 'ECONNREFUSED');
+
+  // Another program holds the port: reported, never silent; cleared when the container goes.
+  const p2 = await freePort();
+  await new Promise<void>((r) => blocker.listen(p2, '127.0.0.1', r));
+  docker.containers.set('taken', container('taken', { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(p2) }] }));
+  docker.emit('start', 'taken');
+  await until(fw, () => fw.portErrors().length === 1, 'the port error');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.hostPort, p2);
+  assert.match(errors[0]!.message, /already in use by another program/);
+  docker.containers.delete('taken');
+  docker.emit('destroy', 'taken');
+  await until(fw, () => fw.portErrors().length === 0, 'the error to clear');
+
+  // dockerd restarted: the stream ends, the forwarder follows again and reconciles.
+  docker.containers.get('web')!.State.Running = true;
+  docker.streams.at(-1)!.end();
+  await until(fw, () => fw.ports().some((p) => p.hostPort === p1), 'the reconcile after the stream ended');
+  assert.equal(await ask(p1, 'again'), 'guest:again');
+
+  await fw.stop();
+  assert.deepEqual(fw.ports(), []);
+  assert.equal(await ask(p1, 'hello'), 'ECONNREFUSED');
+});
