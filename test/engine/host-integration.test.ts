@@ -3,6 +3,7 @@
 // as host.docker.internal (default bridge and a user-defined network); a shared host folder is
 // bind-mounted both ways, with files from the container owned by the sharing user.
 import { after, before, describe, it } from 'node:test';
+import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -16,13 +17,6 @@ import { defaultSettings } from '../../electron/settings/schema.ts';
 
 const IMAGE = 'berth-test/busybox-hi:1';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The body of GET url, or the error code (ECONNREFUSED, ECONNRESET, …). */
 function get(url: string): Promise<{ status?: number; body?: string; error?: string }> {
@@ -68,7 +62,7 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
   });
 
   it('a published port answers on the host and stops answering after docker stop', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const c = await env.docker().createContainer({
       Image: IMAGE, Cmd: ['httpd', '-f', '-p', '80', '-h', '/'], ExposedPorts: { '80/tcp': {} },
       HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }] } },
@@ -98,7 +92,7 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
   });
 
   it('a host port already taken is reported in berth status and the log, then cleared', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
     const c = await env.docker().createContainer({

@@ -1,6 +1,7 @@
 // Published ports: which host listeners a container needs, and the forwarder's lifecycle against
 // a fake Docker API and a local server standing in for dockerd's proxy in the VM.
 import { test } from 'node:test';
+import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -60,13 +61,6 @@ class FakeDocker implements ContainerSource {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Sends a line to host:port and returns the reply, or the error code. */
 function ask(port: number, line: string): Promise<string> {
@@ -106,7 +100,7 @@ test('the forwarder opens, pipes, closes, reports a taken port and reconciles af
   const blocker = net.createServer();
   t.after(async () => { await fw.stop(); guest.close(); blocker.close(); });
 
-  const p1 = await freePort();
+  const p1 = await freeTcpPort();
   docker.containers.set('web', container('web', { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(p1) }] }));
   fw.start();
   await until(fw, () => fw.ports().some((p) => p.hostPort === p1 && p.hostIp === '127.0.0.1'), 'the running container at start');
@@ -119,7 +113,7 @@ test('the forwarder opens, pipes, closes, reports a taken port and reconciles af
   assert.equal(await ask(p1, 'hello'), 'ECONNREFUSED');
 
   // Another program holds the port: reported, never silent; cleared when the container goes.
-  const p2 = await freePort();
+  const p2 = await freeTcpPort();
   await new Promise<void>((r) => blocker.listen(p2, '127.0.0.1', r));
   docker.containers.set('taken', container('taken', { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(p2) }] }));
   docker.emit('start', 'taken');
