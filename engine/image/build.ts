@@ -1,14 +1,55 @@
-// `npm run image`: builds the VM image for the current recipe unless it is already cached.
+// `npm run image`: builds the VM image for the current recipe into the user's cache unless it is
+// already there, so every checkout (and CI's fresh clone) on this machine reuses one build.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { IMAGE_FILES, RECIPE_DIR } from './recipe.ts';
-import { imageComplete, imageDir } from './locate.ts';
+import { imageComplete, imageDir, legacyImageDir, markUsed } from './locate.ts';
+
+const DAY = 24 * 3600 * 1000;
+/** Other recipes' images kept: branches switched back to within days should not rebuild. */
+const KEEP_OTHERS = 3;
+const KEEP_UNUSED_MS = 7 * DAY;
+
+/** Moves an image an older checkout built into engine/image/out/ into the cache. */
+function adoptLegacy(dir: string): boolean {
+  const legacy = legacyImageDir();
+  if (legacy === dir || !imageComplete(legacy)) return false;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.renameSync(legacy, dir);
+  } catch {
+    // Another file system: copy the archives (the raw root is decompressed again on first use).
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of fs.readdirSync(legacy)) if (f !== IMAGE_FILES.rootfs) fs.copyFileSync(path.join(legacy, f), path.join(dir, f));
+  }
+  return imageComplete(dir);
+}
+
+/** Drops other recipes' images nobody used for a week, and all but the few most recent. */
+export function prune(dir: string, now = Date.now()): void {
+  const root = path.dirname(dir);
+  const others = fs.readdirSync(root)
+    .map((name) => ({ full: path.join(root, name), mtime: fs.statSync(path.join(root, name)).mtimeMs }))
+    .filter((e) => e.full !== dir)
+    .sort((a, b) => b.mtime - a.mtime);
+  // A staging dir younger than a day may be another build still running.
+  const partial = (e: { full: string }): boolean => /\.partial/.test(e.full);
+  for (const e of others.filter(partial)) if (e.mtime < now - DAY) fs.rmSync(e.full, { recursive: true, force: true });
+  others.filter((e) => !partial(e)).forEach((e, i) => {
+    if (i >= KEEP_OTHERS || e.mtime < now - KEEP_UNUSED_MS) fs.rmSync(e.full, { recursive: true, force: true });
+  });
+}
 
 function main(): number {
   const force = process.argv.includes('--force');
   const dir = imageDir();
+  if (!force && !imageComplete(dir) && !process.env.BERTH_IMAGE_DIR && adoptLegacy(dir)) {
+    console.log(`VM image moved from the checkout into the cache: ${dir}`);
+  }
   if (imageComplete(dir) && !force) {
+    markUsed(dir);
     console.log(`VM image up to date: ${dir}`);
     return 0;
   }
@@ -22,28 +63,30 @@ function main(): number {
     console.error('cannot build the VM image: mmdebstrap runs in root mode here; run as root (or use a packaged image via BERTH_IMAGE_DIR)');
     return 1;
   }
-  const staging = `${dir}.partial`;
+  // Per process: two checkouts building the same recipe at once do not share a staging dir.
+  const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
   console.log(`building VM image into ${dir} …`);
   const t0 = Date.now();
   const r = spawnSync('bash', [path.join(RECIPE_DIR, 'build.sh'), staging], { stdio: 'inherit' });
   if (r.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
     console.error(`VM image build failed (exit ${r.status ?? r.signal})`);
     return 1;
   }
   const size = fs.statSync(path.join(staging, IMAGE_FILES.rootfsZst)).size;
   // Kept for `npm run bench`, which reports the build without rebuilding.
   fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({ buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString() }));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
-  // Older images of this checkout are dead weight once nothing can still be booting from them.
-  const dayAgo = Date.now() - 24 * 3600 * 1000;
-  for (const name of fs.readdirSync(path.dirname(dir))) {
-    const old = path.join(path.dirname(dir), name);
-    if (name !== path.basename(dir) && fs.statSync(old).mtimeMs < dayAgo) fs.rmSync(old, { recursive: true, force: true });
+  if (imageComplete(dir) && !force) {
+    fs.rmSync(staging, { recursive: true, force: true }); // another build finished first: keep the one VMs may be using
+  } else {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(staging, dir);
   }
+  prune(dir);
   console.log(`VM image ready: ${dir} (root ${(size / 1048576).toFixed(0)} MiB compressed)`);
   return 0;
 }
 
-process.exitCode = main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main();

@@ -1,5 +1,6 @@
 // Finds the VM image for this build of Berth and prepares the raw root file QEMU boots from.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { IMAGE_FILES, RECIPE_DIR, recipeHash } from './recipe.ts';
@@ -7,9 +8,27 @@ import type { VmImage } from '../host/qemu-args.ts';
 
 export class ImageMissingError extends Error {}
 
-/** BERTH_IMAGE_DIR (a packaged app's resources) wins; else the checkout's cache for this recipe. */
-export function imageDir(env = process.env): string {
+/** The user's cache dir for Berth's images: outside any checkout, so every clone reuses them. */
+export function imageCacheRoot(platform: NodeJS.Platform = process.platform, env = process.env): string {
+  const home = os.homedir();
+  switch (platform) {
+    case 'darwin':
+      return path.join(home, 'Library', 'Caches', 'Berth', 'images');
+    case 'win32':
+      return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'Berth', 'cache', 'images');
+    default:
+      return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'berth', 'images');
+  }
+}
+
+/** BERTH_IMAGE_DIR (a packaged app's resources) wins; else the user's cache for this recipe. */
+export function imageDir(env = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.BERTH_IMAGE_DIR) return path.resolve(env.BERTH_IMAGE_DIR);
+  return path.join(imageCacheRoot(platform, env), recipeHash());
+}
+
+/** Where checkouts before the shared cache built their image; build.ts adopts one found there. */
+export function legacyImageDir(): string {
   return path.join(RECIPE_DIR, 'out', recipeHash());
 }
 
@@ -33,5 +52,16 @@ export function locateImage(dir = imageDir()): VmImage {
     }
     fs.renameSync(tmp, rootfs);
   }
+  markUsed(dir);
   return { kernel: path.join(dir, IMAGE_FILES.kernel), initrd: path.join(dir, IMAGE_FILES.initrd), rootfs };
+}
+
+/** The directory's mtime is its last use: pruning keeps what any checkout booted recently. */
+export function markUsed(dir: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(dir, now, now);
+  } catch {
+    // A read-only image (packaged app resources) is never pruned anyway.
+  }
 }
