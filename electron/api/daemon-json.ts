@@ -1,6 +1,20 @@
-// daemon.json as the Docker Engine tab edits it: parse, then check the keys whose type the
-// engine would reject at start (a bad daemon.json keeps dockerd from starting at all).
+// The daemon.json rules, once: which key the image-store toggle owns, which keys Berth itself
+// sets, and the types of the keys dockerd would reject at start (a bad daemon.json keeps dockerd
+// from starting at all). The settings service, the dashboard's editor and the guest agent use
+// these. Browser-safe.
 import { z } from 'zod';
+
+/** features.<this> selects the image store; only the "Use containerd…" toggle writes it. */
+export const SNAPSHOTTER_FEATURE = 'containerd-snapshotter';
+
+/** Keys Berth sets on dockerd's command line or in the VM: a daemon.json copy would stop dockerd or cut Berth off. */
+export const RESERVED_DAEMON_KEYS: Readonly<Record<string, string>> = {
+  'hosts': 'Berth sets dockerd\'s listening socket itself (-H fd://); dockerd would refuse to start',
+  'containerd': 'Berth points dockerd at the VM\'s containerd itself (--containerd); dockerd would refuse to start',
+  'data-root': 'the image stores live on the VM\'s data disk at the standard path',
+  'exec-root': 'Berth forwards dockerd\'s socket from the standard path',
+  'pidfile': 'systemd in the VM tracks dockerd',
+};
 
 const strings = z.array(z.string());
 const known = {
@@ -23,22 +37,43 @@ const known = {
   'live-restore': z.boolean(),
 } as const;
 
-export const DaemonJsonSchema = z.record(z.string(), z.unknown()).superRefine((obj, ctx) => {
+export interface DaemonJsonIssue { path: string[]; message: string }
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Berth's own rules (store key, reserved keys), in the order a person should fix them. */
+export function berthRuleIssues(obj: Record<string, unknown>): DaemonJsonIssue[] {
+  const issues: DaemonJsonIssue[] = [];
+  const features = obj.features;
+  if (features !== undefined && !isObject(features)) issues.push({ path: ['features'], message: 'must be a JSON object' });
+  if (isObject(features) && SNAPSHOTTER_FEATURE in features) {
+    issues.push({ path: ['features', SNAPSHOTTER_FEATURE],
+      message: 'cannot be set here: the image store is chosen by the useContainerdSnapshotter setting ("Use containerd for pulling and storing images" in General)' });
+  }
+  for (const [key, why] of Object.entries(RESERVED_DAEMON_KEYS)) {
+    if (key in obj) issues.push({ path: [key], message: `cannot be set: it is managed by Berth (${why})` });
+  }
+  return issues;
+}
+
+/** The known keys whose value dockerd would refuse. */
+export function typeIssues(obj: Record<string, unknown>): DaemonJsonIssue[] {
+  const issues: DaemonJsonIssue[] = [];
   for (const [key, schema] of Object.entries(known)) {
     if (!(key in obj)) continue;
     const r = schema.safeParse(obj[key]);
-    if (!r.success) {
-      for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: [key, ...issue.path.map(String)], message: issue.message });
-    }
+    if (!r.success) for (const i of r.error.issues) issues.push({ path: [key, ...i.path.map(String)], message: i.message });
   }
-  const features = obj.features;
-  if (features && typeof features === 'object' && 'containerd-snapshotter' in features) {
-    ctx.addIssue({ code: 'custom', path: ['features', 'containerd-snapshotter'],
-      message: 'set by "Use containerd for pulling and storing images" in General, not here' });
-  }
-  // Keys only the VM's own configuration may set: changing them would cut Berth off the engine.
-  for (const key of ['hosts', 'data-root', 'exec-root', 'pidfile', 'containerd']) {
-    if (key in obj) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is managed by Berth and cannot be changed` });
+  return issues;
+}
+
+export const DaemonJsonSchema = z.record(z.string(), z.unknown()).superRefine((obj, ctx) => {
+  const rules = berthRuleIssues(obj);
+  const rulePaths = new Set(rules.map((i) => i.path[0]));
+  for (const i of [...rules, ...typeIssues(obj).filter((t) => !rulePaths.has(t.path[0]))]) {
+    ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
   }
 });
 export type DaemonJson = z.infer<typeof DaemonJsonSchema>;
@@ -51,7 +86,7 @@ export function checkDaemonJson(text: string): DaemonJsonCheck {
   try { parsed = JSON.parse(text); } catch (e) {
     return { ok: false, errors: [`not valid JSON: ${(e as Error).message}`] };
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, errors: ['daemon.json must be a JSON object: { … }'] };
+  if (!isObject(parsed)) return { ok: false, errors: ['daemon.json must be a JSON object: { … }'] };
   const r = DaemonJsonSchema.safeParse(parsed);
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, errors: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };

@@ -1,37 +1,26 @@
-// Settings as the dashboard edits them: the settings service's shapes (electron/settings/),
-// restated here so the browser bundle depends on the contract only. Browser-safe.
+// The settings API's shapes (control API, dashboard contract, CLI), all derived from the one
+// schema in settings-schema.ts. Browser-safe.
 import { z } from 'zod';
-import { DaemonJsonSchema } from './daemon-json.ts';
+import { RestartKindSchema, SettingKeySchema, SettingsSchema, type RestartKind } from './settings-schema.ts';
 
-export const RestartKindSchema = z.enum(['none', 'engine', 'vm']);
-export type RestartKind = z.infer<typeof RestartKindSchema>;
+export {
+  RestartKindSchema, SettingsPatchSchema, SettingsSchema, type RestartKind, type Settings, type SettingsPatch,
+} from './settings-schema.ts';
 
-export const SettingsSchema = z.object({
-  /** Docker Desktop's "Use containerd for pulling and storing images". */
-  useContainerdSnapshotter: z.boolean(),
-  /** The user's daemon.json keys (features.containerd-snapshotter excepted: the checkbox owns it). */
-  dockerEngine: DaemonJsonSchema,
-  vm: z.object({ cpus: z.number().int().min(1), memoryMiB: z.number().int().min(512), diskGiB: z.number().int() }),
-  accelerator: z.enum(['auto', 'kvm', 'tcg']),
+/** What the VM may use on this host: the form's bounds and the service's checks (electron/settings/host-limits.ts). */
+export const SettingsLimitsSchema = z.object({
+  maxCpus: z.number().int(),
+  maxMemoryMiB: z.number().int(),
+  /** The existing data disk's size: a disk only grows. */
+  minDiskGiB: z.number().int(),
+  maxDiskGiB: z.number().int(),
 });
-export type Settings = z.infer<typeof SettingsSchema>;
-
-/** A partial, nested patch: { vm: { cpus: 4 } }. The service checks values against host limits. */
-export const SettingsPatchSchema = z.object({
-  useContainerdSnapshotter: z.boolean(),
-  dockerEngine: DaemonJsonSchema,
-  vm: z.object({ cpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int() }).partial().strict(),
-  accelerator: z.enum(['auto', 'kvm', 'tcg']),
-}).partial();
-export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
-
-export const SettingsLimitsSchema = z.object({ maxCpus: z.number().int(), maxMemoryMiB: z.number().int() });
 export type SettingsLimits = z.infer<typeof SettingsLimitsSchema>;
 
 export const SettingsViewSchema = z.object({
   settings: SettingsSchema,
   /** Keys the administrator locked: shown, not editable. */
-  locked: z.array(z.string()),
+  locked: z.array(SettingKeySchema),
   notices: z.array(z.string()),
   applying: z.boolean(),
 });
@@ -42,15 +31,23 @@ export type SettingsState = z.infer<typeof SettingsStateSchema>;
 
 /** What applying a patch would change and restart, before the user confirms. */
 export const ProposalSchema = z.object({
-  changes: z.array(z.object({ key: z.string(), from: z.unknown(), to: z.unknown(), restart: RestartKindSchema })),
+  changes: z.array(z.object({ key: SettingKeySchema, from: z.unknown(), to: z.unknown(), restart: RestartKindSchema })),
   /** The strongest restart among the changes. */
   restart: RestartKindSchema,
+  /** Keyed by what the caller sent, which may not be a setting at all. */
   errors: z.array(z.object({ key: z.string(), message: z.string() })),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;
 
 export const SettingsProgressSchema = z.object({ message: z.string() });
 export type SettingsProgress = z.infer<typeof SettingsProgressSchema>;
+
+/** POST /v1/reset: the caller confirms, so a stray request cannot wipe the VM. */
+export const ResetBodySchema = z.object({ factory: z.literal(true) }).strict();
+
+/** Control API stream event names for settings progress and the final settings. */
+export const SETTINGS_PROGRESS_EVENT = 'settings-progress';
+export const SETTINGS_EVENT = 'settings';
 
 /** The sentence next to Apply & Restart: what will restart. */
 export function restartSentence(kind: RestartKind): string {

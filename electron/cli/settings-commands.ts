@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import type { DataDir } from '../../engine/host/paths.ts';
 import { ControlClient, ControlError } from '../control/control-client.ts';
 import type { StreamMessage } from '../control/protocol.ts';
-import { ProposalSchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT, SettingsViewSchema } from '../settings/api-schemas.ts';
+import { ProposalSchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT, SettingsViewSchema, type SettingsView } from '../api/settings-types.ts';
 import { OfflineEnginePort, stopUnresponsiveHost } from '../settings/offline-reset.ts';
 import { CliSettingsError, settingsFromCli } from '../settings/patch.ts';
 import { SETTING_KEYS, getKey, isSettingKey, type RestartKind } from '../settings/schema.ts';
@@ -41,7 +41,7 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
     const key = rest[0];
     if (rest.length > 1) return usage('settings get takes at most one key');
     if (key !== undefined && !isSettingKey(key)) return usage(`${key} is not a setting`);
-    const view = await (await ensureHost(data)).call('GET', '/v1/settings', SettingsViewSchema);
+    const view = await readView(data);
     for (const n of view.notices) console.error(`berth: notice: ${n}`);
     if (key) console.log(show(getKey(view.settings, key)));
     else {
@@ -70,6 +70,16 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
     return 0;
   }
   return streamSettings(client, '/v1/settings', patch);
+}
+
+/**
+ * A running host's view; with no host, the file read by the same code the host uses, read only:
+ * a command that only reads starts no background process and writes nothing.
+ */
+async function readView(data: DataDir): Promise<SettingsView> {
+  const client = new ControlClient(data.controlSocket);
+  if (await client.alive()) return client.call('GET', '/v1/settings', SettingsViewSchema);
+  return new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view();
 }
 
 /** Prints progress; 0 when the stream ends with the settings, 1 on an error. */

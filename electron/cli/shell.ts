@@ -7,7 +7,7 @@ export async function shell(data: DataDir, sshPort: number, argv: string[]): Pro
   const keys = ensureKeys(data.keysDir);
   const ssh = await GuestSsh.connectOnce({ port: sshPort, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey });
   const interactive = process.stdin.isTTY && argv.length === 0;
-  const command = argv.length ? argv.map(quote).join(' ') : '';
+  const command = remoteCommand(argv);
   return new Promise((resolve, reject) => {
     const onStream = (err: Error | undefined, stream: import('ssh2').ClientChannel): void => {
       if (err) { reject(err); return; }
@@ -31,6 +31,8 @@ export async function shell(data: DataDir, sshPort: number, argv: string[]): Pro
   });
 }
 
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+/**
+ * As ssh does: the arguments joined with spaces, for the remote shell to parse. So
+ * `berth shell 'a; b'` runs both commands and `berth shell ls -l /` runs ls with its flags.
+ */
+export function remoteCommand(argv: string[]): string { return argv.join(' '); }

@@ -5,7 +5,7 @@ import type { ControlServer } from './control-server.ts';
 import { HttpError, ndjson, readJson } from './http-json.ts';
 import type { StreamMessage } from './protocol.ts';
 import { SettingsPatchSchema, type SettingsPatch } from '../settings/patch.ts';
-import { ResetBodySchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT } from '../settings/api-schemas.ts';
+import { ResetBodySchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT } from '../api/settings-types.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { Settings } from '../settings/schema.ts';
 

@@ -1,7 +1,6 @@
 // Runs the dashboard inside the Berth host process (which owns the engine) and lets `berth
 // dashboard` start it over the control API. Providers are looked up when the dashboard starts,
 // so the store and settings services plug in by being passed here once they exist.
-import os from 'node:os';
 import { z } from 'zod';
 import type { DataDir } from '../../engine/host/paths.ts';
 import type { EngineController } from '../../engine/host/engine-controller.ts';
@@ -9,14 +8,16 @@ import type { ControlServer } from '../control/control-server.ts';
 import { DockerodeService } from './docker-service.ts';
 import { DashboardServer } from './server.ts';
 import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
+import type { SettingsLimits } from '../api/settings-types.ts';
 import { DataDirTroubleshoot } from './troubleshoot.ts';
 import { AgentStoreProvider } from './agent-store.ts';
+import { hostLimits } from '../settings/host-limits.ts';
 
 export interface DashboardDeps {
   data: DataDir;
   engine: EngineController;
   store?: StoreProvider;
-  settings?: SettingsProvider;
+  settings?: SettingsProvider & { limits(): SettingsLimits };
 }
 
 export const DashboardInfoSchema = z.object({ url: z.string() });
@@ -26,8 +27,8 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
     engine: d.engine,
     docker: new DockerodeService(() => d.engine.docker()),
     troubleshoot: new DataDirTroubleshoot(d.data, d.engine),
-    // The VM can have at most the host's CPUs and leaves the host 1 GiB of memory.
-    limits: { maxCpus: os.cpus().length, maxMemoryMiB: Math.max(1024, Math.floor(os.totalmem() / 2 ** 20) - 1024) },
+    // The one host-limits rule (electron/settings/host-limits.ts), read when asked: the disk grows.
+    get limits() { return d.settings ? d.settings.limits() : hostLimits(d.data.dataDisk); },
     // The image-store view needs the agent's inventory and, to switch, the settings service.
     ...(d.store ? { store: d.store } : d.settings ? { store: new AgentStoreProvider(d.engine, d.settings) } : {}),
     ...(d.settings ? { settings: d.settings } : {}),

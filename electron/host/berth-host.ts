@@ -11,6 +11,8 @@ import { registerDashboardRoutes } from '../dashboard/host-routes.ts';
 import { registerSettingsRoutes } from '../control/settings-routes.ts';
 import { SettingsService } from '../settings/service.ts';
 import { ControllerEnginePort, engineOptionsFromSettings } from '../settings/controller-port.ts';
+import { bootEngineConfig } from '../settings/boot-config.ts';
+import { storeOf, storeSetting } from '../api/image-store.ts';
 
 export interface BerthHost {
   data: DataDir;
@@ -27,10 +29,11 @@ export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, '
   let settings: SettingsService;
   try {
     settings = new SettingsService(data, new ControllerEnginePort(data, () => engine, async (cfg) => {
-      await engine.agent.setImageStore(cfg.useContainerdSnapshotter ? 'containerd' : 'classic', JSON.stringify(cfg.dockerEngine));
+      await engine.agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
     }));
   } catch (e) { release(); throw e; }
-  const engineConfig = () => ({ store: settings.get().useContainerdSnapshotter ? 'containerd' as const : 'classic' as const, userDaemonJson: JSON.stringify(settings.get().dockerEngine) });
+  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+  const engineConfig: EngineOptions['engineConfig'] = (guest) => bootEngineConfig(settings, guest, log);
   const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), { engineConfig, ...engineOpts, data }));
   settings.on('changed', (s) => engine.emit('event', 'settings', s));
   const control = new ControlServer();
@@ -45,7 +48,7 @@ export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, '
     return closing;
   };
   registerEngineRoutes(control, engine, () => void shutdown());
-  registerStoreRoutes(control, engine, async (store) => { await settings.apply({ useContainerdSnapshotter: store === 'containerd' }); });
+  registerStoreRoutes(control, engine, async (store) => { await settings.apply(storeSetting(store)); });
   registerSettingsRoutes(control, settings);
   registerDashboardRoutes(control, () => ({ data, engine, settings }));
   try {

@@ -2,16 +2,18 @@
 // version N+1; they run in order up to CURRENT_SCHEMA_VERSION. Never edit a released migration:
 // add the next one and bump CURRENT_SCHEMA_VERSION.
 import os from 'node:os';
-import { CURRENT_SCHEMA_VERSION } from './schema.ts';
+import { SNAPSHOTTER_FEATURE } from '../api/daemon-json.ts';
+import { CURRENT_SCHEMA_VERSION } from '../api/settings-schema.ts';
 
 export type RawSettings = Record<string, unknown>;
 export type Migration = (raw: RawSettings) => RawSettings;
 
 /**
- * 1 -> 2: version 1 had no store toggle; its engine always used the classic overlay2 store
- * unless the user had put `features.containerd-snapshotter` into their daemon.json keys. An
- * upgrade keeps whatever store the user had (as Docker Desktop 4.34 does), so the toggle
- * becomes that flag, or false; the flag leaves dockerEngine, where version 2 rejects it.
+ * 1 -> 2: version 1 had no store toggle; a user could put `features.containerd-snapshotter` into
+ * their daemon.json keys. That flag becomes the toggle and leaves dockerEngine, where version 2
+ * rejects it. Without the flag the file cannot say which store the engine used (version-1 files
+ * and hand-written partial ones look the same), so the toggle stays absent and the reader leaves
+ * the choice to the data disk (store-decision.ts) instead of guessing here.
  */
 export function v1ToV2(raw: RawSettings): RawSettings {
   const out: RawSettings = { ...raw, schemaVersion: 2 };
@@ -19,15 +21,15 @@ export function v1ToV2(raw: RawSettings): RawSettings {
   let fromFlag: boolean | undefined;
   if (typeof engine === 'object' && engine !== null && !Array.isArray(engine)) {
     const features = (engine as RawSettings).features;
-    if (typeof features === 'object' && features !== null && !Array.isArray(features) && 'containerd-snapshotter' in features) {
-      const flag = (features as RawSettings)['containerd-snapshotter'];
+    if (typeof features === 'object' && features !== null && !Array.isArray(features) && SNAPSHOTTER_FEATURE in features) {
+      const flag = (features as RawSettings)[SNAPSHOTTER_FEATURE];
       if (typeof flag === 'boolean') fromFlag = flag;
-      const { 'containerd-snapshotter': _moved, ...restFeatures } = features as RawSettings;
+      const { [SNAPSHOTTER_FEATURE]: _moved, ...restFeatures } = features as RawSettings;
       const { features: _f, ...restEngine } = engine as RawSettings;
       out.dockerEngine = Object.keys(restFeatures).length ? { ...restEngine, features: restFeatures } : restEngine;
     }
   }
-  if (typeof raw.useContainerdSnapshotter !== 'boolean') out.useContainerdSnapshotter = fromFlag ?? false;
+  if (typeof raw.useContainerdSnapshotter !== 'boolean' && fromFlag !== undefined) out.useContainerdSnapshotter = fromFlag;
   return out;
 }
 

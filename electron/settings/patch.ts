@@ -2,13 +2,13 @@
 // ({"vm": {"cpus": 4}}) or dotted ({"vm.cpus": 4}). Flattened to setting keys before anything
 // else looks at them, so every error names a key the user can type.
 import { z } from 'zod';
-import { SETTING_KEYS, isSettingKey, type SettingKey } from './schema.ts';
+import { SETTING_KEYS, isGroup, isSettingKey, type SettingKey } from '../api/settings-schema.ts';
 import type { SettingError } from './validate.ts';
 
 export const SettingsPatchSchema = z.record(z.string(), z.unknown());
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-const GROUPS = new Set(SETTING_KEYS.filter((k) => k.includes('.')).map((k) => k.split('.')[0]!));
+
 
 export function flattenPatch(patch: SettingsPatch): { values: Map<SettingKey, unknown>; errors: SettingError[] } {
   const values = new Map<SettingKey, unknown>();
@@ -17,7 +17,7 @@ export function flattenPatch(patch: SettingsPatch): { values: Map<SettingKey, un
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? `${prefix}.${k}` : k;
       if (isSettingKey(key)) values.set(key, v);
-      else if (GROUPS.has(key) && typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
+      else if (isGroup(key) && typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
       else errors.push({ key, message: `${key} is not a setting (known: ${SETTING_KEYS.join(', ')})` });
     }
   };

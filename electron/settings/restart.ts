@@ -1,18 +1,8 @@
 // What a settings change needs before it takes effect: nothing, a dockerd restart, or a VM restart.
-import { SETTING_KEYS, getKey, jsonEqual, type RestartKind, type SettingKey, type Settings } from './schema.ts';
+import { SETTING_INFO, SETTING_KEYS, getKey, jsonEqual, type RestartKind, type SettingKey, type Settings } from '../api/settings-schema.ts';
 
-export const RESTART_BY_KEY: Readonly<Record<SettingKey, RestartKind>> = {
-  // The store switch: dockerd restarts with the other snapshotter; the VM keeps running.
-  useContainerdSnapshotter: 'engine',
-  dockerEngine: 'engine',
-  // QEMU takes these at launch.
-  'vm.cpus': 'vm',
-  'vm.memoryMiB': 'vm',
-  'vm.diskGiB': 'vm',
-  accelerator: 'vm',
-  // virtiofs devices and the guest's mounts are set up at boot.
-  fileSharing: 'vm',
-};
+export const RESTART_BY_KEY: Readonly<Record<SettingKey, RestartKind>> =
+  Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTING_INFO[k].restart])) as Record<SettingKey, RestartKind>;
 
 const STRENGTH: Record<RestartKind, number> = { none: 0, engine: 1, vm: 2 };
 

@@ -1,32 +1,15 @@
-// Per-key validation with messages that name the key, for the CLI, the API and the dashboard.
+// Per-key validation with messages that name the key, for the file, the CLI, the API and the dashboard.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { AcceleratorSettingSchema, MAX_DISK_GIB, MIN_DISK_GIB, MIN_MEMORY_MIB, type SettingKey } from './schema.ts';
-
-export interface HostLimits {
-  cpus: number;
-  memoryMiB: number;
-}
-
-export function hostLimits(): HostLimits {
-  return { cpus: os.availableParallelism?.() ?? os.cpus().length, memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)) };
-}
+import { berthRuleIssues, typeIssues } from '../api/daemon-json.ts';
+import { AcceleratorSettingSchema, MAX_DISK_GIB, MAX_SHARED_FOLDERS, MIN_DISK_GIB, MIN_MEMORY_MIB, type SettingKey } from '../api/settings-schema.ts';
+import type { HostShare } from './host-limits.ts';
 
 export interface SettingError {
   key: string;
   /** A full sentence that names the key. */
   message: string;
 }
-
-/**
- * dockerd refuses to start when a daemon.json key repeats one of its command-line flags, and
- * the store key belongs to the toggle: these are refused before they can break the engine.
- */
-const RESERVED_DAEMON_KEYS: Record<string, string> = {
-  hosts: 'Berth sets dockerd\'s listening socket itself (-H fd://); dockerd would refuse to start',
-  containerd: 'Berth points dockerd at the VM\'s containerd itself (--containerd); dockerd would refuse to start',
-};
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -39,12 +22,20 @@ function wholeInRange(key: string, v: unknown, min: number, max: number, unit: s
   return null;
 }
 
+/** daemon.json keys: Berth's rules first (they say why), then the types dockerd would refuse. */
+function validateDaemonJson(key: string, v: unknown): string | null {
+  if (!isPlainObject(v)) return `${key} must be a JSON object (the keys of daemon.json); got ${JSON.stringify(v)}`;
+  const rule = berthRuleIssues(v)[0];
+  if (rule) return `${key}.${rule.path.join('.')} ${rule.message}`;
+  const bad = typeIssues(v)[0];
+  return bad ? `${key}.${bad.path.join('.')}: ${bad.message}` : null;
+}
+
 /**
  * Folders the VM itself lives in: a share mounted over one of them (same path in the VM) would
  * hide the VM's own system or Docker's data.
  */
 const VM_SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var/lib', '/var/run', '/mnt/data'];
-const MAX_SHARED_FOLDERS = 16;
 
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(`${parent}/`);
@@ -75,34 +66,24 @@ function validateSharedFolders(key: string, v: unknown, checkHost: boolean): str
 }
 
 /**
- * Checks one value. Without host limits only the shape and fixed bounds are checked (loading a
- * file, admin locks); with them, the host's cores and memory bound the VM.
+ * Checks one value. Without the host's share only the shape and fixed bounds are checked (reading
+ * a file, admin locks); with it, the host's cores and memory bound the VM and shared folders must exist.
  */
-export function validateValue(key: SettingKey, v: unknown, limits?: HostLimits): string | null {
+export function validateValue(key: SettingKey, v: unknown, limits?: HostShare): string | null {
   switch (key) {
     case 'useContainerdSnapshotter':
       return typeof v === 'boolean' ? null : `${key} must be true or false; got ${JSON.stringify(v)}`;
-    case 'dockerEngine': {
-      if (!isPlainObject(v)) return `${key} must be a JSON object (the keys of daemon.json); got ${JSON.stringify(v)}`;
-      const features = v.features;
-      if (features !== undefined && !isPlainObject(features)) return `${key}.features must be a JSON object`;
-      if (features && 'containerd-snapshotter' in features) {
-        return `${key}.features.containerd-snapshotter cannot be set here: the image store is chosen by the useContainerdSnapshotter setting ("Use containerd for pulling and storing images")`;
-      }
-      for (const [k, why] of Object.entries(RESERVED_DAEMON_KEYS)) {
-        if (k in v) return `${key}.${k} cannot be set: ${why}`;
-      }
-      return null;
-    }
+    case 'dockerEngine':
+      return validateDaemonJson(key, v);
     case 'vm.cpus':
-      return wholeInRange(key, v, 1, limits?.cpus ?? Number.MAX_SAFE_INTEGER, '', limits ? `this host has ${limits.cpus} CPU cores` : 'CPU cores');
+      return wholeInRange(key, v, 1, limits?.maxCpus ?? Number.MAX_SAFE_INTEGER, '', limits ? `this host has ${limits.maxCpus} CPU cores` : 'CPU cores');
     case 'vm.memoryMiB':
-      return wholeInRange(key, v, MIN_MEMORY_MIB, limits?.memoryMiB ?? Number.MAX_SAFE_INTEGER, ' MiB',
-        limits ? `this host has ${limits.memoryMiB} MiB` : 'the VM needs at least 1 GiB');
+      return wholeInRange(key, v, MIN_MEMORY_MIB, limits?.maxMemoryMiB ?? Number.MAX_SAFE_INTEGER, ' MiB',
+        limits ? `this host has ${limits.maxMemoryMiB} MiB for the VM` : 'the VM needs at least 1 GiB');
     case 'vm.diskGiB':
       return wholeInRange(key, v, MIN_DISK_GIB, MAX_DISK_GIB, ' GiB', 'the VM data disk size');
     case 'accelerator':
-      return AcceleratorSettingSchema.safeParse(v).success ? null : `${key} must be one of auto, kvm, tcg; got ${JSON.stringify(v)}`;
+      return AcceleratorSettingSchema.safeParse(v).success ? null : `${key} must be one of ${AcceleratorSettingSchema.options.join(', ')}; got ${JSON.stringify(v)}`;
     case 'fileSharing':
       return validateSharedFolders(key, v, limits !== undefined);
   }

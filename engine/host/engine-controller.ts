@@ -31,7 +31,11 @@ export interface EngineOptions {
   bootTimeoutMs?: number;
   extraQemuArgs?: () => string[];
   /** The engine configuration the settings ask for; applied through the agent at every start. */
-  engineConfig?: () => { store: StoreName; userDaemonJson?: string };
+  /**
+   * The engine configuration the settings ask for; applied through the agent at every start. It
+   * gets the guest (dockerd up, no store applied yet) so it can look at the data disk first.
+   */
+  engineConfig?: (guest: { agent: AgentClient; ssh: GuestSsh }) => Promise<{ store: StoreName; userDaemonJson?: string }> | { store: StoreName; userDaemonJson?: string };
   /** Host folders shared into the VM at the same path (settings: fileSharing); none when absent. */
   fileSharing?: string[];
   /** Host-integration log lines (ports, file sharing); default: stdout with a timestamp. */
@@ -166,7 +170,7 @@ export class EngineController extends EventEmitter {
     this.agentClient = agent;
     await agent.waitReady(60_000);
     this.subscribeAgentEvents(agent);
-    const want = this.opts.engineConfig?.();
+    const want = await this.opts.engineConfig?.({ agent, ssh });
     if (want) {
       stage('store', `${want.store} image store`);
       await agent.setImageStore(want.store, want.userDaemonJson);

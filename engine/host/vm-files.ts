@@ -4,15 +4,47 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-/** The persistent data disk (qcow2, grows on use). The guest formats it on first boot. */
-export function ensureDataDisk(file: string, sizeGiB: number): void {
-  if (fs.existsSync(file)) return;
-  const qemuImg = process.env.BERTH_QEMU_IMG ?? (process.platform === 'win32' ? 'qemu-img.exe' : 'qemu-img');
-  const r = spawnSync(qemuImg, ['create', '-q', '-f', 'qcow2', `${file}.tmp`, `${sizeGiB}G`], { stdio: 'pipe' });
+const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
+
+/** The disk's virtual size in GiB, or null when there is no disk (or it is not a qcow2). */
+export function dataDiskGiB(file: string): number | null {
+  let fd: number;
+  try { fd = fs.openSync(file, 'r'); } catch { return null; }
+  try {
+    const header = Buffer.alloc(32);
+    if (fs.readSync(fd, header, 0, 32, 0) < 32 || header.readUInt32BE(0) !== QCOW2_MAGIC) return null;
+    // Header: magic, version, backing_file_offset (8), backing_file_size, cluster_bits, then size (8) at 24.
+    return Number(header.readBigUInt64BE(24) / BigInt(1024 ** 3));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function qemuImg(args: string[], what: string): void {
+  const bin = process.env.BERTH_QEMU_IMG ?? (process.platform === 'win32' ? 'qemu-img.exe' : 'qemu-img');
+  const r = spawnSync(bin, args, { stdio: 'pipe' });
   if (r.error || r.status !== 0) {
+    const why = r.error ? `'${bin}' not found (Debian: apt-get install qemu-utils)` : r.stderr.toString().trim();
+    throw new Error(`could not ${what}: ${why}`);
+  }
+}
+
+/**
+ * The persistent data disk (qcow2, grows on use). The guest formats it on first boot. A disk
+ * smaller than the setting (vm.diskGiB was raised) is grown before QEMU opens it; the guest's
+ * filesystem follows with resize2fs once booted. Never shrunk: that would cut a filesystem.
+ */
+export function ensureDataDisk(file: string, sizeGiB: number): void {
+  if (fs.existsSync(file)) {
+    const current = dataDiskGiB(file);
+    if (current !== null && sizeGiB > current) qemuImg(['resize', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
+    return;
+  }
+  try {
+    qemuImg(['create', '-q', '-f', 'qcow2', `${file}.tmp`, `${sizeGiB}G`], 'create the VM data disk');
+  } catch (e) {
     fs.rmSync(`${file}.tmp`, { force: true });
-    const why = r.error ? `'${qemuImg}' not found (Debian: apt-get install qemu-utils)` : r.stderr.toString().trim();
-    throw new Error(`could not create the VM data disk: ${why}`);
+    throw e;
   }
   fs.renameSync(`${file}.tmp`, file);
   fs.chmodSync(file, 0o600);

@@ -40,7 +40,7 @@ test('a version-2 file on disk loads as migrated with the home directory shared'
 });
 
 test('validation: absolute, not the VM system, no overlaps; a change must name existing folders', () => {
-  const limits = { cpus: 2, memoryMiB: 4096 };
+  const limits = { maxCpus: 2, maxMemoryMiB: 4096 };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-share-valid-'));
   assert.equal(validateValue('fileSharing', [tmp], limits), null);
   assert.equal(validateValue('fileSharing', [], limits), null, 'sharing nothing is allowed');

@@ -127,10 +127,17 @@ test('berth reset --factory through the running host restores defaults', async (
   assert.equal((await env.cli(['settings', 'get', 'vm.memoryMiB'])).stdout.trim(), '2048');
 });
 
-test('an earlier version\'s settings file keeps the classic store', async () => {
+test('settings get on an earlier version\'s file reads it in place: no host started, nothing rewritten', async () => {
   upgraded.data.ensure();
-  fs.writeFileSync(upgraded.data.settingsFile, JSON.stringify({ schemaVersion: 1, dockerEngine: {}, vm: { cpus: 1, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' }));
-  const r = await upgraded.cli(['settings', 'get', 'useContainerdSnapshotter']);
+  const v1 = JSON.stringify({ schemaVersion: 1, dockerEngine: {}, vm: { cpus: 1, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' });
+  fs.writeFileSync(upgraded.data.settingsFile, v1);
+  const r = await upgraded.cli(['settings', 'get', 'vm.cpus']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'false');
+  assert.equal(r.stdout.trim(), '1');
+  assert.equal(fs.readFileSync(upgraded.data.settingsFile, 'utf8'), v1, 'a read does not migrate the file');
+  assert.ok(!fs.existsSync(upgraded.data.controlSocket), 'no background host was started');
+  assert.ok(!fs.existsSync(path.join(upgraded.data.runDir, 'host.pid')));
+  const status = await upgraded.cli(['status']);
+  assert.match(status.stdout, /state: +stopped/);
+  assert.ok(!fs.existsSync(upgraded.data.controlSocket), 'status starts no host either');
 });

@@ -10,7 +10,7 @@ import { ControlServer } from '../../electron/control/control-server.ts';
 import { ControlClient, ControlError } from '../../electron/control/control-client.ts';
 import type { StreamMessage } from '../../electron/control/protocol.ts';
 import { registerSettingsRoutes } from '../../electron/control/settings-routes.ts';
-import { ProposalSchema, SettingsViewSchema } from '../../electron/settings/api-schemas.ts';
+import { ProposalSchema, SettingsViewSchema } from '../../electron/api/settings-types.ts';
 import type { EnginePort } from '../../electron/settings/engine-port.ts';
 import { SettingsService } from '../../electron/settings/service.ts';
 
@@ -34,7 +34,7 @@ const data = new DataDir(root);
 data.ensure();
 fs.writeFileSync(path.join(root, 'admin.json'), JSON.stringify({ locked: { accelerator: 'auto' } }));
 const port = new HeldPort();
-const settings = new SettingsService(data, port, { limits: { cpus: 4, memoryMiB: 8192 }, adminFile: path.join(root, 'admin.json') });
+const settings = new SettingsService(data, port, { limits: { maxCpus: 4, maxMemoryMiB: 8192 }, adminFile: path.join(root, 'admin.json') });
 const server = new ControlServer();
 registerSettingsRoutes(server, settings);
 await server.listen(data.controlSocket);

@@ -46,7 +46,7 @@ class FakePort implements EnginePort {
   }
 }
 
-const LIMITS = { cpus: 4, memoryMiB: 8192 };
+const LIMITS = { maxCpus: 4, maxMemoryMiB: 8192 };
 
 function setup(opts: { admin?: unknown; settingsFile?: string } = {}): { data: DataDir; port: FakePort; svc: SettingsService; progress: string[]; adminFile: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-svc-'));
@@ -84,14 +84,17 @@ test('restart reasons per key; the overall one is the strongest', () => {
   assert.equal(strongest(['engine', 'vm', 'none']), 'vm');
 });
 
-test('a clean install writes its defaults (containerd); an upgraded file stays classic and is rewritten', () => {
+test('a clean install writes its defaults (containerd); an upgraded file without a data disk gets containerd and is rewritten', () => {
   const fresh = setup();
   assert.equal(fresh.svc.get().useContainerdSnapshotter, true);
   assert.equal(onDisk(fresh.data).useContainerdSnapshotter, true, 'the decision is recorded on disk');
   const v1 = JSON.stringify({ schemaVersion: 1, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' });
   const up = setup({ settingsFile: v1 });
-  assert.equal(up.svc.get().useContainerdSnapshotter, false);
-  assert.equal(JSON.parse(fs.readFileSync(up.data.settingsFile, 'utf8')).schemaVersion, CURRENT_SCHEMA_VERSION);
+  assert.equal(up.svc.get().useContainerdSnapshotter, true, 'no data disk: nothing on a classic store to keep');
+  assert.equal(up.svc.storeUndecided, false);
+  const written = JSON.parse(fs.readFileSync(up.data.settingsFile, 'utf8'));
+  assert.equal(written.schemaVersion, CURRENT_SCHEMA_VERSION);
+  assert.equal(written.useContainerdSnapshotter, true);
   assert.equal(fs.readFileSync(`${up.data.settingsFile}.bak`, 'utf8'), v1, 'the version-1 text is kept as the backup');
   assert.deepEqual(up.svc.notices, []);
 });
