@@ -5,6 +5,7 @@ import { summarize } from '../control/store-routes.ts';
 import { fromStoreEnum } from '../../engine/agent/messages.ts';
 import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
+import { storeSetting } from '../api/image-store.ts';
 
 export class AgentStoreProvider implements StoreProvider {
   private listeners = new Set<(e: StoreEvent) => void>();
@@ -30,7 +31,7 @@ export class AgentStoreProvider implements StoreProvider {
   async switch(store: 'containerd' | 'classic'): Promise<StoreStatus> {
     this.emit({ type: 'progress', progress: { step: `Switching to the ${store} image store`, detail: 'restarting the Docker Engine', done: false } });
     try {
-      await this.settings.apply({ useContainerdSnapshotter: store === 'containerd' });
+      await this.settings.apply(storeSetting(store));
     } finally {
       this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     }

@@ -5,6 +5,7 @@ import { ApiError, type SystemInfo } from '../api/contract.ts';
 import { withDefaultTag, type Container, type ImageList, type LogChunk, type RunSpec } from '../api/docker-types.ts';
 import type { DockerService } from './services.ts';
 import { TransferTracker } from './transfer-progress.ts';
+import { storeFromDriverStatus } from '../api/image-store.ts';
 
 /** The engine's own message from a dockerode error ("(HTTP code 409) conflict - …" → "conflict: …"). */
 export function engineError(e: unknown): ApiError {
@@ -28,8 +29,7 @@ export class DockerodeService implements DockerService {
 
   async info(): Promise<SystemInfo> {
     const i = await engine(this.docker().info()) as { Driver: string; ServerVersion: string; DriverStatus?: string[][] | null };
-    const snapshotter = (i.DriverStatus ?? []).some((pair) => pair[0] === 'driver-type' && pair[1]?.startsWith('io.containerd.snapshotter'));
-    return { activeStore: snapshotter ? 'containerd' : 'classic', storageDriver: i.Driver, serverVersion: i.ServerVersion };
+    return { activeStore: storeFromDriverStatus(i.DriverStatus as Array<[string, string]> | null | undefined), storageDriver: i.Driver, serverVersion: i.ServerVersion };
   }
 
   async listContainers(): Promise<Container[]> {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts';
 import type { DataDir } from '../../engine/host/paths.ts';
+import { storeOf } from '../api/image-store.ts';
 
 /** The engine controller's start stages, in order (engine/host/engine-controller.ts). */
 export const START_STAGES = ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'context'] as const;
@@ -76,7 +77,7 @@ export async function startWithProgress(d: StartDeps, setup = false): Promise<St
 
 export async function runFirstRun(d: FirstRunDeps): Promise<StartResult> {
   const s = d.settings();
-  d.log(`first run: default settings, ${s.useContainerdSnapshotter ? 'containerd' : 'classic'} image store`);
+  d.log(`first run: default settings, ${storeOf(s)} image store`);
   const started = await startWithProgress(d, true);
   if (!started.ok) return started;
   d.progress({ title: 'Setting up Berth: creating the "berth" docker context', fraction: 0.98 });

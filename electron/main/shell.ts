@@ -8,6 +8,7 @@ import { StoreStatusSchema, type ImageStore } from '../api/store-types.ts';
 import type { View } from './app-menu.ts';
 import { runFirstRun, startWithProgress, type Progress, type StartResult } from './first-run.ts';
 import { trayModel, type StoreView, type TrayAction, type TrayModel } from './tray-model.ts';
+import { storeOf } from '../api/image-store.ts';
 
 export interface AppPort {
   requestSingleInstanceLock(): boolean;
@@ -139,7 +140,7 @@ export class Shell {
   }
 
   storeView(): StoreView {
-    const selected: ImageStore | undefined = this.host ? (this.host.settings.get().useContainerdSnapshotter ? 'containerd' : 'classic') : undefined;
+    const selected: ImageStore | undefined = this.host ? storeOf(this.host.settings.get()) : undefined;
     return { reported: this.reported, selected };
   }
 

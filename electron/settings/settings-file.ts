@@ -120,7 +120,7 @@ function unknownKeys(raw: RawSettings): RawSettings {
 
 /** Names of the unknown keys, dotted, for a notice. */
 export function unknownKeyNames(unknown: RawSettings): string[] {
-  return Object.entries(unknown).flatMap(([k, v]) => (isGroup(k) && isObject(v) ? Object.keys(v).map((s) => `${k}.${s}`) : [k]));
+  return Object.entries(unknown).flatMap(([k, v]) => (isGroup(k) && isObject(v) ? Object.keys(v).map((s) => `${k}.${s}`) : [k])).sort();
 }
 
 /**

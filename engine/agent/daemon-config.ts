@@ -1,9 +1,11 @@
 // daemon.json handling: the store toggle owns features.containerd-snapshotter; every other key is
 // the user's and is kept as written. Pure functions, so they are unit-tested on the host.
+import { SNAPSHOTTER_FEATURE } from '../../electron/api/daemon-json.ts';
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
 
-export const STORE_KEY = 'containerd-snapshotter';
+export const STORE_KEY = SNAPSHOTTER_FEATURE;
 
 export function parseDaemonJson(text: string): JsonObject {
   if (!text.trim()) return {};

@@ -2,6 +2,7 @@
 // to keep its bundle small).
 import http from 'node:http';
 import fs from 'node:fs';
+import { storeFromDriverStatus } from '../../electron/api/image-store.ts';
 
 export const DOCKER_SOCKET = '/run/docker.sock';
 
@@ -75,6 +76,5 @@ export const dockerInfo = (): Promise<DockerInfo> => dockerJson<DockerInfo>('GET
 
 /** The store dockerd reports itself, from DriverStatus (as `docker info` shows it). */
 export function storeFromInfo(info: DockerInfo): 'containerd' | 'classic' {
-  const snap = (info.DriverStatus ?? []).some(([k, v]) => k === 'driver-type' && v === 'io.containerd.snapshotter.v1');
-  return snap ? 'containerd' : 'classic';
+  return storeFromDriverStatus(info.DriverStatus);
 }

@@ -68,9 +68,9 @@ describe('renderer state', () => {
   it('turns the settings draft into a patch only when something changed', () => {
     const cur: Settings = { useContainerdSnapshotter: true, dockerEngine: { debug: true }, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto', fileSharing: [] };
     assert.equal(draftPatch(cur, {}).changed, false);
-    assert.equal(draftPatch(cur, { useContainerdSnapshotter: true, cpus: 2, daemonJsonText: '{ "debug": true }' }).changed, false);
+    assert.equal(draftPatch(cur, { useContainerdSnapshotter: true, 'vm.cpus': 2, daemonJsonText: '{ "debug": true }' }).changed, false);
     assert.deepEqual(draftPatch(cur, { useContainerdSnapshotter: false }).patch, { useContainerdSnapshotter: false });
-    assert.deepEqual(draftPatch(cur, { cpus: 4 }).patch, { vm: { cpus: 4 } });
+    assert.deepEqual(draftPatch(cur, { 'vm.cpus': 4 }).patch, { vm: { cpus: 4 } });
     const bad = draftPatch(cur, { daemonJsonText: '{"debug": 1}' });
     assert.equal(bad.changed, false);
     assert.match(bad.errors[0]!, /debug/);
@@ -82,9 +82,9 @@ describe('renderer state', () => {
     assert.ok(store.getState().expanded.has('k'));
     store.getState().toggleExpanded('k');
     assert.equal(store.getState().expanded.size, 0);
-    store.getState().setDraft({ cpus: 3 });
-    store.getState().setDraft({ memoryMiB: 4096 });
-    assert.deepEqual(store.getState().draft, { cpus: 3, memoryMiB: 4096 });
+    store.getState().setDraft({ 'vm.cpus': 3 });
+    store.getState().setDraft({ 'vm.memoryMiB': 4096 });
+    assert.deepEqual(store.getState().draft, { 'vm.cpus': 3, 'vm.memoryMiB': 4096 });
     store.getState().resetDraft();
     assert.deepEqual(store.getState().draft, {});
   });

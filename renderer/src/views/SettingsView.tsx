@@ -3,7 +3,9 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { restartSentence, type Proposal, type SettingsState } from '../../../electron/api/settings-types.ts';
 import { useClient, useDash } from '../context.ts';
-import { daemonJsonText, draftPatch } from '../state/settings-draft.ts';
+import { daemonJsonText, draftPatch, shown } from '../state/settings-draft.ts';
+import { FORM_CONTROLS, foldersFromText, keysOnTab } from '../state/settings-form.ts';
+import { SETTING_INFO, type SettingKey } from '../../../electron/api/settings-schema.ts';
 import type { SettingsTab } from '../state/store.ts';
 import { ErrorText, useAction } from './common.tsx';
 
@@ -44,13 +46,13 @@ export function SettingsView(): ReactNode {
 function General({ state }: { state: SettingsState }): ReactNode {
   const draft = useDash((s) => s.draft);
   const setDraft = useDash((s) => s.setDraft);
-  const checked = draft.useContainerdSnapshotter ?? state.settings.useContainerdSnapshotter;
+  const checked = shown(state.settings, draft, 'useContainerdSnapshotter') === true;
   const locked = state.locked.includes('useContainerdSnapshotter');
   return (
     <div className="setting">
       <label className="check big">
         <input type="checkbox" checked={checked} disabled={locked} onChange={(e) => setDraft({ useContainerdSnapshotter: e.target.checked })} />
-        Use containerd for pulling and storing images
+        {SETTING_INFO.useContainerdSnapshotter.label}
       </label>
       <div className="explain">
         <p>Turns on the containerd image store: containerd pulls, pushes and stores your images instead of the classic
@@ -71,7 +73,7 @@ function EngineTab({ state }: { state: SettingsState }): ReactNode {
   const { errors } = draftPatch(state.settings, { daemonJsonText: text });
   return (
     <div className="setting">
-      <label className="field" htmlFor="daemon-json">Docker Engine configuration (daemon.json)</label>
+      <label className="field" htmlFor="daemon-json">{SETTING_INFO.dockerEngine.label}</label>
       <p className="muted">Keys are passed to dockerd as they are. The image store is set in General.</p>
       <textarea id="daemon-json" className="code" spellCheck={false} rows={16} value={text} aria-invalid={errors.length > 0}
         aria-describedby="daemon-json-errors" onChange={(e) => setDraft({ daemonJsonText: e.target.value })} />
@@ -81,21 +83,64 @@ function EngineTab({ state }: { state: SettingsState }): ReactNode {
 }
 
 function Resources({ state }: { state: SettingsState }): ReactNode {
-  const draft = useDash((s) => s.draft);
-  const setDraft = useDash((s) => s.setDraft);
-  const cpus = draft.cpus ?? state.settings.vm.cpus;
-  const mem = draft.memoryMiB ?? state.settings.vm.memoryMiB;
+  const l = state.limits;
   return (
     <div className="setting">
-      <label className="field">CPUs: <strong>{cpus}</strong>
-        <input type="range" min={1} max={state.limits.maxCpus} step={1} value={cpus} onChange={(e) => setDraft({ cpus: Number(e.target.value) })} />
-      </label>
-      <label className="field">Memory: <strong>{(mem / 1024).toFixed(mem % 1024 ? 2 : 0)} GiB</strong>
-        <input type="range" min={1024} max={state.limits.maxMemoryMiB} step={256} value={mem} onChange={(e) => setDraft({ memoryMiB: Number(e.target.value) })} />
-      </label>
-      <p className="muted">The VM may use up to {state.limits.maxCpus} CPUs and {(state.limits.maxMemoryMiB / 1024).toFixed(1)} GiB on this machine.</p>
+      {keysOnTab('resources').map((key) => <Field key={key} state={state} k={key} />)}
+      <p className="muted">The VM may use up to {l.maxCpus} CPUs and {(l.maxMemoryMiB / 1024).toFixed(1)} GiB on this machine; its disk
+        can grow from {l.minDiskGiB} to {l.maxDiskGiB} GiB (it never shrinks).</p>
     </div>
   );
+}
+
+function memoryText(mib: number): string { return `${(mib / 1024).toFixed(mib % 1024 ? 2 : 0)} GiB`; }
+
+/** One setting's control, as FORM_CONTROLS describes it. */
+function Field({ state, k }: { state: SettingsState; k: SettingKey }): ReactNode {
+  const draft = useDash((s) => s.draft);
+  const setDraft = useDash((s) => s.setDraft);
+  const c = FORM_CONTROLS[k];
+  const value = shown(state.settings, draft, k);
+  const disabled = state.locked.includes(k);
+  const id = `setting-${k.replace('.', '-')}`;
+  const label = SETTING_INFO[k].label;
+  switch (c.kind) {
+    case 'range':
+    case 'number': {
+      const n = Number(value);
+      return (
+        <label className="field" htmlFor={id}>{label}: <strong>{k === 'vm.memoryMiB' ? memoryText(n) : `${n}${c.unit ? ` ${c.unit}` : ''}`}</strong>
+          <input id={id} type={c.kind} min={c.min(state.limits)} max={c.max(state.limits)} step={c.step} value={n} disabled={disabled}
+            onChange={(e) => setDraft({ [k]: Number(e.target.value) })} />
+          {k === 'vm.diskGiB' ? <span className="muted"> A larger disk is grown when the VM next starts.</span> : null}
+        </label>
+      );
+    }
+    case 'select':
+      return (
+        <label className="field" htmlFor={id}>{label}
+          <select id={id} value={String(value)} disabled={disabled} onChange={(e) => setDraft({ [k]: e.target.value })}>
+            {c.options.map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+        </label>
+      );
+    case 'folders':
+      return (
+        <label className="field" htmlFor={id}>{label} (one folder per line, shared at the same path)
+          <textarea id={id} className="code" rows={4} spellCheck={false} disabled={disabled}
+            value={(value as string[]).join('\n')} onChange={(e) => setDraft({ [k]: foldersFromText(e.target.value) })} />
+        </label>
+      );
+    case 'checkbox':
+      return (
+        <label className="check" htmlFor={id}>
+          <input id={id} type="checkbox" checked={value === true} disabled={disabled} onChange={(e) => setDraft({ [k]: e.target.checked })} />
+          {label}
+        </label>
+      );
+    case 'daemon-json':
+      return <EngineTab state={state} />;
+  }
 }
 
 function ApplyBar({ state }: { state: SettingsState }): ReactNode {
