@@ -1,13 +1,16 @@
 // Picks how QEMU runs the guest: hardware virtualization where it really works, TCG otherwise.
-// A /dev/kvm that opens is not enough: nested setups (PVM here) accept the device and then
-// fail on the first vCPU register write, so 'auto' probes with a throwaway QEMU and caches it.
+// A /dev/kvm that opens is not enough, nor is firmware that runs: nested setups accept the device
+// and then fail on Berth's own kernel (a KVM "emulation failure" while it decompresses, or an
+// abort in kvm_buf_set_msrs). So 'auto' boots that kernel to its first userspace attempt (a panic
+// on a root that does not exist) and caches the verdict; every real boot is watched as well
+// (boot-supervisor.ts), and a failure seen there is recorded here too.
 import fs from 'node:fs';
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { QmpClient } from './qmp.ts';
+import { accelArgs, type Accelerator } from './accel-args.ts';
+import { probeKernelBoot } from './kernel-probe.ts';
 
-export type Accelerator = 'kvm' | 'hvf' | 'whpx' | 'tcg';
+export { accelArgs, type Accelerator } from './accel-args.ts';
 export type AcceleratorSetting = 'auto' | 'kvm' | 'tcg';
 
 export interface AcceleratorChoice {
@@ -27,11 +30,13 @@ export function nativeAccelerator(platform: NodeJS.Platform, arch: string): Acce
 
 export interface ProbeDeps {
   qemuBinary: string;
+  /** Berth's kernel: the probe boots it, and its identity is part of the cached verdict. */
+  kernel: string;
   cacheFile: string;
   platform?: NodeJS.Platform;
   arch?: string;
-  /** Injected for tests; the default really runs QEMU. */
-  probe?: (qemu: string, accel: Accelerator) => Promise<string | null>;
+  /** Injected for tests; the default really boots the kernel. */
+  probe?: (qemu: string, accel: Accelerator, kernel: string) => Promise<string | null>;
 }
 
 export async function chooseAccelerator(setting: AcceleratorSetting, deps: ProbeDeps): Promise<AcceleratorChoice> {
@@ -44,12 +49,21 @@ export async function chooseAccelerator(setting: AcceleratorSetting, deps: Probe
       return fallback(setting, native, '/dev/kvm is missing or not accessible (add yourself to the kvm group)');
     }
   }
-  const key = cacheKey(deps.qemuBinary, native);
+  const key = cacheKey(deps, native);
   const cached = readCache(deps.cacheFile, key);
-  const failure = cached !== undefined ? cached : await (deps.probe ?? probeAccelerator)(deps.qemuBinary, native);
+  const failure = cached !== undefined ? cached : await (deps.probe ?? probeKernelBoot)(deps.qemuBinary, native, deps.kernel);
   if (cached === undefined) writeCache(deps.cacheFile, key, failure);
   if (failure) return fallback(setting, native, `${native} is present but unusable: ${failure}`);
   return { accel: native, reason: `${native} works on this machine` };
+}
+
+/**
+ * A hardware accelerator that passed the probe and then failed a real boot: remembered, so the
+ * next start goes straight to TCG; returns what to run now (throws when the setting insists).
+ */
+export function recordBootFailure(setting: AcceleratorSetting, deps: ProbeDeps, accel: Accelerator, failure: string): AcceleratorChoice {
+  writeCache(deps.cacheFile, cacheKey(deps, accel), `failed while booting: ${failure}`);
+  return fallback(setting, accel, `${accel} failed while booting Berth's kernel: ${failure}`);
 }
 
 function fallback(setting: AcceleratorSetting, native: Accelerator, why: string): AcceleratorChoice {
@@ -57,10 +71,24 @@ function fallback(setting: AcceleratorSetting, native: Accelerator, why: string)
   return { accel: 'tcg', reason: `${why}; using TCG emulation (slow)` };
 }
 
-function cacheKey(qemu: string, accel: Accelerator): string {
-  let stamp = '';
-  try { const st = fs.statSync(qemu); stamp = `${st.size}:${st.mtimeMs}`; } catch { /* unknown binary */ }
-  return [accel, qemu, stamp, os.release()].join('|');
+/** The verdict holds for this QEMU build, this kernel image and this host kernel. */
+function cacheKey(deps: ProbeDeps, accel: Accelerator): string {
+  const stamp = (file: string): string => {
+    try { const st = fs.statSync(file); return `${st.size}:${Math.round(st.mtimeMs)}`; } catch { return 'missing'; }
+  };
+  const qemu = resolveOnPath(deps.qemuBinary);
+  return [accel, qemu, stamp(qemu), stamp(deps.kernel), os.release()].join('|');
+}
+
+/** A bare command name resolved the way spawn would find it, so its file can be stat'ed. */
+export function resolveOnPath(cmd: string, env = process.env): string {
+  if (cmd.includes('/') || cmd.includes('\\')) return path.resolve(cmd);
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, cmd);
+    try { fs.accessSync(candidate, fs.constants.X_OK); return candidate; } catch { /* next */ }
+  }
+  return cmd;
 }
 
 function readCache(file: string, key: string): string | null | undefined {
@@ -72,51 +100,4 @@ function readCache(file: string, key: string): string | null | undefined {
 
 function writeCache(file: string, key: string, failure: string | null): void {
   try { fs.writeFileSync(file, JSON.stringify({ key, failure }), { mode: 0o600 }); } catch { /* cache only */ }
-}
-
-/** Runs QEMU for ~2 s on firmware only; returns null when the accelerator kept running, else why not. */
-export async function probeAccelerator(qemu: string, accel: Accelerator): Promise<string | null> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-probe-'));
-  const qmpPath = path.join(dir, 'qmp.sock');
-  const cpu = accel === 'tcg' ? 'max' : 'host';
-  const child = spawn(qemu, ['-nodefaults', '-display', 'none', '-machine', 'q35', '-accel', accel, '-cpu', cpu,
-    '-m', '64', '-qmp', `unix:${qmpPath},server=on,wait=off`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => resolve(code));
-    child.on('error', (e) => { stderr += e.message; resolve(null); });
-  });
-  try {
-    const outcome = await Promise.race([
-      exited.then((code) => `QEMU exited (${code}): ${lastLine(stderr)}`),
-      (async () => {
-        await new Promise((r) => setTimeout(r, 2000));
-        const qmp = await QmpClient.connect(qmpPath, 3000);
-        const st = await qmp.execute<{ status: string }>('query-status');
-        qmp.close();
-        return st.status === 'running' ? null : `vCPU status ${st.status}`;
-      })(),
-    ]);
-    return outcome;
-  } catch (e) {
-    return `probe failed: ${(e as Error).message} ${lastLine(stderr)}`.trim();
-  } finally {
-    child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').filter(Boolean).pop() ?? '';
-}
-
-/** QEMU's -accel and -cpu for a choice; TCG gets threads and a bounded translation cache. */
-export function accelArgs(accel: Accelerator): string[] {
-  switch (accel) {
-    case 'kvm': return ['-accel', 'kvm', '-cpu', 'host'];
-    case 'hvf': return ['-accel', 'hvf', '-cpu', 'host'];
-    case 'whpx': return ['-accel', 'whpx,kernel-irqchip=off', '-cpu', 'max'];
-    case 'tcg': return ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max'];
-  }
 }

@@ -4,8 +4,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { chooseAccelerator, type AcceleratorSetting } from './accelerator.ts';
-import { qemuBinary } from './qemu-args.ts';
+import { chooseAccelerator, recordBootFailure, type Accelerator, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
+import { qemuBinary, type VmImage } from './qemu-args.ts';
+import { BootSupervisor } from './boot-supervisor.ts';
+import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
+import { qemuUdpForwards } from './qemu-hostfwd.ts';
 import { QemuVm, type VmExit } from './qemu-vm.ts';
 import { GuestSsh } from './guest-ssh.ts';
 import { ensureKeys } from './keys.ts';
@@ -50,16 +53,21 @@ export class EngineController extends EventEmitter {
   private st: EngineStatus;
   private vm: QemuVm | null = null;
   private guestSsh: GuestSsh | null = null;
-  private forwards: net.Server[] = [];
+  /** The docker socket listens from the first start until stop, refusing clearly while down. */
+  private readonly dockerSock: ForwardedSocket;
+  private readonly agentSock: ForwardedSocket;
   private ports: PortForwarder | null = null;
   private sharing: FileSharing | null = null;
   private agentClient: AgentClient | null = null;
+  private supervisor: BootSupervisor | null = null;
   private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: EngineOptions) {
     super();
     this.st = { state: 'stopped', dockerSocket: opts.data.dockerSocket, dataDir: opts.data.root };
+    this.dockerSock = new ForwardedSocket(opts.data.dockerSocket, refuseHttp);
+    this.agentSock = new ForwardedSocket(opts.data.agentSocket);
   }
 
   status(): EngineStatus { return structuredClone(this.st); }
@@ -86,7 +94,7 @@ export class EngineController extends EventEmitter {
       try {
         await this.boot();
       } catch (e) {
-        const console = this.vm?.consoleTail(20) ?? [];
+        const console = e instanceof BootError ? e.console : this.vm?.consoleTail(20) ?? [];
         await this.teardown();
         this.set('error', { error: { message: (e as Error).message, console }, stage: undefined });
         throw e;
@@ -97,10 +105,15 @@ export class EngineController extends EventEmitter {
 
   stop(): Promise<void> {
     return this.serial(async () => {
-      if (!this.vm) { if (this.st.state !== 'error') this.set('stopped', {}); return; }
+      if (!this.vm) {
+        this.dockerSock.close();
+        if (this.st.state !== 'error') this.set('stopped', {});
+        return;
+      }
       this.set('stopping', {});
       await this.vm.stop(30_000);
       await this.teardown();
+      this.dockerSock.close();
       this.set('stopped', { error: undefined });
     });
   }
@@ -124,14 +137,37 @@ export class EngineController extends EventEmitter {
     stage('image', imageDir());
     const image = locateImage();
     const qemu = qemuBinary();
-    const keys = ensureKeys(d.keysDir);
     killStaleQemu(path.join(d.vmDir, 'qemu.pid'));
     ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64);
-    const accel = await chooseAccelerator(this.opts.accelerator ?? 'auto', { qemuBinary: qemu, cacheFile: path.join(d.vmDir, 'accelerator.json') });
-    stage('accelerator', `${accel.accel}: ${accel.reason}`);
-    this.st.accelerator = accel.accel;
-    this.st.acceleratorReason = accel.reason;
-    this.st.emulated = accel.accel === 'tcg';
+    const setting = this.opts.accelerator ?? 'auto';
+    const probe: ProbeDeps = { qemuBinary: qemu, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json') };
+    let accel = await chooseAccelerator(setting, probe);
+    // A hardware accelerator that fails this boot is recorded and the boot runs again on TCG,
+    // in the same start; on TCG (or a failure that is not the accelerator's) it is the error.
+    for (;;) {
+      stage('accelerator', `${accel.accel}: ${accel.reason}`);
+      this.st.accelerator = accel.accel;
+      this.st.acceleratorReason = accel.reason;
+      this.st.emulated = accel.accel === 'tcg';
+      try {
+        await this.bringUp(accel.accel, image, qemu, stage);
+        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+        return;
+      } catch (e) {
+        const verdict = this.supervisor?.verdict;
+        if (!verdict) throw e;
+        if (!verdict.accelerator) throw new BootError(verdict.message, verdict.console);
+        await this.teardown();
+        stage('fallback', `${accel.accel} failed: ${verdict.message}`);
+        accel = recordBootFailure(setting, probe, accel.accel, verdict.message);
+      }
+    }
+  }
+
+  /** One boot on one accelerator: QEMU up, SSH, sockets, dockerd, agent, store, ports. */
+  private async bringUp(accel: Accelerator, image: VmImage, qemu: string, stage: (s: string, detail?: string) => void): Promise<void> {
+    const d = this.opts.data;
+    const keys = ensureKeys(d.keysDir);
     const sshPort = await freeTcpPort();
     // Host integration: the virtiofs daemons listen before QEMU connects to them.
     const memoryMiB = this.opts.memoryMiB ?? 2048;
@@ -139,15 +175,18 @@ export class EngineController extends EventEmitter {
     this.sharing = sharing;
     this.st.fileSharing = sharing.status();
     const vm = new QemuVm(qemu, {
-      image, accel: accel.accel, cpus: this.opts.cpus ?? 2, memoryMiB,
+      image, accel, cpus: this.opts.cpus ?? 2, memoryMiB,
       dataDisk: d.dataDisk, sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
       pidFile: path.join(d.vmDir, 'qemu.pid'), extra: [...sharing.qemuArgs(), ...(this.opts.extraQemuArgs?.() ?? [])],
     });
     this.vm = vm;
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
-    stage('boot', `QEMU ${accel.accel}`);
+    const supervisor = new BootSupervisor(vm, { hardware: accel !== 'tcg', consoleLog: d.consoleLog });
+    this.supervisor = supervisor;
+    stage('boot', `QEMU ${accel}`);
     await vm.start();
+    supervisor.watchConsole();
     this.st.qemuPid = vm.pid;
     this.st.sshPort = sshPort;
     stage('ssh', `127.0.0.1:${sshPort}`);
@@ -157,7 +196,9 @@ export class EngineController extends EventEmitter {
     this.attachSsh(ssh);
     this.st.fileSharing = sharing.verify((await ssh.exec('cat /proc/mounts')).stdout);
     stage('socket', d.dockerSocket);
-    this.forwards.push(await ssh.forwardUnixSocket(d.dockerSocket, '/run/docker.sock'));
+    await this.dockerSock.listen();
+    // The link is looked up per connection, so connections follow it when SSH reconnects.
+    this.dockerSock.connect(() => this.link().openStreamLocal('/run/docker.sock'));
     stage('dockerd', 'waiting for the Docker Engine');
     // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
     // returns when dockerd is ready: no polling.
@@ -165,7 +206,8 @@ export class EngineController extends EventEmitter {
     await ssh.run('systemctl start docker.service', { timeoutMs: 600_000 });
     stage('agent', 'guest agent');
     await agentInstalled;
-    this.forwards.push(await ssh.forwardUnixSocket(d.agentSocket, '/run/berth/agent.sock'));
+    await this.agentSock.listen();
+    this.agentSock.connect(() => this.link().openStreamLocal('/run/berth/agent.sock'));
     const agent = new AgentClient(d.agentSocket);
     this.agentClient = agent;
     await agent.waitReady(60_000);
@@ -184,8 +226,14 @@ export class EngineController extends EventEmitter {
       stage('context', 'docker context "berth"');
       writeDockerContext(d.dockerSocket);
     }
+    supervisor.finish();
     this.startPorts();
-    this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+  }
+
+  /** The current SSH link; connections look it up each time, so they follow a reconnect. */
+  private link(): GuestSsh {
+    if (!this.guestSsh || this.guestSsh.isClosed) throw new Error('the link to the VM is down (reconnecting)');
+    return this.guestSsh;
   }
 
   private readonly log = (line: string): void => {
@@ -197,7 +245,8 @@ export class EngineController extends EventEmitter {
     const ports = new PortForwarder({
       docker: () => dockerSource(this.docker()),
       // Looked up per connection: the link is replaced when SSH reconnects.
-      connect: (host, port) => (this.guestSsh ? this.guestSsh.connectTcp(host, port) : Promise.reject(new Error('no SSH link to the VM'))),
+      connect: async (host, port) => this.link().connectTcp(host, port),
+      udp: this.vm ? qemuUdpForwards(this.vm) : undefined,
       log: this.log,
     });
     ports.on('change', () => {
@@ -241,7 +290,8 @@ export class EngineController extends EventEmitter {
   }
 
   private onVmExit(vm: QemuVm, e: VmExit): void {
-    if (this.vm !== vm || e.expected) return;
+    // During a start the boot itself fails (and the supervisor says why): one report, not two.
+    if (this.vm !== vm || e.expected || this.st.state === 'starting') return;
     const why = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
     const message = `the VM stopped unexpectedly (QEMU ${why})${e.stderr ? `: ${e.stderr.split('\n').pop()}` : ''}`;
     const console = vm.consoleTail(20);
@@ -253,14 +303,16 @@ export class EngineController extends EventEmitter {
     this.stopEvents = null;
     this.agentClient?.close();
     this.agentClient = null;
-    for (const s of this.forwards.splice(0)) s.close();
+    this.dockerSock.disconnect('the engine is not running');
+    this.agentSock.close();
     await this.ports?.stop();
     this.ports = null;
     this.st.ports = undefined;
     this.st.portErrors = undefined;
-    fs.rmSync(this.opts.data.dockerSocket, { force: true });
     this.guestSsh?.end();
     this.guestSsh = null;
+    this.supervisor?.finish();
+    this.supervisor = null;
     if (this.vm?.running) this.vm.kill();
     this.vm = null;
     this.sharing?.stop();
@@ -271,6 +323,14 @@ export class EngineController extends EventEmitter {
 
   private set(state: EngineState, patch: Partial<EngineStatus>): void {
     this.st = { ...this.st, ...patch, state };
+    if (state === 'starting') this.dockerSock.disconnect('the Berth engine is starting: try again in a moment');
+    else if (state === 'error') this.dockerSock.disconnect(`the Berth engine is not running (${this.st.error?.message ?? 'it failed'}): run 'berth start'`);
+    else if (state !== 'running') this.dockerSock.disconnect(`the Berth engine is not running (${state}): run 'berth start'`);
     this.emit('status', this.status());
   }
+}
+
+/** A boot that failed with the console lines that show how far it got. */
+class BootError extends Error {
+  constructor(message: string, readonly console: string[]) { super(message); }
 }

@@ -1,6 +1,4 @@
 // The SSH link to the guest (ssh2): command execution and unix-socket forwarding, host key pinned.
-import net from 'node:net';
-import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import ssh2 from 'ssh2';
 
@@ -91,23 +89,12 @@ export class GuestSsh extends EventEmitter {
     return r.stdout;
   }
 
-  /**
-   * Serves hostPath (mode 0600) and forwards each connection to guestPath in the VM. Every
-   * connection opens its own channel, so a restarted guest service is simply reached again.
-   */
-  forwardUnixSocket(hostPath: string, guestPath: string): Promise<net.Server> {
-    fs.rmSync(hostPath, { force: true });
-    const server = net.createServer((local) => {
-      if (this.closed) { local.destroy(); return; }
-      this.client.openssh_forwardOutStreamLocal(guestPath, (err, remote) => {
-        if (err) { local.destroy(); return; }
-        local.pipe(remote).pipe(local);
-        local.on('error', () => remote.close());
-        remote.on('error', () => local.destroy());
-        local.on('close', () => remote.close());
-      });
+  /** Opens a stream to a unix socket in the VM (sshd's streamlocal forwarding; half-close kept). */
+  openStreamLocal(guestPath: string): Promise<ssh2.ClientChannel> {
+    if (this.closed) return Promise.reject(new Error('the link to the VM is down'));
+    return new Promise((resolve, reject) => {
+      this.client.openssh_forwardOutStreamLocal(guestPath, (err, ch) => (err ? reject(new Error(`${guestPath} does not answer in the VM (${err.message})`)) : resolve(ch)));
     });
-    return listenPrivate(server, hostPath);
   }
 
   /** Opens a TCP connection to an address inside the VM (used for published ports). */
@@ -118,15 +105,4 @@ export class GuestSsh extends EventEmitter {
   }
 
   end(): void { this.client.end(); }
-}
-
-function listenPrivate(server: net.Server, socketPath: string): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      fs.chmodSync(socketPath, 0o600);
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
 }

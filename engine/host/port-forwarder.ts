@@ -1,99 +1,23 @@
-// Published ports on the host: for every running container's published TCP port, a listener on
-// the host at the same port that pipes each connection through the SSH link to the port dockerd
-// publishes inside the VM. Follows docker events; reconciles with the running containers at
-// start and whenever the event stream comes back (a dockerd restart, a new SSH link).
-//
-// UDP is not forwarded yet: the SSH link only carries streams, so UDP would need its own
-// datagram relay (a QEMU hostfwd per port or a relay in the guest agent). TCP only for now.
+// Published ports on the host, following docker events; reconciled with the running containers
+// at start and whenever the event stream comes back (a dockerd restart, a new link to the VM).
+// TCP: a listener on the host at the same port pipes each connection (half-close kept) to the
+// port dockerd publishes inside the VM. UDP: a QEMU user-network forward of the same port to the
+// VM's address, added and removed at run time over QMP. Which ports: port-specs.ts.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import type { PortErrorSchema, PublishedPortSchema } from './engine-types.ts';
+import { splice } from './splice.ts';
+import { InspectSchema, forwardKey, forwardsFor, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
 
-/** One active host listener; containerPort as docker spells it ("80/tcp"). */
-export type PublishedPort = z.infer<typeof PublishedPortSchema>;
-/** A published port the host could not listen on (taken by another program, no such address). */
-export type PortError = z.infer<typeof PortErrorSchema>;
-
-export interface ForwardSpec extends PublishedPort {
-  /** Where the connection goes inside the VM: dockerd's proxy for this binding. */
-  guestHost: string;
-  /** A best-effort extra listener (::1 next to 127.0.0.1): only "address in use" is reported. */
-  optional?: boolean;
-}
-
-const BindingSchema = z.object({ HostIp: z.string().optional(), HostPort: z.string().optional() });
-/** The part of a container inspect this module reads (validated: it crosses the docker API). */
-export const InspectSchema = z.object({
-  Id: z.string(),
-  Name: z.string(),
-  State: z.object({ Running: z.boolean() }),
-  NetworkSettings: z.object({
-    Ports: z.record(z.string(), z.array(BindingSchema).nullable()).nullable().optional(),
-  }),
-});
-export type ContainerPorts = z.infer<typeof InspectSchema>;
+export * from './port-specs.ts';
 
 const EventSchema = z.object({
   Type: z.string().optional(),
   Action: z.string(),
   Actor: z.object({ ID: z.string() }),
 });
-
-const WILDCARDS = new Set(['', '0.0.0.0', '::']);
-
-function isLoopback(ip: string): boolean {
-  return ip === '::1' || (net.isIPv4(ip) && ip.startsWith('127.'));
-}
-
-/**
- * The host address to listen on. A wildcard publish (docker's default, `-p 8080:80`) becomes
- * the host's loopback only: the VM is a development engine, and opening its ports to the local
- * network by default would expose containers the user thinks of as local. A loopback address
- * the user chose (127.0.0.2, ::1) is kept; any other address belongs to the VM's own interfaces
- * (10.0.2.15), which have no meaning on the host, so it is loopback too.
- */
-export function hostListenAddress(hostIp: string): string {
-  return isLoopback(hostIp) ? hostIp : '127.0.0.1';
-}
-
-/** The address inside the VM where dockerd's proxy accepts this binding. */
-export function guestTarget(hostIp: string): string {
-  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
-  if (hostIp === '::') return '::1';
-  return hostIp;
-}
-
-/** Every host listener a running container needs, one per (address, port). */
-export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
-  if (!c.State.Running) return [];
-  const byKey = new Map<string, ForwardSpec>();
-  const name = c.Name.replace(/^\//, '');
-  for (const [containerPort, bindings] of Object.entries(c.NetworkSettings.Ports ?? {})) {
-    if (!containerPort.endsWith('/tcp')) continue; // UDP/SCTP: not forwarded (see the top)
-    for (const b of bindings ?? []) {
-      const hostPort = Number(b.HostPort);
-      if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
-      const hostIp = b.HostIp ?? '';
-      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, hostIp: hostListenAddress(hostIp), hostPort, guestHost: guestTarget(hostIp) };
-      const key = forwardKey(spec);
-      const seen = byKey.get(key);
-      // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
-      if (!seen || (net.isIPv6(seen.guestHost) && net.isIPv4(spec.guestHost))) byKey.set(key, spec);
-      if (WILDCARDS.has(hostIp)) {
-        const v6: ForwardSpec = { ...spec, hostIp: '::1', optional: true };
-        if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
-      }
-    }
-  }
-  return [...byKey.values()];
-}
-
-export function forwardKey(p: { hostIp: string; hostPort: number }): string {
-  return `${p.hostIp}|${p.hostPort}`;
-}
 
 /** What the forwarder needs from the Docker API (unit tests fake it). */
 export interface ContainerSource {
@@ -116,12 +40,19 @@ export interface PortForwarderDeps {
   docker: () => ContainerSource;
   /** Opens a stream to host:port inside the VM (GuestSsh.connectTcp). */
   connect: (host: string, port: number) => Promise<Duplex>;
+  /** UDP forwards in QEMU's user network; rejects with QEMU's words when the port is taken. */
+  udp?: UdpForwards;
   log?: (line: string) => void;
   /** Delay before following the events again after the stream ends. */
   retryMs?: number;
 }
 
-interface Listener { spec: ForwardSpec; server: net.Server; sockets: Set<net.Socket>; }
+export interface UdpForwards {
+  add(hostIp: string, hostPort: number, guestIp: string, guestPort: number): Promise<void>;
+  remove(hostIp: string, hostPort: number): Promise<void>;
+}
+
+interface Listener { spec: ForwardSpec; close(): Promise<void>; }
 
 /** Emits 'change' when listeners or errors change and 'port-error' (PortError) for each failure. */
 export class PortForwarder extends EventEmitter {
@@ -259,8 +190,16 @@ export class PortForwarder extends EventEmitter {
       this.fail(key, spec, `host port ${spec.hostIp}:${spec.hostPort} is already forwarded for container ${taken.spec.container}`);
       return;
     }
+    const listener = spec.protocol === 'udp' ? await this.openUdp(key, spec) : await this.openTcp(key, spec);
+    if (!listener) return;
+    this.forwards.set(key, listener);
+    this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`);
+  }
+
+  private async openTcp(key: string, spec: ForwardSpec): Promise<Listener | null> {
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((sock) => this.pipe(sock, spec, sockets));
+    // Half-open, like the socket it stands for: a client may end its side and still read the reply.
+    const server = net.createServer({ allowHalfOpen: true }, (sock) => this.pipe(sock, spec, sockets));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -268,15 +207,36 @@ export class PortForwarder extends EventEmitter {
       });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (spec.optional && err.code !== 'EADDRINUSE') return; // no IPv6 loopback on this host
+      if (spec.optional && err.code !== 'EADDRINUSE') return null; // no IPv6 loopback on this host
       this.fail(key, spec, err.code === 'EADDRINUSE'
         ? `host port ${spec.hostIp}:${spec.hostPort} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it`
         : `cannot listen on ${spec.hostIp}:${spec.hostPort} for container ${spec.container}: ${err.message}`);
-      return;
+      return null;
     }
     server.on('error', (e) => this.deps.log?.(`ports: listener ${key}: ${e.message}`));
-    this.forwards.set(key, { spec, server, sockets });
-    this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort} -> ${spec.container} ${spec.containerPort}`);
+    return {
+      spec,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  private async openUdp(key: string, spec: ForwardSpec): Promise<Listener | null> {
+    const udp = this.deps.udp;
+    if (!udp) { this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: no UDP forwarding here`); return null; }
+    if (spec.hostIp !== '127.0.0.1') {
+      this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is published on ${spec.hostIp} only: UDP is forwarded for 0.0.0.0 publishes`);
+      return null;
+    }
+    try {
+      await udp.add(spec.hostIp, spec.hostPort, spec.guestHost, spec.hostPort);
+    } catch (e) {
+      this.fail(key, spec, `host port ${spec.hostIp}:${spec.hostPort}/udp cannot be forwarded for container ${spec.container} (in use by another program?): ${(e as Error).message}`);
+      return null;
+    }
+    return { spec, close: () => udp.remove(spec.hostIp, spec.hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)) };
   }
 
   private fail(key: string, spec: ForwardSpec, message: string): void {
@@ -292,9 +252,7 @@ export class PortForwarder extends EventEmitter {
     sock.on('error', () => sock.destroy());
     this.deps.connect(spec.guestHost, spec.hostPort).then((remote) => {
       if (sock.destroyed) { remote.destroy(); return; }
-      remote.on('error', () => sock.destroy());
-      sock.on('close', () => remote.destroy());
-      sock.pipe(remote).pipe(sock);
+      splice(sock, remote);
     }, () => sock.destroy());
   }
 
@@ -302,12 +260,7 @@ export class PortForwarder extends EventEmitter {
     const l = this.forwards.get(key);
     if (!l) return;
     this.forwards.delete(key);
-    for (const s of l.sockets) s.destroy();
-    await new Promise<void>((r) => l.server.close(() => r()));
-    this.deps.log?.(`ports: closed ${l.spec.hostIp}:${l.spec.hostPort} (${l.spec.container})`);
+    await l.close();
+    this.deps.log?.(`ports: closed ${l.spec.hostIp}:${l.spec.hostPort}/${l.spec.protocol} (${l.spec.container})`);
   }
-}
-
-function publicView(s: ForwardSpec): PublishedPort {
-  return { containerId: s.containerId, container: s.container, containerPort: s.containerPort, hostIp: s.hostIp, hostPort: s.hostPort };
 }

@@ -1,5 +1,6 @@
 // QEMU's command line for the Berth VM, as a pure function so it can be unit-tested.
-import { accelArgs, type Accelerator } from './accelerator.ts';
+import { accelArgs, type Accelerator } from './accel-args.ts';
+import { NETDEV } from './qemu-hostfwd.ts';
 
 export interface VmImage { kernel: string; initrd: string; rootfs: string; }
 
@@ -35,8 +36,8 @@ export function qemuArgs(c: VmConfig): string[] {
     '-device', 'virtio-blk-pci,drive=root',
     '-drive', `if=none,id=data,file=${c.dataDisk},format=qcow2,discard=unmap,cache=writeback`,
     '-device', 'virtio-blk-pci,drive=data',
-    '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
-    '-device', 'virtio-net-pci,netdev=net0',
+    '-netdev', `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
+    '-device', `virtio-net-pci,netdev=${NETDEV}`,
     '-device', 'virtio-rng-pci',
     '-device', 'virtio-balloon-pci,free-page-reporting=on',
     '-fw_cfg', `name=opt/berth/authorized_keys,file=${c.authorizedKeysFile}`,

@@ -85,6 +85,15 @@ export class QemuVm extends EventEmitter {
     this.child?.kill('SIGKILL');
   }
 
+  /** A human-monitor command over QMP; QEMU answers in text (hostfwd_add: empty on success). */
+  async hmp(command: string): Promise<string> {
+    if (!this.qmp || !this.running) throw new Error('QEMU is not running');
+    return this.qmp.execute<string>('human-monitor-command', { 'command-line': command });
+  }
+
+  /** QEMU's own messages so far (its last 8 KiB of stderr). */
+  stderrText(): string { return this.stderr; }
+
   consoleTail(lines = 20): string[] {
     return tailLines(this.config.consoleLog, lines);
   }

@@ -23,19 +23,22 @@ test('listen addresses: wildcards become the host loopback, a chosen loopback is
   assert.equal(guestTarget('10.0.2.15'), '10.0.2.15');
 });
 
-test('forwardsFor: one listener per address and port, TCP only, running containers only', () => {
+test('forwardsFor: one forward per protocol, address and port; UDP to the VM address; running containers only', () => {
   const c = container('abc', {
     '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }],
     '443/tcp': [{ HostIp: '127.0.0.1', HostPort: '8443' }],
     '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }],
     '9000/tcp': null,
   });
-  const specs = forwardsFor(c).map((s) => `${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.optional ? ' optional' : ''}`).sort();
+  const specs = forwardsFor(c).map((s) => `${s.protocol} ${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.optional ? ' optional' : ''}`).sort();
   assert.deepEqual(specs, [
-    '127.0.0.1:8080->127.0.0.1 80/tcp',
-    '127.0.0.1:8443->127.0.0.1 443/tcp',
-    '::1:8080->127.0.0.1 80/tcp optional',
+    'tcp 127.0.0.1:8080->127.0.0.1 80/tcp',
+    'tcp 127.0.0.1:8443->127.0.0.1 443/tcp',
+    'tcp ::1:8080->127.0.0.1 80/tcp optional',
+    'udp 127.0.0.1:5353->10.0.2.15 53/udp',
   ]);
+  const both = forwardsFor(container('d', { '53/tcp': [{ HostIp: '0.0.0.0', HostPort: '53' }], '53/udp': [{ HostIp: '0.0.0.0', HostPort: '53' }] }));
+  assert.equal(both.filter((s) => s.hostIp === '127.0.0.1').length, 2, 'the same port number in TCP and UDP is two forwards');
   assert.equal(forwardsFor(c)[0]!.container, 'abc-name');
   assert.deepEqual(forwardsFor(container('x', { '80/tcp': [{ HostPort: '8080' }] }, false)), []);
   assert.deepEqual(forwardsFor(container('x', { '80/tcp': [{ HostPort: 'nope' }] })), []);
@@ -134,4 +137,64 @@ test('the forwarder opens, pipes, closes, reports a taken port and reconciles af
   await fw.stop();
   assert.deepEqual(fw.ports(), []);
   assert.equal(await ask(p1, 'hello'), 'ECONNREFUSED');
+});
+
+test('a TCP client that half-closes still gets the whole reply through a published port', async (t) => {
+  // Like `nc -l -e wc -c`: replies only once the client has ended its side.
+  const guest = net.createServer({ allowHalfOpen: true }, (s) => {
+    let n = 0;
+    s.on('data', (d: Buffer) => { n += d.length; });
+    s.on('end', () => s.end(`${n}\n`));
+  });
+  await new Promise<void>((r) => guest.listen(0, '127.0.0.1', r));
+  const guestPort = (guest.address() as net.AddressInfo).port;
+  const docker = new FakeDocker();
+  const fw = new PortForwarder({ docker: () => docker, connect: async () => net.connect(guestPort, '127.0.0.1'), retryMs: 20 });
+  t.after(async () => { await fw.stop(); guest.close(); });
+  const p = await freeTcpPort();
+  docker.containers.set('wc', container('wc', { '9000/tcp': [{ HostIp: '0.0.0.0', HostPort: String(p) }] }));
+  fw.start();
+  await until(fw, () => fw.ports().some((x) => x.hostPort === p), 'the listener');
+  const reply = await new Promise<string>((resolve, reject) => {
+    const s = net.connect({ port: p, host: '127.0.0.1', allowHalfOpen: true });
+    let got = '';
+    s.on('connect', () => s.end('hello world'));
+    s.on('data', (d) => { got += d; });
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+  });
+  assert.equal(reply, '11\n');
+});
+
+test('UDP ports become QEMU forwards to the VM address, removed on die; a taken one is reported', async (t) => {
+  const calls: string[] = [];
+  let taken = -1;
+  const docker = new FakeDocker();
+  const fw = new PortForwarder({
+    docker: () => docker,
+    connect: async () => { throw new Error('no TCP in this test'); },
+    udp: {
+      add: async (hostIp, hostPort, guestIp, guestPort) => {
+        if (hostPort === taken) throw new Error(`Could not set up host forwarding rule 'udp:${hostIp}:${hostPort}'`);
+        calls.push(`add ${hostIp}:${hostPort}->${guestIp}:${guestPort}`);
+      },
+      remove: async (hostIp, hostPort) => { calls.push(`remove ${hostIp}:${hostPort}`); },
+    },
+    retryMs: 20,
+  });
+  t.after(() => fw.stop());
+  docker.containers.set('dns', container('dns', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }] }));
+  fw.start();
+  await until(fw, () => fw.ports().length === 1, 'the UDP forward');
+  assert.deepEqual(calls, ['add 127.0.0.1:5353->10.0.2.15:5353']);
+  docker.containers.get('dns')!.State.Running = false;
+  docker.emit('die', 'dns');
+  await until(fw, () => fw.ports().length === 0, 'the forward to go');
+  assert.deepEqual(calls.slice(1), ['remove 127.0.0.1:5353']);
+
+  taken = 5454;
+  docker.containers.set('busy', container('busy', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5454' }] }));
+  docker.emit('start', 'busy');
+  await until(fw, () => fw.portErrors().length === 1, 'the UDP port error');
+  assert.match(fw.portErrors()[0]!.message, /5454\/udp.*Could not set up host forwarding rule/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { accelArgs, chooseAccelerator, nativeAccelerator } from '../../engine/host/accelerator.ts';
+import { accelArgs, chooseAccelerator, nativeAccelerator, recordBootFailure, resolveOnPath } from '../../engine/host/accelerator.ts';
 import { qemuArgs } from '../../engine/host/qemu-args.ts';
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
@@ -17,7 +17,7 @@ describe('accelerator choice', () => {
     let probes = 0;
     return {
       probes: () => probes,
-      deps: { qemuBinary: '/nonexistent/qemu', cacheFile: path.join(dir, 'cache.json'), platform: 'darwin' as const, arch: 'x64',
+      deps: { qemuBinary: '/nonexistent/qemu', kernel: path.join(dir, 'vmlinuz'), cacheFile: path.join(dir, 'cache.json'), platform: 'darwin' as const, arch: 'x64',
         probe: async () => { probes++; return failure; }, ...extra },
     };
   };
@@ -35,6 +35,34 @@ describe('accelerator choice', () => {
     assert.equal(c.accel, 'tcg');
     assert.match(c.reason, /internal-error.*TCG/);
     await assert.rejects(chooseAccelerator('kvm', d.deps), /set to kvm.*internal-error/);
+  });
+
+  it('remembers a hardware accelerator that failed a real boot, and refuses it when set explicitly', async () => {
+    const d = deps(null);
+    assert.equal((await chooseAccelerator('auto', d.deps)).accel, 'hvf');
+    const now = recordBootFailure('auto', d.deps, 'hvf', 'the VM stopped in run state internal-error');
+    assert.equal(now.accel, 'tcg');
+    assert.match(now.reason, /hvf failed while booting.*internal-error.*TCG/);
+    const next = await chooseAccelerator('auto', d.deps);
+    assert.equal(next.accel, 'tcg', 'the next start skips the broken accelerator');
+    assert.equal(d.probes(), 1, 'without probing again');
+    assert.throws(() => recordBootFailure('kvm', d.deps, 'hvf', 'aborted'), /set to kvm.*hvf failed while booting.*aborted/);
+  });
+
+  it('probes again when the kernel image changes', async () => {
+    const d = deps(null);
+    fs.writeFileSync(d.deps.kernel, 'one');
+    await chooseAccelerator('auto', d.deps);
+    fs.writeFileSync(d.deps.kernel, 'a new kernel');
+    await chooseAccelerator('auto', d.deps);
+    assert.equal(d.probes(), 2);
+  });
+
+  it('resolves a bare QEMU name on PATH for the cache key', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'qemu-x'), '', { mode: 0o755 });
+    assert.equal(resolveOnPath('qemu-x', { PATH: `/nonexistent:${dir}` }), path.join(dir, 'qemu-x'));
+    assert.equal(resolveOnPath('qemu-missing', { PATH: dir }), 'qemu-missing');
   });
 
   it('maps platforms and never probes for tcg', async () => {

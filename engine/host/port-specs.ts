@@ -1,0 +1,96 @@
+// Which host listeners a container's published ports need (pure: unit-tested without a VM).
+// TCP listeners on the host carry each connection into the VM to dockerd's proxy; UDP ports are
+// QEMU user-network forwards to the VM's own address, where dockerd's rules take them in.
+import net from 'node:net';
+import { z } from 'zod';
+import type { PortErrorSchema, PublishedPortSchema } from './engine-types.ts';
+
+/** The VM's address on QEMU's user network (berth-init sets it). */
+export const GUEST_ADDRESS = '10.0.2.15';
+
+/** One active host listener; containerPort as docker spells it ("80/tcp"). */
+export type PublishedPort = z.infer<typeof PublishedPortSchema>;
+/** A published port the host could not listen on (taken by another program, no such address). */
+export type PortError = z.infer<typeof PortErrorSchema>;
+
+export interface ForwardSpec extends PublishedPort {
+  protocol: 'tcp' | 'udp';
+  /** Where the connection goes inside the VM: dockerd's proxy for this binding. */
+  guestHost: string;
+  /** A best-effort extra listener (::1 next to 127.0.0.1): only "address in use" is reported. */
+  optional?: boolean;
+}
+
+const BindingSchema = z.object({ HostIp: z.string().optional(), HostPort: z.string().optional() });
+/** The part of a container inspect this module reads (validated: it crosses the docker API). */
+export const InspectSchema = z.object({
+  Id: z.string(),
+  Name: z.string(),
+  State: z.object({ Running: z.boolean() }),
+  NetworkSettings: z.object({
+    Ports: z.record(z.string(), z.array(BindingSchema).nullable()).nullable().optional(),
+  }),
+});
+export type ContainerPorts = z.infer<typeof InspectSchema>;
+
+const WILDCARDS = new Set(['', '0.0.0.0', '::']);
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || (net.isIPv4(ip) && ip.startsWith('127.'));
+}
+
+/**
+ * The host address to listen on. A wildcard publish (docker's default, `-p 8080:80`) becomes
+ * the host's loopback only: the VM is a development engine, and opening its ports to the local
+ * network by default would expose containers the user thinks of as local. A loopback address
+ * the user chose (127.0.0.2, ::1) is kept; any other address belongs to the VM's own interfaces
+ * (10.0.2.15), which have no meaning on the host, so it is loopback too.
+ */
+export function hostListenAddress(hostIp: string): string {
+  return isLoopback(hostIp) ? hostIp : '127.0.0.1';
+}
+
+/** The address inside the VM where dockerd's proxy accepts this binding. */
+export function guestTarget(hostIp: string): string {
+  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+  if (hostIp === '::') return '::1';
+  return hostIp;
+}
+
+/** Every host listener a running container needs, one per (address, port). */
+export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
+  if (!c.State.Running) return [];
+  const byKey = new Map<string, ForwardSpec>();
+  const name = c.Name.replace(/^\//, '');
+  for (const [containerPort, bindings] of Object.entries(c.NetworkSettings.Ports ?? {})) {
+    const protocol = containerPort.endsWith('/tcp') ? 'tcp' : containerPort.endsWith('/udp') ? 'udp' : null;
+    if (!protocol) continue; // SCTP: not forwarded
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
+      const hostIp = b.HostIp ?? '';
+      const guestHost = protocol === 'udp' ? GUEST_ADDRESS : guestTarget(hostIp);
+      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostIp: hostListenAddress(hostIp), hostPort, guestHost };
+      const key = forwardKey(spec);
+      const seen = byKey.get(key);
+      // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
+      if (!seen || (net.isIPv6(seen.guestHost) && net.isIPv4(spec.guestHost))) byKey.set(key, spec);
+      // QEMU's user network forwards UDP from one host address: IPv4 loopback only.
+      if (WILDCARDS.has(hostIp) && protocol === 'tcp') {
+        const v6: ForwardSpec = { ...spec, hostIp: '::1', optional: true };
+        if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** TCP and UDP ports are separate spaces: 53/tcp and 53/udp can both be forwarded. */
+export function forwardKey(p: { hostIp: string; hostPort: number; protocol: 'tcp' | 'udp' }): string {
+  return `${p.protocol}|${p.hostIp}|${p.hostPort}`;
+}
+
+export function publicView(s: ForwardSpec): PublishedPort {
+  return { containerId: s.containerId, container: s.container, containerPort: s.containerPort, hostIp: s.hostIp, hostPort: s.hostPort };
+}
+
