@@ -8,6 +8,8 @@ export function formatStatus(st: EngineStatus): string {
     if (st.error.console.length) lines.push('last console lines:', ...st.error.console.map((l) => `  ${l}`));
   }
   if (st.accelerator) lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
+  // Why this accelerator: on a fallback it names the hardware accelerator's failure.
+  if (st.acceleratorReason && st.emulated) lines.push(`              ${st.acceleratorReason}`);
   lines.push(`docker:       unix://${st.dockerSocket}`);
   if (st.versions) {
     const v = st.versions;

@@ -39,6 +39,11 @@ export interface EngineOptions {
    * gets the guest (dockerd up, no store applied yet) so it can look at the data disk first.
    */
   engineConfig?: (guest: { agent: AgentClient; ssh: GuestSsh }) => Promise<{ store: StoreName; userDaemonJson?: string }> | { store: StoreName; userDaemonJson?: string };
+  /**
+   * The whole daemon.json this boot should start dockerd with (store toggle + user keys), handed
+   * over before dockerd's first start; null while the store is undecided (an old settings file).
+   */
+  bootDaemonJson?: () => string | null;
   /** Host folders shared into the VM at the same path (settings: fileSharing); none when absent. */
   fileSharing?: string[];
   /** Host-integration log lines (ports, file sharing); default: stdout with a timestamp. */
@@ -178,7 +183,7 @@ export class EngineController extends EventEmitter {
       image, accel, cpus: this.opts.cpus ?? 2, memoryMiB,
       dataDisk: d.dataDisk, sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), extra: [...sharing.qemuArgs(), ...(this.opts.extraQemuArgs?.() ?? [])],
+      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeBootDaemonJson(), extra: [...sharing.qemuArgs(), ...(this.opts.extraQemuArgs?.() ?? [])],
     });
     this.vm = vm;
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
@@ -203,7 +208,12 @@ export class EngineController extends EventEmitter {
     // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
     // returns when dockerd is ready: no polling.
     const agentInstalled = installAgent(ssh);
-    await ssh.run('systemctl start docker.service', { timeoutMs: 600_000 });
+    const dockerd = await ssh.exec('systemctl start docker.service', { timeoutMs: 600_000 });
+    if (dockerd.code !== 0) {
+      // dockerd's own last words say what is wrong (a daemon.json key it rejects, …).
+      const journal = await ssh.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
+      throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
+    }
     stage('agent', 'guest agent');
     await agentInstalled;
     await this.agentSock.listen();
@@ -228,6 +238,14 @@ export class EngineController extends EventEmitter {
     }
     supervisor.finish();
     this.startPorts();
+  }
+
+  private writeBootDaemonJson(): string | undefined {
+    const text = this.opts.bootDaemonJson?.();
+    if (!text) return undefined;
+    const file = path.join(this.opts.data.runDir, 'daemon.json');
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    return file;
   }
 
   /** The current SSH link; connections look it up each time, so they follow a reconnect. */

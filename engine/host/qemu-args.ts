@@ -16,6 +16,8 @@ export interface VmConfig {
   authorizedKeysFile: string;
   hostKeyFile: string;
   pidFile?: string;
+  /** dockerd's daemon.json for this boot, installed by berth-init before dockerd starts. */
+  daemonJsonFile?: string;
   /** Extra QEMU args (file sharing devices, …) appended last. */
   extra?: string[];
 }
@@ -44,6 +46,7 @@ export function qemuArgs(c: VmConfig): string[] {
     '-fw_cfg', `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
     '-chardev', `file,id=console,path=${c.consoleLog}`, '-serial', 'chardev:console',
     '-qmp', `unix:${c.qmpSocket},server=on,wait=off`,
+    ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
     ...(c.extra ?? []),
   ];

@@ -29,9 +29,11 @@ export function Header(): ReactNode {
         <div className="store-pill" data-testid="active-store">Image store: <strong>{active}</strong></div>
       ) : null}
       {engine?.emulated ? (
-        // The accelerator probe's reason can be a long QEMU message: it goes in the tooltip.
+        // Why, in a few words (e.g. "kvm failed while booting Berth's kernel"); QEMU's whole
+        // message goes in the tooltip.
         <div className="warning" role="note" data-testid="emulated-warning" title={engine.acceleratorReason}>
           ⚠ Emulated VM: no hardware acceleration, containers run slowly
+          {engine.acceleratorReason ? ` (${engine.acceleratorReason.split(':')[0]})` : ''}
         </div>
       ) : null}
       <div className="spacer" />

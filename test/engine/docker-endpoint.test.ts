@@ -1,0 +1,186 @@
+// Berth as a Docker endpoint, checked the way users meet it: the host's own docker CLI through
+// Berth's socket must print what the same command prints inside the VM (stdout and exit code),
+// streams included (attach, stdin, half-close). The engine is booted through a QEMU whose KVM
+// aborts after the probe, so the same file shows the fallback to TCG within one `berth start`.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
+import { buildScratch } from '../helpers/docker-ops.ts';
+import { freeTcpPort } from '../../engine/host/vm-files.ts';
+import { fakeKvmQemu, hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+
+const MIN = 60_000;
+const IMG = 'berth-conf/busybox:1';
+const DIR = '/tmp/berth-conformance';
+
+/** One command as a user types it; setup and cleanup run on the same side, around it. */
+interface Case { name: string; cmd: string; setup?: string; cleanup?: string }
+
+describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 * MIN }, () => {
+  const env = new BerthEnv();
+  let host: (cmd: string) => Promise<Run>;
+  let vm: (cmd: string) => Promise<Run>;
+  let events = { since: 0, until: 0 };
+
+  before(async () => {
+    env.env.BERTH_QEMU = fakeKvmQemu(env.root);
+    env.env.BERTH_FAKE_KVM = 'abort';
+    const r = await env.cli(['start']);
+    assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/, 'the fallback is a progress line');
+    host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
+    vm = async (cmd) => env.cli(['shell', cmd]);
+    await buildScratch(env.docker(), IMG, 'conformance');
+    const keep = await host(`docker run -d --name keep ${IMG} sleep 3600 && mkdir -p ${DIR}`);
+    assert.equal(keep.code, 0, keep.stderr);
+    // A container's whole life, in a time window both sides then ask about.
+    events.since = Math.floor(Date.now() / 1000) - 1;
+    assert.equal((await host(`docker run --rm --name ev ${IMG} true`)).code, 0);
+    events.until = Math.floor(Date.now() / 1000) + 2;
+    while (Date.now() / 1000 < events.until + 1) await new Promise((r) => setTimeout(r, 200));
+  });
+  after(() => env.dispose());
+
+  it('came up on TCG in the same start, and says why', async () => {
+    const st = await env.status();
+    assert.equal(st.state, 'running');
+    assert.equal(st.accelerator, 'tcg');
+    assert.equal(st.emulated, true);
+    assert.match(st.acceleratorReason ?? '', /kvm failed while booting Berth's kernel: QEMU was killed by SIGABRT.*TCG/);
+    const human = await env.cli(['status']);
+    assert.match(human.stdout, /kvm failed while booting/, 'berth status shows the reason');
+  });
+
+  const cases: Case[] = [
+    { name: 'run, attached', cmd: `docker run --rm ${IMG} echo hi` },
+    { name: 'run, exit code and stderr apart', cmd: `docker run --rm ${IMG} sh -c 'echo out; echo err >&2; exit 3'` },
+    { name: 'run -i with stdin', cmd: `printf 'one\\ntwo\\n' | docker run --rm -i ${IMG} cat` },
+    { name: 'run -t', cmd: `docker run --rm -t ${IMG} echo tty` },
+    { name: 'exec', cmd: 'docker exec keep /bin/busybox echo from-exec' },
+    { name: 'exec -i', cmd: `printf 'abcdef' | docker exec -i keep /bin/busybox wc -c` },
+    {
+      name: 'attach (stdin ends, the output still arrives, exit code passed on)',
+      setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`,
+      cmd: `printf 'hello\\n' | docker attach att`,
+      cleanup: 'docker rm -f att >/dev/null',
+    },
+    {
+      name: 'logs -f (ends with the container)',
+      setup: `docker run -d --name lg ${IMG} sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done' >/dev/null`,
+      cmd: 'docker logs -f lg',
+      cleanup: 'docker rm -f lg >/dev/null',
+    },
+    {
+      name: 'cp into and out of a container',
+      setup: `printf 'payload\\n' > ${DIR}/in.txt && rm -f ${DIR}/out.txt`,
+      cmd: `docker cp ${DIR}/in.txt keep:/in.txt && docker cp keep:/in.txt ${DIR}/out.txt && cat ${DIR}/out.txt && docker exec keep /bin/busybox cat /in.txt`,
+    },
+    {
+      name: 'build with DOCKER_BUILDKIT=0 (legacy builder), then run the result',
+      setup: `mkdir -p ${DIR}/ctx && printf 'FROM ${IMG}\\nRUN ["/bin/busybox", "sh", "-c", "echo built > /b"]\\n' > ${DIR}/ctx/Dockerfile`,
+      cmd: `DOCKER_BUILDKIT=0 docker build -q -t berth-conf/built ${DIR}/ctx 2>/dev/null | cut -c1-7 && docker run --rm berth-conf/built cat /b`,
+    },
+    { name: 'save | load', cmd: `docker save ${IMG} | docker load` },
+    {
+      name: 'export | import',
+      setup: `docker create --name exp ${IMG} >/dev/null`,
+      cmd: 'docker export exp | docker import - berth-conf/imported >/dev/null && docker run --rm berth-conf/imported /bin/busybox cat /marker',
+      cleanup: 'docker rm exp >/dev/null; docker rmi berth-conf/imported >/dev/null',
+    },
+    {
+      name: 'wait',
+      setup: `docker run -d --name w ${IMG} sh -c 'exit 7' >/dev/null`,
+      cmd: 'docker wait w',
+      cleanup: 'docker rm w >/dev/null',
+    },
+    { name: 'events --since/--until', cmd: '' }, // filled in below: the window is known only at run time
+    { name: 'stats --no-stream', cmd: "docker stats --no-stream --format '{{.Name}}' keep" },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: the host CLI through Berth prints what the VM prints`, async () => {
+      const cmd = c.cmd || `docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Type}} {{.Action}}'`;
+      const both: Run[] = [];
+      for (const side of [host, vm]) {
+        if (c.setup) assert.equal((await side(c.setup)).code, 0, `setup: ${c.setup}`);
+        both.push(await side(cmd));
+        if (c.cleanup) await side(c.cleanup);
+      }
+      const [h, v] = both as [Run, Run];
+      assert.ok(v.stdout.length > 0 || c.name.startsWith('events'), `the VM printed something for: ${cmd}\n${v.stderr}`);
+      assert.deepEqual({ stdout: h.stdout, code: h.code }, { stdout: v.stdout, code: v.code },
+        `host vs VM for: ${cmd}\nhost stderr: ${h.stderr}\nVM stderr: ${v.stderr}`);
+    });
+  }
+
+  it('events in the window are the container\'s whole life', async () => {
+    const r = await host(`docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Action}}'`);
+    assert.deepEqual(r.stdout.trim().split('\n').filter((a) => ['create', 'start', 'die', 'destroy'].includes(a)), ['create', 'start', 'die', 'destroy']);
+  });
+
+  it('a published TCP port keeps half-close, and a published UDP port answers, as inside the VM', async () => {
+    const tcp = await freeTcpPort();
+    const udp = await freeTcpPort();
+    // Servers in containers: node from the VM's own root (chroot is in Docker's default caps).
+    const server = [
+      "const net=require('net'),dgram=require('dgram');",
+      "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(n+'\\n'))}).listen(9000);",
+      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001);",
+    ].join('');
+    const run = await host(`docker run -d --name srv -p ${tcp}:9000 -p ${udp}:9001/udp -v /:/host:ro ${IMG} chroot /host /usr/bin/node -e "${server}"`);
+    assert.equal(run.code, 0, run.stderr);
+    await waitFor('the forwards', async () => {
+      const st = await env.status();
+      const ours = (st.ports ?? []).filter((p) => p.container === 'srv').map((p) => p.containerPort);
+      return ours.includes('9000/tcp') && ours.includes('9001/udp') ? true : undefined;
+    });
+    const client = [
+      `const net=require('net'),dgram=require('dgram');const out=[];`,
+      `const s=net.connect({port:${tcp},host:'127.0.0.1',allowHalfOpen:true},()=>s.end('hello world'));`,
+      `let got='';s.on('data',d=>got+=d);s.on('end',()=>{out.push('tcp:'+got.trim());`,
+      `const u=dgram.createSocket('udp4');const t=setTimeout(()=>{console.log(out.join(' ')+' udp:timeout');process.exit(1)},5000);`,
+      `u.on('message',m=>{clearTimeout(t);out.push('udp:'+m);console.log(out.join(' '));u.close()});`,
+      `const ping=()=>u.send('ping',${udp},'127.0.0.1');ping();setInterval(ping,500).unref()});`,
+    ].join('');
+    const fromHost = await hostCommand(process.env)(`${JSON.stringify(process.execPath)} -e "${client}"`);
+    const inVm = await vm(`node -e "${client}"`);
+    await host('docker rm -f srv >/dev/null');
+    assert.equal(inVm.stdout.trim(), 'tcp:11 udp:echo:ping', `inside the VM: ${inVm.stderr}`);
+    assert.deepEqual({ out: fromHost.stdout, code: fromHost.code }, { out: inVm.stdout, code: inVm.code }, fromHost.stderr);
+  });
+
+  it('a docker client of a stopped engine gets a clear error at once, not a hang', async () => {
+    const { qemuPid } = await env.status();
+    process.kill(qemuPid!, 'SIGKILL');
+    await waitFor('error state', async () => ((await env.status()).state === 'error' ? true : undefined));
+    const t0 = Date.now();
+    const r = await host('docker version --format "{{.Server.Version}}"');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the Berth engine is not running/);
+    assert.ok(Date.now() - t0 < 5000, `answered in ${Date.now() - t0} ms`);
+  });
+
+  it('accelerator=kvm set explicitly: a clear error naming the failure within seconds', async () => {
+    assert.equal((await env.cli(['stop'])).code, 0);
+    assert.equal((await env.cli(['settings', 'set', 'accelerator=kvm'])).code, 0);
+    let t0 = Date.now();
+    let r = await env.cli(['start']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /accelerator is set to kvm, but kvm.*SIGABRT/);
+    assert.ok(Date.now() - t0 < 20_000, `the remembered failure answered in ${Date.now() - t0} ms`);
+
+    // A guest that never prints (vCPU stuck) is caught by the console bound, not the SSH deadline.
+    await env.cli(['stop']);
+    fs.rmSync(path.join(env.data.vmDir, 'accelerator.json'), { force: true });
+    env.env.BERTH_FAKE_KVM = 'stall';
+    env.env.BERTH_BOOT_STALL_MS = '5000';
+    t0 = Date.now();
+    r = await env.cli(['start']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /accelerator is set to kvm, but kvm failed while booting.*printed nothing within 5 s/);
+    assert.ok(Date.now() - t0 < 60_000, `the stall was reported in ${Date.now() - t0} ms`);
+  });
+});

@@ -1,0 +1,47 @@
+// Tools for endpoint tests: running a command line on the host as a user would, and a QEMU
+// stand-in whose KVM is broken the ways these machines break it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs command lines in bash on the host with this environment (DOCKER_HOST and all). */
+export function hostCommand(env: NodeJS.ProcessEnv, timeoutMs = 300_000): (cmd: string) => Promise<Run> {
+  return (cmd) => new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d; });
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${cmd}`)); }, timeoutMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+/**
+ * Writes a QEMU wrapper (for BERTH_QEMU): the accelerator probe passes (it runs on TCG under
+ * the hood), and a real boot with `-accel kvm` then fails as BERTH_FAKE_KVM says: `abort` dies
+ * with QEMU's kvm_buf_set_msrs assertion, `stall` never starts the vCPUs (a guest that prints
+ * nothing). Anything else runs the real QEMU untouched.
+ */
+export function fakeKvmQemu(dir: string, real = 'qemu-system-x86_64'): string {
+  const file = path.join(dir, 'fake-kvm-qemu');
+  fs.writeFileSync(file, `#!/bin/bash
+args=(); kvm=; probe=; prev=
+for a in "$@"; do
+  if [ "$prev" = -accel ] && [ "$a" = kvm ]; then a=tcg; kvm=1; fi
+  if [ "$prev" = -cpu ] && [ "$a" = host ]; then a=max; fi
+  [ "$a" = berth-probe ] && probe=1
+  args+=("$a"); prev=$a
+done
+if [ -z "$kvm" ] || [ -n "$probe" ]; then exec ${real} "\${args[@]}"; fi
+case "\${BERTH_FAKE_KVM:-abort}" in
+  stall) exec ${real} "\${args[@]}" -S ;;
+  *) echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69" >&2
+     echo "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion \\\`ret == cpu->kvm_msr_buf->nmsrs' failed." >&2
+     kill -ABRT $$ ;;
+esac
+`, { mode: 0o755 });
+  return file;
+}
