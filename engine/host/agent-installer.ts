@@ -2,7 +2,7 @@
 // changes never need a new VM image.
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import type { GuestSsh } from './guest-ssh.ts';
+import type { GuestLink } from './guest-link.ts';
 import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';
 
 const GUEST_BUNDLE = '/mnt/data/agent/agent.mjs';
@@ -14,7 +14,7 @@ async function agentBundle(): Promise<Buffer> {
   return fs.readFileSync(AGENT_BUNDLE);
 }
 
-export async function installAgent(ssh: GuestSsh): Promise<{ updated: boolean }> {
+export async function installAgent(ssh: GuestLink): Promise<{ updated: boolean }> {
   const bundle = await agentBundle();
   const want = crypto.createHash('sha256').update(bundle).digest('hex');
   const have = (await ssh.exec(`sha256sum ${GUEST_BUNDLE} 2>/dev/null`)).stdout.split(' ')[0];

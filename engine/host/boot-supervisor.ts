@@ -5,7 +5,7 @@
 // instead of waiting out the SSH deadline.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import type { QemuVm, VmExit } from './qemu-vm.ts';
+import type { VmExit, VmHandle } from './vm-driver.ts';
 import { lastLines } from './kernel-probe.ts';
 
 /** berth-init prints this on the console as soon as the root system runs (see the image recipe). */
@@ -37,7 +37,7 @@ export class BootSupervisor extends EventEmitter {
   private finished = false;
 
   /** Created before QEMU starts: an abort within its first milliseconds is a verdict too. */
-  constructor(private readonly vm: QemuVm, private readonly o: SupervisorOptions) {
+  constructor(private readonly vm: VmHandle, private readonly o: SupervisorOptions) {
     super();
     vm.on('qmp-event', this.onQmpEvent);
     vm.on('exit', this.onExit);

@@ -1,27 +1,24 @@
-// The engine's lifecycle: VM up, SSH up, docker socket forwarded, dockerd answering; and back down.
+// The engine's lifecycle: start (one EngineBoot, with a fallback to TCG when a hardware
+// accelerator fails it), stop, restart, a VM that dies under it, a link that drops; the docker
+// socket that refuses clearly while the engine is down; published ports while it runs.
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { chooseAccelerator, recordBootFailure, type Accelerator, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
-import { qemuBinary, type VmImage } from './qemu-args.ts';
-import { BootSupervisor } from './boot-supervisor.ts';
+import { chooseAccelerator, recordBootFailure, type AcceleratorChoice, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
 import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
-import { qemuUdpForwards } from './qemu-hostfwd.ts';
-import { QemuVm, type VmExit } from './qemu-vm.ts';
 import { GuestSsh } from './guest-ssh.ts';
+import type { ConnectGuest, GuestLink } from './guest-link.ts';
 import { ensureKeys } from './keys.ts';
 import { DataDir } from './paths.ts';
-import { writeDockerContext } from './docker-context.ts';
-import { ensureDataDisk, freeTcpPort, killStaleQemu, qemuVersion } from './vm-files.ts';
+import { ensureDataDisk, killStaleQemu } from './vm-files.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
-import { AgentClient } from './agent-client.ts';
-import { installAgent } from './agent-installer.ts';
-import type { AgentEvent, StoreName } from '../agent/messages.ts';
+import type { AgentClient } from './agent-client.ts';
+import type { AgentEvent } from '../agent/messages.ts';
 import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
-import { FileSharing } from './file-sharing.ts';
+import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
+import { EngineBoot, type BootEnv } from './engine-boot.ts';
+import { BootStepError } from './boot-steps.ts';
 
 export interface EngineOptions {
   data: DataDir;
@@ -33,12 +30,11 @@ export interface EngineOptions {
   dockerContext?: boolean;
   bootTimeoutMs?: number;
   extraQemuArgs?: () => string[];
-  /** The engine configuration the settings ask for; applied through the agent at every start. */
   /**
    * The engine configuration the settings ask for; applied through the agent at every start. It
    * gets the guest (dockerd up, no store applied yet) so it can look at the data disk first.
    */
-  engineConfig?: (guest: { agent: AgentClient; ssh: GuestSsh }) => Promise<{ store: StoreName; userDaemonJson?: string }> | { store: StoreName; userDaemonJson?: string };
+  engineConfig?: BootEnv['engineConfig'];
   /**
    * The whole daemon.json this boot should start dockerd with (store toggle + user keys), handed
    * over before dockerd's first start; null while the store is undecided (an old settings file).
@@ -48,6 +44,12 @@ export interface EngineOptions {
   fileSharing?: string[];
   /** Host-integration log lines (ports, file sharing); default: stdout with a timestamp. */
   log?: (line: string) => void;
+  /** The hypervisor (default: QEMU); unit tests pass a fake. */
+  driver?: VmDriver;
+  /** How the guest is reached (default: SSH with this install's pinned keys); unit tests pass a fake. */
+  connectGuest?: ConnectGuest;
+  /** The accelerator probe (default: boot Berth's kernel); unit tests pass a fake. */
+  probe?: ProbeDeps['probe'];
 }
 
 /**
@@ -56,15 +58,13 @@ export interface EngineOptions {
  */
 export class EngineController extends EventEmitter {
   private st: EngineStatus;
-  private vm: QemuVm | null = null;
-  private guestSsh: GuestSsh | null = null;
+  private boot: EngineBoot | null = null;
   /** The docker socket listens from the first start until stop, refusing clearly while down. */
   private readonly dockerSock: ForwardedSocket;
   private readonly agentSock: ForwardedSocket;
+  private readonly driver: VmDriver;
+  private readonly connectGuest: ConnectGuest;
   private ports: PortForwarder | null = null;
-  private sharing: FileSharing | null = null;
-  private agentClient: AgentClient | null = null;
-  private supervisor: BootSupervisor | null = null;
   private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
 
@@ -73,17 +73,22 @@ export class EngineController extends EventEmitter {
     this.st = { state: 'stopped', dockerSocket: opts.data.dockerSocket, dataDir: opts.data.root };
     this.dockerSock = new ForwardedSocket(opts.data.dockerSocket, refuseHttp);
     this.agentSock = new ForwardedSocket(opts.data.agentSocket);
+    this.driver = opts.driver ?? qemuDriver();
+    this.connectGuest = opts.connectGuest ?? sshToGuest(opts.data);
   }
 
   status(): EngineStatus { return structuredClone(this.st); }
-  get guest(): GuestSsh {
-    if (!this.guestSsh || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
-    return this.guestSsh;
+  /** The link to the running guest (commands, streams). */
+  get guest(): GuestLink {
+    const link = this.boot?.link;
+    if (!link || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
+    return link;
   }
   docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
   get agent(): AgentClient {
-    if (!this.agentClient || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
-    return this.agentClient;
+    const agent = this.boot?.agent;
+    if (!agent || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
+    return agent;
   }
 
   /** Start, stop and restart run one at a time; a second call waits for the first. */
@@ -97,11 +102,12 @@ export class EngineController extends EventEmitter {
     return this.serial(async () => {
       if (this.st.state === 'running') return this.status();
       try {
-        await this.boot();
+        await this.startEngine();
       } catch (e) {
-        const console = e instanceof BootError ? e.console : this.vm?.consoleTail(20) ?? [];
+        const console = e instanceof BootStepError && e.console.length ? e.console : this.boot?.vm?.consoleTail(20) ?? [];
+        const step = e instanceof BootStepError ? e.step : undefined;
         await this.teardown();
-        this.set('error', { error: { message: (e as Error).message, console }, stage: undefined });
+        this.set('error', { error: { message: (e as Error).message, console, step }, stage: undefined });
         throw e;
       }
       return this.status();
@@ -110,13 +116,13 @@ export class EngineController extends EventEmitter {
 
   stop(): Promise<void> {
     return this.serial(async () => {
-      if (!this.vm) {
+      if (!this.boot?.vm) {
         this.dockerSock.close();
         if (this.st.state !== 'error') this.set('stopped', {});
         return;
       }
       this.set('stopping', {});
-      await this.vm.stop(30_000);
+      await this.boot.vm.stop(30_000);
       await this.teardown();
       this.dockerSock.close();
       this.set('stopped', { error: undefined });
@@ -128,40 +134,46 @@ export class EngineController extends EventEmitter {
     return this.start();
   }
 
-  private async boot(): Promise<void> {
+  private async startEngine(): Promise<void> {
     const d = this.opts.data;
     const t0 = Date.now();
+    const timeline: NonNullable<EngineStatus['timeline']> = [];
     const stage = (s: string, detail?: string): void => {
       const ev: StartStage = { stage: s, detail, elapsedMs: Date.now() - t0 };
       this.st.stage = s;
       this.emit('stage', ev);
       this.emit('status', this.status());
     };
-    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined });
+    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline });
     d.ensure();
     stage('image', imageDir());
     const image = locateImage();
-    const qemu = qemuBinary();
     killStaleQemu(path.join(d.vmDir, 'qemu.pid'));
     ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64);
     const setting = this.opts.accelerator ?? 'auto';
-    const probe: ProbeDeps = { qemuBinary: qemu, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json') };
+    const probe: ProbeDeps = { qemuBinary: this.driver.binary, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json'), probe: this.opts.probe };
+    const probing = Date.now();
     let accel = await chooseAccelerator(setting, probe);
+    timeline.push({ stage: 'accelerator', detail: accel.accel, startMs: probing - t0, ms: Date.now() - probing });
     // A hardware accelerator that fails this boot is recorded and the boot runs again on TCG,
     // in the same start; on TCG (or a failure that is not the accelerator's) it is the error.
     for (;;) {
       stage('accelerator', `${accel.accel}: ${accel.reason}`);
-      this.st.accelerator = accel.accel;
-      this.st.acceleratorReason = accel.reason;
-      this.st.emulated = accel.accel === 'tcg';
+      this.useAccelerator(accel);
+      const boot = new EngineBoot(this.bootEnv(), accel.accel, image);
+      this.boot = boot;
       try {
-        await this.bringUp(accel.accel, image, qemu, stage);
-        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0 });
+        await boot.run(t0, stage);
+        timeline.push(...boot.timeline);
+        this.watch(boot);
+        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0, timeline });
         return;
       } catch (e) {
-        const verdict = this.supervisor?.verdict;
+        timeline.push(...boot.timeline);
+        const verdict = boot.supervisor?.verdict;
         if (!verdict) throw e;
-        if (!verdict.accelerator) throw new BootError(verdict.message, verdict.console);
+        const step = e instanceof BootStepError ? e.step : 'boot';
+        if (!verdict.accelerator) throw new BootStepError(step, new Error(verdict.message), verdict.console);
         await this.teardown();
         stage('fallback', `${accel.accel} failed: ${verdict.message}`);
         accel = recordBootFailure(setting, probe, accel.accel, verdict.message);
@@ -169,89 +181,39 @@ export class EngineController extends EventEmitter {
     }
   }
 
-  /** One boot on one accelerator: QEMU up, SSH, sockets, dockerd, agent, store, ports. */
-  private async bringUp(accel: Accelerator, image: VmImage, qemu: string, stage: (s: string, detail?: string) => void): Promise<void> {
-    const d = this.opts.data;
-    const keys = ensureKeys(d.keysDir);
-    const sshPort = await freeTcpPort();
-    // Host integration: the virtiofs daemons listen before QEMU connects to them.
-    const memoryMiB = this.opts.memoryMiB ?? 2048;
-    const sharing = await FileSharing.start({ folders: this.opts.fileSharing ?? [], runDir: d.runDir, logsDir: d.logsDir, memoryMiB, log: this.log });
-    this.sharing = sharing;
-    this.st.fileSharing = sharing.status();
-    const vm = new QemuVm(qemu, {
-      image, accel, cpus: this.opts.cpus ?? 2, memoryMiB,
-      dataDisk: d.dataDisk, sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
-      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeBootDaemonJson(), extra: [...sharing.qemuArgs(), ...(this.opts.extraQemuArgs?.() ?? [])],
-    });
-    this.vm = vm;
+  private useAccelerator(a: AcceleratorChoice): void {
+    this.st.accelerator = a.accel;
+    this.st.acceleratorReason = a.reason;
+    this.st.emulated = a.accel === 'tcg';
+  }
+
+  private bootEnv(): BootEnv {
+    const o = this.opts;
+    return {
+      data: o.data, driver: this.driver, connectGuest: this.connectGuest, dockerSock: this.dockerSock, agentSock: this.agentSock,
+      cpus: o.cpus ?? 2, memoryMiB: o.memoryMiB ?? 2048, fileSharing: o.fileSharing ?? [], bootTimeoutMs: o.bootTimeoutMs ?? 240_000,
+      dockerContext: o.dockerContext ?? false, extraQemuArgs: o.extraQemuArgs?.() ?? [], bootDaemonJson: o.bootDaemonJson?.() ?? null,
+      engineConfig: o.engineConfig, log: this.log,
+      patch: (p) => { Object.assign(this.st, p); },
+      link: () => this.link(),
+    };
+  }
+
+  /** A running engine: its VM's exit, its link's drop, its agent's events, its published ports. */
+  private watch(boot: EngineBoot): void {
+    const vm = boot.vm!;
+    boot.supervisor?.finish();
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
-    const supervisor = new BootSupervisor(vm, { hardware: accel !== 'tcg', consoleLog: d.consoleLog });
-    this.supervisor = supervisor;
-    stage('boot', `QEMU ${accel}`);
-    await vm.start();
-    supervisor.watchConsole();
-    this.st.qemuPid = vm.pid;
-    this.st.sshPort = sshPort;
-    stage('ssh', `127.0.0.1:${sshPort}`);
-    const exitReason = (): string | null => (vm.running ? null : 'the VM stopped while booting');
-    const ssh = await GuestSsh.waitForGuest({ port: sshPort, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
-      this.opts.bootTimeoutMs ?? 240_000, exitReason);
-    this.attachSsh(ssh);
-    this.st.fileSharing = sharing.verify((await ssh.exec('cat /proc/mounts')).stdout);
-    stage('socket', d.dockerSocket);
-    await this.dockerSock.listen();
-    // The link is looked up per connection, so connections follow it when SSH reconnects.
-    this.dockerSock.connect(() => this.link().openStreamLocal('/run/docker.sock'));
-    stage('dockerd', 'waiting for the Docker Engine');
-    // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
-    // returns when dockerd is ready: no polling.
-    const agentInstalled = installAgent(ssh);
-    const dockerd = await ssh.exec('systemctl start docker.service', { timeoutMs: 600_000 });
-    if (dockerd.code !== 0) {
-      // dockerd's own last words say what is wrong (a daemon.json key it rejects, …).
-      const journal = await ssh.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
-      throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
-    }
-    stage('agent', 'guest agent');
-    await agentInstalled;
-    await this.agentSock.listen();
-    this.agentSock.connect(() => this.link().openStreamLocal('/run/berth/agent.sock'));
-    const agent = new AgentClient(d.agentSocket);
-    this.agentClient = agent;
-    await agent.waitReady(60_000);
-    this.subscribeAgentEvents(agent);
-    const want = await this.opts.engineConfig?.({ agent, ssh });
-    if (want) {
-      stage('store', `${want.store} image store`);
-      await agent.setImageStore(want.store, want.userDaemonJson);
-    }
-    const v = await this.docker().version();
-    const kernel = (await ssh.run('uname -r')).trim();
-    const runc = v.Components?.find((c) => c.Name === 'runc')?.Version;
-    const containerd = v.Components?.find((c) => c.Name === 'containerd')?.Version;
-    this.st.versions = { docker: v.Version, api: v.ApiVersion, containerd, runc, kernel, qemu: qemuVersion(qemu) };
-    if (this.opts.dockerContext) {
-      stage('context', 'docker context "berth"');
-      writeDockerContext(d.dockerSocket);
-    }
-    supervisor.finish();
-    this.startPorts();
+    this.followLink(boot, boot.link!);
+    this.subscribeAgentEvents(boot.agent!);
+    this.startPorts(vm);
   }
 
-  private writeBootDaemonJson(): string | undefined {
-    const text = this.opts.bootDaemonJson?.();
-    if (!text) return undefined;
-    const file = path.join(this.opts.data.runDir, 'daemon.json');
-    fs.writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  }
-
-  /** The current SSH link; connections look it up each time, so they follow a reconnect. */
-  private link(): GuestSsh {
-    if (!this.guestSsh || this.guestSsh.isClosed) throw new Error('the link to the VM is down (reconnecting)');
-    return this.guestSsh;
+  /** The current link; connections look it up each time, so they follow a reconnect. */
+  private link(): GuestLink {
+    const link = this.boot?.link;
+    if (!link || link.isClosed) throw new Error('the link to the VM is down (reconnecting)');
+    return link;
   }
 
   private readonly log = (line: string): void => {
@@ -259,12 +221,11 @@ export class EngineController extends EventEmitter {
   };
 
   /** Host integration: published ports follow docker events for as long as the engine runs. */
-  private startPorts(): void {
+  private startPorts(vm: VmHandle): void {
     const ports = new PortForwarder({
       docker: () => dockerSource(this.docker()),
-      // Looked up per connection: the link is replaced when SSH reconnects.
       connect: async (host, port) => this.link().connectTcp(host, port),
-      udp: this.vm ? qemuUdpForwards(this.vm) : undefined,
+      udp: vm.udpForwards(),
       log: this.log,
     });
     ports.on('change', () => {
@@ -281,37 +242,27 @@ export class EngineController extends EventEmitter {
   /** Relays agent events; resubscribes when the stream ends while the engine runs. */
   private subscribeAgentEvents(agent: AgentClient): void {
     this.stopEvents = agent.events((e: AgentEvent) => this.emit('agent-event', e), () => {
-      if (this.agentClient === agent && this.st.state === 'running') setTimeout(() => this.subscribeAgentEvents(agent), 1000);
+      if (this.boot?.agent === agent && this.st.state === 'running') setTimeout(() => this.subscribeAgentEvents(agent), 1000);
     });
   }
 
-  /** A dropped SSH link (sshd restarted, host slept) is re-established while the VM runs. */
-  private attachSsh(ssh: GuestSsh): void {
-    this.guestSsh = ssh;
-    ssh.once('close', () => {
-      if (this.guestSsh !== ssh || !this.vm?.running || this.st.state !== 'running') return;
-      void this.reconnect();
+  /** A dropped link (sshd restarted, host slept) is re-established while the VM runs. */
+  private followLink(boot: EngineBoot, link: GuestLink): void {
+    link.once('close', () => {
+      if (this.boot !== boot || boot.link !== link || !boot.vm?.running || this.st.state !== 'running') return;
+      void this.connectGuest(boot.sshPort, 60_000, () => (boot.vm?.running ? null : 'VM gone')).then((next) => {
+        if (this.boot !== boot) { next.end(); return; }
+        boot.link = next;
+        this.followLink(boot, next);
+        this.emit('reconnected');
+      }, () => { /* the VM exit handler reports the failure */ });
     });
   }
 
-  private async reconnect(): Promise<void> {
-    const keys = ensureKeys(this.opts.data.keysDir);
-    const vm = this.vm;
-    try {
-      const ssh = await GuestSsh.waitForGuest({ port: this.st.sshPort!, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
-        60_000, () => (vm?.running ? null : 'VM gone'));
-      if (this.vm !== vm) { ssh.end(); return; }
-      // Forwarding servers look the client up per connection, so they follow the new link.
-      this.attachSsh(ssh);
-      this.emit('reconnected');
-    } catch { /* the VM exit handler reports the failure */ }
-  }
-
-  private onVmExit(vm: QemuVm, e: VmExit): void {
-    // During a start the boot itself fails (and the supervisor says why): one report, not two.
-    if (this.vm !== vm || e.expected || this.st.state === 'starting') return;
+  private onVmExit(vm: VmHandle, e: VmExit): void {
+    if (this.boot?.vm !== vm || e.expected) return;
     const why = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
-    const message = `the VM stopped unexpectedly (QEMU ${why})${e.stderr ? `: ${e.stderr.split('\n').pop()}` : ''}`;
+    const message = `the VM stopped unexpectedly (${this.driver.name} ${why})${e.stderr ? `: ${e.stderr.split('\n').pop()}` : ''}`;
     const console = vm.consoleTail(20);
     void this.teardown().then(() => this.set('error', { error: { message, console }, stage: undefined }));
   }
@@ -319,22 +270,14 @@ export class EngineController extends EventEmitter {
   private async teardown(): Promise<void> {
     this.stopEvents?.();
     this.stopEvents = null;
-    this.agentClient?.close();
-    this.agentClient = null;
     this.dockerSock.disconnect('the engine is not running');
     this.agentSock.close();
     await this.ports?.stop();
     this.ports = null;
     this.st.ports = undefined;
     this.st.portErrors = undefined;
-    this.guestSsh?.end();
-    this.guestSsh = null;
-    this.supervisor?.finish();
-    this.supervisor = null;
-    if (this.vm?.running) this.vm.kill();
-    this.vm = null;
-    this.sharing?.stop();
-    this.sharing = null;
+    this.boot?.teardown();
+    this.boot = null;
     this.st.qemuPid = undefined;
     this.st.sshPort = undefined;
   }
@@ -348,7 +291,10 @@ export class EngineController extends EventEmitter {
   }
 }
 
-/** A boot that failed with the console lines that show how far it got. */
-class BootError extends Error {
-  constructor(message: string, readonly console: string[]) { super(message); }
+/** The default link: SSH with this install's keys, the guest's host key pinned. */
+function sshToGuest(data: DataDir): ConnectGuest {
+  return (port, deadlineMs, abort) => {
+    const keys = ensureKeys(data.keysDir);
+    return GuestSsh.waitForGuest({ port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey }, deadlineMs, abort);
+  };
 }

@@ -28,7 +28,8 @@ export const EngineStatusSchema = z.object({
   state: EngineStateSchema,
   /** The stage of a start in progress, for progress displays. */
   stage: z.string().optional(),
-  error: z.object({ message: z.string(), console: z.array(z.string()) }).optional(),
+  /** Why the last start failed or the engine stopped: the boot step it happened in, if any. */
+  error: z.object({ message: z.string(), console: z.array(z.string()), step: z.string().optional() }).optional(),
   accelerator: AcceleratorSchema.optional(),
   acceleratorReason: z.string().optional(),
   /** True when no hardware virtualization runs the VM (TCG): the UI warns about speed. */
@@ -39,6 +40,8 @@ export const EngineStatusSchema = z.object({
   qemuPid: z.number().int().optional(),
   startedAt: z.string().optional(),
   bootMs: z.number().optional(),
+  /** The last start, stage by stage (host side): when each began and how long it took. */
+  timeline: z.array(z.object({ stage: z.string(), detail: z.string().optional(), startMs: z.number(), ms: z.number() })).optional(),
   ports: z.array(PublishedPortSchema).optional(),
   portErrors: z.array(PortErrorSchema).optional(),
   fileSharing: FileSharingStatusSchema.optional(),

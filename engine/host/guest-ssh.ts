@@ -1,6 +1,9 @@
 // The SSH link to the guest (ssh2): command execution and unix-socket forwarding, host key pinned.
 import { EventEmitter } from 'node:events';
 import ssh2 from 'ssh2';
+import type { ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
+
+export type { ExecResult } from './guest-link.ts';
 
 export interface SshTarget {
   port: number;
@@ -8,9 +11,8 @@ export interface SshTarget {
   hostPublicKey: Buffer;
 }
 
-export interface ExecResult { code: number; stdout: string; stderr: string; }
 
-export class GuestSsh extends EventEmitter {
+export class GuestSsh extends EventEmitter implements GuestLink {
   private closed = false;
   private constructor(private readonly client: ssh2.Client) {
     super();
@@ -64,7 +66,7 @@ export class GuestSsh extends EventEmitter {
     }
   }
 
-  exec(command: string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(err);
@@ -83,7 +85,7 @@ export class GuestSsh extends EventEmitter {
   }
 
   /** Runs a command and throws with its stderr unless it exits 0. */
-  async run(command: string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
+  async run(command: string, opts: ExecOptions = {}): Promise<string> {
     const r = await this.exec(command, opts);
     if (r.code !== 0) throw new Error(`'${command}' failed in the VM (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;

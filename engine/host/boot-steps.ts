@@ -1,0 +1,32 @@
+// A start as a list of named steps: each prints its progress line when it begins, is timed for
+// the start timeline, and a failure names the step it happened in.
+export interface BootStep {
+  name: string;
+  /** The progress line's detail, read when the step begins. */
+  detail?: () => string | undefined;
+  run: () => Promise<void>;
+}
+
+export interface TimelineEntry { stage: string; detail?: string; startMs: number; ms: number; }
+
+/** A failure in one step: `berth status` shows the step with the error. */
+export class BootStepError extends Error {
+  constructor(readonly step: string, override readonly cause: Error, readonly console: string[] = []) {
+    super(`${step}: ${cause.message}`);
+  }
+}
+
+export async function runSteps(steps: BootStep[], t0: number, onStage: (name: string, detail?: string) => void, timeline: TimelineEntry[]): Promise<void> {
+  for (const s of steps) {
+    const start = Date.now();
+    const detail = s.detail?.();
+    onStage(s.name, detail);
+    try {
+      await s.run();
+    } catch (e) {
+      throw new BootStepError(s.name, e as Error);
+    } finally {
+      timeline.push({ stage: s.name, detail, startMs: start - t0, ms: Date.now() - start });
+    }
+  }
+}

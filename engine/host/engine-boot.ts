@@ -1,0 +1,177 @@
+// One boot of the engine on one accelerator, as named steps: the VM up (watched by the boot
+// supervisor), the guest link, the docker socket, dockerd, the guest agent, the image store, the
+// versions. It owns what it started, so a failed or finished engine is torn down in one place.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Accelerator } from './accelerator.ts';
+import type { VmImage } from './qemu-args.ts';
+import type { VmDriver, VmHandle } from './vm-driver.ts';
+import type { ConnectGuest, GuestLink } from './guest-link.ts';
+import type { ForwardedSocket } from './forwarded-socket.ts';
+import type { EngineStatus } from './engine-types.ts';
+import type { StoreName } from '../agent/messages.ts';
+import { BootSupervisor } from './boot-supervisor.ts';
+import { runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
+import { AgentClient } from './agent-client.ts';
+import { installAgent } from './agent-installer.ts';
+import { ensureKeys } from './keys.ts';
+import { FileSharing } from './file-sharing.ts';
+import { freeTcpPort } from './vm-files.ts';
+import { writeDockerContext } from './docker-context.ts';
+import type { DataDir } from './paths.ts';
+
+export type EngineConfig = { store: StoreName; userDaemonJson?: string };
+
+/** What one boot needs from the engine around it. */
+export interface BootEnv {
+  data: DataDir;
+  driver: VmDriver;
+  connectGuest: ConnectGuest;
+  dockerSock: ForwardedSocket;
+  agentSock: ForwardedSocket;
+  cpus: number;
+  memoryMiB: number;
+  fileSharing: string[];
+  bootTimeoutMs: number;
+  dockerContext: boolean;
+  extraQemuArgs: string[];
+  bootDaemonJson: string | null;
+  engineConfig?: (guest: { agent: AgentClient; ssh: GuestLink }) => Promise<EngineConfig> | EngineConfig;
+  log: (line: string) => void;
+  /** Status fields this boot learns (pid, port, versions, file sharing). */
+  patch: (p: Partial<EngineStatus>) => void;
+  /** The current link, looked up per connection so sockets follow a reconnect. */
+  link: () => GuestLink;
+}
+
+export class EngineBoot {
+  vm: VmHandle | null = null;
+  link: GuestLink | null = null;
+  agent: AgentClient | null = null;
+  supervisor: BootSupervisor | null = null;
+  sshPort = 0;
+  readonly timeline: TimelineEntry[] = [];
+  private sharing: FileSharing | null = null;
+
+  constructor(private readonly env: BootEnv, readonly accel: Accelerator, private readonly image: VmImage) {}
+
+  run(t0: number, onStage: (name: string, detail?: string) => void): Promise<void> {
+    return runSteps(this.steps(), t0, onStage, this.timeline);
+  }
+
+  steps(): BootStep[] {
+    const e = this.env;
+    return [
+      { name: 'boot', detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() },
+      { name: 'ssh', detail: () => `127.0.0.1:${this.sshPort}`, run: () => this.connect() },
+      { name: 'socket', detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() },
+      { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
+      { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
+      { name: 'store', detail: () => 'image store and daemon.json', run: () => this.applyEngineConfig() },
+      { name: 'versions', run: () => this.readVersions() },
+      ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
+    ];
+  }
+
+  /** Stops what this boot started; the VM is killed if it still runs. */
+  teardown(): void {
+    this.supervisor?.finish();
+    this.agent?.close();
+    this.link?.end();
+    if (this.vm?.running) this.vm.kill();
+    this.sharing?.stop();
+  }
+
+  private async launch(): Promise<void> {
+    const e = this.env;
+    const d = e.data;
+    const keys = ensureKeys(d.keysDir);
+    this.sshPort = await freeTcpPort();
+    // Host integration: the virtiofs daemons listen before the VM connects to them.
+    const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, memoryMiB: e.memoryMiB, log: e.log });
+    this.sharing = sharing;
+    e.patch({ fileSharing: sharing.status() });
+    const vm = e.driver.create({
+      image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
+      dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
+      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
+      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
+    });
+    this.vm = vm;
+    // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
+    this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
+    await vm.start();
+    this.supervisor.watchConsole();
+    e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
+  }
+
+  private writeDaemonJson(): string | undefined {
+    if (!this.env.bootDaemonJson) return undefined;
+    const file = path.join(this.env.data.runDir, 'daemon.json');
+    fs.writeFileSync(file, this.env.bootDaemonJson, { mode: 0o600 });
+    return file;
+  }
+
+  private async connect(): Promise<void> {
+    const vm = this.vm!;
+    this.link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
+    this.env.patch({ fileSharing: this.sharing!.verify((await this.link.exec('cat /proc/mounts')).stdout) });
+  }
+
+  private async serveDockerSocket(): Promise<void> {
+    await this.env.dockerSock.listen();
+    this.env.dockerSock.connect(() => this.env.link().openStreamLocal('/run/docker.sock'));
+  }
+
+  private agentInstalled: Promise<unknown> | null = null;
+
+  private async startDockerd(): Promise<void> {
+    const link = this.link!;
+    // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
+    // returns when dockerd is ready: no polling.
+    this.agentInstalled = installAgent(link);
+    this.agentInstalled.catch(() => undefined); // awaited in the agent step
+    const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
+    if (dockerd.code !== 0) {
+      // dockerd's own last words say what is wrong (a daemon.json key it rejects, …).
+      const journal = await link.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
+      throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
+    }
+  }
+
+  private async startAgent(): Promise<void> {
+    await this.agentInstalled;
+    await this.env.agentSock.listen();
+    this.env.agentSock.connect(() => this.env.link().openStreamLocal('/run/berth/agent.sock'));
+    const agent = new AgentClient(this.env.data.agentSocket);
+    this.agent = agent;
+    await agent.waitReady(60_000);
+  }
+
+  private async applyEngineConfig(): Promise<void> {
+    const want = await this.env.engineConfig?.({ agent: this.agent!, ssh: this.link! });
+    if (!want) return;
+    const r = await this.agent!.setImageStore(want.store, want.userDaemonJson);
+    this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
+  }
+
+  private async readVersions(): Promise<void> {
+    const link = this.link!;
+    const [v, kernel] = await Promise.all([
+      link.run("docker version --format '{{json .}}'").then((out) => DockerVersionSchema.parse(JSON.parse(out))),
+      link.run('uname -r'),
+    ]);
+    const component = (name: string): string | undefined => v.Server?.Components?.find((c) => c.Name === name)?.Version;
+    this.env.patch({ versions: { docker: v.Server?.Version, api: v.Server?.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: kernel.trim(), qemu: this.env.driver.version() } });
+  }
+}
+
+/** The part of `docker version`'s JSON read here (validated: it comes from the VM). */
+const DockerVersionSchema = z.object({
+  Server: z.object({
+    Version: z.string().optional(),
+    ApiVersion: z.string().optional(),
+    Components: z.array(z.object({ Name: z.string(), Version: z.string() })).nullish(),
+  }).nullish(),
+});

@@ -1,0 +1,51 @@
+// The seam between the engine and a hypervisor: "a VM that boots this image with these disks,
+// shares, ports and channels", started, watched and stopped. QEMU is the driver today (every
+// platform); Apple's Virtualization.framework and WSL 2, which Docker Desktop and Rancher
+// Desktop use on macOS and Windows, would be others behind the same interface.
+import type { EventEmitter } from 'node:events';
+import type { VmConfig } from './qemu-args.ts';
+import { qemuBinary } from './qemu-args.ts';
+import { QemuVm, type VmExit } from './qemu-vm.ts';
+import { qemuUdpForwards } from './qemu-hostfwd.ts';
+import { qemuVersion } from './vm-files.ts';
+import type { UdpForwards } from './port-forwarder.ts';
+
+export type { VmExit } from './qemu-vm.ts';
+export type VmSpec = VmConfig;
+
+/** One VM. Emits 'exit' (VmExit) once, and 'qmp-event' ({ event }) for run-state changes. */
+export interface VmHandle extends EventEmitter {
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  start(): Promise<void>;
+  /** A clean power-off, then a kill after timeoutMs. */
+  stop(timeoutMs?: number): Promise<VmExit>;
+  kill(): void;
+  /** The hypervisor's run state ('running', 'internal-error', …). */
+  status(): Promise<string>;
+  consoleTail(lines?: number): string[];
+  /** The hypervisor's own messages (its stderr). */
+  stderrText(): string;
+  /** UDP port forwards in the VM's user network, where the driver has them. */
+  udpForwards(): UdpForwards | undefined;
+}
+
+export interface VmDriver {
+  readonly name: string;
+  /** The hypervisor program (the accelerator probe runs it too). */
+  readonly binary: string;
+  version(): string | undefined;
+  create(spec: VmSpec): VmHandle;
+}
+
+export function qemuDriver(binary = qemuBinary()): VmDriver {
+  return {
+    name: 'QEMU',
+    binary,
+    version: () => qemuVersion(binary),
+    create: (spec) => {
+      const vm = new QemuVm(binary, spec);
+      return Object.assign(vm, { udpForwards: () => qemuUdpForwards(vm) });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// The engine controller over a fake VM driver and a fake guest link: a start runs its named
+// steps in order with a timeline, and a failure in any step reaches the status (and so
+// `berth status`) with the step's name and the error.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { EngineController } from '../../engine/host/engine-controller.ts';
+import { DataDir } from '../../engine/host/paths.ts';
+import type { VmDriver, VmExit, VmHandle } from '../../engine/host/vm-driver.ts';
+import type { ExecResult, GuestLink } from '../../engine/host/guest-link.ts';
+import { formatStatus } from '../../electron/cli/format.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-boot-'));
+
+class FakeVm extends EventEmitter implements VmHandle {
+  pid = 4242;
+  running = false;
+  constructor(private readonly fail: string | null) { super(); }
+  async start(): Promise<void> {
+    if (this.fail === 'boot') throw new Error('injected: the hypervisor refused the VM');
+    this.running = true;
+  }
+  async stop(): Promise<VmExit> { return this.exit(true); }
+  kill(): void { if (this.running) this.exit(true); }
+  private exit(expected: boolean): VmExit {
+    this.running = false;
+    const e: VmExit = { code: 0, signal: null, expected, stderr: '' };
+    this.emit('exit', e);
+    return e;
+  }
+  async status(): Promise<string> { return this.running ? 'running' : 'shutdown'; }
+  consoleTail(): string[] { return ['fake console line']; }
+  stderrText(): string { return ''; }
+  udpForwards(): undefined { return undefined; }
+}
+
+/** Answers the commands a boot runs; the agent socket leads to a real (empty) gRPC server. */
+class FakeLink extends EventEmitter implements GuestLink {
+  isClosed = false;
+  constructor(private readonly fail: string | null, private readonly agentSocket: string) { super(); }
+  async exec(command: string): Promise<ExecResult> {
+    const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
+    if (command.startsWith('systemctl start docker')) return this.fail === 'dockerd' ? { code: 1, stdout: '', stderr: 'Job for docker.service failed' } : ok();
+    if (command.startsWith('journalctl')) return ok('unable to configure the Docker daemon: injected bad key\n');
+    if (command.startsWith('docker version')) {
+      if (this.fail === 'versions') return { code: 1, stdout: '', stderr: 'injected: no docker' };
+      return ok(JSON.stringify({ Server: { Version: '26.1.5', ApiVersion: '1.45', Components: [{ Name: 'containerd', Version: '1.7' }] } }));
+    }
+    if (command === 'uname -r') return ok('6.12.0\n');
+    if (command.startsWith('mkdir -p /mnt/data/agent') && this.fail === 'agent') return { code: 1, stdout: '', stderr: 'injected: disk full' };
+    return ok();
+  }
+  async run(command: string): Promise<string> {
+    const r = await this.exec(command);
+    if (r.code !== 0) throw new Error(`'${command}' failed in the VM (exit ${r.code}): ${r.stderr}`);
+    return r.stdout;
+  }
+  async openStreamLocal(guestPath: string): Promise<net.Socket> {
+    if (guestPath === '/run/berth/agent.sock') return net.connect(this.agentSocket);
+    throw new Error(`${guestPath} does not answer in the fake VM`);
+  }
+  async connectTcp(): Promise<net.Socket> { throw new Error('no TCP in the fake VM'); }
+  end(): void { this.isClosed = true; this.emit('close'); }
+}
+
+describe('engine boot steps (fake driver and link)', () => {
+  const agentSocket = path.join(tmp, 'agent-server.sock');
+  const server = new grpc.Server();
+
+  before(async () => {
+    // A fake image and agent bundle: the steps read them, the fake VM boots nothing.
+    const image = path.join(tmp, 'image');
+    fs.mkdirSync(image);
+    for (const f of ['vmlinuz', 'initrd.img', 'rootfs.img.zst', 'rootfs.img']) fs.writeFileSync(path.join(image, f), 'fake');
+    process.env.BERTH_IMAGE_DIR = image;
+    process.env.BERTH_AGENT_BUNDLE = path.join(tmp, 'agent.mjs');
+    fs.writeFileSync(process.env.BERTH_AGENT_BUNDLE, '// fake agent');
+    await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${agentSocket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  });
+  after(() => { server.forceShutdown(); });
+
+  const engineFor = (fail: string | null, name: string): EngineController => {
+    const data = new DataDir(path.join(tmp, name));
+    data.ensure();
+    // A real (empty) data disk, so the disk step finds what it expects.
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', data.dataDisk, '64G']);
+    const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => new FakeVm(fail) };
+    return new EngineController({
+      data, driver, accelerator: 'tcg', log: () => undefined,
+      connectGuest: async () => {
+        if (fail === 'ssh') throw new Error('injected: guest SSH did not answer');
+        return new FakeLink(fail, agentSocket);
+      },
+      // The fake agent server implements no calls, so only the store failure case asks for a store.
+      engineConfig: fail === 'store' ? () => { throw new Error('injected: the store could not be decided'); } : undefined,
+    });
+  };
+
+  it('runs every step in order, with a timeline, and reaches running', async () => {
+    const engine = engineFor(null, 'ok');
+    const stages: string[] = [];
+    engine.on('stage', (s: { stage: string }) => stages.push(s.stage));
+    const st = await engine.start();
+    assert.equal(st.state, 'running');
+    assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
+    assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
+    assert.equal(st.versions?.docker, '26.1.5');
+    assert.equal(st.versions?.qemu, 'fake 1');
+    await engine.stop();
+    assert.equal(engine.status().state, 'stopped');
+  });
+
+  for (const step of ['boot', 'ssh', 'dockerd', 'agent', 'store', 'versions']) {
+    it(`a failure in the ${step} step names the step in the status`, async () => {
+      const engine = engineFor(step, `fail-${step}`);
+      await assert.rejects(engine.start(), new RegExp(`^Error: ${step}: .*injected`));
+      const st = engine.status();
+      assert.equal(st.state, 'error');
+      assert.equal(st.error?.step, step);
+      assert.match(st.error?.message ?? '', /injected/);
+      assert.match(formatStatus(st), new RegExp(`error:\\s+${step}: .*injected`), 'berth status shows the step and the error');
+      await engine.stop();
+    });
+  }
+});
