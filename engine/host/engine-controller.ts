@@ -19,6 +19,7 @@ import { PortForwarder, dockerSource } from './port-forwarder.ts';
 import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
 import { EngineBoot, type BootEnv } from './engine-boot.ts';
 import { BootStepError } from './boot-steps.ts';
+import { readGuestTimeline } from './guest-timeline.ts';
 
 export interface EngineOptions {
   data: DataDir;
@@ -144,7 +145,7 @@ export class EngineController extends EventEmitter {
       this.emit('stage', ev);
       this.emit('status', this.status());
     };
-    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline });
+    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined });
     d.ensure();
     stage('image', imageDir());
     const image = locateImage();
@@ -207,6 +208,12 @@ export class EngineController extends EventEmitter {
     this.followLink(boot, boot.link!);
     this.subscribeAgentEvents(boot.agent!);
     this.startPorts(vm);
+    // The guest's half of the timeline, read after the start so it costs the start nothing.
+    void readGuestTimeline(boot.link!).then((t) => {
+      if (this.boot !== boot) return;
+      this.st.guestTimeline = t;
+      this.emit('status', this.status());
+    }, (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`));
   }
 
   /** The current link; connections look it up each time, so they follow a reconnect. */

@@ -24,6 +24,8 @@ export const FileSharingStatusSchema = z.object({
 });
 export type FileSharingStatus = z.infer<typeof FileSharingStatusSchema>;
 
+const TimelineEntrySchema = z.object({ stage: z.string(), detail: z.string().optional(), startMs: z.number(), ms: z.number() });
+
 export const EngineStatusSchema = z.object({
   state: EngineStateSchema,
   /** The stage of a start in progress, for progress displays. */
@@ -41,7 +43,9 @@ export const EngineStatusSchema = z.object({
   startedAt: z.string().optional(),
   bootMs: z.number().optional(),
   /** The last start, stage by stage (host side): when each began and how long it took. */
-  timeline: z.array(z.object({ stage: z.string(), detail: z.string().optional(), startMs: z.number(), ms: z.number() })).optional(),
+  timeline: z.array(TimelineEntrySchema).optional(),
+  /** The same start inside the VM (guest monotonic clock): kernel, engine units, dockerd's phases. */
+  guestTimeline: z.array(TimelineEntrySchema).optional(),
   ports: z.array(PublishedPortSchema).optional(),
   portErrors: z.array(PortErrorSchema).optional(),
   fileSharing: FileSharingStatusSchema.optional(),

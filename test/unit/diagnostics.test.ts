@@ -18,10 +18,10 @@ async function readArchive(file: string): Promise<Map<string, string>> {
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     stream.on('end', () => { files.set(header.name, Buffer.concat(chunks).toString()); next(); });
   });
-  const done = new Promise((r) => extract.on('finish', r));
+  const done = new Promise<void>((r) => { extract.on('finish', () => r()); });
   Readable.from(zlib.gunzipSync(fs.readFileSync(file))).pipe(extract);
   await done;
   return files;

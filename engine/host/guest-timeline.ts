@@ -1,0 +1,58 @@
+// The guest's half of the start timeline, read once the engine runs (off the critical path):
+// systemd's own account of the boot and of the engine units, and dockerd's phases from its
+// journal, all on the guest's monotonic clock (seconds since the kernel started).
+import type { GuestLink } from './guest-link.ts';
+import type { TimelineEntry } from './boot-steps.ts';
+
+const UNITS = ['berth-init.service', 'containerd.service', 'docker.service', 'berth-agent.service', 'ssh.service'];
+
+/** dockerd's journal lines that open a phase, in the order they happen. */
+const DOCKERD_PHASES: Array<[RegExp, string]> = [
+  [/Starting up/, 'dockerd: start-up'],
+  [/Loading containers: start/, 'dockerd: loading containers'],
+  [/Loading containers: done/, 'dockerd: daemon initialization'],
+  [/Daemon has completed initialization/, 'dockerd: API'],
+];
+
+/** `systemctl show -p Id,…Monotonic` output: one block per unit, µs since boot. */
+export function parseUnitTimes(text: string): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const block of text.split(/\n\s*\n/)) {
+    const kv = new Map(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    const start = Number(kv.get('ExecMainStartTimestampMonotonic') || kv.get('InactiveExitTimestampMonotonic'));
+    const active = Number(kv.get('ActiveEnterTimestampMonotonic'));
+    const id = kv.get('Id');
+    if (!id || !start || !active) continue;
+    out.push({ stage: `guest: ${id}`, startMs: Math.round(start / 1000), ms: Math.round((active - start) / 1000) });
+  }
+  return out;
+}
+
+/** `journalctl -o short-monotonic -u docker` lines → dockerd's phases with their durations. */
+export function parseDockerdPhases(journal: string, endMs?: number): TimelineEntry[] {
+  const marks: Array<{ stage: string; at: number }> = [];
+  for (const line of journal.split('\n')) {
+    const t = line.match(/^\[\s*([\d.]+)\]/);
+    if (!t) continue;
+    for (const [re, stage] of DOCKERD_PHASES) {
+      if (re.test(line) && !marks.some((m) => m.stage === stage)) marks.push({ stage, at: Math.round(Number(t[1]) * 1000) });
+    }
+  }
+  return marks.map((m, i) => ({ stage: m.stage, startMs: m.at, ms: Math.max(0, (marks[i + 1]?.at ?? endMs ?? m.at) - m.at) }));
+}
+
+export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[]> {
+  const [units, journal, kernel] = await Promise.all([
+    link.run(`systemctl show -p Id,ExecMainStartTimestampMonotonic,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${UNITS.join(' ')}`),
+    link.run('journalctl -b -o short-monotonic --no-pager -u docker.service | tail -n 400'),
+    link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
+  ]);
+  const userspace = Math.round(Number(kernel.trim()) / 1000);
+  const entries = [
+    ...(userspace ? [{ stage: 'guest: kernel + initrd', startMs: 0, ms: userspace }] : []),
+    ...parseUnitTimes(units),
+  ];
+  const dockerd = entries.find((e) => e.stage === 'guest: docker.service');
+  entries.push(...parseDockerdPhases(journal, dockerd ? dockerd.startMs + dockerd.ms : undefined));
+  return entries.sort((a, b) => a.startMs - b.startMs);
+}

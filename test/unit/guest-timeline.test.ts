@@ -1,0 +1,32 @@
+// The guest's half of the start timeline, from systemd's and dockerd's own words.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDockerdPhases, parseUnitTimes } from '../../engine/host/guest-timeline.ts';
+
+test('unit times: start and ready on the guest clock, units that never ran left out', () => {
+  const text = [
+    'Id=containerd.service\nExecMainStartTimestampMonotonic=9100000\nInactiveExitTimestampMonotonic=9000000\nActiveEnterTimestampMonotonic=12350000',
+    'Id=docker.service\nExecMainStartTimestampMonotonic=12400000\nInactiveExitTimestampMonotonic=12400000\nActiveEnterTimestampMonotonic=30900000',
+    'Id=ssh.service\nExecMainStartTimestampMonotonic=0\nInactiveExitTimestampMonotonic=0\nActiveEnterTimestampMonotonic=0',
+  ].join('\n\n');
+  assert.deepEqual(parseUnitTimes(text), [
+    { stage: 'guest: containerd.service', startMs: 9100, ms: 3250 },
+    { stage: 'guest: docker.service', startMs: 12400, ms: 18500 },
+  ]);
+});
+
+test("dockerd's phases: each lasts until the next begins, the last until the unit is ready", () => {
+  const journal = [
+    '[   12.501234] berth dockerd[612]: time="…" level=info msg="Starting up"',
+    '[   14.100000] berth dockerd[612]: time="…" level=info msg="Loading containers: start."',
+    '[   24.200000] berth dockerd[612]: time="…" level=info msg="Loading containers: done."',
+    '[   30.000000] berth dockerd[612]: time="…" level=info msg="Daemon has completed initialization"',
+    '[   30.100000] berth dockerd[612]: time="…" level=info msg="Loading containers: start."',
+  ].join('\n');
+  assert.deepEqual(parseDockerdPhases(journal, 30_900), [
+    { stage: 'dockerd: start-up', startMs: 12501, ms: 1599 },
+    { stage: 'dockerd: loading containers', startMs: 14100, ms: 10100 },
+    { stage: 'dockerd: daemon initialization', startMs: 24200, ms: 5800 },
+    { stage: 'dockerd: API', startMs: 30000, ms: 900 },
+  ]);
+});
