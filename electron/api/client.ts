@@ -57,7 +57,7 @@ export class ApiClient {
     const p = this.pending.get(f.id);
     if (!p) return;
     this.pending.delete(f.id);
-    if (f.type === 'error') { p.reject(new ApiError(f.error.message)); return; }
+    if (f.type === 'error') { p.reject(new ApiError(f.error.message, f.error.status)); return; }
     const out = calls[p.name].output.safeParse(f.output);
     if (out.success) p.resolve(out.data);
     else p.reject(new ApiError(`unexpected answer to ${p.name}: ${describeIssues(out.error)}`));

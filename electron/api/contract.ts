@@ -1,15 +1,24 @@
-// The dashboard's one contract: every call the UI makes (input and output) and every event it
-// receives, as zod schemas. The headless host, the Electron preload and the renderer all import
-// this module, so a payload is validated by the same schema on both sides of every transport.
+// The one contract of every front end: each call (input and output) and each event, as zod
+// schemas. The dashboard (WebSocket), the Electron shell (IPC) and the `berth` command (control
+// socket) speak it, so a payload is validated by the same schema on both sides of every transport.
 import { z } from 'zod';
 import { EngineStatusSchema, StartStageSchema } from '../../engine/host/engine-types.ts';
 import { ContainerSchema, ImageListSchema, ImageRefSchema, LogChunkSchema, RunSpecSchema, TransferProgressSchema } from './docker-types.ts';
 import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema } from './store-types.ts';
-import { ProposalSchema, SettingsPatchSchema, SettingsProgressSchema, SettingsStateSchema } from './settings-types.ts';
+import { ProposalSchema, ResetBodySchema, SettingsProgressSchema, SettingsStateSchema } from './settings-types.ts';
 
 const none = z.object({}).strict();
 const byId = z.object({ id: z.string().min(1) }).strict();
 const ok = z.object({});
+/**
+ * Settings as the user wrote them: nested ({"vm": {"cpus": 4}}) or dotted ({"vm.cpus": 4}). The
+ * settings service checks every key and value (limits, locks), so its errors name keys the user can type.
+ */
+const settingsPatch = z.record(z.string(), z.unknown())
+  .meta({ description: 'Partial settings, nested {"vm":{"cpus":4}} or dotted {"vm.cpus":4}; each key is validated by the settings service' });
+
+export const HostInfoSchema = z.object({ pid: z.number().int() });
+export const DashboardInfoSchema = z.object({ url: z.string() });
 
 export const SystemInfoSchema = z.object({
   /** Which store dockerd runs with, from the engine itself (docker info's driver status). */
@@ -30,7 +39,15 @@ export type TroubleshootPlan = z.infer<typeof TroubleshootPlanSchema>;
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const calls = {
+  /** The Berth host answering (its pid): how the CLI tells a running host from a stale socket. */
+  'host.info': call(none, HostInfoSchema),
+  /** Stops the engine cleanly, then the host process exits (control socket only). */
+  'host.shutdown': call(none, EngineStatusSchema),
+  /** Serves the dashboard on 127.0.0.1 (once) and answers its URL with the token (control socket only). */
+  'dashboard.open': call(none, DashboardInfoSchema),
+
   'engine.status': call(none, EngineStatusSchema),
+  /** 'engine.stage' events report each start stage. */
   'engine.start': call(none, EngineStatusSchema),
   'engine.stop': call(none, EngineStatusSchema),
   'engine.restart': call(none, EngineStatusSchema),
@@ -56,12 +73,17 @@ export const calls = {
 
   'store.status': call(none, StoreStatusSchema),
   'store.inventory': call(none, StoreInventorySchema),
+  /** Apply & Restart of useContainerdSnapshotter: dockerd restarts, nothing is deleted. */
   'store.switch': call(z.object({ store: ImageStoreSchema }).strict(), StoreStatusSchema),
+  /** Copies the classic store's tagged images into the containerd store; 'store.progress' events report it. */
   'store.migrate': call(none, MigrateResultSchema),
 
   'settings.get': call(none, SettingsStateSchema),
-  'settings.propose': call(SettingsPatchSchema.strict(), ProposalSchema),
-  'settings.apply': call(SettingsPatchSchema.strict(), SettingsStateSchema),
+  'settings.propose': call(settingsPatch, ProposalSchema),
+  /** Apply & Restart; 'settings.progress' events report it. Refused (400) when invalid or locked, (409) while another runs. */
+  'settings.apply': call(settingsPatch, SettingsStateSchema),
+  /** Factory reset of settings and VM data (both stores), without starting the engine again. */
+  'settings.reset': call(ResetBodySchema, SettingsStateSchema),
 
   'troubleshoot.plan': call(none, TroubleshootPlanSchema),
   'troubleshoot.restart': call(none, EngineStatusSchema),
@@ -99,8 +121,11 @@ export const eventNames = Object.keys(events) as EventName[];
 export function isCallName(s: string): s is CallName { return Object.hasOwn(calls, s); }
 export function isEventName(s: string): s is EventName { return Object.hasOwn(events, s); }
 
-/** Errors cross every transport as { error: { message } }, the message in the engine's own words. */
-export const ApiErrorSchema = z.object({ error: z.object({ message: z.string() }) });
+/**
+ * Errors cross every transport as { error: { message, status? } }, the message in the engine's own
+ * words; status says refused (400), busy (409), not running (503) as HTTP would.
+ */
+export const ApiErrorSchema = z.object({ error: z.object({ message: z.string(), status: z.number().int().optional() }) });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 export class ApiError extends Error {
@@ -115,4 +140,13 @@ export function notAvailable(feature: string): ApiError {
 /** Formats a zod failure as one line naming each bad field. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/** The contract as JSON Schema (`berth api schema`, GET /api/contract): every call's input and output, every event. */
+export function contractJsonSchema(): { calls: Record<CallName, { input: unknown; output: unknown }>; events: Record<EventName, unknown> } {
+  const schema = (s: z.ZodType): unknown => z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' });
+  return {
+    calls: Object.fromEntries(callNames.map((n) => [n, { input: schema(calls[n].input), output: schema(calls[n].output) }])) as Record<CallName, { input: unknown; output: unknown }>,
+    events: Object.fromEntries(eventNames.map((n) => [n, schema(events[n])])) as Record<EventName, unknown>,
+  };
 }

@@ -1,4 +1,4 @@
-// The settings API's shapes (control API, dashboard contract, CLI), all derived from the one
+// The settings API's shapes (the contract every front end speaks), all derived from the one
 // schema in settings-schema.ts. Browser-safe.
 import { z } from 'zod';
 import { RestartKindSchema, SettingKeySchema, SettingsSchema, type RestartKind } from './settings-schema.ts';
@@ -42,12 +42,8 @@ export type Proposal = z.infer<typeof ProposalSchema>;
 export const SettingsProgressSchema = z.object({ message: z.string() });
 export type SettingsProgress = z.infer<typeof SettingsProgressSchema>;
 
-/** POST /v1/reset: the caller confirms, so a stray request cannot wipe the VM. */
+/** settings.reset: the caller confirms, so a stray call cannot wipe the VM. */
 export const ResetBodySchema = z.object({ factory: z.literal(true) }).strict();
-
-/** Control API stream event names for settings progress and the final settings. */
-export const SETTINGS_PROGRESS_EVENT = 'settings-progress';
-export const SETTINGS_EVENT = 'settings';
 
 /** The sentence next to Apply & Restart: what will restart. */
 export function restartSentence(kind: RestartKind): string {

@@ -8,8 +8,11 @@ export const StoreSummarySchema = z.object({ images: z.number().int(), bytes: z.
 
 export const StoreStatusSchema = z.object({
   active: ImageStoreSchema,
+  /** What the active store holds. */
+  holds: StoreSummarySchema,
   /** What the inactive store holds: hidden, never deleted, until the user switches back. */
   hidden: StoreSummarySchema,
+  diskFreeBytes: z.number(),
 });
 export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 
@@ -39,5 +42,10 @@ export type StoreInventory = z.infer<typeof StoreInventorySchema>;
 export const MigrateResultSchema = z.object({ migrated: z.array(z.string()), skipped: z.array(z.object({ ref: z.string(), reason: z.string() })) });
 export type MigrateResult = z.infer<typeof MigrateResultSchema>;
 
-export const StoreProgressSchema = z.object({ step: z.string(), detail: z.string().optional(), done: z.boolean() });
+export const StoreProgressSchema = z.object({
+  step: z.string(), detail: z.string().optional(),
+  /** Items handled so far out of total, when the step counts (a migration's images). */
+  count: z.object({ done: z.number().int(), total: z.number().int() }).optional(),
+  done: z.boolean(),
+});
 export type StoreProgress = z.infer<typeof StoreProgressSchema>;

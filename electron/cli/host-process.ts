@@ -1,17 +1,17 @@
-// Finding or starting the background Berth host for a data dir.
+// Finding or starting the background Berth host for a data dir, and talking to it over the
+// control socket with the contract's client.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlClient } from '../control/control-client.ts';
+import { ControlClient, hostPid } from '../control/control-client.ts';
 import type { DataDir } from '../../engine/host/paths.ts';
 
 const BERTH_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
 
-/** Connects to the running host, or starts one in the background and waits for its ready signal. */
-export async function ensureHost(data: DataDir): Promise<ControlClient> {
-  const client = new ControlClient(data.controlSocket);
-  if (await client.alive()) return client;
+/** Makes sure a host serves the data dir: the running one, or one started in the background. */
+export async function ensureHost(data: DataDir): Promise<void> {
+  if (await hostPid(data.controlSocket) !== null) return;
   data.ensure();
   const log = fs.openSync(data.hostLog, 'a', 0o600);
   const child = spawn(process.execPath, [BERTH_BIN, 'host'], {
@@ -27,5 +27,21 @@ export async function ensureHost(data: DataDir): Promise<ControlClient> {
   });
   child.disconnect();
   child.unref();
-  return client;
+}
+
+/** Runs fn on a connection to the data dir's host (started if needed), closed afterwards. */
+export async function withHost<T>(data: DataDir, fn: (client: ControlClient) => Promise<T>): Promise<T> {
+  await ensureHost(data);
+  return withClient(await ControlClient.connect(data.controlSocket), fn);
+}
+
+/** Runs fn on a connection to the running host; null when no host runs (nothing is started). */
+export async function withRunningHost<T>(data: DataDir, fn: (client: ControlClient) => Promise<T>): Promise<T | null> {
+  let client: ControlClient;
+  try { client = await ControlClient.connect(data.controlSocket); } catch { return null; }
+  return withClient(client, fn);
+}
+
+async function withClient<T>(client: ControlClient, fn: (client: ControlClient) => Promise<T>): Promise<T> {
+  try { return await fn(client); } finally { client.close(); }
 }

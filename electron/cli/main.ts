@@ -1,8 +1,10 @@
-// The `berth` command line. Every command talks to the Berth host over the control API.
+// The `berth` command line: each command is a thin mapping onto calls of the one contract
+// (electron/api/contract.ts), made on the Berth host's control socket.
 import { DataDir } from '../../engine/host/paths.ts';
-import { EngineStatusSchema, type EngineStatus } from '../../engine/host/engine-types.ts';
-import { ControlClient, ControlError } from '../control/control-client.ts';
-import { ensureHost } from './host-process.ts';
+import type { EngineStatus } from '../../engine/host/engine-types.ts';
+import type { ControlClient } from '../control/control-client.ts';
+import { withHost, withRunningHost } from './host-process.ts';
+import { apiCommand } from './api-commands.ts';
 import { shell } from './shell.ts';
 import { runHost } from './run-host.ts';
 import { formatStatus } from './format.ts';
@@ -25,6 +27,9 @@ const USAGE = `usage: berth <command>
   settings get|set|propose …
                      read or change settings (berth settings help)
   reset --factory    delete the VM data (both image stores), restore default settings
+  api schema         the contract every front end speaks, as JSON Schema
+  api call <name> [json]
+                     one contract call on the running host, its answer as JSON
   help               this text
 
 The data dir is ${new DataDir().root} (set BERTH_HOME to use another).`;
@@ -35,13 +40,11 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const data = new DataDir();
   switch (cmd) {
-    case 'start': return streamAction(await ensureHost(data), '/v1/engine/start');
-    case 'restart': return streamAction(await ensureHost(data), '/v1/engine/restart');
+    case 'start': return withHost(data, (c) => engineAction(c, 'engine.start'));
+    case 'restart': return withHost(data, (c) => engineAction(c, 'engine.restart'));
     case 'stop': {
-      const client = new ControlClient(data.controlSocket);
-      if (!(await client.alive())) { console.log('Berth is not running.'); return 0; }
-      await client.call('POST', '/v1/shutdown', EngineStatusSchema);
-      console.log('Berth stopped.');
+      const stopped = await withRunningHost(data, (c) => c.call('host.shutdown', {}));
+      console.log(stopped ? 'Berth stopped.' : 'Berth is not running.');
       return 0;
     }
     case 'status': {
@@ -56,10 +59,11 @@ async function main(argv: string[]): Promise<number> {
       return shell(data, st.sshPort, rest);
     }
     case 'host': return runHost(data);
-    case 'dashboard': return dashboardCommand(await ensureHost(data), rest);
+    case 'dashboard': return dashboardCommand(data, rest);
     case 'settings': return settingsCommand(data, rest);
     case 'reset': return resetCommand(data, rest);
-    case 'store': return storeCommand(await ensureHost(data), rest, (m) => new UsageError(m));
+    case 'store': return withHost(data, (c) => storeCommand(c, rest, (m) => new UsageError(m)));
+    case 'api': return apiCommand(data, rest, (m) => new UsageError(m));
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE);
       return 0;
@@ -68,28 +72,30 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The running host's engine status; stopped when no host runs (none is started for this). */
 async function currentStatus(data: DataDir): Promise<EngineStatus> {
-  const client = new ControlClient(data.controlSocket);
-  if (!(await client.alive())) return { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
-  return client.call('GET', '/v1/status', EngineStatusSchema);
+  const st = await withRunningHost(data, (c) => c.call('engine.status', {}));
+  return st ?? { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
 }
 
-async function streamAction(client: ControlClient, path: string): Promise<number> {
-  let result = 1;
-  await client.stream('POST', path, (m) => {
-    if (m.type === 'stage') console.log(`[${(m.stage.elapsedMs / 1000).toFixed(1).padStart(5)}s] ${m.stage.stage}${m.stage.detail ? `: ${m.stage.detail}` : ''}`);
-    else if (m.type === 'status') {
-      console.log(`Docker Engine ${m.status.versions?.docker ?? ''} is running. Socket: ${m.status.dockerSocket}`);
-      console.log(`  export DOCKER_HOST=unix://${m.status.dockerSocket}    (or: docker context use berth)`);
-      result = 0;
-    } else if (m.type === 'error') console.error(`berth: start failed: ${m.message}`);
+/** engine.start or engine.restart, printing each 'engine.stage' event as it arrives. */
+async function engineAction(client: ControlClient, name: 'engine.start' | 'engine.restart'): Promise<number> {
+  const off = client.onEvent((e) => {
+    if (e.name === 'engine.stage') console.log(`[${(e.data.elapsedMs / 1000).toFixed(1).padStart(5)}s] ${e.data.stage}${e.data.detail ? `: ${e.data.detail}` : ''}`);
   });
-  return result;
+  try {
+    const st = await client.call(name, {});
+    console.log(`Docker Engine ${st.versions?.docker ?? ''} is running. Socket: ${st.dockerSocket}`);
+    console.log(`  export DOCKER_HOST=unix://${st.dockerSocket}    (or: docker context use berth)`);
+    return 0;
+  } catch (e) {
+    console.error(`berth: start failed: ${(e as Error).message}`);
+    return 1;
+  } finally { off(); }
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
   if (e instanceof UsageError) { console.error(`berth: ${e.message}\n\n${USAGE}`); process.exitCode = 2; return; }
-  const msg = e instanceof ControlError ? e.message : e.message;
-  console.error(`berth: ${msg}`);
+  console.error(`berth: ${e.message}`);
   process.exitCode = 1;
 });

@@ -1,16 +1,16 @@
-// `berth settings get|set|propose` and `berth reset --factory`. Settings go through the running
-// host (started if needed); a factory reset falls back to doing the work itself when the host
-// or the VM is broken.
+// `berth settings get|set|propose` and `berth reset --factory`: the contract's settings.get,
+// settings.propose, settings.apply and settings.reset on the running host (started if needed). A
+// factory reset falls back to doing the work itself when the host or the VM is broken.
 import readline from 'node:readline/promises';
 import type { DataDir } from '../../engine/host/paths.ts';
-import { ControlClient, ControlError } from '../control/control-client.ts';
-import type { StreamMessage } from '../control/protocol.ts';
-import { ProposalSchema, SETTINGS_EVENT, SETTINGS_PROGRESS_EVENT, SettingsViewSchema, type SettingsView } from '../api/settings-types.ts';
+import { ApiError } from '../api/contract.ts';
+import type { SettingsView } from '../api/settings-types.ts';
+import { hostPid, isBusy, type ControlClient } from '../control/control-client.ts';
 import { OfflineEnginePort, stopUnresponsiveHost } from '../settings/offline-reset.ts';
 import { CliSettingsError, settingsFromCli } from '../settings/patch.ts';
 import { SETTING_KEYS, getKey, isSettingKey, type RestartKind } from '../settings/schema.ts';
 import { SettingsService } from '../settings/service.ts';
-import { ensureHost } from './host-process.ts';
+import { withHost, withRunningHost } from './host-process.ts';
 
 export const SETTINGS_USAGE = `usage:
   berth settings get [key]              all settings as JSON, or one value
@@ -57,9 +57,9 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
     if (e instanceof CliSettingsError) { console.error(`berth: ${e.message}`); return 2; }
     throw e;
   }
-  const client = await ensureHost(data);
-  if (sub === 'propose') {
-    const p = await client.call('POST', '/v1/settings/propose', ProposalSchema, patch);
+  if (sub === 'set') return withHost(data, (client) => withProgress(client, () => client.call('settings.apply', patch)));
+  return withHost(data, async (client) => {
+    const p = await client.call('settings.propose', patch);
     for (const e of p.errors) console.error(`berth: ${e.message}`);
     if (p.errors.length) return 1;
     if (!p.changes.length) { console.log('Nothing would change.'); return 0; }
@@ -68,8 +68,7 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
       : p.restart === 'engine' ? 'Applying restarts the Docker Engine (the VM keeps running).'
         : 'Applying restarts the VM.');
     return 0;
-  }
-  return streamSettings(client, '/v1/settings', patch);
+  });
 }
 
 /**
@@ -77,23 +76,25 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
  * a command that only reads starts no background process and writes nothing.
  */
 async function readView(data: DataDir): Promise<SettingsView> {
-  const client = new ControlClient(data.controlSocket);
-  if (await client.alive()) return client.call('GET', '/v1/settings', SettingsViewSchema);
-  return new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view();
+  const view = await withRunningHost(data, (client) => client.call('settings.get', {}));
+  return view ?? new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view();
 }
 
-/** Prints progress; 0 when the stream ends with the settings, 1 on an error. */
-async function streamSettings(client: ControlClient, path: string, body: unknown): Promise<number> {
-  let code = 1;
-  let sawEnd = false;
-  const onMessage = (m: StreamMessage): void => {
-    if (m.type === 'event' && m.name === SETTINGS_PROGRESS_EVENT) console.log(String(m.data));
-    else if (m.type === 'event' && m.name === SETTINGS_EVENT) { code = 0; sawEnd = true; }
-    else if (m.type === 'error') { console.error(`berth: ${m.message}`); sawEnd = true; }
-  };
-  await client.stream('POST', path, onMessage, body);
-  if (!sawEnd) console.error('berth: the Berth host ended the answer early; see its log');
-  return code;
+/**
+ * Prints the host's settings.progress events while the call runs; 0 when it succeeds, 1 when the
+ * host refuses or fails it (its message printed). Not reaching the host at all is thrown.
+ */
+async function withProgress(client: ControlClient, call: () => Promise<unknown>, onRefused: (e: ApiError) => void = () => {}): Promise<number> {
+  const off = client.onEvent((e) => { if (e.name === 'settings.progress') console.log(e.data.message); });
+  try {
+    await call();
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    onRefused(e);
+    console.error(`berth: ${e.message}`);
+    return 1;
+  } finally { off(); }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -127,16 +128,14 @@ export async function resetCommand(data: DataDir, args: string[], io: ResetIo = 
     const answer = await io.ask('A factory reset stops the engine, deletes all images, containers and volumes (both image stores) and restores the default settings.\nType "yes" to continue: ');
     if (answer.trim().toLowerCase() !== 'yes') { console.error('Factory reset cancelled.'); return 1; }
   }
-  const client = new ControlClient(data.controlSocket);
   // A hung host accepts the connection and never answers: do not wait on it for long.
-  if (await withTimeout(client.alive(), 5_000, false)) {
-    try {
-      if (await streamSettings(client, '/v1/reset', { factory: true }) === 0) return 0;
-    } catch (e) {
-      // Busy with an apply: the host works, so do not kill it under the user's feet.
-      if (e instanceof ControlError && e.status === 409) { console.error(`berth: ${e.message}`); return 1; }
-      console.error(`berth: the Berth host could not reset: ${(e as Error).message}`);
-    }
+  if (await withTimeout(hostPid(data.controlSocket), 5_000, null) !== null) {
+    let busy = false;
+    const code = await withRunningHost(data, (client) =>
+      withProgress(client, () => client.call('settings.reset', { factory: true }), (e) => { busy = isBusy(e); }),
+    ).catch((e: Error) => { console.error(`berth: the Berth host could not reset: ${e.message}`); return 1; });
+    if (code === 0) return 0;
+    if (busy) return 1;
     console.log('Doing the factory reset without the Berth host.');
   }
   return offlineReset(data);

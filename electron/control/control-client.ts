@@ -1,71 +1,44 @@
-// Client for the control API, used by the CLI and tests.
-import http from 'node:http';
-import { z } from 'zod';
-import { ErrorBodySchema, StreamMessageSchema, type StreamMessage } from './protocol.ts';
-
-export class ControlError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
-}
+// The contract's typed client over the control socket: the same ApiClient the dashboard and the
+// shell use, on a unix socket instead of a WebSocket or IPC. Used by the CLI, the shell and tests.
+import net from 'node:net';
+import { ApiClient } from '../api/client.ts';
+import { ApiError, type ApiEvent, type CallInput, type CallName, type CallOutput } from '../api/contract.ts';
+import { readFrames, writeFrame } from './frames.ts';
 
 export class ControlClient {
-  constructor(readonly socketPath: string) {}
+  private constructor(private readonly socket: net.Socket, private readonly api: ApiClient) {}
 
-  private open(method: string, path: string, body?: unknown): Promise<http.IncomingMessage> {
+  /** Connects to the host serving socketPath; rejects when none listens there. */
+  static connect(socketPath: string): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = http.request({
-        socketPath: this.socketPath, method, path,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-      }, resolve);
-      req.on('error', reject);
-      req.end(payload);
+      const socket = net.createConnection(socketPath);
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        const api = new ApiClient({ send: (frame) => writeFrame(socket, frame), onFrame: (h) => readFrames(socket, h) });
+        socket.on('error', () => undefined);
+        socket.on('close', () => api.failAll('the Berth host closed the connection; see its log'));
+        resolve(new ControlClient(socket, api));
+      });
     });
   }
 
-  async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    const res = await this.open(method, path, body);
-    let text = '';
-    for await (const chunk of res) text += chunk;
-    let json: unknown;
-    try { json = JSON.parse(text); } catch { throw new ControlError(res.statusCode ?? 500, `bad answer from the Berth host: ${text.slice(0, 200)}`); }
-    if ((res.statusCode ?? 500) >= 400) {
-      const err = ErrorBodySchema.safeParse(json);
-      throw new ControlError(res.statusCode ?? 500, err.success ? err.data.error : text);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ControlError(500, `unexpected answer from the Berth host: ${parsed.error.message}`);
-    return parsed.data;
-  }
+  call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>> { return this.api.call(name, input); }
 
-  /** Reads an NDJSON stream, validating each line; resolves when the server ends it. */
-  async stream(method: string, path: string, onMessage: (m: StreamMessage) => void, body?: unknown): Promise<void> {
-    const res = await this.open(method, path, body);
-    if ((res.statusCode ?? 500) >= 400) {
-      let text = '';
-      for await (const chunk of res) text += chunk;
-      const err = ErrorBodySchema.safeParse(safeJson(text));
-      throw new ControlError(res.statusCode ?? 500, err.success ? err.data.error : text);
-    }
-    let buf = '';
-    for await (const chunk of res) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        const m = StreamMessageSchema.safeParse(safeJson(line));
-        if (m.success) onMessage(m.data);
-      }
-    }
-  }
+  onEvent(listener: (e: ApiEvent) => void): () => void { return this.api.onEvent(listener); }
 
-  /** True when a Berth host answers on the socket. */
-  async alive(): Promise<boolean> {
-    try { await this.call('GET', '/v1/ping', z.object({ pid: z.number() })); return true; } catch { return false; }
-  }
+  close(): void { this.socket.end(); }
 }
 
-function safeJson(text: string): unknown {
-  try { return JSON.parse(text); } catch { return undefined; }
+/** One call on a fresh connection, closed afterwards. */
+export async function callHost<N extends CallName>(socketPath: string, name: N, input: CallInput<N>): Promise<CallOutput<N>> {
+  const client = await ControlClient.connect(socketPath);
+  try { return await client.call(name, input); } finally { client.close(); }
 }
+
+/** The pid of the Berth host answering on socketPath, or null when none does (no socket, stale socket). */
+export async function hostPid(socketPath: string): Promise<number | null> {
+  try { return (await callHost(socketPath, 'host.info', {})).pid; } catch { return null; }
+}
+
+export function isBusy(e: unknown): boolean { return e instanceof ApiError && e.status === 409; }

@@ -1,36 +1,55 @@
-// The control API server: HTTP on a 0600 unix socket. Routes are registered by the services
-// that own them, so settings, stores and the engine each add their own without a central switch.
-import http from 'node:http';
+// The control socket (<data dir>/run/berth.sock, 0600): the contract's calls and events as JSON
+// lines, for the `berth` command and anything else on this machine running as the user. Each
+// connection is one client, exactly as a dashboard WebSocket or an Electron window is.
 import fs from 'node:fs';
-import { HttpError, sendJson } from './http-json.ts';
+import net from 'node:net';
+import type { EventData, EventName } from '../api/contract.ts';
+import { ClientFrameSchema, type ServerFrame } from '../api/wire.ts';
+import type { ClientContext } from '../dashboard/api-handler.ts';
+import { errorBody, readFrames, writeFrame } from './frames.ts';
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<unknown> | unknown;
+/** An ApiHandler satisfies this. */
+export interface CallHandler {
+  handle(name: string, input: unknown, ctx: ClientContext): Promise<unknown>;
+}
+
+/** Where the host's events come from: a subscription lasts as long as the connection. */
+export interface EventSource {
+  subscribe(listener: <N extends EventName>(name: N, data: EventData<N>) => void): () => void;
+}
 
 export class ControlServer {
-  private routes = new Map<string, Handler>();
-  private server = http.createServer((req, res) => void this.dispatch(req, res));
+  private readonly sockets = new Set<net.Socket>();
+  private handler: CallHandler | null = null;
+  private readonly server = net.createServer((socket) => this.onClient(socket, this.handler!));
 
-  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler): this {
-    this.routes.set(`${method} ${path}`, handler);
-    return this;
+  constructor(private readonly events: EventSource) {}
+
+  private onClient(socket: net.Socket, handler: CallHandler): void {
+    this.sockets.add(socket);
+    const send = (frame: ServerFrame): void => writeFrame(socket, frame);
+    const ctx: ClientContext = { send: (name, data) => send({ type: 'event', name, data }), subscriptions: new Map() };
+    const unsubscribe = this.events.subscribe((name, data) => send({ type: 'event', name, data }));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      unsubscribe();
+      for (const stop of ctx.subscriptions.values()) stop();
+    });
+    readFrames(socket, (raw) => {
+      const frame = ClientFrameSchema.safeParse(raw);
+      if (!frame.success) { send({ type: 'error', id: -1, error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 } }); return; }
+      const { id, name, input } = frame.data;
+      handler.handle(name, input, ctx).then(
+        (output) => send({ type: 'result', id, output }),
+        (e: unknown) => send({ type: 'error', id, error: errorBody(e) }),
+      );
+    });
   }
 
-  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://berth');
-    const handler = this.routes.get(`${req.method} ${url.pathname}`);
-    try {
-      if (!handler) throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname}`);
-      const result = await handler(req, res, url);
-      // Handlers that stream write the response themselves and return undefined.
-      if (!res.headersSent) sendJson(res, 200, result ?? {});
-    } catch (e) {
-      const status = e instanceof HttpError ? e.status : 500;
-      if (!res.headersSent) sendJson(res, status, { error: (e as Error).message });
-      else if (!res.writableEnded) res.end(JSON.stringify({ type: 'error', message: (e as Error).message }) + '\n');
-    }
-  }
-
-  listen(socketPath: string): Promise<void> {
+  /** Serves handler's calls on socketPath (0600). */
+  listen(socketPath: string, handler: CallHandler): Promise<void> {
+    this.handler = handler;
     fs.rmSync(socketPath, { force: true });
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -42,7 +61,7 @@ export class ControlServer {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     return new Promise((r) => this.server.close(() => r()));
   }
 }

@@ -1,8 +1,7 @@
 // StoreProvider over the guest agent (inventory of both stores, migration) and the settings
 // service (a switch is a settings change, so the choice survives the next start).
 import type { EngineController } from '../../engine/host/engine-controller.ts';
-import { summarize } from '../control/store-routes.ts';
-import { fromStoreEnum } from '../../engine/agent/messages.ts';
+import { fromStoreEnum, type InventoryReply } from '../../engine/agent/messages.ts';
 import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
 import { storeSetting } from '../api/image-store.ts';
@@ -12,10 +11,7 @@ export class AgentStoreProvider implements StoreProvider {
 
   constructor(private readonly engine: EngineController, private readonly settings: SettingsProvider) {}
 
-  async status(): Promise<StoreStatus> {
-    const s = summarize(await this.engine.agent.inventory());
-    return { active: s.active, hidden: { images: s.hidden.images, bytes: s.hidden.bytes, containers: s.hidden.containers } };
-  }
+  async status(): Promise<StoreStatus> { return storeStatus(await this.engine.agent.inventory()); }
 
   async inventory(): Promise<StoreInventory> {
     const inv = await this.engine.agent.inventory();
@@ -41,7 +37,9 @@ export class AgentStoreProvider implements StoreProvider {
   }
 
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {
-    const last = await this.engine.agent.migrate((p) => this.emit({ type: 'progress', progress: { step: p.phase, detail: p.message, done: false } }));
+    const last = await this.engine.agent.migrate((p) => this.emit({
+      type: 'progress', progress: { step: p.phase, detail: p.message, ...(p.total ? { count: { done: p.done, total: p.total } } : {}), done: false },
+    }));
     this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     this.emit({ type: 'changed', status: await this.status() });
     return { migrated: last.migrated, skipped: [] };
@@ -53,4 +51,10 @@ export class AgentStoreProvider implements StoreProvider {
   }
 
   private emit(e: StoreEvent): void { for (const l of this.listeners) l(e); }
+}
+
+/** The agent's inventory of both stores, counted. */
+export function storeStatus(inv: InventoryReply): StoreStatus {
+  const holds = (s: InventoryReply['active']) => ({ images: s.images.length, bytes: s.total_image_bytes, containers: s.containers.length });
+  return { active: fromStoreEnum(inv.active.store) ?? 'classic', holds: holds(inv.active), hidden: holds(inv.hidden), diskFreeBytes: inv.disk_free_bytes };
 }

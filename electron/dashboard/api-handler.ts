@@ -1,8 +1,10 @@
 // Transport-independent implementation of the contract's calls over DashboardServices. The
-// WebSocket, the HTTP endpoint and (later) Electron IPC all go through handle(), which checks the
-// input and the output against the contract, so a bug here cannot send a malformed answer.
+// WebSocket, the HTTP endpoint, Electron IPC and the control socket all go through handle(),
+// which checks the input and the output against the contract, so a bug here cannot send a
+// malformed answer.
 import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName, type EventData, type EventName } from '../api/contract.ts';
-import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
+import { SettingsBusyError, SettingsValidationError } from '../settings/service.ts';
+import type { DashboardServices, HostControl, SettingsProvider, StoreProvider } from './services.ts';
 
 /** One connected client: where its private events (live logs) go, and what to stop when it leaves. */
 export interface ClientContext {
@@ -18,7 +20,7 @@ type Impl = { [N in CallName]: (input: import('zod').output<(typeof calls)[N]['i
 export class ApiHandler {
   private impl: Impl;
 
-  constructor(private readonly s: DashboardServices, private readonly broadcast: Broadcast) {
+  constructor(private readonly s: DashboardServices, private readonly broadcast: Broadcast, hostControl?: HostControl) {
     const docker = (): DashboardServices['docker'] => {
       const st = s.engine.status();
       if (st.state !== 'running') throw new ApiError(`the Docker Engine is not running (state: ${st.state})`, 503);
@@ -26,8 +28,17 @@ export class ApiHandler {
     };
     const store = (): StoreProvider => { if (!s.store) throw notAvailable('The image-store service'); return s.store; };
     const settings = (): SettingsProvider => { if (!s.settings) throw notAvailable('The settings service'); return s.settings; };
+    const host = (): HostControl => {
+      if (!hostControl) throw new ApiError('only the Berth host\'s control socket answers this call', 403);
+      return hostControl;
+    };
+    const state = async () => ({ ...(await settings().view()), limits: s.limits });
     const done = {};
     this.impl = {
+      'host.info': async () => ({ pid: host().pid }),
+      'host.shutdown': () => host().shutdown(),
+      'dashboard.open': () => host().openDashboard(),
+
       'engine.status': async () => s.engine.status(),
       'engine.start': () => s.engine.start(),
       'engine.stop': async () => { await s.engine.stop(); return s.engine.status(); },
@@ -65,12 +76,10 @@ export class ApiHandler {
       'store.switch': ({ store: target }) => store().switch(target),
       'store.migrate': () => store().migrate(),
 
-      'settings.get': async () => ({ ...(await settings().view()), limits: s.limits }),
+      'settings.get': state,
       'settings.propose': async (patch) => settings().propose(patch),
-      'settings.apply': async (patch) => {
-        await settings().apply(patch);
-        return { ...(await settings().view()), limits: s.limits };
-      },
+      'settings.apply': async (patch) => { await settings().apply(patch); return state(); },
+      'settings.reset': async () => { await settings().factoryReset(); return state(); },
 
       'troubleshoot.plan': async () => s.troubleshoot.plan(),
       'troubleshoot.restart': () => s.engine.restart(),
@@ -89,10 +98,19 @@ export class ApiHandler {
     try {
       output = await (this.impl[name] as (i: unknown, c: ClientContext) => Promise<unknown>)(parsed.data, ctx);
     } catch (e) {
-      throw e instanceof ApiError ? e : new ApiError((e as Error).message ?? String(e));
+      throw asApiError(e);
     }
     const checked = spec.output.safeParse(output);
     if (!checked.success) throw new ApiError(`${name} produced an invalid answer: ${describeIssues(checked.error)}`);
     return checked.data;
   }
+}
+
+/** Refusals keep their kind across transports: invalid or locked settings (400), busy (409). */
+function asApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  const message = (e as Error).message ?? String(e);
+  if (e instanceof SettingsValidationError) return new ApiError(message, 400);
+  if (e instanceof SettingsBusyError) return new ApiError(message, 409);
+  return new ApiError(message);
 }

@@ -1,10 +1,11 @@
 // `berth dashboard`: makes sure the renderer is built, asks the Berth host to serve the
-// dashboard and prints its URL (with the token: anyone holding it can drive the engine).
+// dashboard (the contract's dashboard.open) and prints its URL (with the token: anyone holding
+// it can drive the engine).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ControlClient } from '../control/control-client.ts';
-import { DashboardInfoSchema } from './host-routes.ts';
+import type { DataDir } from '../../engine/host/paths.ts';
+import { withHost } from '../cli/host-process.ts';
 import { RENDERER_DIR } from './static-files.ts';
 
 const VITE_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/vite.config.ts');
@@ -14,12 +15,12 @@ export async function buildRenderer(): Promise<void> {
   await build({ configFile: VITE_CONFIG, logLevel: 'warn' });
 }
 
-export async function dashboardCommand(client: ControlClient, args: string[]): Promise<number> {
+export async function dashboardCommand(data: DataDir, args: string[]): Promise<number> {
   if (args.includes('--build') || !fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
     console.error('Building the dashboard…');
     await buildRenderer();
   }
-  const { url } = await client.call('POST', '/v1/dashboard', DashboardInfoSchema);
+  const { url } = await withHost(data, (c) => c.call('dashboard.open', {}));
   console.log(`Dashboard: ${url}`);
   console.log('Open it in a browser on this machine. The URL holds a secret token: do not share it.');
   return 0;

@@ -38,10 +38,14 @@ export class EventHub {
     }
     const settings = this.s.settings;
     if (settings) {
-      settings.on('progress', (message) => this.broadcast('settings.progress', { message }));
-      settings.on('changed', () => {
+      const onProgress = (message: string): void => this.broadcast('settings.progress', { message });
+      const onChanged = (): void => {
         void Promise.resolve(settings.view()).then((v) => this.broadcast('settings.changed', { ...v, limits: this.s.limits }), () => undefined);
-      });
+      };
+      settings.on('progress', onProgress);
+      settings.on('changed', onChanged);
+      // A hub may be closed and another started (the control socket's clients come and go).
+      this.cleanups.push(() => { settings.off('progress', onProgress); settings.off('changed', onChanged); });
     }
     if (this.s.engine.status().state === 'running') this.ensureWatch();
   }

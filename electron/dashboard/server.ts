@@ -2,11 +2,11 @@
 // WebSocket for calls and pushed events, on 127.0.0.1 only, behind a random token.
 import http from 'node:http';
 import type net from 'node:net';
-import { z } from 'zod';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, calls, events, type EventData, type EventName } from '../api/contract.ts';
+import { ApiError, contractJsonSchema, type EventData, type EventName } from '../api/contract.ts';
 import { API_PATHS, ClientFrameSchema, TOKEN_PARAM, type ServerFrame } from '../api/wire.ts';
 import { readJson } from '../control/http-json.ts';
+import { errorBody } from '../control/frames.ts';
 import { ApiHandler, type ClientContext } from './api-handler.ts';
 import { hostAllowed, newToken, originAllowed, presentedToken, tokenCookie } from './auth.ts';
 import { EventHub } from './event-hub.ts';
@@ -65,7 +65,7 @@ export class DashboardServer {
         for (const stop of ctx.subscriptions.values()) stop(); // HTTP has no channel for follow-up events
         return this.json(res, 200, out);
       }
-      if (req.method === 'GET' && url.pathname === API_PATHS.contract) return this.json(res, 200, describeContract());
+      if (req.method === 'GET' && url.pathname === API_PATHS.contract) return this.json(res, 200, contractJsonSchema());
       if (req.method === 'GET' || req.method === 'HEAD') {
         const extra: Record<string, string> = via === 'query' ? { 'set-cookie': tokenCookie(this.token) } : {};
         if (serveStatic(res, url.pathname, this.port, extra, this.opts.rendererDir)) return;
@@ -113,7 +113,7 @@ export class DashboardServer {
       const { id, name, input } = frame.data;
       this.handler.handle(name, input, ctx).then(
         (output) => ws.send(JSON.stringify({ type: 'result', id, output } satisfies ServerFrame)),
-        (e: Error) => ws.send(JSON.stringify({ type: 'error', id, error: { message: e.message } } satisfies ServerFrame)),
+        (e: Error) => ws.send(JSON.stringify({ type: 'error', id, error: errorBody(e) } satisfies ServerFrame)),
       );
     });
   }
@@ -124,15 +124,4 @@ export class DashboardServer {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-/** The contract as JSON Schema, for tools and for checking what a host speaks. */
-export function describeContract(): unknown {
-  const schema = (s: z.ZodType): unknown => {
-    try { return z.toJSONSchema(s, { unrepresentable: 'any' }); } catch { return {}; }
-  };
-  return {
-    calls: Object.fromEntries(Object.entries(calls).map(([n, c]) => [n, { input: schema(c.input), output: schema(c.output) }])),
-    events: Object.fromEntries(Object.entries(events).map(([n, s]) => [n, schema(s)])),
-  };
 }

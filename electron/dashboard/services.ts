@@ -5,7 +5,10 @@ import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts
 import type { Container, ImageList, LogChunk, RunSpec, TransferProgress } from '../api/docker-types.ts';
 import type { SystemInfo, TroubleshootPlan } from '../api/contract.ts';
 import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus } from '../api/store-types.ts';
-import type { Proposal, Settings, SettingsLimits, SettingsPatch, SettingsView } from '../api/settings-types.ts';
+import type { Proposal, Settings, SettingsLimits, SettingsView } from '../api/settings-types.ts';
+
+/** A settings patch as a front end sent it (nested or dotted keys); the settings service validates it. */
+export type SettingsPatchInput = Record<string, unknown>;
 
 /** The slice of EngineController the dashboard uses (an EngineController satisfies it). */
 export interface EngineLike {
@@ -59,12 +62,23 @@ export interface StoreProvider {
  */
 export interface SettingsProvider {
   view(): SettingsView | Promise<SettingsView>;
-  propose(patch: SettingsPatch): Proposal | Promise<Proposal>;
+  propose(patch: SettingsPatchInput): Proposal | Promise<Proposal>;
   /** Saves and restarts what the change needs, emitting 'progress' messages, then 'changed'. */
-  apply(patch: SettingsPatch): Promise<Settings>;
+  apply(patch: SettingsPatchInput): Promise<Settings>;
   factoryReset(): Promise<Settings>;
   on(event: 'progress', listener: (message: string) => void): unknown;
   on(event: 'changed', listener: (s: Settings) => void): unknown;
+  off(event: 'progress', listener: (message: string) => void): unknown;
+  off(event: 'changed', listener: (s: Settings) => void): unknown;
+}
+
+/** What only the Berth host process can do: its control socket's ApiHandler has it, web pages' and windows' do not. */
+export interface HostControl {
+  readonly pid: number;
+  /** Stops the engine; the process exits afterwards. */
+  shutdown(): Promise<EngineStatus>;
+  /** Serves the dashboard (once) and answers its URL with the token. */
+  openDashboard(): Promise<{ url: string }>;
 }
 
 /** Destructive troubleshooting on the engine's data, described before it is done. */

@@ -1,61 +1,79 @@
-// The Berth host process: owns the VM, the forwarded sockets and the control API for one data dir.
-// The CLI starts it in the background; the Electron main process and the dashboard embed it.
+// The Berth host process: owns the VM, the forwarded sockets and the control socket for one data
+// dir. The CLI starts it in the background; the Electron main process embeds it.
+//
+// Wiring, in this order (each step uses only what the steps before it made):
+//   1. the settings service, with an engine port not yet connected (it reads the settings file);
+//   2. the engine, reading its VM resources and boot config from the settings;
+//   3. the port connected to the engine: settings changes now reach the VM;
+//   4. the contract's services and events over both, the control socket and the shutdown;
+//   5. the handler (with what only the host can do: shut down, open the dashboard), served.
 import path from 'node:path';
-import { DataDir } from '../../engine/host/paths.ts';
+import type { DataDir } from '../../engine/host/paths.ts';
 import { EngineController, type EngineOptions } from '../../engine/host/engine-controller.ts';
 import { ControlServer } from '../control/control-server.ts';
-import { registerEngineRoutes } from '../control/engine-routes.ts';
-import { registerStoreRoutes } from '../control/store-routes.ts';
 import { acquireLock } from './instance-lock.ts';
-import { registerDashboardRoutes } from '../dashboard/host-routes.ts';
-import { registerSettingsRoutes } from '../control/settings-routes.ts';
 import { SettingsService } from '../settings/service.ts';
 import { ControllerEnginePort, engineOptionsFromSettings } from '../settings/controller-port.ts';
 import { bootEngineConfig } from '../settings/boot-config.ts';
-import { storeOf, storeSetting } from '../api/image-store.ts';
+import { ApiHandler } from '../dashboard/api-handler.ts';
+import { DashboardLauncher, dashboardServices } from '../dashboard/host-services.ts';
+import type { DashboardServices } from '../dashboard/services.ts';
+import { HostEvents } from './host-events.ts';
 
 export interface BerthHost {
   data: DataDir;
   engine: EngineController;
-  control: ControlServer;
   settings: SettingsService;
-  /** Stops the VM cleanly, closes the API, releases the lock. */
+  /** The contract's services over this host's engine and settings. */
+  services: DashboardServices;
+  /** The contract's events: what the control socket's clients and the shell's windows receive. */
+  events: HostEvents;
+  /** Stops the VM cleanly, closes the control socket, releases the lock. */
   shutdown(): Promise<void>;
 }
 
 export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, 'data'> = {}, onExit: () => void = () => {}): Promise<BerthHost> {
   data.ensure();
   const release = acquireLock(path.join(data.runDir, 'host.pid'));
-  let settings: SettingsService;
   try {
-    settings = new SettingsService(data, new ControllerEnginePort(data, () => engine, async (cfg) => {
-      await engine.agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
+    const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+    const enginePort = new ControllerEnginePort(data);
+    const settings = new SettingsService(data, enginePort);
+    const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), {
+      engineConfig: (guest) => bootEngineConfig(settings, guest, log), ...engineOpts, data,
     }));
-  } catch (e) { release(); throw e; }
-  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
-  const engineConfig: EngineOptions['engineConfig'] = (guest) => bootEngineConfig(settings, guest, log);
-  const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), { engineConfig, ...engineOpts, data }));
-  settings.on('changed', (s) => engine.emit('event', 'settings', s));
-  const control = new ControlServer();
-  let closing: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => {
-    closing ??= (async () => {
-      await engine.stop().catch(() => undefined);
-      await control.close();
-      release();
-      onExit();
-    })();
-    return closing;
-  };
-  registerEngineRoutes(control, engine, () => void shutdown());
-  registerStoreRoutes(control, engine, async (store) => { await settings.apply(storeSetting(store)); });
-  registerSettingsRoutes(control, settings);
-  registerDashboardRoutes(control, () => ({ data, engine, settings }));
-  try {
-    await control.listen(data.controlSocket);
+    enginePort.connect(engine);
+
+    const services = dashboardServices({ data, engine, settings });
+    const events = new HostEvents(services);
+    const dashboard = new DashboardLauncher(services);
+    const control = new ControlServer(events);
+    let closing: Promise<void> | null = null;
+    const shutdown = (): Promise<void> => {
+      closing ??= (async () => {
+        await engine.stop().catch(() => undefined);
+        await dashboard.close();
+        events.close();
+        await control.close();
+        release();
+        onExit();
+      })();
+      return closing;
+    };
+    const handler = new ApiHandler(services, events.broadcast, {
+      pid: process.pid,
+      shutdown: async () => {
+        await engine.stop();
+        // Answer first, then close the socket the answer travels on.
+        setImmediate(() => void shutdown());
+        return engine.status();
+      },
+      openDashboard: () => dashboard.open(),
+    });
+    await control.listen(data.controlSocket, handler);
+    return { data, engine, settings, services, events, shutdown };
   } catch (e) {
     release();
     throw e;
   }
-  return { data, engine, control, settings, shutdown };
 }

@@ -1,13 +1,10 @@
 // The host services the desktop shell runs in its main process: the same Berth host the CLI
-// starts (electron/host/berth-host.ts: engine, settings, control API, so `berth` commands reach
-// the app's engine) and the same ApiHandler and EventHub the headless dashboard serves, wired to
-// the windows instead of a WebSocket.
-import { z } from 'zod';
+// starts (electron/host/berth-host.ts: engine, settings, control socket, so `berth` commands
+// reach the app's engine) and an ApiHandler over the same services and events, wired to the
+// windows instead of a socket.
 import type { EventName } from '../api/contract.ts';
-import { ControlClient } from '../control/control-client.ts';
-import { ApiHandler, type Broadcast } from '../dashboard/api-handler.ts';
-import { EventHub } from '../dashboard/event-hub.ts';
-import { dashboardServices } from '../dashboard/host-routes.ts';
+import { callHost, hostPid } from '../control/control-client.ts';
+import { ApiHandler } from '../dashboard/api-handler.ts';
 import { startHost, type BerthHost } from '../host/berth-host.ts';
 import type { DataDir } from '../../engine/host/paths.ts';
 import type { ShellHostLike } from './shell.ts';
@@ -31,17 +28,14 @@ export interface ShellHostOptions {
   takeOverTimeoutMs?: number;
 }
 
-const PingSchema = z.object({ pid: z.number().int() });
-
 export async function startShellHost(data: DataDir, opts: ShellHostOptions): Promise<ShellHost> {
   await yieldDataDir(data, opts);
   const host = await startHost(data, { dockerContext: opts.dockerContext }, opts.onExit);
-  const services = dashboardServices({ data, engine: host.engine, settings: host.settings });
+  // Windows get no host control: quitting is the shell's, not a page's, decision.
+  const handler = new ApiHandler(host.services, host.events.broadcast);
   const listeners = new Set<(name: EventName, data: unknown) => void>();
-  const broadcast: Broadcast = (name, payload) => { for (const l of listeners) l(name, payload); };
-  const handler = new ApiHandler(services, broadcast);
-  const hub = new EventHub(services, broadcast);
-  hub.start();
+  // The shell listens for its whole life, so the host's events flow while it runs.
+  const unsubscribe = host.events.subscribe((name, payload) => { for (const l of listeners) l(name, payload); });
   return {
     data, host, handler,
     engine: host.engine,
@@ -49,7 +43,7 @@ export async function startShellHost(data: DataDir, opts: ShellHostOptions): Pro
     dockerSocket: data.dockerSocket,
     onEvent: (l) => { listeners.add(l); return () => listeners.delete(l); },
     shutdown: async () => {
-      hub.close();
+      unsubscribe();
       await host.shutdown();
     },
   };
@@ -57,16 +51,15 @@ export async function startShellHost(data: DataDir, opts: ShellHostOptions): Pro
 
 /** When another host answers on the control socket, asks whether to take over and, if so, stops it. */
 async function yieldDataDir(data: DataDir, opts: ShellHostOptions): Promise<void> {
-  const client = new ControlClient(data.controlSocket);
-  let pid: number;
-  try { pid = (await client.call('GET', '/v1/ping', PingSchema)).pid; } catch { return; }
+  const pid = await hostPid(data.controlSocket);
+  if (pid === null) return;
   if (!opts.takeOver || !(await opts.takeOver(pid))) {
     throw new Error(`Berth is already running in the background for ${data.root} (pid ${pid}, started by the berth command). Stop it with 'berth stop' and open Berth again.`);
   }
-  // /v1/shutdown stops the VM cleanly, then the host exits and releases the data dir.
-  await client.call('POST', '/v1/shutdown', z.unknown());
+  // host.shutdown stops the VM cleanly, then the host exits and releases the data dir.
+  await callHost(data.controlSocket, 'host.shutdown', {});
   const deadline = Date.now() + (opts.takeOverTimeoutMs ?? 60_000);
-  while (await client.alive()) {
+  while (await hostPid(data.controlSocket) !== null) {
     if (Date.now() > deadline) throw new Error(`the Berth host (pid ${pid}) did not stop in time`);
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,12 +1,14 @@
-// The EnginePort over the EngineController: VM restarts and the factory reset's stop + wipe. The
-// store switch itself (daemon.json + dockerd restart in the guest) is injected by the host,
-// which owns the guest agent.
+// The EnginePort over the EngineController: the store switch and daemon.json through the guest
+// agent, VM restarts, and the factory reset's stop + wipe. The settings service exists before the
+// engine (the engine reads its settings at every boot), so the host connects the engine to this
+// port explicitly once both exist; until then the engine counts as not running.
 import type { EngineController, EngineOptions } from '../../engine/host/engine-controller.ts';
 import type { StartStage } from '../../engine/host/engine-types.ts';
 import type { DataDir } from '../../engine/host/paths.ts';
 import type { EnginePort } from './engine-port.ts';
 import { wipeVmData } from './offline-reset.ts';
 import type { Settings } from './schema.ts';
+import { storeOf } from '../api/image-store.ts';
 
 /**
  * Engine options whose VM resources follow the settings: EngineController reads them at each
@@ -26,17 +28,26 @@ export function engineOptionsFromSettings(get: () => Settings, base: EngineOptio
 export type EngineConfig = Parameters<EnginePort['applyEngineConfig']>[0];
 
 export class ControllerEnginePort implements EnginePort {
-  constructor(private readonly data: DataDir, private readonly engine: () => EngineController,
-    private readonly applyConfig: (cfg: EngineConfig, onProgress: (msg: string) => void) => Promise<void>) {}
+  private engine: EngineController | null = null;
 
-  isRunning(): boolean { return this.engine().status().state === 'running'; }
+  constructor(private readonly data: DataDir) {}
 
-  applyEngineConfig(cfg: EngineConfig, onProgress: (msg: string) => void): Promise<void> {
-    return this.applyConfig(cfg, onProgress);
+  /** The second step of the host's wiring: the engine, created after the settings service. */
+  connect(engine: EngineController): void { this.engine = engine; }
+
+  private connected(): EngineController {
+    if (!this.engine) throw new Error('the engine is not connected to the settings yet');
+    return this.engine;
+  }
+
+  isRunning(): boolean { return this.engine?.status().state === 'running'; }
+
+  async applyEngineConfig(cfg: EngineConfig): Promise<void> {
+    await this.connected().agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
   }
 
   async restartVm(onProgress: (msg: string) => void): Promise<void> {
-    const engine = this.engine();
+    const engine = this.connected();
     const onStage = (s: StartStage): void => onProgress(`${s.stage}${s.detail ? `: ${s.detail}` : ''}`);
     engine.on('stage', onStage);
     try { await engine.restart(); } finally { engine.off('stage', onStage); }
@@ -44,7 +55,8 @@ export class ControllerEnginePort implements EnginePort {
 
   async wipeEngineData(onProgress: (msg: string) => void): Promise<void> {
     onProgress('Stopping the engine.');
-    await this.engine().stop().catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
+    // Not connected: nothing of this host runs yet; the wipe must still work.
+    await this.engine?.stop().catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
     wipeVmData(this.data, onProgress);
   }
 }

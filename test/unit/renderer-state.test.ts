@@ -29,7 +29,7 @@ describe('renderer state', () => {
     apply({ name: 'containers.log', data: { containerId: 'c', stream: 'stderr', text: 'tail' } });
     assert.equal(s.logs.c?.length, LOG_CAP, 'logs are capped');
     assert.ok(s.logs.c?.endsWith('tail'));
-    apply({ name: 'store.changed', data: { active: 'classic', hidden: { images: 1, bytes: 1, containers: 0 } } });
+    apply({ name: 'store.changed', data: { active: 'classic', holds: { images: 2, bytes: 2, containers: 1 }, hidden: { images: 1, bytes: 1, containers: 0 }, diskFreeBytes: 1e9 } });
     assert.equal(s.store?.value?.active, 'classic');
     apply({ name: 'engine.status', data: { state: 'stopping', dockerSocket: '/s', dataDir: '/d' } });
     assert.equal(s.store, null, 'a stopping engine forgets the store summary (no stale banner)');

@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { DataDir } from '../../engine/host/paths.ts';
-import { EngineStatusSchema } from '../../engine/host/engine-types.ts';
-import { ControlClient } from '../../electron/control/control-client.ts';
+import { ControlClient, callHost, hostPid } from '../../electron/control/control-client.ts';
 import { isFirstRun } from '../../electron/main/first-run.ts';
 import { IpcRouter } from '../../electron/main/ipc-router.ts';
 import { startShellHost, type ShellHost } from '../../electron/main/shell-host.ts';
@@ -50,8 +48,8 @@ describe('shell host services', () => {
       assert.equal(settings.settings.useContainerdSnapshotter, true, 'clean install: containerd image store');
       assert.ok(settings.limits.maxCpus >= 1);
       await assert.rejects(bridge.invoke('images.list', {}), /the Docker Engine is not running \(state: stopped\)/);
-      // The control API (the berth CLI) is served by the app's host.
-      const viaCli = await new ControlClient(data.controlSocket).call('GET', '/v1/status', EngineStatusSchema);
+      // The control socket (the berth CLI) is served by the app's host, with the same contract.
+      const viaCli = await callHost(data.controlSocket, 'engine.status', {});
       assert.deepEqual(viaCli, st);
       // A settings change made through the contract reaches the window as an event.
       const seen: boolean[] = [];
@@ -60,13 +58,20 @@ describe('shell host services', () => {
       assert.equal(proposal.changes[0]?.key, 'useContainerdSnapshotter');
       const applied = await bridge.invoke('settings.apply', { useContainerdSnapshotter: false });
       assert.equal(applied.settings.useContainerdSnapshotter, false);
+      // The CLI's connection gets the same events as the window.
+      const cli = await ControlClient.connect(data.controlSocket);
+      const cliSeen: string[] = [];
+      cli.onEvent((e) => { if (e.name === 'settings.progress') cliSeen.push(e.data.message); });
+      await bridge.invoke('settings.apply', { vm: { cpus: 1 } });
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(seen, [false]);
+      cli.close();
+      assert.deepEqual(seen, [false, false]);
+      assert.ok(cliSeen.length > 0, 'the apply\'s progress reached the control socket\'s client');
     } finally {
       await host.shutdown();
     }
     assert.equal(fs.existsSync(path.join(data.runDir, 'host.pid')), false, 'the data dir is free again');
-    assert.equal(await new ControlClient(data.controlSocket).alive(), false);
+    assert.equal(await hostPid(data.controlSocket), null);
   });
 
   it('shutdown stops the engine before the host goes away', async () => {
@@ -91,12 +96,11 @@ describe('shell host services', () => {
       /Berth is already running in the background .* \(pid \d+, started by the berth command\)\. Stop it with 'berth stop'/,
     );
     assert.deepEqual(asked, [process.pid]);
-    assert.equal(await new ControlClient(data.controlSocket).alive(), true, 'giving up leaves the other host alone');
+    assert.notEqual(await hostPid(data.controlSocket), null, 'giving up leaves the other host alone');
     const second = await startShellHost(data, { dockerContext: false, takeOver: async () => true, takeOverTimeoutMs: 10_000 });
     try {
       assert.equal(firstExited, true, 'the first host was shut down');
-      const ping = await new ControlClient(data.controlSocket).call('GET', '/v1/ping', z.object({ pid: z.number() }));
-      assert.equal(ping.pid, process.pid);
+      assert.equal(await hostPid(data.controlSocket), process.pid);
       assert.equal((await wire(second).invoke('engine.status', {})).state, 'stopped');
     } finally {
       await second.shutdown();

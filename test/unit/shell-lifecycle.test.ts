@@ -173,7 +173,7 @@ describe('desktop shell', () => {
     assert.equal(storeLabel(), 'Image store: containerd (selected)');
     h.host.emitEvent('system.info', { activeStore: 'classic', storageDriver: 'overlay2', serverVersion: '26.1.5' });
     assert.equal(storeLabel(), 'Image store: classic (overlay2)');
-    h.host.emitEvent('store.changed', { active: 'containerd', hidden: { images: 1, bytes: 1, containers: 0 } });
+    h.host.emitEvent('store.changed', { active: 'containerd', holds: { images: 2, bytes: 2, containers: 0 }, hidden: { images: 1, bytes: 1, containers: 0 }, diskFreeBytes: 1e9 });
     assert.equal(storeLabel(), 'Image store: containerd');
     h.host.emitEvent('system.info', { activeStore: 'bogus' });
     assert.equal(storeLabel(), 'Image store: containerd', 'malformed data ignored');

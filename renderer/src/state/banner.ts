@@ -2,7 +2,7 @@
 import type { StoreStatus } from '../../../electron/api/store-types.ts';
 import { formatMB } from '../format.ts';
 
-export function hiddenStoreText(st: StoreStatus): string | null {
+export function hiddenStoreText(st: Pick<StoreStatus, 'active' | 'hidden'>): string | null {
   const { images, bytes, containers } = st.hidden;
   if (images === 0 && containers === 0) return null;
   const hidden = st.active === 'containerd' ? 'classic' : 'containerd';

@@ -1,10 +1,7 @@
-// Runs the dashboard inside the Berth host process (which owns the engine) and lets `berth
-// dashboard` start it over the control API. Providers are looked up when the dashboard starts,
-// so the store and settings services plug in by being passed here once they exist.
-import { z } from 'zod';
+// The DashboardServices of a Berth host process (which owns the engine and the settings): what
+// its control socket, the desktop shell's windows and `berth dashboard`'s server all serve.
 import type { DataDir } from '../../engine/host/paths.ts';
 import type { EngineController } from '../../engine/host/engine-controller.ts';
-import type { ControlServer } from '../control/control-server.ts';
 import { DockerodeService } from './docker-service.ts';
 import { DashboardServer } from './server.ts';
 import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
@@ -20,8 +17,6 @@ export interface DashboardDeps {
   settings?: SettingsProvider & { limits(): SettingsLimits };
 }
 
-export const DashboardInfoSchema = z.object({ url: z.string() });
-
 export function dashboardServices(d: DashboardDeps): DashboardServices {
   return {
     engine: d.engine,
@@ -35,16 +30,22 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
   };
 }
 
-/** POST /v1/dashboard starts the dashboard once and answers its URL (with the token). */
-export function registerDashboardRoutes(control: ControlServer, deps: () => DashboardDeps): { close(): Promise<void> } {
-  let server: Promise<DashboardServer> | null = null;
-  control.route('POST', '/v1/dashboard', async () => {
-    server ??= (async () => {
-      const s = new DashboardServer(dashboardServices(deps()), { port: Number(process.env.BERTH_DASHBOARD_PORT ?? 0) });
+/** The dashboard's web server for `berth dashboard`: started on first use, then the same one. */
+export class DashboardLauncher {
+  private server: Promise<DashboardServer> | null = null;
+
+  constructor(private readonly services: DashboardServices) {}
+
+  async open(): Promise<{ url: string }> {
+    this.server ??= (async () => {
+      const s = new DashboardServer(this.services, { port: Number(process.env.BERTH_DASHBOARD_PORT ?? 0) });
       await s.listen();
       return s;
-    })().catch((e: unknown) => { server = null; throw e; });
-    return { url: (await server).url };
-  });
-  return { close: async () => { if (server) await (await server).close().catch(() => undefined); } };
+    })().catch((e: unknown) => { this.server = null; throw e; });
+    return { url: (await this.server).url };
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await (await this.server).close().catch(() => undefined);
+  }
 }
