@@ -17,7 +17,9 @@ const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-
 const MIN = 60_000;
 
 describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
-  const env = new BerthEnv();
+  // The shared engine when there is one: the story ends in a factory reset, which is the state
+  // (default settings, both stores empty) it starts from.
+  const env = new BerthEnv({ shared: true });
   let registry: Registry;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -32,7 +34,7 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     // The registry is plain HTTP on the host's loopback: allowed by the user's daemon.json key.
     const set = await env.cli(['settings', 'set', `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`]);
     assert.equal(set.code, 0, set.stderr);
-    const start = await env.cli(['start'], 10 * MIN);
+    const start = await env.start(10 * MIN);
     assert.equal(start.code, 0, `berth start failed:\n${start.stdout}\n${start.stderr}`);
     const dash = await env.cli(['dashboard']);
     assert.equal(dash.code, 0, dash.stderr);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine, safe to run again: system packages (when root),
-# npm dependencies, and the VM image when it is missing. Says exactly what is missing otherwise.
+# npm dependencies, and the VM image when it is missing (not with --no-image: scripts/test.sh
+# builds it alongside the unit tests). Says exactly what is missing otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # Electron's package downloads its binary from outside the npm registry at install time, which
   # fails where only the registry is reachable; `npm start` says when it is missing and falls
   # back to the headless dashboard. Fetch it later with: node node_modules/electron/install.js
-  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  # --prefer-offline: a fresh clone (CI) installs from npm's cache without asking the registry
+  # about every locked version again; anything not cached is still downloaded.
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 fi
 
-node bin/run-ts.js engine/image/build.ts
+[ "${1:-}" = --no-image ] || node bin/run-ts.js engine/image/build.ts

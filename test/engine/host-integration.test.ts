@@ -8,12 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch, runToEnd } from '../helpers/docker-ops.ts';
-import { saveSettings } from '../../electron/settings/settings-file.ts';
-import { defaultSettings } from '../../electron/settings/schema.ts';
 
 const IMAGE = 'berth-test/busybox-hi:1';
 
@@ -33,32 +30,29 @@ function get(url: string): Promise<{ status?: number; body?: string; error?: str
 }
 
 describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
-  const env = new BerthEnv();
+  // Shares the suite's engine, which is booted sharing env.shareRoot already.
+  const env = new BerthEnv({ shared: true });
   // A shared root of its own (not the real home dir). When the tests run as root, the share
   // belongs to uid 1000 and virtiofsd runs as that user, as it would for a non-root Berth user.
   const asRoot = process.getuid?.() === 0;
-  const owner = asRoot ? { uid: 1000, gid: 1000 } : { uid: process.getuid!(), gid: process.getgid!() };
-  const shareRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-share-'));
+  const owner = env.shareOwner;
+  const shareRoot = env.shareRoot;
   const hostServer = http.createServer((req, res) => res.end(`host says hi ${req.url}\n`));
   let hostPort = 0;
 
   before(async () => {
-    fs.chmodSync(shareRoot, 0o755);
-    if (asRoot) {
-      fs.chownSync(shareRoot, owner.uid, owner.gid);
-      env.env.BERTH_SHARE_OWNER = `${owner.uid}:${owner.gid}`;
-    }
-    saveSettings(env.data.settingsFile, { ...defaultSettings(), fileSharing: [shareRoot] });
+    env.prepareShare();
     await new Promise<void>((r) => hostServer.listen(0, '127.0.0.1', r));
     hostPort = (hostServer.address() as net.AddressInfo).port;
-    const r = await env.cli(['start']);
+    const r = await env.start();
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
     await buildScratch(env.docker(), IMAGE, 'host-integration');
   });
   after(async () => {
     hostServer.close();
+    await env.docker().getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+    fs.rmSync(path.join(shareRoot, 'project'), { recursive: true, force: true });
     await env.dispose();
-    fs.rmSync(shareRoot, { recursive: true, force: true });
   });
 
   it('a published port answers on the host and stops answering after docker stop', async () => {

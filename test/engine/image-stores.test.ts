@@ -18,7 +18,8 @@ const snap = (s: InventoryReply['active']): Snapshot =>
 const names = (s: InventoryReply['active']): string[] => s.containers.map((c) => c.name).sort();
 
 describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
-  const env = new BerthEnv();
+  // The shared engine: dispose() puts its settings back after the factory reset at the end.
+  const env = new BerthEnv({ shared: true });
   let agent: AgentClient;
   let registry: Registry;
 
@@ -27,13 +28,13 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     assert.equal(r.code, 0, `store use ${store}: ${r.stderr}`);
   };
   const sh = async (cmd: string): Promise<{ code: number; out: string }> => {
-    const r = await env.cli(['shell', 'sh', '-c', cmd]);
+    const r = await env.cli(['shell', cmd]);
     return { code: r.code, out: r.stdout + r.stderr };
   };
 
   before(async () => {
     registry = await startRegistry();
-    const r = await env.cli(['start']);
+    const r = await env.start();
     assert.equal(r.code, 0, r.stderr);
     agent = new AgentClient(env.data.agentSocket);
   });
