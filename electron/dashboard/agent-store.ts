@@ -1,7 +1,7 @@
 // StoreProvider over the guest agent (inventory of both stores, migration) and the settings
 // service (a switch is a settings change, so the choice survives the next start).
 import type { EngineController } from '../../engine/host/engine-controller.ts';
-import { fromStoreEnum, type InventoryReply } from '../../engine/agent/messages.ts';
+import { fromStoreEnum, type InventoryReply } from '../../engine/agent/agent-types.ts';
 import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
 import { storeSetting } from '../api/image-store.ts';

@@ -1,8 +1,8 @@
 // What the settings ask of each engine start, once dockerd answers and before any store is
 // applied: the data disk's filesystem grown to the disk (vm.diskGiB raised), the image store
 // decided from the data disk when the settings file could not say, and the daemon.json keys.
-import type { InventoryReply, StatusReply, StoreName } from '../../engine/agent/messages.ts';
-import { fromStoreEnum } from '../../engine/agent/messages.ts';
+import type { InventoryReply, StatusReply, StoreName } from '../../engine/agent/agent-types.ts';
+import { fromStoreEnum } from '../../engine/agent/agent-types.ts';
 import { storeOf } from '../api/image-store.ts';
 import type { SettingsService } from './service.ts';
 import { classicContents } from './store-decision.ts';

@@ -2,7 +2,7 @@
 // hand-written partial one, a corrupt one): the data disk decides, the way moby 29 picks its own
 // default. A classic store that holds images or containers stays active, so nobody's images
 // vanish after an update; otherwise the containerd store, as on a clean install.
-import type { InventoryReply } from '../../engine/agent/messages.ts';
+import type { InventoryReply } from '../../engine/agent/agent-types.ts';
 import type { ImageStore } from '../api/image-store.ts';
 
 /** What the classic store on the data disk holds; null when there is no data disk at all. */

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImageInfo } from './messages.ts';
+import type { ImageInfo } from './agent-types.ts';
 
 interface ImageConfig {
   created?: string;

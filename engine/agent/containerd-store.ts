@@ -1,6 +1,6 @@
 // Lists the containerd image store (images in containerd's "moby" namespace), platform by platform:
 // an index lists every platform, but only some may have their content on disk.
-import type { ImageInfo } from './messages.ts';
+import type { ImageInfo } from './agent-types.ts';
 import type { ContainerdClient, Descriptor } from './containerd-client.ts';
 
 interface Manifest { config: Descriptor; layers: Descriptor[]; }

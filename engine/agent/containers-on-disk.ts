@@ -3,7 +3,7 @@
 // which is what hides the other store's containers.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ContainerInfo } from './messages.ts';
+import type { ContainerInfo } from './agent-types.ts';
 
 interface ContainerConfig {
   ID?: string;

@@ -1,6 +1,6 @@
 // The agent's event bus, streamed to the host by the Events RPC.
 import { EventEmitter } from 'node:events';
-import type { AgentEvent, ImageStoreEnum } from './messages.ts';
+import type { AgentEvent, ImageStoreEnum } from './agent-types.ts';
 
 export const bus = new EventEmitter();
 bus.setMaxListeners(100);

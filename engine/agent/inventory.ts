@@ -6,7 +6,7 @@ import { readContainerdImages } from './containerd-store.ts';
 import { ContainerdClient } from './containerd-client.ts';
 import { CONTAINER_DRIVER, readContainersOnDisk } from './containers-on-disk.ts';
 import { dockerInfo, dockerJson, storeFromInfo } from './docker-api.ts';
-import { toStoreEnum, type ContainerInfo, type InventoryReply, type StoreInventory, type StoreName } from './messages.ts';
+import { toStoreEnum, type ContainerInfo, type InventoryReply, type StoreInventory, type StoreName } from './agent-types.ts';
 
 interface ApiContainer { Id: string; Names: string[]; Image: string; State: string; Created: number; }
 

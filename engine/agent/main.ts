@@ -1,7 +1,7 @@
 // The Berth guest agent: a gRPC server on /run/berth/agent.sock inside the VM.
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { packageFromText } from '../proto/load.ts';
+import { agentPackage } from '../proto/load.ts';
 import agentProto from '../proto/berth_agent.proto';
 import { dockerInfo, storeFromInfo } from './docker-api.ts';
 import { exclusive, readDaemonText, switchStore } from './store-switch.ts';
@@ -10,7 +10,7 @@ import { migrateImages } from './migrate.ts';
 import { factoryReset } from './factory-reset.ts';
 import { bus, publish } from './events.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
-import { fromStoreEnum, toStoreEnum, ImageStoreEnum, type AgentEvent, type MigrateProgress, type StatusReply } from './messages.ts';
+import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
 
 const SOCKET = '/run/berth/agent.sock';
 export const AGENT_VERSION = '1';
@@ -41,16 +41,18 @@ async function status(): Promise<StatusReply> {
   };
 }
 
-const handlers: grpc.UntypedServiceImplementation = {
+// Typed by the generated AgentHandlers: each handler's request and reply are the .proto's.
+const handlers: AgentHandlers = {
   Status: unary(() => status()),
-  SetImageStore: unary(async (req: { store: string; user_daemon_json?: string }) => {
-    const store = fromStoreEnum(ImageStoreEnum.parse(req.store));
+  SetImageStore: unary(async (req) => {
+    // An unknown enum value decodes as its number: fromStoreEnum answers null for it.
+    const store = fromStoreEnum(req.store);
     if (!store) throw new Error('SetImageStore needs a store: containerd or classic');
     const r = await exclusive(() => switchStore(store, req.user_daemon_json ?? undefined));
     return { active_store: toStoreEnum(r.store), changed: r.changed, restart_ms: r.restartMs };
   }),
   Inventory: unary(() => inventory()),
-  MigrateImages: (call: grpc.ServerWritableStream<unknown, MigrateProgress>) => {
+  MigrateImages: (call) => {
     const write = (p: Partial<MigrateProgress> & { phase: string; message: string }): void => {
       const full: MigrateProgress = { done: 0, total: 0, migrated: [], classic_bytes: 0, ...p };
       call.write(full);
@@ -68,7 +70,7 @@ const handlers: grpc.UntypedServiceImplementation = {
     publish('store-switched', { store: toStoreEnum(storeFromInfo(info)), message: 'factory reset done' });
     return { active_store: toStoreEnum(storeFromInfo(info)) };
   }),
-  Events: (call: grpc.ServerWritableStream<unknown, AgentEvent>) => {
+  Events: (call) => {
     const onEvent = (ev: AgentEvent): void => { call.write(ev); };
     bus.on('event', onEvent);
     call.on('cancelled', () => bus.off('event', onEvent));
@@ -77,9 +79,8 @@ const handlers: grpc.UntypedServiceImplementation = {
 };
 
 function main(): void {
-  const pkg = grpc.loadPackageDefinition(packageFromText(agentProto)) as unknown as { berth: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } } };
   const server = new grpc.Server();
-  server.addService(pkg.berth.agent.v1.Agent.service, handlers);
+  server.addService(agentPackage(agentProto).berth.agent.v1.Agent.service, handlers);
   fs.mkdirSync('/run/berth', { recursive: true, mode: 0o700 });
   fs.rmSync(SOCKET, { force: true });
   server.bindAsync(`unix://${SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {

@@ -6,7 +6,7 @@ import { readClassicImages } from './classic-store.ts';
 import { dockerDownload, dockerInfo, dockerUpload, storeFromInfo } from './docker-api.ts';
 import { diskFree, readStoreImages } from './inventory.ts';
 import { switchStore } from './store-switch.ts';
-import type { MigrateProgress } from './messages.ts';
+import type { MigrateProgress } from './agent-types.ts';
 import { normalizeRef } from './image-ref.ts';
 
 const WORK_DIR = '/mnt/data/berth-migrate';

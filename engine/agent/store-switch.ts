@@ -4,7 +4,7 @@ import { parseDaemonJson, serialize, storeFromConfig, withStore, withUserKeys, t
 import { dockerInfo, storeFromInfo } from './docker-api.ts';
 import { restartDockerd, systemctl } from './dockerd-service.ts';
 import { publish } from './events.ts';
-import { toStoreEnum, type StoreName } from './messages.ts';
+import { toStoreEnum, type StoreName } from './agent-types.ts';
 
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 

@@ -1,64 +1,65 @@
-// The host's client for the guest agent (gRPC over the SSH-forwarded unix socket).
+// The host's client for the guest agent (gRPC over the SSH-forwarded unix socket), on the stub
+// generated from berth_agent.proto. Replies come from the VM: decoding checks their wire types,
+// and what the generated types cannot promise (a message field present) is checked here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import type { z } from 'zod';
-import { packageFromText } from '../proto/load.ts';
+import { agentPackage } from '../proto/load.ts';
 import {
-  AgentEvent, FactoryResetReply, InventoryReply, MigrateProgress, SetImageStoreReply, StatusReply, toStoreEnum, type StoreName,
-} from '../agent/messages.ts';
+  toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type FactoryResetReply, type InventoryReply, type MigrateProgress,
+  type SetImageStoreReply, type StatusReply, type StoreName,
+} from '../agent/agent-types.ts';
 
 const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/berth_agent.proto');
 
-type AgentStub = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type Done<T> = (err: grpc.ServiceError | null, value?: T) => void;
 
 export class AgentClient {
   private readonly stub: AgentStub;
 
   constructor(socketPath: string) {
-    const pkg = grpc.loadPackageDefinition(packageFromText(fs.readFileSync(PROTO, 'utf8'))) as unknown as {
-      berth: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
-    };
-    this.stub = new pkg.berth.agent.v1.Agent(`unix://${socketPath}`, grpc.credentials.createInsecure()) as unknown as AgentStub;
+    const { Agent } = agentPackage(fs.readFileSync(PROTO, 'utf8')).berth.agent.v1;
+    this.stub = new Agent(`unix://${socketPath}`, grpc.credentials.createInsecure());
   }
 
   waitReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => this.stub.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(new Error(`guest agent did not answer: ${err.message}`)) : resolve())));
   }
 
-  private unary<T>(method: string, req: object, schema: z.ZodType<T>, timeoutMs: number): Promise<T> {
+  /** One unary call with a deadline; the agent's error keeps its own words. */
+  private unary<T>(timeoutMs: number, call: (options: grpc.CallOptions, done: Done<T>) => void): Promise<T> {
     return new Promise((resolve, reject) => {
-      (this.stub[method] as (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void)
-        .call(this.stub, req, { deadline: Date.now() + timeoutMs }, (err, value) => {
-          if (err) return reject(new Error(err.details || err.message));
-          const parsed = schema.safeParse(value);
-          if (!parsed.success) return reject(new Error(`unexpected ${method} reply from the guest agent: ${parsed.error.message}`));
-          resolve(parsed.data);
-        });
+      call({ deadline: Date.now() + timeoutMs }, (err, value) => {
+        if (err) reject(new Error(err.details || err.message));
+        else if (value === undefined) reject(new Error('the guest agent sent an empty reply'));
+        else resolve(value);
+      });
     });
   }
 
-  status(): Promise<StatusReply> { return this.unary('Status', {}, StatusReply, 30_000); }
+  status(): Promise<StatusReply> { return this.unary(30_000, (o, done) => this.stub.Status({}, o, done)); }
 
   setImageStore(store: StoreName, userDaemonJson?: string): Promise<SetImageStoreReply> {
     const req = userDaemonJson === undefined ? { store: toStoreEnum(store) } : { store: toStoreEnum(store), user_daemon_json: userDaemonJson };
-    return this.unary('SetImageStore', req, SetImageStoreReply, 900_000);
+    return this.unary(900_000, (o, done) => this.stub.SetImageStore(req, o, done));
   }
 
-  inventory(): Promise<InventoryReply> { return this.unary('Inventory', {}, InventoryReply, 120_000); }
+  async inventory(): Promise<InventoryReply> {
+    const inv = await this.unary<DecodedInventoryReply>(120_000, (o, done) => this.stub.Inventory({}, o, done));
+    const { active, hidden } = inv;
+    if (!active || !hidden) throw new Error(`the guest agent's inventory lacks the ${active ? 'hidden' : 'active'} store`);
+    return { ...inv, active, hidden };
+  }
 
-  factoryReset(): Promise<z.infer<typeof FactoryResetReply>> { return this.unary('FactoryReset', {}, FactoryResetReply, 900_000); }
+  factoryReset(): Promise<FactoryResetReply> { return this.unary(900_000, (o, done) => this.stub.FactoryReset({}, o, done)); }
 
   /** Streams migration progress; resolves with the final message. */
   migrate(onProgress: (p: MigrateProgress) => void): Promise<MigrateProgress> {
     return new Promise((resolve, reject) => {
-      const call = (this.stub.MigrateImages as (r: object) => grpc.ClientReadableStream<unknown>).call(this.stub, {});
+      const call = this.stub.MigrateImages({});
       let last: MigrateProgress | null = null;
-      call.on('data', (m: unknown) => {
-        const p = MigrateProgress.safeParse(m);
-        if (p.success) { last = p.data; onProgress(p.data); }
-      });
+      call.on('data', (p: MigrateProgress) => { last = p; onProgress(p); });
       call.on('error', (e: grpc.ServiceError) => reject(new Error(e.details || e.message)));
       call.on('end', () => (last ? resolve(last) : reject(new Error('migration ended without a result'))));
     });
@@ -66,8 +67,8 @@ export class AgentClient {
 
   /** Subscribes to agent events; returns a function that cancels the stream. */
   events(onEvent: (e: AgentEvent) => void, onEnd: () => void = () => {}): () => void {
-    const call = (this.stub.Events as (r: object) => grpc.ClientReadableStream<unknown>).call(this.stub, {});
-    call.on('data', (m: unknown) => { const e = AgentEvent.safeParse(m); if (e.success) onEvent(e.data); });
+    const call = this.stub.Events({});
+    call.on('data', onEvent);
     call.on('error', () => onEnd());
     call.on('end', onEnd);
     return () => call.cancel();

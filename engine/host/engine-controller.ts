@@ -13,7 +13,7 @@ import { DataDir } from './paths.ts';
 import { ensureDataDisk, killStaleQemu } from './vm-files.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
-import type { AgentEvent } from '../agent/messages.ts';
+import type { AgentEvent } from '../agent/agent-types.ts';
 import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
 import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';

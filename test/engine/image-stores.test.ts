@@ -6,7 +6,7 @@ import { BerthEnv } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { manifestMediaType, startRegistry, type Registry } from '../helpers/registry.ts';
 import { AgentClient } from '../../engine/host/agent-client.ts';
-import type { InventoryReply } from '../../engine/agent/messages.ts';
+import type { InventoryReply } from '../../engine/agent/agent-types.ts';
 
 const ROUND_TRIPS = Number(process.env.BERTH_ROUND_TRIPS ?? 10);
 const MP_BUILD = 'mkdir -p /tmp/mp && cd /tmp/mp && echo multi > f && printf "FROM scratch\\nCOPY f /f\\n" > Dockerfile && ' +

@@ -1,0 +1,8 @@
+// Original file: berth_agent.proto
+
+
+export interface StatusRequest {
+}
+
+export interface StatusRequest__Output {
+}

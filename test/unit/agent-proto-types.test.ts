@@ -1,0 +1,70 @@
+// The agent protocol's types are generated from berth_agent.proto (engine/proto/generate.ts) and
+// checked in: this fails when they are stale. And the generated stubs work end to end: a gRPC
+// server typed by AgentHandlers, the host's AgentClient on a unix socket.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { GENERATED_DIR, generateAgentTypes, listFiles } from '../../engine/proto/generate.ts';
+import { agentPackage } from '../../engine/proto/load.ts';
+import type { AgentHandlers, StoreInventory } from '../../engine/agent/agent-types.ts';
+import { AgentClient } from '../../engine/host/agent-client.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proto-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the checked-in agent types are what the generator makes of berth_agent.proto', () => {
+  const fresh = generateAgentTypes(path.join(tmp, 'gen'));
+  assert.ok(fresh.includes('berth_agent.ts') && fresh.includes(path.join('berth', 'agent', 'v1', 'Agent.ts')));
+  assert.deepEqual(listFiles(GENERATED_DIR), fresh, 'the same files: run `node bin/run-ts.js engine/proto/generate.ts`');
+  for (const f of fresh) {
+    assert.equal(fs.readFileSync(path.join(GENERATED_DIR, f), 'utf8'), fs.readFileSync(path.join(tmp, 'gen', f), 'utf8'),
+      `${f} is stale: run \`node bin/run-ts.js engine/proto/generate.ts\``);
+  }
+});
+
+const store = (name: StoreInventory['store'], images: number): StoreInventory => ({
+  store: name, containers: [], total_image_bytes: images * 10,
+  images: Array.from({ length: images }, (_, i) => ({ id: `sha256:${i}`, refs: [`img:${i}`], config_digest: '', size: 10, created: 0, platforms: [], dangling: false })),
+});
+
+test('the generated stubs carry typed calls; the client refuses an inventory without both stores', async () => {
+  let hidden = true;
+  const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
+  const handlers: AgentHandlers = {
+    Status: refuse, FactoryReset: refuse,
+    SetImageStore: (call, cb) => cb(null, { active_store: call.request.store, changed: true, restart_ms: 1234 }),
+    Inventory: (_call, cb) => cb(null, { active: store('IMAGE_STORE_CONTAINERD', 2), ...(hidden ? { hidden: store('IMAGE_STORE_CLASSIC', 1) } : {}), disk_free_bytes: 2 ** 40 }),
+    MigrateImages: (call) => {
+      call.write({ phase: 'load', message: 'loading img:0', done: 1, total: 1 });
+      call.write({ phase: 'done', message: 'migrated 1 image refs', migrated: ['img:0'], classic_bytes: 10 });
+      call.end();
+    },
+    Events: (call) => call.end(),
+  };
+  const server = new grpc.Server();
+  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
+  const sock = path.join(tmp, 'agent.sock');
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  const client = new AgentClient(sock);
+  try {
+    await client.waitReady(5_000);
+    assert.deepEqual(await client.setImageStore('classic', '{}'), { active_store: 'IMAGE_STORE_CLASSIC', changed: true, restart_ms: 1234 });
+    const inv = await client.inventory();
+    assert.equal(inv.active.images.length, 2);
+    assert.equal(inv.hidden.store, 'IMAGE_STORE_CLASSIC');
+    assert.equal(inv.disk_free_bytes, 2 ** 40, 'uint64 decodes as a number');
+    const steps: string[] = [];
+    const last = await client.migrate((p) => steps.push(`${p.phase} ${p.done}/${p.total}`));
+    assert.deepEqual(steps, ['load 1/1', 'done 0/0'], 'defaults are filled in');
+    assert.deepEqual(last.migrated, ['img:0']);
+    await assert.rejects(client.status(), /not in this test/, 'the agent\'s error keeps its words');
+    hidden = false;
+    await assert.rejects(client.inventory(), /the guest agent's inventory lacks the hidden store/);
+  } finally {
+    client.close();
+    server.forceShutdown();
+  }
+});
