@@ -35,6 +35,8 @@ export class MuxStream extends Duplex {
   private uncredited = 0;
   /** Bytes received and not yet credited back: the peer may never exceed the window. */
   private inflight = 0;
+  /** The reader asked for data (_read) and has not been handed a full buffer since. */
+  private wanted = false;
   private silent = false;
 
   constructor(private readonly host: StreamHost, readonly id: number, readonly target: string, private readonly window = INITIAL_WINDOW) {
@@ -95,14 +97,18 @@ export class MuxStream extends Duplex {
     this.destroy(err);
   }
 
-  override _read(): void { this.drainInbox(); }
+  override _read(): void {
+    this.wanted = true;
+    this.drainInbox();
+  }
 
   /** Hands buffered bytes to the reader while it wants them, crediting what it took. */
   private drainInbox(): void {
-    while (this.inbox.length > 0) {
+    while (this.wanted && this.inbox.length > 0) {
       const b = this.inbox.shift() as Buffer;
       this.uncredited += b.length;
-      if (!this.push(b)) break;
+      // false: the reader's buffer is full; Node calls _read when it wants more.
+      this.wanted = this.push(b);
     }
     if (this.inbox.length === 0 && this.inboxEnded) this.push(null);
     // Batched: one WINDOW per half window taken keeps the frame count low without stalling.
