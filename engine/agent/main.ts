@@ -10,6 +10,7 @@ import { migrateImages } from './migrate.ts';
 import { factoryReset } from './factory-reset.ts';
 import { bus, publish } from './events.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
+import { startVportMux } from './vport-mux.ts';
 import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
 
 const SOCKET = '/run/berth/agent.sock';
@@ -93,3 +94,5 @@ function main(): void {
 main();
 // host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
 keepDnsProxy();
+// The host's data plane over virtio-serial, where the VM has the port.
+startVportMux();
