@@ -24,3 +24,15 @@ export function formatStatus(st: EngineStatus): string {
   lines.push(`data dir:     ${st.dataDir}`);
   return lines.join('\n');
 }
+
+/** `berth start --verbose`: each stage of the last start, host side then guest side, and the slowest. */
+export function formatTimeline(st: EngineStatus): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1).padStart(6)} s`;
+  const rows = (entries: NonNullable<EngineStatus['timeline']>): string[] =>
+    entries.map((e) => `  at ${s(e.startMs)}  took ${s(e.ms)}  ${e.stage}${e.detail ? `: ${e.detail}` : ''}`);
+  const lines = ['start timeline (host, from the start request):', ...rows(st.timeline ?? [])];
+  if (st.guestTimeline?.length) lines.push('start timeline (guest, from the kernel start):', ...rows(st.guestTimeline));
+  const slowest = [...(st.timeline ?? []), ...(st.guestTimeline ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  if (slowest.length) lines.push('slowest stages:', ...slowest.map((e) => `  ${s(e.ms)}  ${e.stage}`));
+  return lines.join('\n');
+}

@@ -14,7 +14,7 @@ import { ControlServer } from '../control/control-server.ts';
 import { acquireLock } from './instance-lock.ts';
 import { SettingsService } from '../settings/service.ts';
 import { ControllerEnginePort, engineOptionsFromSettings } from '../settings/controller-port.ts';
-import { bootEngineConfig } from '../settings/boot-config.ts';
+import { bootDaemonJsonFor, bootEngineConfig } from '../settings/boot-config.ts';
 import { ApiHandler } from '../dashboard/api-handler.ts';
 import { DashboardLauncher, dashboardServices } from '../dashboard/host-services.ts';
 import type { DashboardServices } from '../dashboard/services.ts';
@@ -40,7 +40,9 @@ export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, '
     const enginePort = new ControllerEnginePort(data);
     const settings = new SettingsService(data, enginePort);
     const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), {
-      engineConfig: (guest) => bootEngineConfig(settings, guest, log), ...engineOpts, data,
+      engineConfig: (guest) => bootEngineConfig(settings, guest, log),
+      bootDaemonJson: () => bootDaemonJsonFor(settings),
+      ...engineOpts, data,
     }));
     enginePort.connect(engine);
 

@@ -4,6 +4,7 @@
 import type { InventoryReply, StatusReply, StoreName } from '../../engine/agent/agent-types.ts';
 import { fromStoreEnum } from '../../engine/agent/agent-types.ts';
 import { storeOf } from '../api/image-store.ts';
+import { bootDaemonJson } from '../../engine/host/boot-daemon-json.ts';
 import type { SettingsService } from './service.ts';
 import { classicContents } from './store-decision.ts';
 
@@ -33,4 +34,15 @@ export async function bootEngineConfig(settings: SettingsService, guest: BootGue
     log(`settings: the image store could not be decided (${(e as Error).message}); staying on the ${store} store dockerd runs`);
   }
   return { store, userDaemonJson: JSON.stringify(settings.get().dockerEngine) };
+}
+
+/**
+ * The daemon.json handed to the VM before dockerd's first start, so a boot on either store
+ * starts dockerd once; null while the store is undecided (then the disk's own daemon.json runs
+ * first and the store is decided and applied once dockerd answers).
+ */
+export function bootDaemonJsonFor(settings: SettingsService): string | null {
+  if (settings.storeUndecided) return null;
+  const s = settings.get();
+  return bootDaemonJson(storeOf(s), JSON.stringify(s.dockerEngine));
 }

@@ -1,6 +1,6 @@
 // daemon.json handling: the store toggle owns features.containerd-snapshotter; every other key is
 // the user's and is kept as written. Pure functions, so they are unit-tested on the host.
-import { SNAPSHOTTER_FEATURE } from '../../electron/api/daemon-json.ts';
+import { BERTH_DAEMON_DEFAULTS, SNAPSHOTTER_FEATURE } from '../../electron/api/daemon-json.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -27,14 +27,14 @@ export function withStore(cfg: JsonObject, store: 'containerd' | 'classic'): Jso
   return { ...cfg, features };
 }
 
-/** Replaces the user's keys with `user`, keeping the store toggle as it is in `cfg`. */
+/** Replaces the user's keys with `user` over Berth's defaults, keeping the store toggle as it is in `cfg`. */
 export function withUserKeys(cfg: JsonObject, user: JsonObject): JsonObject {
   const store = storeFromConfig(cfg);
   const userFeatures = user.features;
   if (userFeatures && typeof userFeatures === 'object' && !Array.isArray(userFeatures) && STORE_KEY in userFeatures) {
     throw new Error(`features.${STORE_KEY} belongs to the image store toggle, not to the daemon.json keys`);
   }
-  return withStore({ ...user }, store);
+  return withStore({ ...BERTH_DAEMON_DEFAULTS, ...user }, store);
 }
 
 export function serialize(cfg: JsonObject): string {

@@ -3,6 +3,7 @@
 // versions. It owns what it started, so a failed or finished engine is torn down in one place.
 import fs from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
 import type { VmImage } from './qemu-args.ts';
@@ -10,7 +11,7 @@ import type { VmDriver, VmHandle } from './vm-driver.ts';
 import type { ConnectGuest, GuestLink } from './guest-link.ts';
 import type { ForwardedSocket } from './forwarded-socket.ts';
 import type { EngineStatus } from './engine-types.ts';
-import type { StoreName } from '../agent/messages.ts';
+import type { StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
 import { runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
@@ -156,22 +157,18 @@ export class EngineBoot {
     this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
   }
 
+  /** One Docker API call through the socket just served (a CLI in the VM costs seconds under emulation). */
   private async readVersions(): Promise<void> {
-    const link = this.link!;
-    const [v, kernel] = await Promise.all([
-      link.run("docker version --format '{{json .}}'").then((out) => DockerVersionSchema.parse(JSON.parse(out))),
-      link.run('uname -r'),
-    ]);
-    const component = (name: string): string | undefined => v.Server?.Components?.find((c) => c.Name === name)?.Version;
-    this.env.patch({ versions: { docker: v.Server?.Version, api: v.Server?.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: kernel.trim(), qemu: this.env.driver.version() } });
+    const v = DockerVersionSchema.parse(await new Docker({ socketPath: this.env.data.dockerSocket }).version());
+    const component = (name: string): string | undefined => v.Components?.find((c) => c.Name === name)?.Version;
+    this.env.patch({ versions: { docker: v.Version, api: v.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: v.KernelVersion, qemu: this.env.driver.version() } });
   }
 }
 
-/** The part of `docker version`'s JSON read here (validated: it comes from the VM). */
+/** The part of the Docker API's /version read here (validated: it comes from the VM). */
 const DockerVersionSchema = z.object({
-  Server: z.object({
-    Version: z.string().optional(),
-    ApiVersion: z.string().optional(),
-    Components: z.array(z.object({ Name: z.string(), Version: z.string() })).nullish(),
-  }).nullish(),
+  Version: z.string().optional(),
+  ApiVersion: z.string().optional(),
+  KernelVersion: z.string().optional(),
+  Components: z.array(z.object({ Name: z.string(), Version: z.string() })).nullish(),
 });

@@ -62,9 +62,11 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     { name: 'exec', cmd: 'docker exec keep /bin/busybox echo from-exec' },
     { name: 'exec -i', cmd: `printf 'abcdef' | docker exec -i keep /bin/busybox wc -c` },
     {
-      name: 'attach (stdin ends, the output still arrives, exit code passed on)',
+      // The VM's own CLI (26.1) can lose the output when stdin ends at once, so both sides keep
+      // stdin open a moment here; the immediate end is checked against Docker's answer below.
+      name: 'attach (stdin, output, exit code passed on)',
       setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`,
-      cmd: `printf 'hello\\n' | docker attach att`,
+      cmd: `(printf 'hello\\n'; sleep 1) | docker attach att`,
       cleanup: 'docker rm -f att >/dev/null',
     },
     {
@@ -75,7 +77,7 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     },
     {
       name: 'cp into and out of a container',
-      setup: `printf 'payload\\n' > ${DIR}/in.txt && rm -f ${DIR}/out.txt`,
+      setup: `mkdir -p ${DIR} && printf 'payload\\n' > ${DIR}/in.txt && rm -f ${DIR}/out.txt`,
       cmd: `docker cp ${DIR}/in.txt keep:/in.txt && docker cp keep:/in.txt ${DIR}/out.txt && cat ${DIR}/out.txt && docker exec keep /bin/busybox cat /in.txt`,
     },
     {
@@ -92,9 +94,9 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     },
     {
       name: 'wait',
-      setup: `docker run -d --name w ${IMG} sh -c 'exit 7' >/dev/null`,
-      cmd: 'docker wait w',
-      cleanup: 'docker rm w >/dev/null',
+      setup: `docker run -d --name waiter ${IMG} sh -c 'exit 7' >/dev/null`,
+      cmd: 'docker wait waiter',
+      cleanup: 'docker rm waiter >/dev/null',
     },
     { name: 'events --since/--until', cmd: '' }, // filled in below: the window is known only at run time
     { name: 'stats --no-stream', cmd: "docker stats --no-stream --format '{{.Name}}' keep" },
@@ -105,7 +107,10 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
       const cmd = c.cmd || `docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Type}} {{.Action}}'`;
       const both: Run[] = [];
       for (const side of [host, vm]) {
-        if (c.setup) assert.equal((await side(c.setup)).code, 0, `setup: ${c.setup}`);
+        if (c.setup) {
+          const set = await side(c.setup);
+          assert.equal(set.code, 0, `setup: ${c.setup}\n${set.stderr}`);
+        }
         both.push(await side(cmd));
         if (c.cleanup) await side(c.cleanup);
       }
@@ -115,6 +120,13 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
         `host vs VM for: ${cmd}\nhost stderr: ${h.stderr}\nVM stderr: ${v.stderr}`);
     });
   }
+
+  it('attach: stdin that ends at once still gets the whole output and the exit code (Docker\'s own answer)', async () => {
+    assert.equal((await host(`docker run -d -i --name att2 ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`)).code, 0);
+    const r = await host(`printf 'hello\\n' | docker attach att2`);
+    await host('docker rm -f att2 >/dev/null');
+    assert.deepEqual({ stdout: r.stdout, code: r.code }, { stdout: 'got:hello\n', code: 4 }, r.stderr);
+  });
 
   it('events in the window are the container\'s whole life', async () => {
     const r = await host(`docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Action}}'`);
@@ -128,10 +140,12 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     const server = [
       "const net=require('net'),dgram=require('dgram');",
       "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(n+'\\n'))}).listen(9000);",
-      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001);",
+      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
     ].join('');
     const run = await host(`docker run -d --name srv -p ${tcp}:9000 -p ${udp}:9001/udp -v /:/host:ro ${IMG} chroot /host /usr/bin/node -e "${server}"`);
     assert.equal(run.code, 0, run.stderr);
+    // The container runs before its server listens: wait for the server's own word.
+    await waitFor('the servers', async () => ((await host('docker logs srv')).stdout.includes('ready') ? true : undefined), 120_000);
     await waitFor('the forwards', async () => {
       const st = await env.status();
       const ours = (st.ports ?? []).filter((p) => p.container === 'srv').map((p) => p.containerPort);

@@ -51,7 +51,7 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const r = await env.cli(['shell', 'cat', '/etc/hostname']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'berth');
-    const keys = await env.cli(['shell', 'sh', '-c', 'ls /etc/ssh/ | grep -c ssh_host || true']);
+    const keys = await env.cli(['shell', 'ls /etc/ssh/ | grep -c ssh_host || true']);
     assert.equal(keys.stdout.trim(), '0', 'no SSH host key baked into the image');
   });
 

@@ -18,10 +18,11 @@ describe('daemon.json store toggle', () => {
     assert.equal(storeFromConfig(parseDaemonJson('{"features":{}}')), 'classic');
   });
 
-  it('replaces the user keys but keeps the toggle', () => {
+  it("replaces the user keys over Berth's defaults but keeps the toggle", () => {
     const cfg = withStore({ debug: true }, 'containerd');
     const next = withUserKeys(cfg, { 'insecure-registries': ['10.0.2.2:5000'] });
-    assert.deepEqual(next, { 'insecure-registries': ['10.0.2.2:5000'], features: { 'containerd-snapshotter': true } });
+    assert.deepEqual(next, { iptables: false, 'insecure-registries': ['10.0.2.2:5000'], features: { 'containerd-snapshotter': true } });
+    assert.equal(withUserKeys(cfg, { iptables: true }).iptables, true, "the user's key wins over Berth's default");
   });
 
   it('refuses the toggle key among user keys, and non-objects', () => {

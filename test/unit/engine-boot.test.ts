@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,16 +44,11 @@ class FakeVm extends EventEmitter implements VmHandle {
 /** Answers the commands a boot runs; the agent socket leads to a real (empty) gRPC server. */
 class FakeLink extends EventEmitter implements GuestLink {
   isClosed = false;
-  constructor(private readonly fail: string | null, private readonly agentSocket: string) { super(); }
+  constructor(private readonly fail: string | null, private readonly agentSocket: string, private readonly dockerSocket: string) { super(); }
   async exec(command: string): Promise<ExecResult> {
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
     if (command.startsWith('systemctl start docker')) return this.fail === 'dockerd' ? { code: 1, stdout: '', stderr: 'Job for docker.service failed' } : ok();
     if (command.startsWith('journalctl')) return ok('unable to configure the Docker daemon: injected bad key\n');
-    if (command.startsWith('docker version')) {
-      if (this.fail === 'versions') return { code: 1, stdout: '', stderr: 'injected: no docker' };
-      return ok(JSON.stringify({ Server: { Version: '26.1.5', ApiVersion: '1.45', Components: [{ Name: 'containerd', Version: '1.7' }] } }));
-    }
-    if (command === 'uname -r') return ok('6.12.0\n');
     if (command.startsWith('mkdir -p /mnt/data/agent') && this.fail === 'agent') return { code: 1, stdout: '', stderr: 'injected: disk full' };
     return ok();
   }
@@ -63,6 +59,7 @@ class FakeLink extends EventEmitter implements GuestLink {
   }
   async openStreamLocal(guestPath: string): Promise<net.Socket> {
     if (guestPath === '/run/berth/agent.sock') return net.connect(this.agentSocket);
+    if (guestPath === '/run/docker.sock') return net.connect(this.dockerSocket);
     throw new Error(`${guestPath} does not answer in the fake VM`);
   }
   async connectTcp(): Promise<net.Socket> { throw new Error('no TCP in the fake VM'); }
@@ -72,6 +69,14 @@ class FakeLink extends EventEmitter implements GuestLink {
 describe('engine boot steps (fake driver and link)', () => {
   const agentSocket = path.join(tmp, 'agent-server.sock');
   const server = new grpc.Server();
+  // A Docker API that answers /version, or fails it for the versions step.
+  const dockerSocket = path.join(tmp, 'docker-api.sock');
+  let versionFails = false;
+  const dockerApi = http.createServer((req, res) => {
+    if (!req.url?.endsWith('/version')) { res.writeHead(404).end('{"message":"not in this fake"}'); return; }
+    if (versionFails) { res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"message":"injected: dockerd is gone"}'); return; }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Version: '26.1.5', ApiVersion: '1.45', KernelVersion: '6.12.0', Components: [{ Name: 'containerd', Version: '1.7' }] }));
+  });
 
   before(async () => {
     // A fake image and agent bundle: the steps read them, the fake VM boots nothing.
@@ -81,9 +86,10 @@ describe('engine boot steps (fake driver and link)', () => {
     process.env.BERTH_IMAGE_DIR = image;
     process.env.BERTH_AGENT_BUNDLE = path.join(tmp, 'agent.mjs');
     fs.writeFileSync(process.env.BERTH_AGENT_BUNDLE, '// fake agent');
+    await new Promise<void>((resolve) => dockerApi.listen(dockerSocket, resolve));
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${agentSocket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
   });
-  after(() => { server.forceShutdown(); });
+  after(() => { server.forceShutdown(); dockerApi.close(); });
 
   const engineFor = (fail: string | null, name: string): EngineController => {
     const data = new DataDir(path.join(tmp, name));
@@ -95,7 +101,8 @@ describe('engine boot steps (fake driver and link)', () => {
       data, driver, accelerator: 'tcg', log: () => undefined,
       connectGuest: async () => {
         if (fail === 'ssh') throw new Error('injected: guest SSH did not answer');
-        return new FakeLink(fail, agentSocket);
+        versionFails = fail === 'versions';
+        return new FakeLink(fail, agentSocket, dockerSocket);
       },
       // The fake agent server implements no calls, so only the store failure case asks for a store.
       engineConfig: fail === 'store' ? () => { throw new Error('injected: the store could not be decided'); } : undefined,
@@ -111,6 +118,7 @@ describe('engine boot steps (fake driver and link)', () => {
     assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
     assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
     assert.equal(st.versions?.docker, '26.1.5');
+    assert.equal(st.versions?.kernel, '6.12.0');
     assert.equal(st.versions?.qemu, 'fake 1');
     await engine.stop();
     assert.equal(engine.status().state, 'stopped');
