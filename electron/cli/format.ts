@@ -10,7 +10,7 @@ export function formatStatus(st: EngineStatus): string {
   if (st.accelerator) lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
   // Why this accelerator: on a fallback it names the hardware accelerator's failure.
   if (st.acceleratorReason && st.emulated) lines.push(`              ${st.acceleratorReason}`);
-  lines.push(`docker:       unix://${st.dockerSocket}`);
+  lines.push(`docker:       unix://${st.dockerSocket}${st.dataPlane ? ` (over ${st.dataPlane})` : ''}`);
   if (st.versions) {
     const v = st.versions;
     lines.push(`versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`);

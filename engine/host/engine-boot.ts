@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
 import type { VmImage } from './qemu-args.ts';
 import type { VmDriver, VmHandle } from './vm-driver.ts';
-import type { ConnectGuest, GuestLink } from './guest-link.ts';
+import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
+import { MuxLink } from './mux-link.ts';
 import type { ForwardedSocket } from './forwarded-socket.ts';
 import type { EngineStatus } from './engine-types.ts';
 import type { StoreName } from '../agent/agent-types.ts';
@@ -42,13 +43,15 @@ export interface BootEnv {
   log: (line: string) => void;
   /** Status fields this boot learns (pid, port, versions, file sharing). */
   patch: (p: Partial<EngineStatus>) => void;
-  /** The current link, looked up per connection so sockets follow a reconnect. */
-  link: () => GuestLink;
+  /** Where streams go now (the mux, or the current SSH link), looked up per connection. */
+  streams: () => StreamCarrier;
 }
 
 export class EngineBoot {
   vm: VmHandle | null = null;
   link: GuestLink | null = null;
+  /** The data plane without SSH, once the guest agent answers on it. */
+  mux: MuxLink | null = null;
   agent: AgentClient | null = null;
   supervisor: BootSupervisor | null = null;
   sshPort = 0;
@@ -79,6 +82,7 @@ export class EngineBoot {
   teardown(): void {
     this.supervisor?.finish();
     this.agent?.close();
+    this.mux?.close();
     this.link?.end();
     if (this.vm?.running) this.vm.kill();
     this.sharing?.stop();
@@ -97,13 +101,16 @@ export class EngineBoot {
       image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
       dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
+      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket, extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
     this.vm = vm;
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
     this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
     await vm.start();
     this.supervisor.watchConsole();
+    // Until the guest agent answers on it, streams take the SSH link.
+    // QEMU made the port's socket before it answered QMP: a short wait is plenty.
+    this.mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
     e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
   }
 
@@ -122,7 +129,7 @@ export class EngineBoot {
 
   private async serveDockerSocket(): Promise<void> {
     await this.env.dockerSock.listen();
-    this.env.dockerSock.connect(() => this.env.link().openStreamLocal('/run/docker.sock'));
+    this.env.dockerSock.connect(() => this.env.streams().openStreamLocal('/run/docker.sock'));
   }
 
   private agentInstalled: Promise<unknown> | null = null;
@@ -143,8 +150,12 @@ export class EngineBoot {
 
   private async startAgent(): Promise<void> {
     await this.agentInstalled;
+    // The agent serves the mux: once it answers there, every stream leaves SSH.
+    const onMux = (await this.mux?.whenReady(30_000)) ?? false;
+    if (this.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
+    this.env.patch({ dataPlane: onMux ? 'virtio-serial' : 'ssh' });
     await this.env.agentSock.listen();
-    this.env.agentSock.connect(() => this.env.link().openStreamLocal('/run/berth/agent.sock'));
+    this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));
     const agent = new AgentClient(this.env.data.agentSocket);
     this.agent = agent;
     await agent.waitReady(60_000);

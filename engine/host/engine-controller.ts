@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { chooseAccelerator, recordBootFailure, type AcceleratorChoice, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
 import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
 import { GuestSsh } from './guest-ssh.ts';
-import type { ConnectGuest, GuestLink } from './guest-link.ts';
+import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { ensureKeys } from './keys.ts';
 import { DataDir } from './paths.ts';
 import { ensureDataDisk, killStaleQemu } from './vm-files.ts';
@@ -196,7 +196,7 @@ export class EngineController extends EventEmitter {
       dockerContext: o.dockerContext ?? false, extraQemuArgs: o.extraQemuArgs?.() ?? [], bootDaemonJson: o.bootDaemonJson?.() ?? null,
       engineConfig: o.engineConfig, log: this.log,
       patch: (p) => { Object.assign(this.st, p); },
-      link: () => this.link(),
+      streams: () => this.streams(),
     };
   }
 
@@ -223,6 +223,12 @@ export class EngineController extends EventEmitter {
     return link;
   }
 
+  /** Streams take the virtio-serial mux when it is up, the SSH link otherwise. */
+  private streams(): StreamCarrier {
+    const mux = this.boot?.mux;
+    return mux?.ready ? mux : this.link();
+  }
+
   private readonly log = (line: string): void => {
     if (this.opts.log) this.opts.log(line); else console.log(`${new Date().toISOString()} ${line}`);
   };
@@ -231,7 +237,7 @@ export class EngineController extends EventEmitter {
   private startPorts(vm: VmHandle): void {
     const ports = new PortForwarder({
       docker: () => dockerSource(this.docker()),
-      connect: async (host, port) => this.link().connectTcp(host, port),
+      connect: async (host, port) => this.streams().connectTcp(host, port),
       udp: vm.udpForwards(),
       log: this.log,
     });

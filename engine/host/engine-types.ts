@@ -49,6 +49,8 @@ export const EngineStatusSchema = z.object({
   ports: z.array(PublishedPortSchema).optional(),
   portErrors: z.array(PortErrorSchema).optional(),
   fileSharing: FileSharingStatusSchema.optional(),
+  /** What carries the docker socket, the agent and published ports: the virtio-serial mux or SSH. */
+  dataPlane: z.enum(['virtio-serial', 'ssh']).optional(),
   versions: z.object({
     docker: z.string().optional(),
     api: z.string().optional(),

@@ -6,13 +6,17 @@ import type { Duplex } from 'node:stream';
 export interface ExecResult { code: number; stdout: string; stderr: string; }
 export interface ExecOptions { stdin?: string | Buffer; timeoutMs?: number }
 
-export interface GuestLink extends EventEmitter {
+/** Byte streams into the VM: the virtio-serial mux when it is up, the SSH link otherwise. */
+export interface StreamCarrier {
+  openStreamLocal(guestPath: string): Promise<Duplex>;
+  connectTcp(host: string, port: number): Promise<Duplex>;
+}
+
+export interface GuestLink extends EventEmitter, StreamCarrier {
   readonly isClosed: boolean;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Runs a command and throws with its stderr unless it exits 0. */
   run(command: string, opts?: ExecOptions): Promise<string>;
-  openStreamLocal(guestPath: string): Promise<Duplex>;
-  connectTcp(host: string, port: number): Promise<Duplex>;
   end(): void;
 }
 

@@ -1,6 +1,7 @@
 // QEMU's command line for the Berth VM, as a pure function so it can be unit-tested.
 import { accelArgs, type Accelerator } from './accel-args.ts';
 import { NETDEV } from './qemu-hostfwd.ts';
+import { MUX_PORT } from './mux-link.ts';
 
 export interface VmImage { kernel: string; initrd: string; rootfs: string; }
 
@@ -16,6 +17,8 @@ export interface VmConfig {
   authorizedKeysFile: string;
   hostKeyFile: string;
   pidFile?: string;
+  /** The unix socket QEMU serves for the VM's virtio-serial data port (mux-link.ts). */
+  muxSocket?: string;
   /** dockerd's daemon.json for this boot, installed by berth-init before dockerd starts. */
   daemonJsonFile?: string;
   /** Extra QEMU args (file sharing devices, …) appended last. */
@@ -46,6 +49,8 @@ export function qemuArgs(c: VmConfig): string[] {
     '-fw_cfg', `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
     '-chardev', `file,id=console,path=${c.consoleLog}`, '-serial', 'chardev:console',
     '-qmp', `unix:${c.qmpSocket},server=on,wait=off`,
+    ...(c.muxSocket ? ['-device', 'virtio-serial-pci,id=vser', '-chardev', `socket,id=mux,path=${c.muxSocket},server=on,wait=off`,
+      '-device', `virtserialport,bus=vser.0,chardev=mux,name=${MUX_PORT}`] : []),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
     ...(c.extra ?? []),
