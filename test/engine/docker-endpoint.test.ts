@@ -1,16 +1,15 @@
 // Berth as a Docker endpoint, checked the way users meet it: the host's own docker CLI through
 // Berth's socket must print what the same command prints inside the VM (stdout and exit code),
-// streams included (attach, stdin, half-close). The engine is booted through a QEMU whose KVM
-// aborts after the probe, so the same file shows the fallback to TCG within one `berth start`.
+// streams included (attach, stdin, half-close), over the virtio-serial data plane. Runs on the
+// shared engine and removes what it creates. (The accelerator fallback and a stopped engine's
+// refusal are in lifecycle.test.ts, which boots its own.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
-import { fakeKvmQemu, hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
 
 const MIN = 60_000;
 const IMG = 'berth-conf/busybox:1';
@@ -20,17 +19,14 @@ const DIR = '/tmp/berth-conformance';
 interface Case { name: string; cmd: string; setup?: string; cleanup?: string }
 
 describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 * MIN }, () => {
-  const env = new BerthEnv();
+  const env = new BerthEnv({ shared: true });
   let host: (cmd: string) => Promise<Run>;
   let vm: (cmd: string) => Promise<Run>;
   let events = { since: 0, until: 0 };
 
   before(async () => {
-    env.env.BERTH_QEMU = fakeKvmQemu(env.root);
-    env.env.BERTH_FAKE_KVM = 'abort';
-    const r = await env.cli(['start']);
+    const r = await env.start();
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/, 'the fallback is a progress line');
     host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
     vm = async (cmd) => env.cli(['shell', cmd]);
     await buildScratch(env.docker(), IMG, 'conformance');
@@ -42,16 +38,16 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     events.until = Math.floor(Date.now() / 1000) + 2;
     while (Date.now() / 1000 < events.until + 1) await new Promise((r) => setTimeout(r, 200));
   });
-  after(() => env.dispose());
+  after(async () => {
+    await host(`docker rm -f keep srv att2 >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`).catch(() => undefined);
+    await vm(`rm -rf ${DIR}`).catch(() => undefined);
+    await env.dispose();
+  });
 
-  it('came up on TCG in the same start, and says why', async () => {
+  it('carries the docker socket over the virtio-serial data plane, not SSH', async () => {
     const st = await env.status();
     assert.equal(st.state, 'running');
-    assert.equal(st.accelerator, 'tcg');
-    assert.equal(st.emulated, true);
-    assert.match(st.acceleratorReason ?? '', /kvm failed while booting Berth's kernel: QEMU was killed by SIGABRT.*TCG/);
-    const human = await env.cli(['status']);
-    assert.match(human.stdout, /kvm failed while booting/, 'berth status shows the reason');
+    assert.equal(st.dataPlane, 'virtio-serial');
   });
 
   const cases: Case[] = [
@@ -164,37 +160,5 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     await host('docker rm -f srv >/dev/null');
     assert.equal(inVm.stdout.trim(), 'tcp:11 udp:echo:ping', `inside the VM: ${inVm.stderr}`);
     assert.deepEqual({ out: fromHost.stdout, code: fromHost.code }, { out: inVm.stdout, code: inVm.code }, fromHost.stderr);
-  });
-
-  it('a docker client of a stopped engine gets a clear error at once, not a hang', async () => {
-    const { qemuPid } = await env.status();
-    process.kill(qemuPid!, 'SIGKILL');
-    await waitFor('error state', async () => ((await env.status()).state === 'error' ? true : undefined));
-    const t0 = Date.now();
-    const r = await host('docker version --format "{{.Server.Version}}"');
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /the Berth engine is not running/);
-    assert.ok(Date.now() - t0 < 5000, `answered in ${Date.now() - t0} ms`);
-  });
-
-  it('accelerator=kvm set explicitly: a clear error naming the failure within seconds', async () => {
-    assert.equal((await env.cli(['stop'])).code, 0);
-    assert.equal((await env.cli(['settings', 'set', 'accelerator=kvm'])).code, 0);
-    let t0 = Date.now();
-    let r = await env.cli(['start']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /accelerator is set to kvm, but kvm.*SIGABRT/);
-    assert.ok(Date.now() - t0 < 20_000, `the remembered failure answered in ${Date.now() - t0} ms`);
-
-    // A guest that never prints (vCPU stuck) is caught by the console bound, not the SSH deadline.
-    await env.cli(['stop']);
-    fs.rmSync(path.join(env.data.vmDir, 'accelerator.json'), { force: true });
-    env.env.BERTH_FAKE_KVM = 'stall';
-    env.env.BERTH_BOOT_STALL_MS = '5000';
-    t0 = Date.now();
-    r = await env.cli(['start']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /accelerator is set to kvm, but kvm failed while booting.*printed nothing within 5 s/);
-    assert.ok(Date.now() - t0 < 60_000, `the stall was reported in ${Date.now() - t0} ms`);
   });
 });

@@ -1,10 +1,14 @@
 // The engine foundation against the real VM: boot, docker through the host socket, build and
-// run, stop/start persistence, and recovery from a QEMU killed under it.
+// run, stop/start persistence, and recovery from a QEMU killed under it. Booted through a QEMU
+// whose KVM aborts after the accelerator probe (as it does on some machines), so the first start
+// also shows the fallback to TCG within one `berth start`, and the end the errors for
+// accelerator=kvm set explicitly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
+import { fakeKvmQemu, hostCommand } from '../helpers/endpoint-tools.ts';
 import { buildScratch, runToEnd } from '../helpers/docker-ops.ts';
 
 describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
@@ -12,13 +16,25 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   let imageId = '';
 
   before(async () => {
+    env.env.BERTH_QEMU = fakeKvmQemu(env.root);
+    env.env.BERTH_FAKE_KVM = 'abort';
     const r = await env.cli(['start']);
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
     for (const stage of ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd']) {
       assert.match(r.stdout, new RegExp(`\\] ${stage}`), `start did not print stage ${stage}`);
     }
+    assert.match(r.stdout, /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/, 'the fallback is a progress line');
   });
   after(() => env.dispose());
+
+  it('came up on TCG in the same start after KVM failed the boot, and says why', async () => {
+    const st = await env.status();
+    assert.equal(st.accelerator, 'tcg');
+    assert.equal(st.emulated, true);
+    assert.match(st.acceleratorReason ?? '', /kvm failed while booting Berth's kernel: QEMU was killed by SIGABRT.*TCG/);
+    const human = await env.cli(['status']);
+    assert.match(human.stdout, /kvm failed while booting/, 'berth status shows the reason');
+  });
 
   it('reports running with socket, accelerator and versions', async () => {
     const st = await env.status();
@@ -87,9 +103,37 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(human.code, 1, 'status exits non-zero on error');
     assert.match(human.stdout, /state:\s+error/);
 
+    // The host's own docker CLI gets Docker's kind of answer at once, not a hang.
+    const t0 = Date.now();
+    const dockerCli = await hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` })('docker version --format "{{.Server.Version}}"');
+    assert.notEqual(dockerCli.code, 0);
+    assert.match(dockerCli.stderr, /the Berth engine is not running/);
+    assert.ok(Date.now() - t0 < 5000, `answered in ${Date.now() - t0} ms`);
+
     const start = await env.cli(['start']);
     assert.equal(start.code, 0, start.stderr);
     const r = await runToEnd(env.docker(), 'berth-test/busybox:1', ['cat', '/marker']);
     assert.equal(r.output.trim(), 'lifecycle');
+  });
+
+  it('accelerator=kvm set explicitly: a clear error naming the failure within seconds', async () => {
+    assert.equal((await env.cli(['stop'])).code, 0);
+    assert.equal((await env.cli(['settings', 'set', 'accelerator=kvm'])).code, 0);
+    let t0 = Date.now();
+    let r = await env.cli(['start']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /accelerator is set to kvm, but kvm.*SIGABRT/);
+    assert.ok(Date.now() - t0 < 20_000, `the remembered failure answered in ${Date.now() - t0} ms`);
+
+    // A guest that never prints (vCPU stuck) is caught by the console bound, not the SSH deadline.
+    await env.cli(['stop']);
+    fs.rmSync(path.join(env.data.vmDir, 'accelerator.json'), { force: true });
+    env.env.BERTH_FAKE_KVM = 'stall';
+    env.env.BERTH_BOOT_STALL_MS = '5000';
+    t0 = Date.now();
+    r = await env.cli(['start']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /accelerator is set to kvm, but kvm failed while booting.*printed nothing within 5 s/);
+    assert.ok(Date.now() - t0 < 60_000, `the stall was reported in ${Date.now() - t0} ms`);
   });
 });
