@@ -34,6 +34,9 @@ export const DeletionSchema = z.object({
   keeps: z.array(z.string()),
 });
 export const TroubleshootPlanSchema = z.object({ purge: DeletionSchema, factoryReset: DeletionSchema });
+/** Where `troubleshoot.diagnostics` wrote its archive, and what is in it. */
+export const DiagnosticsResultSchema = z.object({ file: z.string(), files: z.array(z.string()) });
+export type DiagnosticsResult = z.infer<typeof DiagnosticsResultSchema>;
 export type TroubleshootPlan = z.infer<typeof TroubleshootPlanSchema>;
 
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
@@ -90,6 +93,8 @@ export const calls = {
   /** Clean / Purge data: deletes the VM's data disk (both stores, volumes, daemon.json) and boots fresh. */
   'troubleshoot.purge': call(none, EngineStatusSchema),
   'troubleshoot.factoryReset': call(none, EngineStatusSchema),
+  /** Writes a diagnostics archive (no keys, no tokens); `output`: an absolute .tar.gz path, else one in the logs dir. */
+  'troubleshoot.diagnostics': call(z.object({ output: z.string().regex(/^(\/|[A-Za-z]:\\).*\.tar\.gz$/, 'an absolute path ending in .tar.gz').optional() }).strict(), DiagnosticsResultSchema),
 } as const;
 
 export const events = {

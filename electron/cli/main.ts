@@ -7,14 +7,16 @@ import { withHost, withRunningHost } from './host-process.ts';
 import { apiCommand } from './api-commands.ts';
 import { shell } from './shell.ts';
 import { runHost } from './run-host.ts';
-import { formatStatus } from './format.ts';
+import { formatStatus, formatTimeline } from './format.ts';
+import { diagnoseCommand } from './diagnose-command.ts';
 import { dashboardCommand } from '../dashboard/cli.ts';
 import { resetCommand, settingsCommand } from './settings-commands.ts';
 import { storeCommand } from './store-commands.ts';
 
 const USAGE = `usage: berth <command>
 
-  start              start the VM and the Docker Engine (prints each stage)
+  start [--verbose]  start the VM and the Docker Engine (prints each stage; --verbose: the
+                     start timeline, host and guest, and its slowest stages)
   stop               stop the VM cleanly
   restart            stop, then start
   status [--json]    state, accelerator, docker socket, versions
@@ -27,6 +29,9 @@ const USAGE = `usage: berth <command>
   settings get|set|propose …
                      read or change settings (berth settings help)
   reset --factory    delete the VM data (both image stores), restore default settings
+  diagnose [--output FILE.tar.gz]
+                     one archive for a bug report: logs, guest journal, docker info, settings,
+                     start timeline (no keys, no tokens)
   api schema         the contract every front end speaks, as JSON Schema
   api call <name> [json]
                      one contract call on the running host, its answer as JSON
@@ -40,8 +45,8 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const data = new DataDir();
   switch (cmd) {
-    case 'start': return withHost(data, (c) => engineAction(c, 'engine.start'));
-    case 'restart': return withHost(data, (c) => engineAction(c, 'engine.restart'));
+    case 'start': return withHost(data, (c) => engineAction(c, 'engine.start', rest.includes('--verbose')));
+    case 'restart': return withHost(data, (c) => engineAction(c, 'engine.restart', rest.includes('--verbose')));
     case 'stop': {
       const stopped = await withRunningHost(data, (c) => c.call('host.shutdown', {}));
       console.log(stopped ? 'Berth stopped.' : 'Berth is not running.');
@@ -64,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     case 'reset': return resetCommand(data, rest);
     case 'store': return withHost(data, (c) => storeCommand(c, rest, (m) => new UsageError(m)));
     case 'api': return apiCommand(data, rest, (m) => new UsageError(m));
+    case 'diagnose': return diagnoseCommand(data, rest, (m) => new UsageError(m));
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE);
       return 0;
@@ -79,14 +85,25 @@ async function currentStatus(data: DataDir): Promise<EngineStatus> {
 }
 
 /** engine.start or engine.restart, printing each 'engine.stage' event as it arrives. */
-async function engineAction(client: ControlClient, name: 'engine.start' | 'engine.restart'): Promise<number> {
+async function engineAction(client: ControlClient, name: 'engine.start' | 'engine.restart', verbose: boolean): Promise<number> {
+  // The guest's half of the timeline is read just after the start: it arrives as a status event.
+  let guestTimeline: ((st: EngineStatus) => void) | null = null;
   const off = client.onEvent((e) => {
     if (e.name === 'engine.stage') console.log(`[${(e.data.elapsedMs / 1000).toFixed(1).padStart(5)}s] ${e.data.stage}${e.data.detail ? `: ${e.data.detail}` : ''}`);
+    if (e.name === 'engine.status' && e.data.guestTimeline) guestTimeline?.(e.data);
   });
   try {
-    const st = await client.call(name, {});
+    let st = await client.call(name, {});
     console.log(`Docker Engine ${st.versions?.docker ?? ''} is running. Socket: ${st.dockerSocket}`);
     console.log(`  export DOCKER_HOST=unix://${st.dockerSocket}    (or: docker context use berth)`);
+    if (verbose) {
+      st = await new Promise<EngineStatus>((resolve) => {
+        const timer = setTimeout(() => resolve(st), 30_000);
+        guestTimeline = (s) => { clearTimeout(timer); resolve(s); };
+        void client.call('engine.status', {}).then((now) => { if (now.guestTimeline) guestTimeline?.(now); });
+      });
+      console.log(formatTimeline(st));
+    }
     return 0;
   } catch (e) {
     console.error(`berth: start failed: ${(e as Error).message}`);

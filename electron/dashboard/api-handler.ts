@@ -85,6 +85,7 @@ export class ApiHandler {
       'troubleshoot.restart': () => s.engine.restart(),
       'troubleshoot.purge': () => s.troubleshoot.purge(),
       'troubleshoot.factoryReset': () => s.troubleshoot.factoryReset(settings()),
+      'troubleshoot.diagnostics': ({ output }) => s.troubleshoot.diagnostics(output, s.settings),
     };
   }
 

@@ -21,7 +21,7 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
   return {
     engine: d.engine,
     docker: new DockerodeService(() => d.engine.docker()),
-    troubleshoot: new DataDirTroubleshoot(d.data, d.engine),
+    troubleshoot: new DataDirTroubleshoot(d.data, d.engine, () => (d.engine.status().state === 'running' ? d.engine.guest : null)),
     // The one host-limits rule (electron/settings/host-limits.ts), read when asked: the disk grows.
     get limits() { return d.settings ? d.settings.limits() : hostLimits(d.data.dataDisk); },
     // The image-store view needs the agent's inventory and, to switch, the settings service.

@@ -3,7 +3,7 @@
 // land: until then their calls answer "not available yet" (never invented data).
 import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts';
 import type { Container, ImageList, LogChunk, RunSpec, TransferProgress } from '../api/docker-types.ts';
-import type { SystemInfo, TroubleshootPlan } from '../api/contract.ts';
+import type { SystemInfo, TroubleshootPlan, DiagnosticsResult } from '../api/contract.ts';
 import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus } from '../api/store-types.ts';
 import type { Proposal, Settings, SettingsLimits, SettingsView } from '../api/settings-types.ts';
 
@@ -88,6 +88,8 @@ export interface TroubleshootService {
   purge(): Promise<EngineStatus>;
   /** The settings service's factory reset (settings + VM data), then a fresh start. */
   factoryReset(settings: SettingsProvider): Promise<EngineStatus>;
+  /** One archive for a bug report: logs, guest journal, docker info, settings, timeline; no keys or tokens. */
+  diagnostics(output: string | undefined, settings?: SettingsProvider): Promise<DiagnosticsResult>;
 }
 
 export interface DashboardServices {

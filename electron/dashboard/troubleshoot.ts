@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import type { DataDir } from '../../engine/host/paths.ts';
 import type { EngineStatus } from '../../engine/host/engine-types.ts';
-import type { TroubleshootPlan } from '../api/contract.ts';
+import type { DiagnosticsResult, TroubleshootPlan } from '../api/contract.ts';
+import type { GuestLink } from '../../engine/host/guest-link.ts';
+import { defaultDiagnosticsFile, writeDiagnostics } from '../../engine/host/diagnostics.ts';
 import type { EngineLike, SettingsProvider, TroubleshootService } from './services.ts';
 
 function sizeOf(file: string): string {
@@ -15,7 +17,8 @@ function sizeOf(file: string): string {
 }
 
 export class DataDirTroubleshoot implements TroubleshootService {
-  constructor(private readonly data: DataDir, private readonly engine: EngineLike) {}
+  /** `guest`: the running engine's link, for the guest's side of a diagnostics archive. */
+  constructor(private readonly data: DataDir, private readonly engine: EngineLike, private readonly guest: () => GuestLink | null = () => null) {}
 
   plan(): TroubleshootPlan {
     const disk = `the VM data disk ${this.data.dataDisk} (${sizeOf(this.data.dataDisk)})`;
@@ -40,6 +43,13 @@ export class DataDirTroubleshoot implements TroubleshootService {
     await this.engine.stop();
     fs.rmSync(this.data.dataDisk, { force: true });
     return this.engine.start();
+  }
+
+  async diagnostics(output: string | undefined, settings?: SettingsProvider): Promise<DiagnosticsResult> {
+    const file = output ?? defaultDiagnosticsFile(this.data);
+    const view = settings ? await settings.view() : undefined;
+    const files = await writeDiagnostics({ data: this.data, status: this.engine.status(), guest: this.guest(), settings: view?.settings, out: file });
+    return { file, files };
   }
 
   async factoryReset(settings: SettingsProvider): Promise<EngineStatus> {

@@ -81,3 +81,8 @@ export async function writeDiagnostics(i: DiagnosticsInput): Promise<string[]> {
   await pipeline(pack, zlib.createGzip(), fs.createWriteStream(i.out, { mode: 0o600 }));
   return [...files.keys()];
 }
+
+/** Where an archive goes when no path is asked for: the data dir's logs, named by the time. */
+export function defaultDiagnosticsFile(data: DataDir, now = new Date()): string {
+  return path.join(data.logsDir, `berth-diagnostics-${now.toISOString().replace(/[:.]/g, '-')}.tar.gz`);
+}

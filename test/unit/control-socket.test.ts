@@ -18,6 +18,7 @@ import type { DashboardServices, DockerService } from '../../electron/dashboard/
 import { HostEvents } from '../../electron/host/host-events.ts';
 import type { EnginePort } from '../../electron/settings/engine-port.ts';
 import { SettingsService } from '../../electron/settings/service.ts';
+import { DataDirTroubleshoot } from '../../electron/dashboard/troubleshoot.ts';
 
 class HeldPort implements EnginePort {
   running = true;
@@ -61,7 +62,11 @@ const engine = new StagedEngine();
 const services: DashboardServices = {
   engine, settings,
   docker: { watch: () => new Promise(() => {}) } as unknown as DockerService,
-  troubleshoot: { plan: () => ({ purge: { deletes: [], keeps: [] }, factoryReset: { deletes: [], keeps: [] } }), purge: () => engine.start(), factoryReset: () => engine.start() },
+  troubleshoot: {
+    plan: () => ({ purge: { deletes: [], keeps: [] }, factoryReset: { deletes: [], keeps: [] } }), purge: () => engine.start(), factoryReset: () => engine.start(),
+    // The real archive writer over this data dir (no guest: the engine here is a stand-in).
+    diagnostics: (output, s) => new DataDirTroubleshoot(data, engine).diagnostics(output, s),
+  },
   limits: { maxCpus: 4, maxMemoryMiB: 8192, minDiskGiB: 64, maxDiskGiB: 2048 },
 };
 const events = new HostEvents(services);
@@ -192,4 +197,15 @@ test('host.shutdown and dashboard.open answer on the control socket only', async
   const windowHandler = new ApiHandler(services, events.broadcast);
   const ctx = { send: () => undefined, subscriptions: new Map() };
   await assert.rejects(windowHandler.handle('host.shutdown', {}, ctx), (e: ApiError) => e.status === 403 && /control socket/.test(e.message));
+});
+
+test('troubleshoot.diagnostics: an archive in the logs dir (or the path asked for), 0600; a relative path is refused', async () => {
+  const r = await client.call('troubleshoot.diagnostics', {});
+  assert.ok(r.file.startsWith(data.logsDir) && r.file.endsWith('.tar.gz'), r.file);
+  assert.equal(fs.statSync(r.file).mode & 0o777, 0o600);
+  assert.ok(r.files.includes('status.json') && r.files.includes('settings.json'), r.files.join(','));
+  const asked = path.join(root, 'out', 'diag.tar.gz');
+  assert.equal((await client.call('troubleshoot.diagnostics', { output: asked })).file, asked);
+  assert.ok(fs.existsSync(asked));
+  await assert.rejects(client.call('troubleshoot.diagnostics', { output: 'diag.tar.gz' }), (e: ApiError) => e.status === 400);
 });

@@ -1,5 +1,5 @@
-// Troubleshoot: restart, Clean / Purge data, Reset to factory defaults, each confirmed by a
-// dialog that lists exactly what it deletes (paths and sizes from the host).
+// Troubleshoot: gather diagnostics; restart, Clean / Purge data, Reset to factory defaults, each
+// confirmed by a dialog that lists exactly what it deletes (paths and sizes from the host).
 import { useEffect, useState, type ReactNode } from 'react';
 import type { TroubleshootPlan } from '../../../electron/api/contract.ts';
 import { useClient } from '../context.ts';
@@ -26,10 +26,19 @@ export function TroubleshootView(): ReactNode {
     const name = a === 'restart' ? 'troubleshoot.restart' : a === 'purge' ? 'troubleshoot.purge' : 'troubleshoot.factoryReset';
     void act.run(() => client.call(name, {})).then((ok) => ok && setDone(a === 'restart' ? 'Restarted.' : a === 'purge' ? 'Data purged; the engine runs on a fresh disk.' : 'Factory defaults restored.'));
   };
+  const gather = (): void => {
+    setDone(null);
+    void act.run(async () => {
+      const r = await client.call('troubleshoot.diagnostics', {});
+      setDone(`Diagnostics written to ${r.file}: logs, versions and configuration, no keys or tokens. Attach it to a bug report.`);
+    });
+  };
   const titles: Record<Action, string> = { restart: 'Restart', purge: 'Clean / Purge data', factoryReset: 'Reset to factory defaults' };
   return (
     <div className="view troubleshoot">
       <h1>Troubleshoot</h1>
+      <div className="ts-item"><div><h2>Gather diagnostics</h2><p className="muted">Writes one archive for a bug report: host and VM logs, the engine's journal, docker info, settings and the start timeline. No keys or tokens.</p></div>
+        <button type="button" disabled={act.busy} onClick={gather}>Gather diagnostics</button></div>
       <div className="ts-item"><div><h2>Restart</h2><p className="muted">Restarts the Berth VM and the Docker Engine. Running containers stop; nothing is deleted.</p></div>
         <button type="button" disabled={act.busy} onClick={() => setConfirm('restart')}>Restart</button></div>
       <div className="ts-item"><div><h2>Clean / Purge data</h2><p className="muted">Deletes all images, containers and volumes of both image stores. Settings stay.</p></div>
