@@ -14,6 +14,11 @@ missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
 # A static busybox is what the tests put in their FROM scratch images.
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
+# The endpoint tests drive Berth with the host's own docker CLI: Debian's docker-cli where it
+# exists (trixie and later), else docker.io (bookworm ships the CLI in it).
+if ! command -v docker >/dev/null 2>&1; then
+  if apt-cache show docker-cli >/dev/null 2>&1; then missing+=(docker-cli); else missing+=(docker.io); fi
+fi
 # The image recipe needs the trixie archive keys (newer debian-archive-keyring).
 [ -f /usr/share/keyrings/debian-archive-trixie-stable.gpg ] || missing+=(debian-archive-keyring)
 
