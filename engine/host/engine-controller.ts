@@ -254,7 +254,12 @@ export class EngineController extends EventEmitter {
 
   /** Relays agent events; resubscribes when the stream ends while the engine runs. */
   private subscribeAgentEvents(agent: AgentClient): void {
-    this.stopEvents = agent.events((e: AgentEvent) => this.emit('agent-event', e), () => {
+    this.stopEvents = agent.events((e: AgentEvent) => {
+      // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
+      if (e.kind === 'store-switching') this.ports?.pause();
+      else if (e.kind === 'store-switched') this.ports?.resume();
+      this.emit('agent-event', e);
+    }, () => {
       if (this.boot?.agent === agent && this.st.state === 'running') setTimeout(() => this.subscribeAgentEvents(agent), 1000);
     });
   }

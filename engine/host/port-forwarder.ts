@@ -61,6 +61,9 @@ export class PortForwarder extends EventEmitter {
   private running = false;
   private events: NodeJS.ReadableStream | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** While dockerd restarts (a store switch), no events stream: set, the follower waits on it. */
+  private paused: Promise<void> | null = null;
+  private unpause: (() => void) | null = null;
 
   constructor(private readonly deps: PortForwarderDeps) { super(); }
 
@@ -78,6 +81,7 @@ export class PortForwarder extends EventEmitter {
   /** Closes every listener and stops following events. */
   async stop(): Promise<void> {
     this.running = false;
+    this.resume();
     const ev = this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
     ev?.destroy?.();
     this.events = null;
@@ -95,11 +99,33 @@ export class PortForwarder extends EventEmitter {
     return next;
   }
 
+  /**
+   * A store switch restarts dockerd, which waits (up to 5 s) for open connections before it
+   * exits: the events stream lets go until resume(), and the listeners stay as they are.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = new Promise((r) => { this.unpause = r; });
+    (this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
+  }
+
+  /** dockerd is back: follow its events again and reconcile (the restart may have changed them). */
+  resume(): void {
+    this.unpause?.();
+    this.paused = null;
+    this.unpause = null;
+  }
+
   private async follow(): Promise<void> {
     while (this.running) {
+      if (this.paused) await this.paused;
       try {
         const stream = await this.deps.docker().events();
-        if (!this.running) { (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(); return; }
+        if (!this.running || this.paused) {
+          // Stopped or paused while subscribing: let go of it at once.
+          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+          continue;
+        }
         this.events = stream;
         // Subscribed first, reconciled second: nothing that happens in between is missed.
         await this.serial(() => this.reconcile());
@@ -107,7 +133,7 @@ export class PortForwarder extends EventEmitter {
       } catch (e) {
         if (this.running) this.deps.log?.(`ports: docker events unavailable (${(e as Error).message}); retrying`);
       }
-      if (this.running) await new Promise((r) => setTimeout(r, this.deps.retryMs ?? 1000));
+      if (this.running && !this.paused) await new Promise((r) => setTimeout(r, this.deps.retryMs ?? 1000));
     }
   }
 

@@ -198,3 +198,21 @@ test('UDP ports become QEMU forwards to the VM address, removed on die; a taken 
   await until(fw, () => fw.portErrors().length === 1, 'the UDP port error');
   assert.match(fw.portErrors()[0]!.message, /5454\/udp.*Could not set up host forwarding rule/);
 });
+
+test('pause lets go of the events stream (a dockerd restart would wait on it) until resume, then reconciles', async (t) => {
+  const docker = new FakeDocker();
+  const fw = new PortForwarder({ docker: () => docker, connect: async () => { throw new Error('unused'); }, retryMs: 20 });
+  t.after(() => fw.stop());
+  fw.start();
+  while (docker.streams.length === 0) await new Promise((r) => setTimeout(r, 5));
+  const first = docker.streams[0]!;
+  fw.pause();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(first.destroyed, 'the events stream was closed');
+  assert.equal(docker.streams.length, 1, 'no new stream while paused');
+  const p = await freeTcpPort();
+  docker.containers.set('late', container('late', { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(p) }] }));
+  fw.resume();
+  await until(fw, () => fw.ports().some((x) => x.hostPort === p), 'the reconcile after resume');
+  assert.equal(docker.streams.length, 2);
+});
