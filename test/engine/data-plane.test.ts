@@ -1,0 +1,110 @@
+// The data plane without SSH against the real VM (shared engine): many connections at once,
+// a large save/load round trip byte for byte, and published TCP and UDP ports that follow their
+// container through docker stop and a store switch there and back.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
+import { buildScratch } from '../helpers/docker-ops.ts';
+import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { freeTcpPort } from '../../engine/host/vm-files.ts';
+
+const MIN = 60_000;
+const IMG = 'berth-dp/busybox:1';
+
+/** One TCP exchange: sends, half-closes, returns the whole reply (or the error code). */
+function tcpAsk(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(text));
+    let got = '';
+    s.on('data', (d) => { got += d; });
+    s.on('end', () => resolve(got));
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+/** One UDP datagram and its echo, or 'timeout'. */
+function udpAsk(port: number, text: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const u = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { u.close(); resolve('timeout'); }, timeoutMs);
+    u.on('message', (m) => { clearTimeout(timer); u.close(); resolve(m.toString()); });
+    u.on('error', () => { clearTimeout(timer); u.close(); resolve('error'); });
+    u.send(text, port, '127.0.0.1');
+  });
+}
+
+describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
+  const env = new BerthEnv({ shared: true });
+  let host: (cmd: string) => Promise<Run>;
+
+  before(async () => {
+    const r = await env.start();
+    assert.equal(r.code, 0, r.stderr);
+    host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
+    await buildScratch(env.docker(), IMG, 'data-plane');
+    assert.equal((await env.status()).dataPlane, 'virtio-serial');
+  });
+  after(async () => {
+    await host('docker rm -f dp-echo >/dev/null 2>&1; docker rmi berth-dp/big:1 berth-dp/big:copy >/dev/null 2>&1; docker rmi ' + IMG + ' >/dev/null 2>&1').catch(() => undefined);
+    await env.dispose();
+  });
+
+  it('100 concurrent docker version calls all answer', async () => {
+    const docker = env.docker();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => docker.version().then((v) => v.ApiVersion, (e: Error) => `failed: ${e.message}`)));
+    const failed = answers.filter((a) => a.startsWith('failed'));
+    assert.deepEqual(failed, [], `${failed.length} of 100 failed`);
+    // And the CLI, several at once.
+    const cli = await Promise.all(Array.from({ length: 8 }, () => host("docker version --format '{{.Server.APIVersion}}'")));
+    assert.ok(cli.every((r) => r.code === 0 && r.stdout.trim() === answers[0]), JSON.stringify(cli.map((r) => r.stderr)));
+  });
+
+  it('a 200 MB image survives docker save | docker load through the socket byte for byte', async () => {
+    const build = await host(`docker run --name dp-big ${IMG} sh -c 'dd if=/dev/urandom of=/big bs=1M count=200 2>/dev/null' && docker commit dp-big berth-dp/big:1 >/dev/null && docker rm dp-big >/dev/null`);
+    assert.equal(build.code, 0, build.stderr);
+    const before = await host(`docker image inspect --format '{{.Id}}' berth-dp/big:1`);
+    // Out through the socket to a file on the host, the image removed, and back in.
+    const round = await host(`set -e; f=$(mktemp); docker save berth-dp/big:1 -o "$f"; echo "bytes $(stat -c %s "$f")"; docker rmi berth-dp/big:1 >/dev/null; docker load -i "$f"; rm -f "$f"`);
+    assert.equal(round.code, 0, round.stderr);
+    assert.ok(Number(/bytes (\d+)/.exec(round.stdout)?.[1]) > 200e6, round.stdout);
+    assert.match(round.stdout, /Loaded image: berth-dp\/big:1/);
+    const after = await host(`docker image inspect --format '{{.Id}}' berth-dp/big:1`);
+    assert.equal(after.stdout.trim(), before.stdout.trim(), 'same image ID (config digest) after the round trip');
+    await host('docker rmi berth-dp/big:1 >/dev/null');
+  });
+
+  it('TCP and UDP published ports answer, stop after docker stop, and come back after a store switch (restart policy)', async () => {
+    const tcp = await freeTcpPort();
+    const udp = await freeTcpPort();
+    const server = [
+      "const net=require('net'),dgram=require('dgram');",
+      "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end('len:'+n))}).listen(9000);",
+      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
+    ].join('');
+    const run = await host(`docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp -v /:/host:ro ${IMG} chroot /host /usr/bin/node -e "${server}"`);
+    assert.equal(run.code, 0, run.stderr);
+    const answering = async (): Promise<boolean | undefined> => ((await tcpAsk(tcp, 'hello')) === 'len:5' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined);
+    await waitFor('both ports', answering, 3 * MIN);
+
+    assert.equal((await host('docker stop -t 1 dp-echo')).code, 0);
+    await waitFor('the ports to go', async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true), MIN);
+    assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
+    assert.equal(await udpAsk(udp, 'ping', 1500), 'timeout', 'no UDP forward left behind');
+    assert.equal((await host('docker start dp-echo')).code, 0);
+    await waitFor('both ports again', answering, 3 * MIN);
+
+    // The other store hides the container (and its ports); back on this one, its restart policy
+    // brings it up again, ports and all.
+    for (const store of ['classic', 'containerd']) {
+      const sw = await env.cli(['store', 'use', store]);
+      assert.equal(sw.code, 0, sw.stderr);
+      if (store === 'classic') {
+        await waitFor('the hidden container\'s ports to go', async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true), MIN);
+        assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
+      }
+    }
+    await waitFor('both ports after the switch back', answering, 3 * MIN);
+  });
+});
