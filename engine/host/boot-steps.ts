@@ -2,7 +2,9 @@
 // the start timeline, and a failure names the step it happened in.
 export interface BootStep {
   name: string;
-  /** The progress line's detail, read when the step begins. */
+  /** Work whose result the progress line names (it counts as this step's, failures included). */
+  prepare?: () => Promise<void>;
+  /** The progress line's detail, read when the step begins (after prepare). */
   detail?: () => string | undefined;
   run: () => Promise<void>;
 }
@@ -19,9 +21,11 @@ export class BootStepError extends Error {
 export async function runSteps(steps: BootStep[], t0: number, onStage: (name: string, detail?: string) => void, timeline: TimelineEntry[]): Promise<void> {
   for (const s of steps) {
     const start = Date.now();
-    const detail = s.detail?.();
-    onStage(s.name, detail);
+    let detail: string | undefined;
     try {
+      await s.prepare?.();
+      detail = s.detail?.();
+      onStage(s.name, detail);
       await s.run();
     } catch (e) {
       throw new BootStepError(s.name, e as Error);

@@ -72,7 +72,7 @@ export class EngineBoot {
       { name: 'socket', detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() },
       { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
       { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
-      { name: 'store', detail: () => 'image store and daemon.json', run: () => this.applyEngineConfig() },
+      { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
       { name: 'versions', run: () => this.readVersions() },
       ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
     ];
@@ -161,8 +161,15 @@ export class EngineBoot {
     await agent.waitReady(60_000);
   }
 
+  private want: EngineConfig | null = null;
+
+  /** What the settings ask of this start (they may look at the data disk through the agent first). */
+  private async decideEngineConfig(): Promise<void> {
+    this.want = (await this.env.engineConfig?.({ agent: this.agent!, ssh: this.link! })) ?? null;
+  }
+
   private async applyEngineConfig(): Promise<void> {
-    const want = await this.env.engineConfig?.({ agent: this.agent!, ssh: this.link! });
+    const want = this.want;
     if (!want) return;
     const r = await this.agent!.setImageStore(want.store, want.userDaemonJson);
     this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);

@@ -10,6 +10,8 @@ import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { GuestSsh } from '../../engine/host/guest-ssh.ts';
+import { ensureKeys } from '../../engine/host/keys.ts';
 
 const MIN = 60_000;
 const IMG = 'berth-conf/busybox:1';
@@ -23,12 +25,16 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
   let host: (cmd: string) => Promise<Run>;
   let vm: (cmd: string) => Promise<Run>;
   let events = { since: 0, until: 0 };
+  let ssh: GuestSsh | null = null;
 
   before(async () => {
     const r = await env.start();
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
     host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
-    vm = async (cmd) => env.cli(['shell', cmd]);
+    // Inside the VM: what `berth shell '<cmd>'` runs, on one SSH connection kept for the file.
+    const keys = ensureKeys(env.data.keysDir);
+    ssh = await GuestSsh.connectOnce({ port: (await env.status()).sshPort!, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey });
+    vm = (cmd) => ssh!.exec(cmd, { timeoutMs: 300_000 });
     await buildScratch(env.docker(), IMG, 'conformance');
     const keep = await host(`docker run -d --name keep ${IMG} sleep 3600 && mkdir -p ${DIR}`);
     assert.equal(keep.code, 0, keep.stderr);
@@ -41,6 +47,7 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
   after(async () => {
     await host(`docker rm -f keep srv att2 >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`).catch(() => undefined);
     await vm(`rm -rf ${DIR}`).catch(() => undefined);
+    ssh?.end();
     await env.dispose();
   });
 
