@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../electron/cli/main.ts');
+await import('../electron/node-host/cli/main.ts');

@@ -6,8 +6,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { EngineStatusSchema } from '../engine/host/engine-types.ts';
-import { findElectron, launchPlan } from '../electron/main/launch.ts';
-import { buildPreload } from '../electron/preload/build.ts';
+import { findElectron, launchPlan } from '../electron/shell/main/launch.ts';
+import { buildPreload } from '../electron/shell/preload/build.ts';
 import { BerthEnv } from '../test/helpers/berth-env.ts';
 
 const MIN = 60_000;

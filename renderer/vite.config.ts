@@ -1,4 +1,4 @@
-// Builds the dashboard into dist/renderer. The contract is imported from electron/api, outside
+// Builds the dashboard into dist/renderer. The contract is imported from electron/node-host/api, outside
 // this root, which is why the file system allow-list includes the repository.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DashboardServer } from '../../electron/dashboard/server.ts';
-import { RENDERER_DIR } from '../../electron/dashboard/static-files.ts';
-import { buildRenderer } from '../../electron/dashboard/cli.ts';
+import { DashboardServer } from '../../electron/node-host/dashboard/server.ts';
+import { RENDERER_DIR } from '../../electron/node-host/dashboard/static-files.ts';
+import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
 import { fakeServices } from '../fixtures/fake-services.ts';
 import { launchChromium } from '../browser.ts';
 

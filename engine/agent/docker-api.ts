@@ -2,7 +2,7 @@
 // to keep its bundle small).
 import http from 'node:http';
 import fs from 'node:fs';
-import { storeFromDriverStatus } from '../../electron/api/image-store.ts';
+import { storeFromDriverStatus } from '../../electron/node-host/api/image-store.ts';
 
 export const DOCKER_SOCKET = '/run/docker.sock';
 

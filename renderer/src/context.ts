@@ -2,7 +2,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
-import type { ApiClient } from '../../electron/api/client.ts';
+import type { ApiClient } from '../../electron/node-host/api/client.ts';
 import type { DashState } from './state/store.ts';
 
 export const DashContext = createContext<{ client: ApiClient; store: StoreApi<DashState> } | null>(null);

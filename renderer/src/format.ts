@@ -1,5 +1,5 @@
 // Display formatting shared by the views (pure, unit-tested).
-import type { Container } from '../../electron/api/docker-types.ts';
+import type { Container } from '../../electron/node-host/api/docker-types.ts';
 
 /** Decimal units, as `docker images` prints sizes. */
 export function formatBytes(n: number): string {

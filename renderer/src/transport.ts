@@ -1,7 +1,7 @@
 // How the renderer reaches the host: Electron's preload (window.berth) when present, otherwise
 // the headless host's WebSocket, with the token from the URL it was opened with.
-import { ApiClient, type FrameTransport } from '../../electron/api/client.ts';
-import { API_PATHS, TOKEN_PARAM, type ClientFrame } from '../../electron/api/wire.ts';
+import { ApiClient, type FrameTransport } from '../../electron/node-host/api/client.ts';
+import { API_PATHS, TOKEN_PARAM, type ClientFrame } from '../../electron/node-host/api/wire.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { DataDir } from '../../engine/host/paths.ts';
 import { EngineStatusSchema, type EngineStatus } from '../../engine/host/engine-types.ts';
-import { saveSettings } from '../../electron/settings/settings-file.ts';
-import { defaultSettings } from '../../electron/settings/schema.ts';
+import { saveSettings } from '../../electron/node-host/settings/settings-file.ts';
+import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
 import { captureState, restoreState, type EngineState } from './shared-state.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');

@@ -2,7 +2,7 @@
 // store and what docker lists. dispose() puts changed settings back in one Apply & Restart, then
 // fails the file if anything still differs, so the next file never inherits another's leftovers.
 import assert from 'node:assert/strict';
-import { SETTING_KEYS, getKey, type Settings } from '../../electron/api/settings-schema.ts';
+import { SETTING_KEYS, getKey, type Settings } from '../../electron/node-host/api/settings-schema.ts';
 import { runCli, type BerthEnv } from './berth-env.ts';
 
 export interface EngineState {

@@ -1,7 +1,7 @@
 // `berth shell` hands the remote shell one command line, as ssh does (issue 10, item 4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { remoteCommand } from '../../electron/cli/shell.ts';
+import { remoteCommand } from '../../electron/node-host/cli/shell.ts';
 
 test('arguments are joined with spaces for the remote shell, like ssh', () => {
   assert.equal(remoteCommand(['echo a; echo b']), 'echo a; echo b', 'one string: the remote shell runs both commands');

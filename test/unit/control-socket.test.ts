@@ -10,15 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
 import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts';
-import { ApiError, type ApiEvent } from '../../electron/api/contract.ts';
-import { ControlServer } from '../../electron/control/control-server.ts';
-import { ControlClient, callHost, hostPid } from '../../electron/control/control-client.ts';
-import { ApiHandler } from '../../electron/dashboard/api-handler.ts';
-import type { DashboardServices, DockerService } from '../../electron/dashboard/services.ts';
-import { HostEvents } from '../../electron/host/host-events.ts';
-import type { EnginePort } from '../../electron/settings/engine-port.ts';
-import { SettingsService } from '../../electron/settings/service.ts';
-import { DataDirTroubleshoot } from '../../electron/dashboard/troubleshoot.ts';
+import { ApiError, type ApiEvent } from '../../electron/node-host/api/contract.ts';
+import { ControlServer } from '../../electron/node-host/control/control-server.ts';
+import { ControlClient, callHost, hostPid } from '../../electron/node-host/control/control-client.ts';
+import { ApiHandler } from '../../electron/node-host/dashboard/api-handler.ts';
+import type { DashboardServices, DockerService } from '../../electron/node-host/dashboard/services.ts';
+import { HostEvents } from '../../electron/node-host/process/host-events.ts';
+import type { EnginePort } from '../../electron/node-host/settings/engine-port.ts';
+import { SettingsService } from '../../electron/node-host/settings/service.ts';
+import { DataDirTroubleshoot } from '../../electron/node-host/dashboard/troubleshoot.ts';
 
 class HeldPort implements EnginePort {
   running = true;

@@ -2,11 +2,11 @@
 // contract does not allow, on both sides.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { calls, events, isCallName } from '../../electron/api/contract.ts';
-import { ImageRefSchema, RunSpecSchema, withDefaultTag } from '../../electron/api/docker-types.ts';
-import { checkDaemonJson } from '../../electron/api/daemon-json.ts';
-import { ApiClient } from '../../electron/api/client.ts';
-import type { ClientFrame } from '../../electron/api/wire.ts';
+import { calls, events, isCallName } from '../../electron/node-host/api/contract.ts';
+import { ImageRefSchema, RunSpecSchema, withDefaultTag } from '../../electron/node-host/api/docker-types.ts';
+import { checkDaemonJson } from '../../electron/node-host/api/daemon-json.ts';
+import { ApiClient } from '../../electron/node-host/api/client.ts';
+import type { ClientFrame } from '../../electron/node-host/api/wire.ts';
 
 describe('dashboard contract', () => {
   it('has an input and output schema for every call and a schema for every event', () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { DashboardServer } from '../../electron/dashboard/server.ts';
+import { DashboardServer } from '../../electron/node-host/dashboard/server.ts';
 import { fakeServices } from '../../e2e/fixtures/fake-services.ts';
 
 function wsOpen(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {

@@ -15,7 +15,7 @@ import { EngineController } from '../../engine/host/engine-controller.ts';
 import { DataDir } from '../../engine/host/paths.ts';
 import type { VmDriver, VmExit, VmHandle } from '../../engine/host/vm-driver.ts';
 import type { ExecResult, GuestLink } from '../../engine/host/guest-link.ts';
-import { formatStatus } from '../../electron/cli/format.ts';
+import { formatStatus } from '../../electron/node-host/cli/format.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-boot-'));
 

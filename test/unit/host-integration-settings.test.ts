@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings } from '../../electron/settings/schema.ts';
-import { MIGRATIONS, migrate, v2ToV3 } from '../../electron/settings/migrations.ts';
-import { validateValue } from '../../electron/settings/validate.ts';
-import { RESTART_BY_KEY } from '../../electron/settings/restart.ts';
-import { loadSettings } from '../../electron/settings/settings-file.ts';
+import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings } from '../../electron/node-host/settings/schema.ts';
+import { MIGRATIONS, migrate, v2ToV3 } from '../../electron/node-host/settings/migrations.ts';
+import { validateValue } from '../../electron/node-host/settings/validate.ts';
+import { RESTART_BY_KEY } from '../../electron/node-host/settings/restart.ts';
+import { loadSettings } from '../../electron/node-host/settings/settings-file.ts';
 
 const V2 = { schemaVersion: 2, useContainerdSnapshotter: true, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' };
 

@@ -9,7 +9,7 @@ import { draftPatch } from '../../renderer/src/state/settings-draft.ts';
 import { formatBytes, relativeTime, shortId } from '../../renderer/src/format.ts';
 import { createDashStore } from '../../renderer/src/state/store.ts';
 import { fixtureImages } from '../../e2e/fixtures/fake-services.ts';
-import type { Settings } from '../../electron/api/settings-types.ts';
+import type { Settings } from '../../electron/node-host/api/settings-types.ts';
 
 describe('renderer state', () => {
   it('reduces pushed events into state', () => {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
-import { CliSettingsError, settingsFromCli } from '../../electron/settings/patch.ts';
-import { resetCommand } from '../../electron/cli/settings-commands.ts';
-import { loadSettings, saveSettings } from '../../electron/settings/settings-file.ts';
-import { defaultSettings } from '../../electron/settings/schema.ts';
+import { CliSettingsError, settingsFromCli } from '../../electron/node-host/settings/patch.ts';
+import { resetCommand } from '../../electron/node-host/cli/settings-commands.ts';
+import { loadSettings, saveSettings } from '../../electron/node-host/settings/settings-file.ts';
+import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
 import { BerthEnv } from '../helpers/berth-env.ts';
 
 test('settingsFromCli: JSON values when they parse, text otherwise, dotted keys nest', () => {

@@ -6,20 +6,20 @@ import assert from 'node:assert/strict';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { z } from 'zod';
-import { SETTING_INFO, SETTING_KEYS, SettingsSchema, getKey, withKey, type FormTab, type SettingKey } from '../../electron/api/settings-schema.ts';
-import { ProposalSchema, SettingsPatchSchema, SettingsStateSchema, SettingsViewSchema, type SettingsState } from '../../electron/api/settings-types.ts';
-import { calls } from '../../electron/api/contract.ts';
-import { flattenPatch, settingsFromCli } from '../../electron/settings/patch.ts';
-import { SETTINGS_USAGE } from '../../electron/cli/settings-commands.ts';
-import { RESTART_BY_KEY } from '../../electron/settings/restart.ts';
-import { defaultSettings } from '../../electron/settings/schema.ts';
-import { validateValue } from '../../electron/settings/validate.ts';
+import { SETTING_INFO, SETTING_KEYS, SettingsSchema, getKey, withKey, type FormTab, type SettingKey } from '../../electron/node-host/api/settings-schema.ts';
+import { ProposalSchema, SettingsPatchSchema, SettingsStateSchema, SettingsViewSchema, type SettingsState } from '../../electron/node-host/api/settings-types.ts';
+import { calls } from '../../electron/node-host/api/contract.ts';
+import { flattenPatch, settingsFromCli } from '../../electron/node-host/settings/patch.ts';
+import { SETTINGS_USAGE } from '../../electron/node-host/cli/settings-commands.ts';
+import { RESTART_BY_KEY } from '../../electron/node-host/settings/restart.ts';
+import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
+import { validateValue } from '../../electron/node-host/settings/validate.ts';
 import { draftPatch } from '../../renderer/src/state/settings-draft.ts';
 import { FORM_CONTROLS } from '../../renderer/src/state/settings-form.ts';
 import { createDashStore } from '../../renderer/src/state/store.ts';
 import { DashContext } from '../../renderer/src/context.ts';
 import { SettingsView } from '../../renderer/src/views/SettingsView.tsx';
-import type { ApiClient } from '../../electron/api/client.ts';
+import type { ApiClient } from '../../electron/node-host/api/client.ts';
 
 /** The settings view rendered on one tab (server rendering reads zustand's initial state). */
 function render(state: SettingsState, tab: FormTab): string {

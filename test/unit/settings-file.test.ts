@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings, withKey } from '../../electron/settings/schema.ts';
-import { MIGRATIONS, MigrationError, fileVersion, migrate, v1ToV2, type Migration } from '../../electron/settings/migrations.ts';
-import { backupPath, loadSettings, saveSettings } from '../../electron/settings/settings-file.ts';
-import { validateValue } from '../../electron/settings/validate.ts';
+import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings, withKey } from '../../electron/node-host/settings/schema.ts';
+import { MIGRATIONS, MigrationError, fileVersion, migrate, v1ToV2, type Migration } from '../../electron/node-host/settings/migrations.ts';
+import { backupPath, loadSettings, saveSettings } from '../../electron/node-host/settings/settings-file.ts';
+import { validateValue } from '../../electron/node-host/settings/validate.ts';
 
 function tmpFile(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-settings-'));

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
-import { SettingsService } from '../../electron/settings/service.ts';
-import { OfflineEnginePort } from '../../electron/settings/offline-reset.ts';
-import { defaultSettings, CURRENT_SCHEMA_VERSION, type Settings } from '../../electron/settings/schema.ts';
-import { decideStore, classicContents, type ClassicContents } from '../../electron/settings/store-decision.ts';
-import type { ImageStore } from '../../electron/api/image-store.ts';
+import { SettingsService } from '../../electron/node-host/settings/service.ts';
+import { OfflineEnginePort } from '../../electron/node-host/settings/offline-reset.ts';
+import { defaultSettings, CURRENT_SCHEMA_VERSION, type Settings } from '../../electron/node-host/settings/schema.ts';
+import { decideStore, classicContents, type ClassicContents } from '../../electron/node-host/settings/store-decision.ts';
+import type { ImageStore } from '../../electron/node-host/api/image-store.ts';
 
 const D = defaultSettings();
 const PARTIAL = '{"vm":{"cpus":2,"memoryMiB":2048},"dockerEngine":{"log-level":"warn"}}';

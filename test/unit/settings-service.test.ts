@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
-import type { EnginePort } from '../../electron/settings/engine-port.ts';
-import { SettingsBusyError, SettingsService, SettingsValidationError, ApplyFailedError } from '../../electron/settings/service.ts';
-import { diffSettings, strongest } from '../../electron/settings/restart.ts';
-import { CURRENT_SCHEMA_VERSION, defaultSettings, withKey } from '../../electron/settings/schema.ts';
-import { loadSettings } from '../../electron/settings/settings-file.ts';
+import type { EnginePort } from '../../electron/node-host/settings/engine-port.ts';
+import { SettingsBusyError, SettingsService, SettingsValidationError, ApplyFailedError } from '../../electron/node-host/settings/service.ts';
+import { diffSettings, strongest } from '../../electron/node-host/settings/restart.ts';
+import { CURRENT_SCHEMA_VERSION, defaultSettings, withKey } from '../../electron/node-host/settings/schema.ts';
+import { loadSettings } from '../../electron/node-host/settings/settings-file.ts';
 
 type Cfg = Parameters<EnginePort['applyEngineConfig']>[0];
 

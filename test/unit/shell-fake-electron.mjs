@@ -1,4 +1,4 @@
-// A stand-in for the 'electron' module, for running the real main process (electron/main/app.ts)
+// A stand-in for the 'electron' module, for running the real main process (electron/shell/main/app.ts)
 // under plain Node in test/unit/shell-main.test.ts. It records what the app asks of Electron and
 // lets the test drive it (IPC calls, navigation, window.open, tray clicks, quit) over the child's
 // IPC channel. Test code only.

@@ -1,8 +1,8 @@
 // An in-memory stand-in for Electron's IPC (ipcMain, ipcRenderer and a window's webContents) for
 // the desktop shell's unit tests: the real router and the real preload bridge talk through it.
-import type { IpcRendererLike } from '../../electron/preload/bridge.ts';
-import type { IpcInvokeEvent, IpcMainLike, SenderLike } from '../../electron/main/ipc-router.ts';
-import { RENDERER_URL } from '../../electron/main/window-options.ts';
+import type { IpcRendererLike } from '../../electron/shell/preload/bridge.ts';
+import type { IpcInvokeEvent, IpcMainLike, SenderLike } from '../../electron/shell/main/ipc-router.ts';
+import { RENDERER_URL } from '../../electron/shell/main/window-options.ts';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;
 

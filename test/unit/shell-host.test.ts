@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
-import { ControlClient, callHost, hostPid } from '../../electron/control/control-client.ts';
-import { isFirstRun } from '../../electron/main/first-run.ts';
-import { IpcRouter } from '../../electron/main/ipc-router.ts';
-import { startShellHost, type ShellHost } from '../../electron/main/shell-host.ts';
-import { createBridge } from '../../electron/preload/bridge.ts';
+import { ControlClient, callHost, hostPid } from '../../electron/node-host/control/control-client.ts';
+import { isFirstRun } from '../../electron/shell/main/first-run.ts';
+import { IpcRouter } from '../../electron/shell/main/ipc-router.ts';
+import { startShellHost, type ShellHost } from '../../electron/shell/main/shell-host.ts';
+import { createBridge } from '../../electron/shell/preload/bridge.ts';
 import { FakeIpcMain, FakeWindow } from './shell-fakes.ts';
 
 const roots: string[] = [];

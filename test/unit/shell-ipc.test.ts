@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import vm from 'node:vm';
 import { fakeServices } from '../../e2e/fixtures/fake-services.ts';
-import { ApiClient } from '../../electron/api/client.ts';
-import { callNames } from '../../electron/api/contract.ts';
-import { ApiHandler, type ClientContext } from '../../electron/dashboard/api-handler.ts';
-import { IpcRouter } from '../../electron/main/ipc-router.ts';
-import { createBridge, type BerthBridge } from '../../electron/preload/bridge.ts';
-import { buildPreload } from '../../electron/preload/build.ts';
-import { IPC_CHANNELS } from '../../electron/preload/ipc-protocol.ts';
+import { ApiClient } from '../../electron/node-host/api/client.ts';
+import { callNames } from '../../electron/node-host/api/contract.ts';
+import { ApiHandler, type ClientContext } from '../../electron/node-host/dashboard/api-handler.ts';
+import { IpcRouter } from '../../electron/shell/main/ipc-router.ts';
+import { createBridge, type BerthBridge } from '../../electron/shell/preload/bridge.ts';
+import { buildPreload } from '../../electron/shell/preload/build.ts';
+import { IPC_CHANNELS } from '../../electron/shell/preload/ipc-protocol.ts';
 import { FakeIpcMain, FakeWindow } from './shell-fakes.ts';
 
 function setup(opts: { images?: number } = {}) {

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findElectron, launchPlan, type LaunchEnv } from '../../electron/main/launch.ts';
-import { APP_ROOT, SHELL_PATHS } from '../../electron/main/paths.ts';
+import { findElectron, launchPlan, type LaunchEnv } from '../../electron/shell/main/launch.ts';
+import { APP_ROOT, SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 
 const base: LaunchEnv = { platform: 'linux', env: { DISPLAY: ':0' }, electron: { path: '/x/electron' }, isRoot: false };
 

@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts';
-import type { EventName } from '../../electron/api/contract.ts';
-import type { View } from '../../electron/main/app-menu.ts';
-import type { Progress } from '../../electron/main/first-run.ts';
-import { Shell, type AppPort, type ShellDeps, type ShellHostLike, type TrayPort, type WindowPort } from '../../electron/main/shell.ts';
-import type { TrayAction, TrayModel } from '../../electron/main/tray-model.ts';
+import type { EventName } from '../../electron/node-host/api/contract.ts';
+import type { View } from '../../electron/shell/main/app-menu.ts';
+import type { Progress } from '../../electron/shell/main/first-run.ts';
+import { Shell, type AppPort, type ShellDeps, type ShellHostLike, type TrayPort, type WindowPort } from '../../electron/shell/main/shell.ts';
+import type { TrayAction, TrayModel } from '../../electron/shell/main/tray-model.ts';
 
 class FakeApp implements AppPort {
   lock = true;

@@ -1,4 +1,4 @@
-// The real main process (electron/main/entry.mjs → app.ts → electron-ports.ts) under plain Node,
+// The real main process (electron/shell/main/entry.mjs → app.ts → electron-ports.ts) under plain Node,
 // with a recording stand-in for the 'electron' module (shell-fake-electron.mjs): the window's
 // security options and URL, the app:// protocol and session rules, IPC reaching the real host,
 // the tray and app menu, a first start that fails fast (no VM image here) shown in tray and window,
@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildRenderer } from '../../electron/dashboard/cli.ts';
-import { SHELL_PATHS } from '../../electron/main/paths.ts';
-import { buildPreload } from '../../electron/preload/build.ts';
+import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
+import { buildPreload } from '../../electron/shell/preload/build.ts';
 
 const FAKE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'shell-fake-electron.mjs')).href;
 const dataUrl = (src: string): string => `data:text/javascript,${encodeURIComponent(src)}`;

@@ -12,11 +12,11 @@ import { build } from 'esbuild';
 import { z } from 'zod';
 import { AGENT_BUNDLE, buildAgent } from '../../engine/agent/build.ts';
 import { DataDir } from '../../engine/host/paths.ts';
-import { buildRenderer } from '../../electron/dashboard/cli.ts';
-import { STAGED_IMAGE_DIR, stageImage } from '../../electron/main/build-app.ts';
-import { RESOURCE_LAYOUT, SHIPPED_IMAGE_FILES, configurePackagedEnv, imageMirrorDir, prepareImageMirror } from '../../electron/main/packaged-resources.ts';
-import { APP_ROOT, SHELL_PATHS } from '../../electron/main/paths.ts';
-import { buildPreload } from '../../electron/preload/build.ts';
+import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { STAGED_IMAGE_DIR, stageImage } from '../../electron/shell/main/build-app.ts';
+import { RESOURCE_LAYOUT, SHIPPED_IMAGE_FILES, configurePackagedEnv, imageMirrorDir, prepareImageMirror } from '../../electron/shell/main/packaged-resources.ts';
+import { APP_ROOT, SHELL_PATHS } from '../../electron/shell/main/paths.ts';
+import { buildPreload } from '../../electron/shell/preload/build.ts';
 
 const require = createRequire(import.meta.url);
 const target = z.union([z.string(), z.array(z.string())]).transform((t) => (Array.isArray(t) ? t : [t]));
@@ -113,11 +113,11 @@ describe('electron-builder.yml', () => {
 
   it('packages every module the main process loads, and every package it imports is a production dependency', async () => {
     const r = await build({
-      entryPoints: [path.join(APP_ROOT, 'electron/main/entry.mjs')], absWorkingDir: APP_ROOT,
+      entryPoints: [path.join(APP_ROOT, 'electron/shell/main/entry.mjs')], absWorkingDir: APP_ROOT,
       bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', external: ['electron'], logLevel: 'silent',
     });
     const inputs = Object.keys(r.metafile.inputs);
-    assert.ok(inputs.includes('electron/main/app.ts') && inputs.includes('electron/dashboard/api-handler.ts') && inputs.includes('engine/host/engine-controller.ts'), 'the graph was followed');
+    assert.ok(inputs.includes('electron/shell/main/app.ts') && inputs.includes('electron/node-host/dashboard/api-handler.ts') && inputs.includes('engine/host/engine-controller.ts'), 'the graph was followed');
     const missing = inputs.filter((f) => !packaged(f));
     assert.deepEqual(missing, [], 'loaded by the main process but not in files');
     // Read at run time by path, not imported.

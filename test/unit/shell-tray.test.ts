@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineStatus } from '../../engine/host/engine-types.ts';
-import { appMenuTemplate, type View } from '../../electron/main/app-menu.ts';
-import { SHELL_PATHS } from '../../electron/main/paths.ts';
-import { TRAY_STATES, trayIconFile, trayMenuTemplate, trayModel, type TrayAction } from '../../electron/main/tray-model.ts';
+import { appMenuTemplate, type View } from '../../electron/shell/main/app-menu.ts';
+import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
+import { TRAY_STATES, trayIconFile, trayMenuTemplate, trayModel, type TrayAction } from '../../electron/shell/main/tray-model.ts';
 
 const st = (state: EngineStatus['state'], extra: Partial<EngineStatus> = {}): EngineStatus => ({ state, dockerSocket: '/d/run/docker.sock', dataDir: '/d', ...extra });
 const labels = (m: ReturnType<typeof trayModel>) => m.items.map((i) => (i.type === 'separator' ? '---' : i.label));

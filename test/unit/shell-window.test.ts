@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildRenderer } from '../../electron/dashboard/cli.ts';
-import { rendererHandler, resolveAppRequest } from '../../electron/main/renderer-protocol.ts';
-import { SHELL_PATHS } from '../../electron/main/paths.ts';
-import { navigationScript } from '../../electron/main/view-navigation.ts';
-import { CSP, RENDERER_URL, mainWindowOptions, navigationAllowed, requestAllowed, windowOpenDecision } from '../../electron/main/window-options.ts';
+import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { rendererHandler, resolveAppRequest } from '../../electron/shell/main/renderer-protocol.ts';
+import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
+import { navigationScript } from '../../electron/shell/main/view-navigation.ts';
+import { CSP, RENDERER_URL, mainWindowOptions, navigationAllowed, requestAllowed, windowOpenDecision } from '../../electron/shell/main/window-options.ts';
 
 describe('main window options', () => {
   const o = mainWindowOptions({ preload: '/app/dist/electron/preload.cjs', icon: '/app/assets/icons/256x256.png' });

@@ -1,5 +1,5 @@
 // The hidden-store banner's sentence, exactly as the product spells it, for either active store.
-import type { StoreStatus } from '../../../electron/api/store-types.ts';
+import type { StoreStatus } from '../../../electron/node-host/api/store-types.ts';
 import { formatMB } from '../format.ts';
 
 export function hiddenStoreText(st: Pick<StoreStatus, 'active' | 'hidden'>): string | null {

@@ -1,7 +1,7 @@
 // The Images view's rows: one per repository:tag (as `docker images`), filtered by search and
 // "dangling only", newest first, with a multi-platform image's variants under it when expanded.
-import type { Image } from '../../../electron/api/docker-types.ts';
-import type { PlatformVariant, StoreInventory } from '../../../electron/api/store-types.ts';
+import type { Image } from '../../../electron/node-host/api/docker-types.ts';
+import type { PlatformVariant, StoreInventory } from '../../../electron/node-host/api/store-types.ts';
 
 export interface ImageFilter { search: string; danglingOnly: boolean; }
 

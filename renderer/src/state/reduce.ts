@@ -1,10 +1,10 @@
 // The dashboard's state and how each pushed event changes it: a pure function, so every update
 // path is unit-tested without a browser.
-import type { ApiEvent, SystemInfo } from '../../../electron/api/contract.ts';
-import type { Container, ImageList, TransferProgress } from '../../../electron/api/docker-types.ts';
+import type { ApiEvent, SystemInfo } from '../../../electron/node-host/api/contract.ts';
+import type { Container, ImageList, TransferProgress } from '../../../electron/node-host/api/docker-types.ts';
 import type { EngineStatus, StartStage } from '../../../engine/host/engine-types.ts';
-import type { StoreInventory, StoreStatus } from '../../../electron/api/store-types.ts';
-import type { SettingsState } from '../../../electron/api/settings-types.ts';
+import type { StoreInventory, StoreStatus } from '../../../electron/node-host/api/store-types.ts';
+import type { SettingsState } from '../../../electron/node-host/api/settings-types.ts';
 
 /** A value the host answered, or why it could not (shown inline, in the host's words). */
 export type Loaded<T> = { value: T; error?: undefined } | { value?: undefined; error: string } | null;

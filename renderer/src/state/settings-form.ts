@@ -1,7 +1,7 @@
 // How the dashboard edits each setting. Keyed by every setting, so a new key in the schema does
 // not compile until the form knows how to show it; the tab comes from the schema's SETTING_INFO.
-import { AcceleratorSettingSchema, MIN_MEMORY_MIB, SETTING_INFO, SETTING_KEYS, type FormTab, type SettingKey } from '../../../electron/api/settings-schema.ts';
-import type { SettingsLimits } from '../../../electron/api/settings-types.ts';
+import { AcceleratorSettingSchema, MIN_MEMORY_MIB, SETTING_INFO, SETTING_KEYS, type FormTab, type SettingKey } from '../../../electron/node-host/api/settings-schema.ts';
+import type { SettingsLimits } from '../../../electron/node-host/api/settings-types.ts';
 
 export type Control =
   | { kind: 'checkbox' }

@@ -1,8 +1,8 @@
 // The dashboard's zustand store: the data pushed by the host (reduceEvent) plus the UI's own
 // state. Loads everything once per connection; after that, only events change it.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ApiClient } from '../../../electron/api/client.ts';
-import type { CallName, CallOutput } from '../../../electron/api/contract.ts';
+import type { ApiClient } from '../../../electron/node-host/api/client.ts';
+import type { CallName, CallOutput } from '../../../electron/node-host/api/contract.ts';
 import { initialData, reduceEvent, type DashData, type Loaded } from './reduce.ts';
 import type { Draft } from './settings-draft.ts';
 

@@ -1,7 +1,7 @@
 // Containers of the active store: state, image, ports, created; start, stop, restart, remove,
 // and live logs.
 import { useState, type ReactNode } from 'react';
-import type { Container } from '../../../electron/api/docker-types.ts';
+import type { Container } from '../../../electron/node-host/api/docker-types.ts';
 import { useClient, useDash } from '../context.ts';
 import { formatPorts, relativeTime, shortId } from '../format.ts';
 import { ErrorText, Modal, useAction } from './common.tsx';

@@ -1,8 +1,8 @@
 // Pull (with a real progress bar), push, tag, remove (in-use protection, force) and run (name,
 // ports, env). Errors stay inline in the dialog, in the engine's words.
 import { useState, type ReactNode } from 'react';
-import type { Image } from '../../../electron/api/docker-types.ts';
-import { ContainerNameSchema, EnvNameSchema, ImageRefSchema } from '../../../electron/api/docker-types.ts';
+import type { Image } from '../../../electron/node-host/api/docker-types.ts';
+import { ContainerNameSchema, EnvNameSchema, ImageRefSchema } from '../../../electron/node-host/api/docker-types.ts';
 import { useClient, useDash } from '../context.ts';
 import { shortId } from '../format.ts';
 import { ErrorText, Modal, ProgressBar, newOpId, useAction } from './common.tsx';

@@ -1,11 +1,11 @@
 // Settings: General (the image-store checkbox), Docker Engine (daemon.json) and Resources, with
 // one Apply & Restart that is enabled only when something changed and says what will restart.
 import { useEffect, useState, type ReactNode } from 'react';
-import { restartSentence, type Proposal, type SettingsState } from '../../../electron/api/settings-types.ts';
+import { restartSentence, type Proposal, type SettingsState } from '../../../electron/node-host/api/settings-types.ts';
 import { useClient, useDash } from '../context.ts';
 import { daemonJsonText, draftPatch, shown } from '../state/settings-draft.ts';
 import { FORM_CONTROLS, foldersFromText, keysOnTab } from '../state/settings-form.ts';
-import { SETTING_INFO, type SettingKey } from '../../../electron/api/settings-schema.ts';
+import { SETTING_INFO, type SettingKey } from '../../../electron/node-host/api/settings-schema.ts';
 import type { SettingsTab } from '../state/store.ts';
 import { ErrorText, useAction } from './common.tsx';
 

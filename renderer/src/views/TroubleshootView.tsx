@@ -1,7 +1,7 @@
 // Troubleshoot: gather diagnostics; restart, Clean / Purge data, Reset to factory defaults, each
 // confirmed by a dialog that lists exactly what it deletes (paths and sizes from the host).
 import { useEffect, useState, type ReactNode } from 'react';
-import type { TroubleshootPlan } from '../../../electron/api/contract.ts';
+import type { TroubleshootPlan } from '../../../electron/node-host/api/contract.ts';
 import { useClient } from '../context.ts';
 import { ErrorText, Modal, useAction } from './common.tsx';
 

@@ -1,0 +1,48 @@
+// What the settings ask of each engine start, once dockerd answers and before any store is
+// applied: the data disk's filesystem grown to the disk (vm.diskGiB raised), the image store
+// decided from the data disk when the settings file could not say, and the daemon.json keys.
+import type { InventoryReply, StatusReply, StoreName } from '../../../engine/agent/agent-types.ts';
+import { fromStoreEnum } from '../../../engine/agent/agent-types.ts';
+import { storeOf } from '../api/image-store.ts';
+import { bootDaemonJson } from '../../../engine/host/boot-daemon-json.ts';
+import type { SettingsService } from './service.ts';
+import { classicContents } from './store-decision.ts';
+
+export interface BootGuest {
+  agent: { inventory(): Promise<InventoryReply>; status(): Promise<StatusReply> };
+  ssh: { run(command: string, opts?: { timeoutMs?: number }): Promise<string> };
+}
+
+/** ext4 grows online; when the filesystem already fills the disk resize2fs has nothing to do. */
+const GROW_FS = 'resize2fs /dev/vdb 2>&1';
+
+export async function bootEngineConfig(settings: SettingsService, guest: BootGuest, log: (line: string) => void):
+  Promise<{ store: StoreName; userDaemonJson: string }> {
+  try {
+    const out = await guest.ssh.run(GROW_FS, { timeoutMs: 300_000 });
+    if (!/Nothing to do/.test(out)) log(`data disk: ${out.trim().split('\n').pop()}`);
+  } catch (e) {
+    log(`data disk: resize2fs failed (${(e as Error).message}); the filesystem keeps its size`);
+  }
+  let store: StoreName;
+  try {
+    store = await settings.storeForBoot(() => classicContents(guest.agent));
+  } catch (e) {
+    // Without the inventory there is no safe choice: stay on the store dockerd runs, decide next start.
+    const running = fromStoreEnum((await guest.agent.status()).active_store);
+    store = running ?? storeOf(settings.get());
+    log(`settings: the image store could not be decided (${(e as Error).message}); staying on the ${store} store dockerd runs`);
+  }
+  return { store, userDaemonJson: JSON.stringify(settings.get().dockerEngine) };
+}
+
+/**
+ * The daemon.json handed to the VM before dockerd's first start, so a boot on either store
+ * starts dockerd once; null while the store is undecided (then the disk's own daemon.json runs
+ * first and the store is decided and applied once dockerd answers).
+ */
+export function bootDaemonJsonFor(settings: SettingsService): string | null {
+  if (settings.storeUndecided) return null;
+  const s = settings.get();
+  return bootDaemonJson(storeOf(s), JSON.stringify(s.dockerEngine));
+}

@@ -1,0 +1,62 @@
+// The EnginePort over the EngineController: the store switch and daemon.json through the guest
+// agent, VM restarts, and the factory reset's stop + wipe. The settings service exists before the
+// engine (the engine reads its settings at every boot), so the host connects the engine to this
+// port explicitly once both exist; until then the engine counts as not running.
+import type { EngineController, EngineOptions } from '../../../engine/host/engine-controller.ts';
+import type { StartStage } from '../../../engine/host/engine-types.ts';
+import type { DataDir } from '../../../engine/host/paths.ts';
+import type { EnginePort } from './engine-port.ts';
+import { wipeVmData } from './offline-reset.ts';
+import type { Settings } from './schema.ts';
+import { storeOf } from '../api/image-store.ts';
+
+/**
+ * Engine options whose VM resources follow the settings: EngineController reads them at each
+ * boot, so a VM restart picks up what was just saved. Explicit options (tests) win.
+ */
+export function engineOptionsFromSettings(get: () => Settings, base: EngineOptions): EngineOptions {
+  return {
+    ...base,
+    get cpus() { return base.cpus ?? get().vm.cpus; },
+    get memoryMiB() { return base.memoryMiB ?? get().vm.memoryMiB; },
+    get diskGiB() { return base.diskGiB ?? get().vm.diskGiB; },
+    get accelerator() { return base.accelerator ?? get().accelerator; },
+    get fileSharing() { return base.fileSharing ?? get().fileSharing; },
+  };
+}
+
+export type EngineConfig = Parameters<EnginePort['applyEngineConfig']>[0];
+
+export class ControllerEnginePort implements EnginePort {
+  private engine: EngineController | null = null;
+
+  constructor(private readonly data: DataDir) {}
+
+  /** The second step of the host's wiring: the engine, created after the settings service. */
+  connect(engine: EngineController): void { this.engine = engine; }
+
+  private connected(): EngineController {
+    if (!this.engine) throw new Error('the engine is not connected to the settings yet');
+    return this.engine;
+  }
+
+  isRunning(): boolean { return this.engine?.status().state === 'running'; }
+
+  async applyEngineConfig(cfg: EngineConfig): Promise<void> {
+    await this.connected().agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
+  }
+
+  async restartVm(onProgress: (msg: string) => void): Promise<void> {
+    const engine = this.connected();
+    const onStage = (s: StartStage): void => onProgress(`${s.stage}${s.detail ? `: ${s.detail}` : ''}`);
+    engine.on('stage', onStage);
+    try { await engine.restart(); } finally { engine.off('stage', onStage); }
+  }
+
+  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> {
+    onProgress('Stopping the engine.');
+    // Not connected: nothing of this host runs yet; the wipe must still work.
+    await this.engine?.stop().catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
+    wipeVmData(this.data, onProgress);
+  }
+}

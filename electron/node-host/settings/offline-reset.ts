@@ -1,0 +1,68 @@
+// Factory reset without a working host: `berth reset --factory` must work when the app or the VM
+// is broken. It stops what is left running (a host that no longer answers, a stale QEMU),
+// deletes the VM data, and restores the default settings through the same SettingsService.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataDir } from '../../../engine/host/paths.ts';
+import { killStaleQemu } from '../../../engine/host/vm-files.ts';
+import type { EnginePort } from './engine-port.ts';
+
+function pidFrom(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : null;
+  } catch { return null; }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** A pid file can outlive its process and the pid be reused: on Linux, check it is a Berth host. */
+function isBerthHost(pid: number): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.some((a) => a.endsWith(path.join('bin', 'berth.js'))) && args.includes('host');
+  } catch { return false; }
+}
+
+/**
+ * Stops a host process that holds this data dir but does not answer: SIGTERM (it stops the VM
+ * cleanly), then SIGKILL after the grace period. Returns what it did, for the progress output.
+ */
+export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Promise<string | null> {
+  const pidFile = path.join(data.runDir, 'host.pid');
+  const pid = pidFrom(pidFile);
+  if (pid === null || !alive(pid) || !isBerthHost(pid)) return null;
+  process.kill(pid, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+  if (!alive(pid)) return `stopped the Berth host (pid ${pid})`;
+  try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+  fs.rmSync(pidFile, { force: true });
+  return `killed the Berth host (pid ${pid}), which did not stop within ${graceMs / 1000} s`;
+}
+
+/** Deletes the VM's persistent data: the data disk holds both image stores and daemon.json. */
+export function wipeVmData(data: DataDir, onProgress: (msg: string) => void): void {
+  const qemuPid = path.join(data.vmDir, 'qemu.pid');
+  if (fs.existsSync(qemuPid)) {
+    onProgress('Stopping a leftover QEMU.');
+    killStaleQemu(qemuPid);
+  }
+  if (fs.existsSync(data.dataDisk)) {
+    onProgress(`Deleting the VM data disk ${data.dataDisk}.`);
+    fs.rmSync(data.dataDisk, { force: true });
+  }
+  fs.rmSync(`${data.dataDisk}.tmp`, { force: true });
+}
+
+/** The engine port when no host runs: nothing to restart, and the wipe works on files alone. */
+export class OfflineEnginePort implements EnginePort {
+  constructor(private readonly data: DataDir) {}
+  isRunning(): boolean { return false; }
+  async applyEngineConfig(): Promise<void> { throw new Error('the engine is not running'); }
+  async restartVm(): Promise<void> { throw new Error('the engine is not running'); }
+  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> { wipeVmData(this.data, onProgress); }
+}
