@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
-import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { echoServerArgs, hostCommand, type Run } from '../helpers/endpoint-tools.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 
 const MIN = 60_000;
@@ -78,14 +78,9 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
   it('TCP and UDP published ports answer, stop after docker stop, and come back after a store switch (restart policy)', async () => {
     const tcp = await freeTcpPort();
     const udp = await freeTcpPort();
-    const server = [
-      "const net=require('net'),dgram=require('dgram');",
-      "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end('len:'+n))}).listen(9000);",
-      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
-    ].join('');
-    const run = await host(`docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp -v /:/host:ro ${IMG} chroot /host /usr/bin/node -e "${server}"`);
+    const run = await host(`docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`);
     assert.equal(run.code, 0, run.stderr);
-    const answering = async (): Promise<boolean | undefined> => ((await tcpAsk(tcp, 'hello')) === 'len:5' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined);
+    const answering = async (): Promise<boolean | undefined> => ((await tcpAsk(tcp, 'hello')) === '5\n' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined);
     await waitFor('both ports', answering, 3 * MIN);
 
     assert.equal((await host('docker stop -t 1 dp-echo')).code, 0);

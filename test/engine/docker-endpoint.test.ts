@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
-import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { echoServerArgs, hostCommand, type Run } from '../helpers/endpoint-tools.ts';
 import { GuestSsh } from '../../engine/host/guest-ssh.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
 
@@ -139,13 +139,7 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
   it('a published TCP port keeps half-close, and a published UDP port answers, as inside the VM', async () => {
     const tcp = await freeTcpPort();
     const udp = await freeTcpPort();
-    // Servers in containers: node from the VM's own root (chroot is in Docker's default caps).
-    const server = [
-      "const net=require('net'),dgram=require('dgram');",
-      "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(n+'\\n'))}).listen(9000);",
-      "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
-    ].join('');
-    const run = await host(`docker run -d --name srv -p ${tcp}:9000 -p ${udp}:9001/udp -v /:/host:ro ${IMG} chroot /host /usr/bin/node -e "${server}"`);
+    const run = await host(`docker run -d --name srv -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`);
     assert.equal(run.code, 0, run.stderr);
     // The container runs before its server listens: wait for the server's own word.
     await waitFor('the servers', async () => ((await host('docker logs srv')).stdout.includes('ready') ? true : undefined), 120_000);

@@ -45,3 +45,18 @@ esac
 `, { mode: 0o755 });
   return file;
 }
+
+/**
+ * `docker run` arguments for echo servers in a container from a busybox image: on 9000/tcp the
+ * byte count of what the client sent, answered once it half-closes ("11\n"); on 9001/udp
+ * "echo:<datagram>". They run the VM's own node (chroot is in Docker's default capabilities) and
+ * print "ready" once both listen.
+ */
+export function echoServerArgs(image: string): string {
+  const server = [
+    "const net=require('net'),dgram=require('dgram');",
+    "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(n+'\\n'))}).listen(9000);",
+    "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
+  ].join('');
+  return `-v /:/host:ro ${image} chroot /host /usr/bin/node -e "${server}"`;
+}
