@@ -8,9 +8,8 @@ import { DataDir } from '../../engine/host/paths.ts';
 import { EngineController } from '../../engine/host/engine-controller.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { buildScratch } from '../../test/helpers/docker-ops.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
-import { freeTcpPort } from '../../engine/host/vm-files.ts';
+import { serveFile } from './http-server.ts';
 
 const execFileP = promisify(execFile);
 const MB = 1e6;
@@ -45,23 +44,8 @@ export async function bench(): Promise<void> {
     const st = await engine.start();
     console.log(`accelerator:            ${st.accelerator}; file sharing: ${st.fileSharing?.mechanism}${st.fileSharing?.message ? ` (${st.fileSharing.message})` : ''}`);
     const docker = engine.docker();
-    await buildScratch(docker, 'berth-bench/busybox:1', 'bench');
-    const port = await freeTcpPort();
-    const c = await docker.createContainer({
-      Image: 'berth-bench/busybox:1',
-      Cmd: ['sh', '-c', `mkdir /www && dd if=/dev/zero of=/www/big bs=1M count=${FILE_MIB} 2>/dev/null && exec httpd -f -p 80 -h /www`],
-      ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }] } },
-    });
+    const { container: c, url } = await serveFile(docker, FILE_MIB, '/dev/zero');
     try {
-      await c.start();
-      const url = `http://127.0.0.1:${port}/big`;
-      const until = Date.now() + 120_000;
-      for (;;) {
-        const ok = await fetch(url, { method: 'HEAD' }).then((r) => r.ok, () => false);
-        if (ok) break;
-        if (Date.now() > until) throw new Error('the published port never answered');
-        await new Promise((r) => setTimeout(r, 500));
-      }
       // The same client on both sides (busybox wget): on the host through the published port,
       // and in a container on the VM's own network reaching the same dockerd proxy.
       const bytes = TIMES * FILE_MIB * 1048576;

@@ -1,6 +1,7 @@
 // Generates the agent protocol's TypeScript types from berth_agent.proto with @grpc/proto-loader's
 // own generator, with the decoding options both sides load the .proto with (load.ts), into
-// engine/proto/generated/ (checked in; test/unit/agent-proto-types.test.ts fails when stale).
+// engine/proto/generated/ (made by set-up, not checked in: generated code is no one's to edit;
+// test/unit/agent-proto-types.test.ts fails when it is stale).
 //   node bin/run-ts.js engine/proto/generate.ts            writes the files
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
-// The agent protocol's types are generated from berth_agent.proto (engine/proto/generate.ts) and
-// checked in: this fails when they are stale. And the generated stubs work end to end: a gRPC
+// The agent protocol's types are generated from berth_agent.proto (engine/proto/generate.ts) by
+// set-up: this fails when they are stale (the proto changed since). And the generated stubs work end to end: a gRPC
 // server typed by AgentHandlers, the host's AgentClient on a unix socket.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { AgentClient } from '../../engine/host/agent-client.ts';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proto-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('the checked-in agent types are what the generator makes of berth_agent.proto', () => {
+test('the generated agent types are what the generator makes of berth_agent.proto', () => {
   const fresh = generateAgentTypes(path.join(tmp, 'gen'));
   assert.ok(fresh.includes('berth_agent.ts') && fresh.includes(path.join('berth', 'agent', 'v1', 'Agent.ts')));
   assert.deepEqual(listFiles(GENERATED_DIR), fresh, 'the same files: run `node bin/run-ts.js engine/proto/generate.ts`');
