@@ -45,7 +45,7 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     while (Date.now() / 1000 < events.until + 1) await new Promise((r) => setTimeout(r, 200));
   });
   after(async () => {
-    await host(`docker rm -f keep srv att2 >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`).catch(() => undefined);
+    await host(`docker rm -f keep srv >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`).catch(() => undefined);
     await vm(`rm -rf ${DIR}`).catch(() => undefined);
     ssh?.end();
     await env.dispose();
@@ -65,8 +65,9 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     { name: 'exec', cmd: 'docker exec keep /bin/busybox echo from-exec' },
     { name: 'exec -i', cmd: `printf 'abcdef' | docker exec -i keep /bin/busybox wc -c` },
     {
-      // The VM's own CLI (26.1) can lose the output when stdin ends at once, so both sides keep
-      // stdin open a moment here; the immediate end is checked against Docker's answer below.
+      // When stdin ends at once, docker's CLI (26.1 in the VM and 28.2 on the host alike) may
+      // return the exit code before the output: both sides keep stdin open a moment. (stdin that
+      // ends at once is the `run -i` case above, where the container's stdin closes with it.)
       name: 'attach (stdin, output, exit code passed on)',
       setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`,
       cmd: `(printf 'hello\\n'; sleep 1) | docker attach att`,
@@ -123,13 +124,6 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
         `host vs VM for: ${cmd}\nhost stderr: ${h.stderr}\nVM stderr: ${v.stderr}`);
     });
   }
-
-  it('attach: stdin that ends at once still gets the whole output and the exit code (Docker\'s own answer)', async () => {
-    assert.equal((await host(`docker run -d -i --name att2 ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`)).code, 0);
-    const r = await host(`printf 'hello\\n' | docker attach att2`);
-    await host('docker rm -f att2 >/dev/null');
-    assert.deepEqual({ stdout: r.stdout, code: r.code }, { stdout: 'got:hello\n', code: 4 }, r.stderr);
-  });
 
   it('events in the window are the container\'s whole life', async () => {
     const r = await host(`docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Action}}'`);
