@@ -260,7 +260,9 @@ export class EngineController extends EventEmitter {
       else if (e.kind === 'store-switched') this.ports?.resume();
       this.emit('agent-event', e);
     }, () => {
-      if (this.boot?.agent === agent && this.st.state === 'running') setTimeout(() => this.subscribeAgentEvents(agent), 1000);
+      // Asked again when the timer fires: the engine may have stopped (and the agent closed) since.
+      const current = (): boolean => this.boot?.agent === agent && this.st.state === 'running';
+      if (current()) setTimeout(() => { if (current()) this.subscribeAgentEvents(agent); }, 1000);
     });
   }
 
@@ -294,8 +296,10 @@ export class EngineController extends EventEmitter {
     this.ports = null;
     this.st.ports = undefined;
     this.st.portErrors = undefined;
-    this.boot?.teardown();
+    // Forgotten first, so nothing that fires during the teardown takes it for the running boot.
+    const boot = this.boot;
     this.boot = null;
+    boot?.teardown();
     this.st.qemuPid = undefined;
     this.st.sshPort = undefined;
   }

@@ -29,6 +29,8 @@ class FakeVm extends EventEmitter implements VmHandle {
   }
   async stop(): Promise<VmExit> { return this.exit(true); }
   kill(): void { if (this.running) this.exit(true); }
+  /** QEMU dies under the running engine (killed from outside). */
+  crash(): void { this.exit(false); }
   private exit(expected: boolean): VmExit {
     this.running = false;
     const e: VmExit = { code: 0, signal: null, expected, stderr: '' };
@@ -91,12 +93,13 @@ describe('engine boot steps (fake driver and link)', () => {
   });
   after(() => { server.forceShutdown(); dockerApi.close(); });
 
+  let lastVm: FakeVm | null = null;
   const engineFor = (fail: string | null, name: string): EngineController => {
     const data = new DataDir(path.join(tmp, name));
     data.ensure();
     // A real (empty) data disk, so the disk step finds what it expects.
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', data.dataDisk, '64G']);
-    const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => new FakeVm(fail) };
+    const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => (lastVm = new FakeVm(fail)) };
     return new EngineController({
       data, driver, accelerator: 'tcg', log: () => undefined,
       connectGuest: async () => {
@@ -122,6 +125,17 @@ describe('engine boot steps (fake driver and link)', () => {
     assert.equal(st.versions?.qemu, 'fake 1');
     await engine.stop();
     assert.equal(engine.status().state, 'stopped');
+  });
+
+  it('a VM that dies under the running engine is an error, and nothing of it fires afterwards', async () => {
+    const engine = engineFor(null, 'crash');
+    await engine.start();
+    lastVm!.crash();
+    await new Promise((r) => setTimeout(r, 1500)); // past the agent events' resubscribe delay
+    const st = engine.status();
+    assert.equal(st.state, 'error');
+    assert.match(st.error?.message ?? '', /stopped unexpectedly/);
+    await engine.stop();
   });
 
   for (const step of ['boot', 'ssh', 'dockerd', 'agent', 'store', 'versions']) {
