@@ -1,8 +1,0 @@
-// Original file: berth_agent.proto
-
-
-export interface EventsRequest {
-}
-
-export interface EventsRequest__Output {
-}

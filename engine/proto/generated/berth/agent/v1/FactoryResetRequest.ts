@@ -1,8 +1,0 @@
-// Original file: berth_agent.proto
-
-
-export interface FactoryResetRequest {
-}
-
-export interface FactoryResetRequest__Output {
-}

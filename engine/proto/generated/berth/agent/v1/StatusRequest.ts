@@ -1,8 +1,0 @@
-// Original file: berth_agent.proto
-
-
-export interface StatusRequest {
-}
-
-export interface StatusRequest__Output {
-}
