@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { splice } from './splice.ts';
+import { splice } from '../transport/splice.ts';
 
 /** Opens one stream to the socket's peer in the VM. */
 export type OpenStream = () => Promise<Duplex>;

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
 
-export type { ExecResult } from './guest-link.ts';
 
 export interface SshTarget {
   port: number;

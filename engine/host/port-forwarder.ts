@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import { splice } from './splice.ts';
+import { splice } from '../transport/splice.ts';
 import { InspectSchema, forwardKey, forwardsFor, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
 
 export * from './port-specs.ts';

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { splice } from '../host/splice.ts';
+import { splice } from './splice.ts';
 import {
   FrameDecoder, FrameType, INITIAL_WINDOW, ProtocolError, credit, encode, encodeHello, header, parseHello, text,
   PROTOCOL_VERSION, type Frame,

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ForwardedSocket, refuseHttp } from '../../engine/host/forwarded-socket.ts';
-import { splice } from '../../engine/host/splice.ts';
+import { splice } from '../../engine/transport/splice.ts';
 
 const sockPath = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fs-')), 's.sock');
 
