@@ -1,8 +1,8 @@
-// The SSH link to the guest (ssh2): command execution and unix-socket forwarding, host key pinned.
+// The SSH link to the guest (ssh2), host key pinned: commands, and the streams' fallback while the
+// virtio-serial data plane (mux-link.ts) is not up.
 import { EventEmitter } from 'node:events';
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
-
 
 export interface SshTarget {
   port: number;
