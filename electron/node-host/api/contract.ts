@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { EngineStatusSchema, StartStageSchema } from '../../../engine/host/engine-types.ts';
 import { ContainerSchema, ImageListSchema, ImageRefSchema, LogChunkSchema, RunSpecSchema, TransferProgressSchema } from './docker-types.ts';
 import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema } from './store-types.ts';
+import { DiskUsageSchema, ReclaimPlanSchema, ReclaimResultSchema } from './disk-types.ts';
+import { VolumeListSchema, VolumeNameSchema, VolumePruneResultSchema } from './volume-types.ts';
 import { ProposalSchema, ResetBodySchema, SettingsProgressSchema, SettingsStateSchema } from './settings-types.ts';
 
 const none = z.object({}).strict();
@@ -80,6 +82,23 @@ export const calls = {
   'store.switch': call(z.object({ store: ImageStoreSchema }).strict(), StoreStatusSchema),
   /** Copies the classic store's tagged images into the containerd store; 'store.progress' events report it. */
   'store.migrate': call(none, MigrateResultSchema),
+  /** What reclaiming the hidden store deletes and frees; refused (400) for the active store. */
+  'store.reclaimPlan': call(z.object({ store: ImageStoreSchema }).strict(), ReclaimPlanSchema),
+  /**
+   * Deletes the hidden store's images, containers and build cache, then trims the data disk so the
+   * host's disk file shrinks. Refused (400) for the active store, (409) while a switch or migration runs.
+   * 'store.progress' events report it.
+   */
+  'store.reclaim': call(z.object({ store: ImageStoreSchema }).strict(), ReclaimResultSchema),
+  /** Each store's images, containers and build cache, volumes once, the data disk and its host file. */
+  'system.diskUsage': call(none, DiskUsageSchema),
+
+  'volumes.list': call(none, VolumeListSchema),
+  'volumes.create': call(z.object({ name: VolumeNameSchema.optional() }).strict(), z.object({ name: z.string() })),
+  /** Refused (409) while a container of either store uses it. */
+  'volumes.remove': call(z.object({ name: z.string().min(1) }).strict(), ok),
+  /** Removes the volumes no container of either store uses. */
+  'volumes.prune': call(none, VolumePruneResultSchema),
 
   'settings.get': call(none, SettingsStateSchema),
   'settings.propose': call(settingsPatch, ProposalSchema),
@@ -106,6 +125,7 @@ export const events = {
   'images.changed': ImageListSchema,
   'images.progress': TransferProgressSchema,
   'store.changed': StoreStatusSchema,
+  'volumes.changed': VolumeListSchema,
   'store.progress': StoreProgressSchema,
   'settings.changed': SettingsStateSchema,
   'settings.progress': SettingsProgressSchema,
