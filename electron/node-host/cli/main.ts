@@ -107,6 +107,9 @@ async function engineAction(client: ControlClient, name: 'engine.start' | 'engin
     return 0;
   } catch (e) {
     console.error(`berth: start failed: ${(e as Error).message}`);
+    // The VM's last words say why a boot failed; status keeps them, the start prints them at once.
+    const st = await client.call('engine.status', {}).catch(() => undefined);
+    if (st?.error?.console.length) console.error(['last console lines:', ...st.error.console.map((l) => `  ${l}`)].join('\n'));
     return 1;
   } finally { off(); }
 }

@@ -16,8 +16,13 @@ export async function runHost(data: DataDir): Promise<number> {
   process.on('SIGHUP', stop);
   console.log(`${new Date().toISOString()} Berth host ${process.pid} serving ${data.controlSocket}`);
   process.send?.('ready');
-  host.engine.on('status', (s: { state: string; error?: { message: string } }) => {
-    console.log(`${new Date().toISOString()} engine ${s.state}${s.error ? `: ${s.error.message}` : ''}`);
+  // One line per change of state or start stage: status events also carry ports, timelines, ….
+  let last = '';
+  host.engine.on('status', (s: { state: string; stage?: string; error?: { message: string } }) => {
+    const line = `engine ${s.state}${s.stage ? ` (${s.stage})` : ''}${s.error ? `: ${s.error.message}` : ''}`;
+    if (line === last) return;
+    last = line;
+    console.log(`${new Date().toISOString()} ${line}`);
   });
   await new Promise(() => {}); // serve until shutdown exits the process
   return 0;
