@@ -15,6 +15,11 @@ export interface BootVerdict {
   message: string;
   /** True when the failure points at the hardware accelerator: worth a retry on TCG. */
   accelerator: boolean;
+  /**
+   * True when the guest itself ended the boot (a reset, power-off or panic QEMU reports as its
+   * SHUTDOWN reason, or a clean exit with no word from QEMU): worth one more boot.
+   */
+  guestEnded: boolean;
   console: string[];
 }
 
@@ -63,7 +68,11 @@ export class BootSupervisor extends EventEmitter {
     this.cleanup();
   }
 
-  private readonly onQmpEvent = (ev: { event: string }): void => {
+  /** QEMU's SHUTDOWN event says who ended the VM: guest-reset, guest-shutdown, host-signal, …. */
+  private shutdownReason: string | null = null;
+
+  private readonly onQmpEvent = (ev: { event: string; data?: Record<string, unknown> }): void => {
+    if (ev.event === 'SHUTDOWN' && typeof ev.data?.reason === 'string') this.shutdownReason = ev.data.reason;
     if (ev.event !== 'STOP' && ev.event !== 'GUEST_PANICKED') return;
     void this.vm.status().then((state) => {
       if (BAD_RUN_STATES.has(state)) this.fail(`the VM stopped in run state ${state}`, state !== 'shutdown' || !this.markerSeen);
@@ -72,11 +81,25 @@ export class BootSupervisor extends EventEmitter {
 
   private readonly onExit = (e: VmExit): void => {
     if (e.expected) return;
-    const how = e.signal ? `was killed by ${e.signal}` : `exited (${e.code})`;
-    // An abort, or any exit before the root system ran, under a hardware accelerator is its doing.
-    const accel = e.signal === 'SIGABRT' || /kvm|hvf|whpx/i.test(e.stderr) || (this.o.hardware && !this.markerSeen);
-    this.fail(`QEMU ${how} while booting`, accel, e.stderr);
+    // The SHUTDOWN event may still be in flight on the QMP socket: read it first.
+    this.judging = new Promise((resolve) => setTimeout(() => {
+      const reason = this.shutdownReason;
+      const how = e.signal ? `was killed by ${e.signal}` : `exited (${e.code}${reason ? `, ${reason}` : ''})`;
+      // An abort, or any exit before the root system ran, under a hardware accelerator is its doing.
+      const accel = e.signal === 'SIGABRT' || /kvm|hvf|whpx/i.test(e.stderr) || (this.o.hardware && !this.markerSeen);
+      const guestEnded = e.code === 0 && !e.signal && (reason ? reason.startsWith('guest-') : !/terminating on signal/.test(e.stderr));
+      this.fail(`QEMU ${how} while booting`, accel, e.stderr, guestEnded);
+      resolve();
+    }, 100));
   };
+
+  private judging: Promise<void> = Promise.resolve();
+
+  /** The verdict once an exit seen so far is judged (a failed step may notice the exit first). */
+  async judged(): Promise<BootVerdict | null> {
+    await this.judging;
+    return this.result;
+  }
 
   private checkMarker(): void {
     if (this.markerSeen) return;
@@ -88,11 +111,11 @@ export class BootSupervisor extends EventEmitter {
     this.watcher?.close();
   }
 
-  private fail(what: string, accelerator: boolean, stderr?: string): void {
+  private fail(what: string, accelerator: boolean, stderr?: string, guestEnded = false): void {
     if (this.result || this.finished) return;
     this.checkMarker();
     const qemuSays = lastLines(stderr ?? this.vm.stderrText());
-    this.result = { message: qemuSays ? `${what}: ${qemuSays}` : what, accelerator: accelerator && this.o.hardware, console: this.vm.consoleTail(20) };
+    this.result = { message: qemuSays ? `${what}: ${qemuSays}` : what, accelerator: accelerator && this.o.hardware, guestEnded, console: this.vm.consoleTail(20) };
     this.cleanup();
     if (this.vm.running) this.vm.kill();
     this.emit('verdict', this.result);

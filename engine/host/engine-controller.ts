@@ -158,6 +158,9 @@ export class EngineController extends EventEmitter {
     timeline.push({ stage: 'accelerator', detail: accel.accel, startMs: probing - t0, ms: Date.now() - probing });
     // A hardware accelerator that fails this boot is recorded and the boot runs again on TCG,
     // in the same start; on TCG (or a failure that is not the accelerator's) it is the error.
+    // A guest that reset or powered itself off while booting gets one more boot (logged, and in
+    // the start's progress): a second time, it is the error, with the console lines that show why.
+    let guestRetry = true;
     for (;;) {
       stage('accelerator', `${accel.accel}: ${accel.reason}`);
       this.useAccelerator(accel);
@@ -171,9 +174,16 @@ export class EngineController extends EventEmitter {
         return;
       } catch (e) {
         timeline.push(...boot.timeline);
-        const verdict = boot.supervisor?.verdict;
+        const verdict = (await boot.supervisor?.judged()) ?? null;
         if (!verdict) throw e;
         const step = e instanceof BootStepError ? e.step : 'boot';
+        if (!verdict.accelerator && verdict.guestEnded && guestRetry) {
+          guestRetry = false;
+          this.log(`boot: ${verdict.message}; booting once more. Last console lines:\n  ${verdict.console.join('\n  ')}`);
+          await this.teardown();
+          stage('retry', verdict.message);
+          continue;
+        }
         if (!verdict.accelerator) throw new BootStepError(step, new Error(verdict.message), verdict.console);
         await this.teardown();
         stage('fallback', `${accel.accel} failed: ${verdict.message}`);

@@ -41,7 +41,9 @@ export class QemuVm extends EventEmitter {
         ? new Error(`QEMU not found: '${this.binary}' is not installed or not on PATH (Debian: apt-get install qemu-system-x86)`)
         : e);
     }));
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': stderr is read to its end by then, so QEMU's last words (`terminating
+    // on signal 15 from pid …`) are part of what the exit reports.
+    child.on('close', (code, signal) => {
       this.exitInfo = { code, signal, expected: this.stopping, stderr: this.stderr.trim() };
       this.qmp?.close();
       this.resolveExit(this.exitInfo);

@@ -100,10 +100,16 @@ describe('engine boot steps (fake driver and link)', () => {
     // A real (empty) data disk, so the disk step finds what it expects.
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', data.dataDisk, '64G']);
     const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => (lastVm = new FakeVm(fail)) };
+    let boots = 0;
     return new EngineController({
       data, driver, accelerator: 'tcg', log: () => undefined,
       connectGuest: async () => {
         if (fail === 'ssh') throw new Error('injected: guest SSH did not answer');
+        // The guest resets itself while booting: QEMU (-no-reboot) exits 0 before SSH answers.
+        if (fail === 'reset-always' || (fail === 'reset-once' && boots++ === 0)) {
+          lastVm!.crash();
+          throw new Error('the VM stopped while booting');
+        }
         versionFails = fail === 'versions';
         return new FakeLink(fail, agentSocket, dockerSocket);
       },
@@ -135,6 +141,26 @@ describe('engine boot steps (fake driver and link)', () => {
     const st = engine.status();
     assert.equal(st.state, 'error');
     assert.match(st.error?.message ?? '', /stopped unexpectedly/);
+    await engine.stop();
+  });
+
+  it('a guest that resets itself while booting gets one more boot, in the progress lines', async () => {
+    const engine = engineFor('reset-once', 'reset-once');
+    const stages: string[] = [];
+    engine.on('stage', (s: { stage: string; detail?: string }) => stages.push(`${s.stage}${s.detail ? `: ${s.detail}` : ''}`));
+    const st = await engine.start();
+    assert.equal(st.state, 'running');
+    assert.ok(stages.some((s) => /^retry: QEMU exited \(0\) while booting/.test(s)), stages.join('\n'));
+    assert.equal(stages.filter((s) => s.startsWith('boot')).length, 2, 'booted twice');
+    await engine.stop();
+  });
+
+  it('a guest that resets itself twice is the error, with its console lines', async () => {
+    const engine = engineFor('reset-always', 'reset-always');
+    await assert.rejects(engine.start(), /^Error: ssh: QEMU exited \(0\) while booting/);
+    const st = engine.status();
+    assert.equal(st.state, 'error');
+    assert.deepEqual(st.error?.console, ['fake console line']);
     await engine.stop();
   });
 
