@@ -132,9 +132,9 @@ describe('main process with Electron stood in', { timeout: 180_000 }, () => {
     assert.ok(s.windows[0]!.sent > 0, 'events reached the window');
   });
 
-  it('tray Settings opens that view; closing the window hides it', async () => {
+  it('tray Settings opens that view (#/settings); closing the window hides it', async () => {
     await main.ask('tray', { label: 'Settings' });
-    const s = await main.until('the settings view', (x) => x.windows[0]!.scripts.some((sc) => sc.includes('"Settings"')));
+    const s = await main.until('the settings view', (x) => x.windows[0]!.scripts.some((sc) => sc.includes('"#/settings"')));
     assert.equal(s.windows[0]!.visible, true);
     assert.deepEqual(await main.ask('close'), { prevented: true, visible: false });
     await main.ask('second-instance');

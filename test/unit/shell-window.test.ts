@@ -55,9 +55,10 @@ describe('main window options', () => {
     }
   });
 
-  it('opens a view by pressing the renderer\'s own button, with nothing else in the script', () => {
+  it('opens a view by its route in the URL fragment, with nothing else in the script', () => {
     const s = navigationScript('settings');
-    assert.match(s, /"Settings"/);
+    assert.match(s, /location\.hash = "#\/settings"/);
+    assert.match(navigationScript('troubleshoot'), /"#\/troubleshoot"/);
     assert.doesNotMatch(s, /fetch|XMLHttpRequest|eval|berth\./);
   });
 });

@@ -1,14 +1,13 @@
-// Opening the dashboard on a view (tray: Settings, Troubleshoot). The contract has no navigation
-// event yet, so the main process presses the renderer's own navigation button, found by its
-// label; when the button is not there (an older or newer renderer) nothing happens.
+// Opening the dashboard on a view (tray: Settings, Troubleshoot; the app menu): the view's route
+// (renderer/src/routes.ts) goes into the page's URL fragment, where the renderer's router takes
+// it, as it does for a link or Back. The script is fixed: only the fragment varies.
+import { routeHash } from '../../../renderer/src/routes.ts';
 import type { View } from './app-menu.ts';
 
-export const VIEW_LABELS: Record<View, string> = {
-  containers: 'Containers', images: 'Images', settings: 'Settings', troubleshoot: 'Troubleshoot',
-};
+/** The fragment of a view the shell opens, e.g. "#/settings". */
+export function viewHash(view: View): string { return routeHash({ view }); }
 
-/** A fixed script for webContents.executeJavaScript: no page data goes into it but the label. */
+/** A fixed script for webContents.executeJavaScript: nothing from the page, only the fragment. */
 export function navigationScript(view: View): string {
-  const label = JSON.stringify(VIEW_LABELS[view]);
-  return `(() => { const b = [...document.querySelectorAll('nav button')].find((x) => x.textContent.trim() === ${label}); if (b) b.click(); return Boolean(b); })()`;
+  return `(() => { location.hash = ${JSON.stringify(viewHash(view))}; return true; })()`;
 }

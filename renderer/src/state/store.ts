@@ -5,9 +5,9 @@ import type { ApiClient } from '../../../electron/node-host/api/client.ts';
 import type { CallName, CallOutput } from '../../../electron/node-host/api/contract.ts';
 import { initialData, reduceEvent, type DashData, type Loaded } from './reduce.ts';
 import type { Draft } from './settings-draft.ts';
+import { DEFAULT_ROUTE, type SettingsTab, type View } from '../routes.ts';
 
-export type View = 'containers' | 'images' | 'settings' | 'troubleshoot';
-export type SettingsTab = 'general' | 'engine' | 'resources';
+export type { SettingsTab, View };
 
 export interface DashState extends DashData {
   view: View;
@@ -35,7 +35,7 @@ async function load<N extends CallName>(client: ApiClient, name: N): Promise<Loa
 export function createDashStore(client: ApiClient | null): StoreApi<DashState> {
   const store = createStore<DashState>()((set) => ({
     ...initialData(),
-    view: 'containers', settingsTab: 'general', draft: {}, search: '', danglingOnly: false, expanded: new Set(), selectedLogs: null,
+    view: DEFAULT_ROUTE.view, settingsTab: DEFAULT_ROUTE.tab, draft: {}, search: '', danglingOnly: false, expanded: new Set(), selectedLogs: null,
     setView: (view) => set({ view }),
     setSettingsTab: (settingsTab) => set({ settingsTab }),
     setDraft: (d) => set((s) => ({ draft: { ...s.draft, ...d } })),
@@ -56,6 +56,10 @@ export function createDashStore(client: ApiClient | null): StoreApi<DashState> {
       store.setState((s) => reduceEvent(s, ev));
       // The inventory (platform variants) follows the image list it describes.
       if (ev.name === 'images.changed' || ev.name === 'store.changed') void refreshInventory(client, store);
+      // A switch, migration or reclaim changes what each store costs; a container may start or
+      // stop using a volume.
+      if (ev.name === 'store.changed' && store.getState().disk) void refreshDisk(client, store);
+      if (ev.name === 'containers.changed' && store.getState().volumes) void refreshVolumes(client, store);
       if (ev.name === 'engine.status' && ev.data.state === 'running' && !wasRunning) void loadAll(client, store);
     });
   }
@@ -66,14 +70,42 @@ async function refreshInventory(client: ApiClient, store: StoreApi<DashState>): 
   store.setState({ inventory: await load(client, 'store.inventory') });
 }
 
+const inFlight = new WeakMap<StoreApi<DashState>, Map<string, { again: boolean }>>();
+
+/**
+ * One request at a time per kind: events during a request ask once more after it (the answer in
+ * flight may predate them), not once per event.
+ */
+async function once(store: StoreApi<DashState>, kind: string, fn: () => Promise<void>): Promise<void> {
+  let m = inFlight.get(store);
+  if (!m) inFlight.set(store, (m = new Map()));
+  const running = m.get(kind);
+  if (running) { running.again = true; return; }
+  const state = { again: true };
+  m.set(kind, state);
+  try {
+    while (state.again) { state.again = false; await fn(); }
+  } finally { m.delete(kind); }
+}
+
+export function refreshDisk(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
+  return once(store, 'disk', async () => { store.setState({ disk: await load(client, 'system.diskUsage') }); });
+}
+
+export function refreshVolumes(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
+  return once(store, 'volumes', async () => { store.setState({ volumes: await load(client, 'volumes.list') }); });
+}
+
 /** Everything the views show, fetched once when the connection (re)opens. */
 export async function loadAll(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
-  const [engine, info, containers, images, storeStatus, inventory, settings] = await Promise.all([
+  const [engine, info, containers, images, storeStatus, inventory, settings, volumes] = await Promise.all([
     load(client, 'engine.status'), load(client, 'system.info'), load(client, 'containers.list'), load(client, 'images.list'),
-    load(client, 'store.status'), load(client, 'store.inventory'), load(client, 'settings.get'),
+    load(client, 'store.status'), load(client, 'store.inventory'), load(client, 'settings.get'), load(client, 'volumes.list'),
   ]);
   store.setState({
     ...(engine?.value ? { engine: engine.value } : {}),
-    info, containers, images, store: storeStatus, inventory, settings,
+    info, containers, images, store: storeStatus, inventory, settings, volumes,
+    // The Disk view asks again when it shows (what the disk holds may have changed meanwhile).
+    disk: null,
   });
 }

@@ -1,11 +1,11 @@
 // Images of the active store, virtualized so 1,000 images scroll smoothly: repository:tag, short
-// ID, created, size, "In use"; search, dangling filter, total on disk; a multi-platform image
-// (containerd store) expands into its platform variants.
+// ID, created, size, "In use"; search, dangling filter, total on disk; tags in natural order; an
+// image of the containerd store expands into its variants (platforms, attestation manifests).
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDash } from '../context.ts';
 import { formatBytes, relativeTime, shortId } from '../format.ts';
-import { imageRows, type ImageRow } from '../state/images.ts';
+import { imageRows, isAttestation, type ImageRow } from '../state/images.ts';
 import { ErrorText, ProgressBar } from './common.tsx';
 import { EngineGate } from './EngineGate.tsx';
 import { ImageDialog, type ImageAction } from './ImageDialogs.tsx';
@@ -88,17 +88,20 @@ function ImageCells({ row, onAction }: { row: Extract<ImageRow, { kind: 'image' 
   const toggle = useDash((s) => s.toggleExpanded);
   const { image, repoTag } = row;
   const inUse = image.usedBy.length > 0;
+  const attestations = row.variants.filter(isAttestation).length;
+  const platforms = row.variants.length - attestations;
+  const summary = [`${platforms} ${platforms === 1 ? 'platform' : 'platforms'}`, ...(attestations ? [`${attestations} ${attestations === 1 ? 'attestation' : 'attestations'}`] : [])].join(', ');
   return (
     <>
       <span role="cell" className="mono ellipsis" title={repoTag}>
         {row.variants.length ? (
           <button type="button" className="link" aria-expanded={row.expanded} onClick={() => toggle(row.key)}
-            aria-label={`${row.expanded ? 'Hide' : 'Show'} ${row.variants.length} platform variants of ${repoTag}`}>
+            aria-label={`${row.expanded ? 'Hide' : 'Show'} the variants of ${repoTag} (${summary})`}>
             {row.expanded ? '▾' : '▸'}
           </button>
         ) : null}
         {repoTag}
-        {row.variants.length ? <span className="muted"> · {row.variants.length} platforms</span> : null}
+        {row.variants.length ? <span className="muted"> · {summary}</span> : null}
       </span>
       <span role="cell" className="mono">{shortId(image.id)}</span>
       <span role="cell">{relativeTime(image.created)}</span>
@@ -118,7 +121,7 @@ function VariantCells({ row }: { row: Extract<ImageRow, { kind: 'variant' }> }):
   const v = row.variant;
   return (
     <>
-      <span role="cell" className="mono variant-name">{v.platform}</span>
+      <span role="cell" className="mono variant-name">{isAttestation(v) ? <>attestation manifest <span className="muted">({v.platform})</span></> : v.platform}</span>
       <span role="cell" className="mono">{v.digest ? shortId(v.digest) : ''}</span>
       <span role="cell" />
       <span role="cell">{v.size !== undefined ? formatBytes(v.size) : ''}</span>
