@@ -2,15 +2,19 @@
 // the real VM: clean install (containerd ON, no images) → pull from a loopback registry with
 // visible progress → untick the box, Apply & Restart → classic store, empty, banner names the
 // hidden image → add an image there → tick again → the first image is back → factory reset →
-// both stores empty, containerd ON. A screenshot of every view lands in test-results/dashboard/.
+// both stores empty, containerd ON. On the way: the reclaim dialog (cancelled), the Disk view
+// against `berth df --json`, a volume in use, and a route opened directly.
+// A screenshot of every view lands in test-results/dashboard/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { DiskUsageSchema } from '../electron/node-host/api/disk-types.ts';
 import { BerthEnv } from '../test/helpers/berth-env.ts';
 import { startRegistry, type Registry } from '../test/helpers/registry.ts';
 import { launchChromium } from './browser.ts';
+import { diskDifferences, shownDisk } from './disk-readout.ts';
 import { screenshotter, seedRegistry } from './story.ts';
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results/dashboard');
@@ -161,6 +165,74 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await shot('containerd-back');
     await nav('Containers').click();
     await page.getByTestId('container-e2e-first').waitFor();
+  });
+
+  it('the reclaim dialog lists the hidden store\'s images; Cancel deletes nothing', async () => {
+    const ref = `${registry.guestAddress}/e2e/big:1`;
+    const banner = page.getByTestId('hidden-store-banner');
+    await banner.getByRole('button', { name: 'Reclaim space…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reclaim the classic image store\'s space?' });
+    await dialog.getByTestId('reclaim-images').getByText(ref).waitFor({ timeout: 2 * MIN });
+    await shot('reclaim-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await banner.getByText(/^1 images .* from the classic image store are hidden/).waitFor();
+  });
+
+  it('the Disk view shows what `berth df --json` says', async () => {
+    await nav('Disk').click();
+    await page.getByTestId('disk-store-classic').waitFor({ timeout: 2 * MIN });
+    let diffs: string[] = [];
+    // The data disk's use moves a little on its own: measure both sides again if they differ.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.getByRole('button', { name: 'Refresh', disabled: false }).waitFor({ timeout: 2 * MIN });
+      const shown = await shownDisk(page);
+      const df = await env.cli(['df', '--json']);
+      assert.equal(df.code, 0, df.stderr);
+      const cli = DiskUsageSchema.parse(JSON.parse(df.stdout));
+      diffs = diskDifferences(shown, cli);
+      assert.deepEqual(cli.stores.map((x) => [x.store, x.active, x.images > 0]), [['containerd', true, true], ['classic', false, true]], 'each store holds the story\'s image');
+      if (diffs.length === 0) break;
+    }
+    assert.deepEqual(diffs, [], 'the page and the CLI agree');
+    await shot('disk');
+  });
+
+  it('a volume used by a container cannot be removed; once unused it can', async () => {
+    const ref = `${registry.guestAddress}/e2e/big:1`;
+    await nav('Volumes').click();
+    await page.getByRole('button', { name: 'Create…' }).click();
+    await page.getByLabel('Volume name (optional)').fill('e2e-vol');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByText('Created volume e2e-vol').waitFor({ timeout: MIN });
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    const row = page.getByTestId('volume-e2e-vol');
+    await row.getByText('Unused').waitFor();
+    const c = await env.docker().createContainer({ name: 'e2e-vol-user', Image: ref, Cmd: ['sleep', '600'], HostConfig: { Binds: ['e2e-vol:/data'] } });
+    try {
+      await c.start();
+      await row.getByText('e2e-vol-user (containerd store, running)', { exact: true }).waitFor({ timeout: MIN });
+      assert.equal(await row.getByRole('button', { name: 'Remove volume e2e-vol' }).isDisabled(), true, 'Remove is refused while in use');
+      await row.getByText('In use by container e2e-vol-user (containerd store, running): remove it first.').waitFor();
+      await shot('volume-in-use');
+    } finally {
+      await c.remove({ force: true });
+    }
+    // Clicking waits for the button to be enabled: the list follows the container's removal.
+    await row.getByRole('button', { name: 'Remove volume e2e-vol' }).click({ timeout: MIN });
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
+    await row.waitFor({ state: 'detached', timeout: MIN });
+  });
+
+  it('opening …#/settings directly shows the settings view; Back returns to the previous route', async () => {
+    assert.match(page.url(), /#\/volumes$/);
+    await page.goto(`${url}#/settings`);
+    await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).waitFor();
+    assert.equal(await nav('Settings').getAttribute('aria-current'), 'page');
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Volumes' }).waitFor();
+    assert.match(page.url(), /#\/volumes$/);
   });
 
   it('factory reset: both stores empty, containerd ON', async () => {

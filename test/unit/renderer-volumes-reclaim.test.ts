@@ -88,10 +88,13 @@ describe('volumes and disk state', () => {
     const first = refreshDisk(client, store);
     emit({ name: 'store.changed', data: status });
     emit({ name: 'store.changed', data: status });
+    let secondDone = false;
+    const second = refreshDisk(client, store).then(() => { secondDone = true; });
     release();
     await new Promise((r) => setImmediate(r));
+    assert.equal(secondDone, false, 'a caller during a request waits for the answer after it');
     release();
-    await first;
+    await Promise.all([first, second]);
     assert.equal(calls.filter((c) => c === 'system.diskUsage').length, 2, 'the one in flight, then one more for the burst');
   });
 });

@@ -70,22 +70,26 @@ async function refreshInventory(client: ApiClient, store: StoreApi<DashState>): 
   store.setState({ inventory: await load(client, 'store.inventory') });
 }
 
-const inFlight = new WeakMap<StoreApi<DashState>, Map<string, { again: boolean }>>();
+interface Pending { again: boolean; done: Promise<void>; }
+const inFlight = new WeakMap<StoreApi<DashState>, Map<string, Pending>>();
 
 /**
- * One request at a time per kind: events during a request ask once more after it (the answer in
- * flight may predate them), not once per event.
+ * One request at a time per kind: a call during a request asks once more after it (the answer in
+ * flight may predate what prompted the call), not once per call; every caller's promise resolves
+ * when an answer newer than its call is in the store.
  */
-async function once(store: StoreApi<DashState>, kind: string, fn: () => Promise<void>): Promise<void> {
+function once(store: StoreApi<DashState>, kind: string, fn: () => Promise<void>): Promise<void> {
   let m = inFlight.get(store);
   if (!m) inFlight.set(store, (m = new Map()));
   const running = m.get(kind);
-  if (running) { running.again = true; return; }
-  const state = { again: true };
-  m.set(kind, state);
-  try {
-    while (state.again) { state.again = false; await fn(); }
-  } finally { m.delete(kind); }
+  if (running) { running.again = true; return running.done; }
+  const p: Pending = { again: true, done: Promise.resolve() };
+  const map = m;
+  map.set(kind, p);
+  p.done = (async () => {
+    try { while (p.again) { p.again = false; await fn(); } } finally { map.delete(kind); }
+  })();
+  return p.done;
 }
 
 export function refreshDisk(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
