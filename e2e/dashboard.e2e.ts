@@ -32,6 +32,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
   const progress: number[] = [];
   const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name, exact: true });
   const images = () => page.locator('.vrow.image');
+  /** A failed step must not leave a modal over the page for the next one. */
+  const closeDialogs = async () => {
+    for (let i = 0; i < 3 && await page.locator('dialog[open]').count() > 0; i++) await page.keyboard.press('Escape');
+  };
 
   before(async () => {
     registry = await startRegistry();
@@ -172,10 +176,12 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     const banner = page.getByTestId('hidden-store-banner');
     await banner.getByRole('button', { name: 'Reclaim space…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Reclaim the classic image store\'s space?' });
-    await dialog.getByTestId('reclaim-images').getByText(ref).waitFor({ timeout: 2 * MIN });
-    await shot('reclaim-dialog');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    try {
+      await dialog.getByTestId('reclaim-images').getByText(ref).waitFor({ timeout: MIN });
+      await shot('reclaim-dialog');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    } finally { await closeDialogs(); }
     await banner.getByText(/^1 images .* from the classic image store are hidden/).waitFor();
   });
 
@@ -208,24 +214,32 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByText('Created volume e2e-vol').waitFor({ timeout: MIN });
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     const row = page.getByTestId('volume-e2e-vol');
-    await row.getByText('Unused').waitFor();
-    const c = await env.docker().createContainer({ name: 'e2e-vol-user', Image: ref, Cmd: ['sleep', '600'], HostConfig: { Binds: ['e2e-vol:/data'] } });
+    const docker = env.docker();
     try {
-      await c.start();
-      await row.getByText('e2e-vol-user (containerd store, running)', { exact: true }).waitFor({ timeout: MIN });
-      assert.equal(await row.getByRole('button', { name: 'Remove volume e2e-vol' }).isDisabled(), true, 'Remove is refused while in use');
-      await row.getByText('In use by container e2e-vol-user (containerd store, running): remove it first.').waitFor();
-      await shot('volume-in-use');
+      await row.getByText('Unused').waitFor();
+      const c = await docker.createContainer({ name: 'e2e-vol-user', Image: ref, Cmd: ['sleep', '600'], HostConfig: { Binds: ['e2e-vol:/data'] } });
+      try {
+        await c.start();
+        await row.getByText('e2e-vol-user (containerd store, running)', { exact: true }).waitFor({ timeout: MIN });
+        assert.equal(await row.getByRole('button', { name: 'Remove volume e2e-vol' }).isDisabled(), true, 'Remove is refused while in use');
+        await row.getByText('In use by container e2e-vol-user (containerd store, running): remove it first.').waitFor();
+        await shot('volume-in-use');
+      } finally {
+        await c.remove({ force: true });
+      }
+      // Clicking waits for the button to be enabled: the list follows the container's removal.
+      await row.getByRole('button', { name: 'Remove volume e2e-vol' }).click({ timeout: MIN });
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
+      await row.waitFor({ state: 'detached', timeout: MIN });
     } finally {
-      await c.remove({ force: true });
+      // Whatever failed, the engine is left as the story had it.
+      await closeDialogs();
+      await docker.getVolume('e2e-vol').remove().catch(() => undefined);
     }
-    // Clicking waits for the button to be enabled: the list follows the container's removal.
-    await row.getByRole('button', { name: 'Remove volume e2e-vol' }).click({ timeout: MIN });
-    await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
-    await row.waitFor({ state: 'detached', timeout: MIN });
   });
 
   it('opening …#/settings directly shows the settings view; Back returns to the previous route', async () => {
+    await nav('Volumes').click();
     assert.match(page.url(), /#\/volumes$/);
     await page.goto(`${url}#/settings`);
     await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).waitFor();
