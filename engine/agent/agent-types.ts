@@ -13,6 +13,10 @@ import type { MigrateProgress__Output } from '../proto/generated/berth/agent/v1/
 import type { SetImageStoreReply__Output } from '../proto/generated/berth/agent/v1/SetImageStoreReply.ts';
 import type { StatusReply__Output } from '../proto/generated/berth/agent/v1/StatusReply.ts';
 import type { StoreInventory__Output } from '../proto/generated/berth/agent/v1/StoreInventory.ts';
+import type { DiskUsageReply__Output } from '../proto/generated/berth/agent/v1/DiskUsageReply.ts';
+import type { StoreUsage__Output } from '../proto/generated/berth/agent/v1/StoreUsage.ts';
+import type { VolumeMount__Output } from '../proto/generated/berth/agent/v1/VolumeMount.ts';
+import type { ReclaimStoreReply__Output } from '../proto/generated/berth/agent/v1/ReclaimStoreReply.ts';
 
 export type { AgentClient as AgentStub, AgentHandlers } from '../proto/generated/berth/agent/v1/Agent.ts';
 export type { ProtoGrpcType as AgentPackage } from '../proto/generated/berth_agent.ts';
@@ -27,6 +31,10 @@ export type ContainerInfo = ContainerInfo__Output;
 export type StoreInventory = StoreInventory__Output;
 export type MigrateProgress = MigrateProgress__Output;
 export type AgentEvent = AgentEvent__Output;
+export type DiskUsageReply = DiskUsageReply__Output;
+export type StoreUsage = StoreUsage__Output;
+export type VolumeMount = VolumeMount__Output;
+export type ReclaimStoreReply = ReclaimStoreReply__Output;
 /** As decoded; proto3 message fields may be absent on the wire. */
 export type DecodedInventoryReply = InventoryReply__Output;
 /** The agent always sends both stores; the host checks (engine/host/agent-client.ts). */

@@ -12,9 +12,14 @@ interface ContainerConfig {
   Driver?: string;
   Config?: { Image?: string };
   State?: { Running?: boolean; Dead?: boolean; StartedAt?: string; ExitCode?: number };
+  MountPoints?: Record<string, { Name?: string; Type?: string }>;
 }
 
-export interface DiskContainer extends ContainerInfo { driver: string; }
+export interface DiskContainer extends ContainerInfo {
+  driver: string;
+  /** Named volumes it mounts: a volume is shared by both stores, so either store's use counts. */
+  volumes: string[];
+}
 
 export function readContainersOnDisk(dockerRoot = '/var/lib/docker'): DiskContainer[] {
   const dir = path.join(dockerRoot, 'containers');
@@ -32,6 +37,7 @@ export function readContainersOnDisk(dockerRoot = '/var/lib/docker'): DiskContai
       state: c.State?.Dead ? 'dead' : started ? 'exited' : 'created',
       created: c.Created ? Math.floor(Date.parse(c.Created) / 1000) : 0,
       driver: c.Driver ?? '',
+      volumes: Object.values(c.MountPoints ?? {}).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!),
     });
   }
   return out;

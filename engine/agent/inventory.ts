@@ -24,7 +24,7 @@ export async function inventory(): Promise<InventoryReply> {
     id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), image: c.Image, state: c.State, created: c.Created,
   }));
   const hiddenContainers = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[hidden])
-    .map(({ driver: _d, ...c }) => c);
+    .map(({ driver: _d, volumes: _v, ...c }) => c);
   const build = async (store: StoreName, containers: ContainerInfo[]): Promise<StoreInventory> => {
     const images = await readStoreImages(store);
     return { store: toStoreEnum(store), images, containers, total_image_bytes: images.reduce((s, i) => s + i.size, 0) };

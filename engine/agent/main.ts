@@ -4,7 +4,9 @@ import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import agentProto from '../proto/berth_agent.proto';
 import { dockerInfo, storeFromInfo } from './docker-api.ts';
-import { exclusive, readDaemonText, switchStore } from './store-switch.ts';
+import { exclusive, readDaemonText, storeBusy, switchStore } from './store-switch.ts';
+import { diskUsage } from './disk-usage.ts';
+import { reclaimStore } from './reclaim.ts';
 import { inventory } from './inventory.ts';
 import { migrateImages } from './migrate.ts';
 import { factoryReset } from './factory-reset.ts';
@@ -70,6 +72,16 @@ const handlers: AgentHandlers = {
     const info = await dockerInfo();
     publish('store-switched', { store: toStoreEnum(storeFromInfo(info)), message: 'factory reset done' });
     return { active_store: toStoreEnum(storeFromInfo(info)) };
+  }),
+  DiskUsage: unary((req) => diskUsage(req.mounts_only)),
+  ReclaimStore: unary(async (req) => {
+    const store = fromStoreEnum(req.store);
+    if (!store) throw new Error('ReclaimStore needs a store: containerd or classic');
+    // Refused rather than queued: the user asked for this store's state as it is now.
+    if (storeBusy()) throw new Error('busy: a store switch, migration or reset is running; reclaim when it has ended');
+    const r = await exclusive(() => reclaimStore(store, (msg) => publish('progress', { message: `reclaim: ${msg}`, store: req.store })));
+    publish('progress', { message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`, store: req.store });
+    return { images: r.images, containers: r.containers, reclaimed_bytes: r.reclaimedBytes };
   }),
   Events: (call) => {
     const onEvent = (ev: AgentEvent): void => { call.write(ev); };

@@ -9,12 +9,17 @@ import { toStoreEnum, type StoreName } from './agent-types.ts';
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 
 let switching: Promise<unknown> = Promise.resolve();
-/** Store switches, migrations and resets run one at a time. */
+let pending = 0;
+/** Store switches, migrations, resets and reclaims run one at a time. */
 export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const next = switching.then(fn, fn);
+  pending++;
+  const next = switching.then(fn, fn).finally(() => { pending--; });
   switching = next.catch(() => undefined);
   return next;
 }
+
+/** True while a switch, migration, reset or reclaim runs or waits. */
+export function storeBusy(): boolean { return pending > 0; }
 
 export function readDaemonText(): string {
   try { return fs.readFileSync(DAEMON_JSON, 'utf8'); } catch { return '{}\n'; }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import {
-  toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type FactoryResetReply, type InventoryReply, type MigrateProgress,
+  toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type DiskUsageReply, type FactoryResetReply, type InventoryReply, type MigrateProgress, type ReclaimStoreReply,
   type SetImageStoreReply, type StatusReply, type StoreName,
 } from '../agent/agent-types.ts';
 
@@ -50,6 +50,12 @@ export class AgentClient {
     const { active, hidden } = inv;
     if (!active || !hidden) throw new Error(`the guest agent's inventory lacks the ${active ? 'hidden' : 'active'} store`);
     return { ...inv, active, hidden };
+  }
+
+  diskUsage(mountsOnly = false): Promise<DiskUsageReply> { return this.unary(300_000, (o, done) => this.stub.DiskUsage({ mounts_only: mountsOnly }, o, done)); }
+
+  reclaimStore(store: StoreName): Promise<ReclaimStoreReply> {
+    return this.unary(900_000, (o, done) => this.stub.ReclaimStore({ store: toStoreEnum(store) }, o, done));
   }
 
   factoryReset(): Promise<FactoryResetReply> { return this.unary(900_000, (o, done) => this.stub.FactoryReset({}, o, done)); }

@@ -86,6 +86,11 @@ export class EngineController extends EventEmitter {
     return link;
   }
   docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
+  /** Follows what the guest agent reports until the returned function is called. */
+  onAgentEvent(listener: (e: AgentEvent) => void): () => void {
+    this.on('agent-event', listener);
+    return () => { this.off('agent-event', listener); };
+  }
   get agent(): AgentClient {
     const agent = this.boot?.agent;
     if (!agent || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);

@@ -34,7 +34,7 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
   let hidden = true;
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
   const handlers: AgentHandlers = {
-    Status: refuse, FactoryReset: refuse,
+    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse,
     SetImageStore: (call, cb) => cb(null, { active_store: call.request.store, changed: true, restart_ms: 1234 }),
     Inventory: (_call, cb) => cb(null, { active: store('IMAGE_STORE_CONTAINERD', 2), ...(hidden ? { hidden: store('IMAGE_STORE_CLASSIC', 1) } : {}), disk_free_bytes: 2 ** 40 }),
     MigrateImages: (call) => {

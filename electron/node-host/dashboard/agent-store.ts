@@ -3,13 +3,16 @@
 import type { EngineController } from '../../../engine/host/engine-controller.ts';
 import { fromStoreEnum, type InventoryReply } from '../../../engine/agent/agent-types.ts';
 import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
+import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
+import { ApiError } from '../api/contract.ts';
+import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
 import { storeSetting } from '../api/image-store.ts';
 
 export class AgentStoreProvider implements StoreProvider {
   private listeners = new Set<(e: StoreEvent) => void>();
 
-  constructor(private readonly engine: EngineController, private readonly settings: SettingsProvider) {}
+  constructor(private readonly engine: EngineController, private readonly settings: SettingsProvider, private readonly dataDisk: string) {}
 
   async status(): Promise<StoreStatus> { return storeStatus(await this.engine.agent.inventory()); }
 
@@ -45,12 +48,49 @@ export class AgentStoreProvider implements StoreProvider {
     return { migrated: last.migrated, skipped: [] };
   }
 
+  async diskUsage(): Promise<DiskUsage> {
+    return toDiskUsage(await this.engine.agent.diskUsage(), diskFileSpace(this.dataDisk));
+  }
+
+  async reclaimPlan(store: 'containerd' | 'classic'): Promise<ReclaimPlan> {
+    const [inv, usage] = await Promise.all([this.engine.agent.inventory(), this.diskUsage()]);
+    if (fromStoreEnum(inv.active.store) === store) throw activeRefusal(store);
+    return reclaimPlan(store, inv, usage);
+  }
+
+  /** Deletes the hidden store's contents; the agent refuses the active store and a busy engine. */
+  async reclaim(store: 'containerd' | 'classic'): Promise<ReclaimResult> {
+    const agent = this.engine.agent;
+    if (fromStoreEnum((await agent.status()).active_store) === store) throw activeRefusal(store);
+    const before = diskFileSpace(this.dataDisk).allocatedBytes;
+    this.emit({ type: 'progress', progress: { step: `Reclaiming the ${store} image store`, detail: 'deleting its images and containers', done: false } });
+    const off = this.engine.onAgentEvent((e) => {
+      if (e.kind === 'progress' && e.message.startsWith('reclaim: ')) this.emit({ type: 'progress', progress: { step: 'reclaim', detail: e.message.slice(9), done: false } });
+    });
+    let r;
+    try {
+      r = await agent.reclaimStore(store);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw /^busy:/.test(message) ? new ApiError(message, 409) : /is active: only the hidden store/.test(message) ? new ApiError(message, 400) : e;
+    } finally {
+      off();
+      this.emit({ type: 'progress', progress: { step: 'done', done: true } });
+    }
+    this.emit({ type: 'changed', status: await this.status() });
+    return { store, images: r.images, containers: r.containers, reclaimedBytes: r.reclaimed_bytes, diskFileBefore: before, diskFileAfter: diskFileSpace(this.dataDisk).allocatedBytes };
+  }
+
   subscribe(listener: (e: StoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private emit(e: StoreEvent): void { for (const l of this.listeners) l(e); }
+}
+
+function activeRefusal(store: string): ApiError {
+  return new ApiError(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`, 400);
 }
 
 /** The agent's inventory of both stores, counted. */

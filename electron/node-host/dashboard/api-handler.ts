@@ -4,7 +4,7 @@
 // malformed answer.
 import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName, type EventData, type EventName } from '../api/contract.ts';
 import { SettingsBusyError, SettingsValidationError } from '../settings/service.ts';
-import type { DashboardServices, HostControl, SettingsProvider, StoreProvider } from './services.ts';
+import type { DashboardServices, HostControl, SettingsProvider, StoreProvider, VolumeProvider } from './services.ts';
 
 /** One connected client: where its private events (live logs) go, and what to stop when it leaves. */
 export interface ClientContext {
@@ -27,6 +27,15 @@ export class ApiHandler {
       return s.docker;
     };
     const store = (): StoreProvider => { if (!s.store) throw notAvailable('The image-store service'); return s.store; };
+    const volumes = (): VolumeProvider => { docker(); if (!s.volumes) throw notAvailable('The volumes service'); return s.volumes; };
+    /** A store provider's optional part, or "not available" naming it. */
+    const storePart = <K extends 'diskUsage' | 'reclaimPlan' | 'reclaim'>(k: K): NonNullable<StoreProvider[K]> => {
+      docker();
+      const fn = store()[k];
+      if (!fn) throw notAvailable(`The image store's ${k}`);
+      return fn.bind(store()) as NonNullable<StoreProvider[K]>;
+    };
+    const volumesChanged = async (): Promise<void> => { this.broadcast('volumes.changed', await volumes().list()); };
     const settings = (): SettingsProvider => { if (!s.settings) throw notAvailable('The settings service'); return s.settings; };
     const host = (): HostControl => {
       if (!hostControl) throw new ApiError('only the Berth host\'s control socket answers this call', 403);
@@ -75,6 +84,14 @@ export class ApiHandler {
       'store.inventory': () => store().inventory(),
       'store.switch': ({ store: target }) => store().switch(target),
       'store.migrate': () => store().migrate(),
+      'store.reclaimPlan': ({ store: target }) => storePart('reclaimPlan')(target),
+      'store.reclaim': ({ store: target }) => storePart('reclaim')(target),
+      'system.diskUsage': () => storePart('diskUsage')(),
+
+      'volumes.list': () => volumes().list(),
+      'volumes.create': async ({ name }) => { const r = await volumes().create(name); await volumesChanged(); return r; },
+      'volumes.remove': async ({ name }) => { await volumes().remove(name); await volumesChanged(); return done; },
+      'volumes.prune': async () => { const r = await volumes().prune(); await volumesChanged(); return r; },
 
       'settings.get': state,
       'settings.propose': async (patch) => settings().propose(patch),

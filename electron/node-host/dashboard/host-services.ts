@@ -8,6 +8,7 @@ import type { DashboardServices, SettingsProvider, StoreProvider } from './servi
 import type { SettingsLimits } from '../api/settings-types.ts';
 import { DataDirTroubleshoot } from './troubleshoot.ts';
 import { AgentStoreProvider } from './agent-store.ts';
+import { VolumeService } from './volume-service.ts';
 import { hostLimits } from '../settings/host-limits.ts';
 
 export interface DashboardDeps {
@@ -25,8 +26,9 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
     // The one host-limits rule (electron/node-host/settings/host-limits.ts), read when asked: the disk grows.
     get limits() { return d.settings ? d.settings.limits() : hostLimits(d.data.dataDisk); },
     // The image-store view needs the agent's inventory and, to switch, the settings service.
-    ...(d.store ? { store: d.store } : d.settings ? { store: new AgentStoreProvider(d.engine, d.settings) } : {}),
+    ...(d.store ? { store: d.store } : d.settings ? { store: new AgentStoreProvider(d.engine, d.settings, d.data.dataDisk) } : {}),
     ...(d.settings ? { settings: d.settings } : {}),
+    volumes: new VolumeService({ docker: () => d.engine.docker(), agent: () => d.engine.agent }),
   };
 }
 

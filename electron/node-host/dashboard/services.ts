@@ -6,6 +6,8 @@ import type { Container, ImageList, LogChunk, RunSpec, TransferProgress } from '
 import type { SystemInfo, TroubleshootPlan, DiagnosticsResult } from '../api/contract.ts';
 import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus } from '../api/store-types.ts';
 import type { Proposal, Settings, SettingsLimits, SettingsView } from '../api/settings-types.ts';
+import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
+import type { Volume } from '../api/volume-types.ts';
 
 /** A settings patch as a front end sent it (nested or dotted keys); the settings service validates it. */
 export type SettingsPatchInput = Record<string, unknown>;
@@ -53,7 +55,22 @@ export interface StoreProvider {
   switch(store: ImageStore): Promise<StoreStatus>;
   /** Copies the hidden store's images into the active one. */
   migrate(): Promise<MigrateResult>;
+  /** Each store's images, containers and build cache; volumes once; the data disk and its host file. */
+  diskUsage?(): Promise<DiskUsage>;
+  /** What reclaiming the hidden `store` deletes; refused (400) for the active store. */
+  reclaimPlan?(store: ImageStore): Promise<ReclaimPlan>;
+  /** Deletes the hidden store's contents and trims the disk; refused (400) active, (409) busy. */
+  reclaim?(store: ImageStore): Promise<ReclaimResult>;
   subscribe?(listener: (e: StoreEvent) => void): () => void;
+}
+
+/** Volumes with their users in either store (a VolumeService over dockerd and the guest agent). */
+export interface VolumeProvider {
+  list(): Promise<Volume[]>;
+  create(name?: string): Promise<{ name: string }>;
+  /** Refused (409) while a container of either store uses it. */
+  remove(name: string): Promise<void>;
+  prune(): Promise<{ removed: string[]; reclaimedBytes: number }>;
 }
 
 /**
@@ -99,4 +116,5 @@ export interface DashboardServices {
   limits: SettingsLimits;
   store?: StoreProvider;
   settings?: SettingsProvider;
+  volumes?: VolumeProvider;
 }

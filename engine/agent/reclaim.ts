@@ -1,0 +1,62 @@
+// Gives the hidden store's space back: its containers, then its images and layers, then a trim so
+// the host's qcow2 file shrinks (the data disk is attached with discard=unmap). Volumes, networks,
+// daemon.json and the active store are never touched. Only the hidden store: dockerd is running on
+// the other one, so nothing here is in use.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CONTAINER_DRIVER, readContainersOnDisk } from './containers-on-disk.ts';
+import { dockerInfo, storeFromInfo } from './docker-api.ts';
+import { DATA_MOUNT, fsSpace } from './disk-space.ts';
+import { STORE_DIRS } from './disk-usage.ts';
+import { readStoreImages } from './inventory.ts';
+import type { StoreName } from './agent-types.ts';
+
+const run = promisify(execFile);
+const CONTAINERS_DIR = '/var/lib/docker/containers';
+
+export interface ReclaimResult { images: number; containers: number; reclaimedBytes: number; }
+
+/** Must run inside exclusive(): no switch may make the store active meanwhile. */
+export async function reclaimStore(store: StoreName, progress: (msg: string) => void): Promise<ReclaimResult> {
+  const active = storeFromInfo(await dockerInfo());
+  if (active === store) {
+    throw new Error(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`);
+  }
+  const before = fsSpace().used;
+  const images = await readStoreImages(store);
+  const containers = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[store]);
+
+  progress(`deleting ${containers.length} container(s) of the ${store} store`);
+  for (const c of containers) fs.rmSync(path.join(CONTAINERS_DIR, c.id), { recursive: true, force: true });
+  progress(`deleting ${images.length} image(s) of the ${store} store and their layers`);
+  if (store === 'classic') {
+    // The whole graph-driver store: dockerd makes it afresh when the classic store is next active.
+    for (const dir of STORE_DIRS.classic) fs.rmSync(dir, { recursive: true, force: true });
+  } else {
+    await deleteContainerdStore(containers.map((c) => c.id));
+  }
+  progress('trimming the data disk');
+  await run('fstrim', [DATA_MOUNT]).catch((e: Error) => progress(`fstrim: ${e.message}`));
+  return { images: images.length, containers: containers.length, reclaimedBytes: Math.max(0, before - fsSpace().used) };
+}
+
+/**
+ * Namespace moby's images, the hidden containers' snapshots, then what containerd's garbage
+ * collector frees (content and image snapshots no image refers to any more).
+ */
+async function deleteContainerdStore(containerIds: string[]): Promise<void> {
+  const ctr = (...args: string[]): Promise<string> => run('ctr', ['-n', 'moby', ...args], { maxBuffer: 64 << 20 }).then((r) => r.stdout);
+  for (const id of containerIds) {
+    await ctr('containers', 'rm', id).catch(() => undefined);
+    await ctr('snapshots', '--snapshotter', 'overlayfs', 'rm', id).catch(() => undefined);
+  }
+  // Leases pin content for dockerd's operations on the containerd store; none runs on a hidden store.
+  const leases = (await ctr('leases', 'ls', '-q').catch(() => '')).split('\n').filter(Boolean);
+  if (leases.length) await ctr('leases', 'rm', ...leases).catch(() => undefined);
+  const names = (await ctr('images', 'ls', '-q')).split('\n').filter(Boolean);
+  // --sync: the garbage collection runs before the call returns, so the space is free to trim.
+  for (let i = 0; i < names.length; i += 50) await ctr('images', 'rm', '--sync', ...names.slice(i, i + 50));
+  if (!names.length) await ctr('content', 'prune', 'references').catch(() => undefined);
+}
