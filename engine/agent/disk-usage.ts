@@ -75,7 +75,8 @@ async function measureHidden(store: StoreName, containers: DiskContainer[]): Pro
   return {
     store: toStoreEnum(store), active: false, images, images_bytes: Math.max(0, total - rw),
     containers: containers.length, containers_bytes: rw,
-    // BuildKit's cache is dockerd's (/var/lib/docker/buildkit) and follows the active store.
+    // A hidden store's build cache layers sit among its layers (overlay2, or containerd snapshots)
+    // and are counted in images_bytes: only dockerd can tell them apart, and it runs the other store.
     build_cache_bytes: 0,
   };
 }

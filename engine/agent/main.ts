@@ -23,7 +23,9 @@ type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 /** Runs an async handler and turns its error into a gRPC error with the message intact. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
   return (call, cb) => {
-    fn(call.request).then((r) => cb(null, r), (e: Error) => cb({ code: grpc.status.FAILED_PRECONDITION, details: e.message, name: 'AgentError', message: e.message }));
+    fn(call.request).then((r) => cb(null, r), (e: Error & { grpcCode?: grpc.status }) => {
+      cb({ code: e.grpcCode ?? grpc.status.FAILED_PRECONDITION, details: e.message, name: 'AgentError', message: e.message });
+    });
   };
 }
 
@@ -78,7 +80,7 @@ const handlers: AgentHandlers = {
     const store = fromStoreEnum(req.store);
     if (!store) throw new Error('ReclaimStore needs a store: containerd or classic');
     // Refused rather than queued: the user asked for this store's state as it is now.
-    if (storeBusy()) throw new Error('busy: a store switch, migration or reset is running; reclaim when it has ended');
+    if (storeBusy()) throw Object.assign(new Error('a store switch, migration or reset is running: reclaim when it has ended'), { grpcCode: grpc.status.ABORTED });
     const r = await exclusive(() => reclaimStore(store, (msg) => publish('progress', { message: `reclaim: ${msg}`, store: req.store })));
     publish('progress', { message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`, store: req.store });
     return { images: r.images, containers: r.containers, reclaimed_bytes: r.reclaimedBytes };

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { CONTAINER_DRIVER, readContainersOnDisk } from './containers-on-disk.ts';
 import { dockerInfo, storeFromInfo } from './docker-api.ts';
 import { DATA_MOUNT, fsSpace } from './disk-space.ts';
@@ -22,8 +23,11 @@ export interface ReclaimResult { images: number; containers: number; reclaimedBy
 export async function reclaimStore(store: StoreName, progress: (msg: string) => void): Promise<ReclaimResult> {
   const active = storeFromInfo(await dockerInfo());
   if (active === store) {
-    throw new Error(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`);
+    // INVALID_ARGUMENT: the host answers it as a refusal (400), in these words.
+    throw Object.assign(new Error(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`), { grpcCode: grpcStatus.INVALID_ARGUMENT });
   }
+  const mounted = mountsUnder(STORE_DIRS[store]);
+  if (mounted.length) throw new Error(`the ${store} store still has filesystems mounted (${mounted[0]}): nothing was deleted`);
   const before = fsSpace().used;
   const images = await readStoreImages(store);
   const containers = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[store]);
@@ -59,4 +63,10 @@ async function deleteContainerdStore(containerIds: string[]): Promise<void> {
   // --sync: the garbage collection runs before the call returns, so the space is free to trim.
   for (let i = 0; i < names.length; i += 50) await ctr('images', 'rm', '--sync', ...names.slice(i, i + 50));
   if (!names.length) await ctr('content', 'prune', 'references').catch(() => undefined);
+}
+
+/** Mount points at or under the given directories (a hidden store should have none). */
+function mountsUnder(dirs: string[]): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => dirs.some((d) => p === d || p.startsWith(`${d}/`)));
 }

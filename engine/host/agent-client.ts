@@ -31,7 +31,8 @@ export class AgentClient {
   private unary<T>(timeoutMs: number, call: (options: grpc.CallOptions, done: Done<T>) => void): Promise<T> {
     return new Promise((resolve, reject) => {
       call({ deadline: Date.now() + timeoutMs }, (err, value) => {
-        if (err) reject(new Error(err.details || err.message));
+        // The gRPC status travels with the agent's words: refusals keep their kind on the host.
+        if (err) reject(Object.assign(new Error(err.details || err.message), { grpcCode: err.code }));
         else if (value === undefined) reject(new Error('the guest agent sent an empty reply'));
         else resolve(value);
       });

@@ -67,7 +67,7 @@ test('volumes: users from both stores; remove refused while any uses it; prune s
   ];
   const removed: string[] = [];
   const docker = {
-    df: async () => ({ Volumes: ['data', 'cache', 'free'].map((Name) => ({ Name, Driver: 'local', UsageData: { Size: 7 } })) }),
+    modem: { dial: (_o: unknown, cb: (e: unknown, d: unknown) => void) => cb(null, { Volumes: ['data', 'cache', 'free'].map((Name) => ({ Name, Driver: 'local', UsageData: { Size: 7 } })) }) },
     getVolume: (name: string) => ({ remove: async () => { removed.push(name); } }),
   } as unknown as Docker;
   const agent = { diskUsage: async () => ({ ...reply, mounts }) } as unknown as AgentClient;

@@ -4,6 +4,7 @@ import type { EngineController } from '../../../engine/host/engine-controller.ts
 import { fromStoreEnum, type InventoryReply } from '../../../engine/agent/agent-types.ts';
 import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
 import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
@@ -71,8 +72,9 @@ export class AgentStoreProvider implements StoreProvider {
     try {
       r = await agent.reclaimStore(store);
     } catch (e) {
-      const message = (e as Error).message;
-      throw /^busy:/.test(message) ? new ApiError(message, 409) : /is active: only the hidden store/.test(message) ? new ApiError(message, 400) : e;
+      // gRPC ABORTED (busy) and INVALID_ARGUMENT (the active store) are refusals: 409 and 400.
+      const { message, grpcCode } = e as Error & { grpcCode?: number };
+      throw grpcCode === grpcStatus.ABORTED ? new ApiError(message, 409) : grpcCode === grpcStatus.INVALID_ARGUMENT ? new ApiError(message, 400) : e;
     } finally {
       off();
       this.emit({ type: 'progress', progress: { step: 'done', done: true } });

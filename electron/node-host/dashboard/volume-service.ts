@@ -18,7 +18,7 @@ export class VolumeService {
 
   async list(): Promise<Volume[]> {
     // /system/df: the volumes with their sizes (dockerd measures them); the agent: who uses each.
-    const [df, usage] = await Promise.all([this.d.docker().df() as Promise<{ Volumes?: DfVolume[] | null }>, this.d.agent().diskUsage(true)]);
+    const [df, usage] = await Promise.all([volumesDf(this.d.docker()), this.d.agent().diskUsage(true)]);
     const byVolume = groupMounts(usage.mounts);
     return (df.Volumes ?? []).map((v) => ({
       name: v.Name, driver: v.Driver ?? 'local',
@@ -55,6 +55,14 @@ export class VolumeService {
     }
     return { removed, reclaimedBytes };
   }
+}
+
+/** /system/df?type=volume: dockerd sizes the volumes only, not every image and container. */
+function volumesDf(docker: Docker): Promise<{ Volumes?: DfVolume[] | null }> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial({ path: '/system/df?', method: 'GET', options: { type: 'volume' }, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+      (err: unknown, data: unknown) => (err ? reject(engineError(err)) : resolve(data as { Volumes?: DfVolume[] | null })));
+  });
 }
 
 export function groupMounts(mounts: VolumeMount[]): Map<string, Volume['usedBy']> {
