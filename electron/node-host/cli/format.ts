@@ -1,5 +1,6 @@
-// Human-readable `berth status`.
+// Human-readable `berth status`, start timeline and store progress.
 import type { EngineStatus } from '../../../engine/host/engine-types.ts';
+import type { StoreProgress } from '../api/store-types.ts';
 
 export function formatStatus(st: EngineStatus): string {
   const lines = [`state:        ${st.state}${st.stage ? ` (${st.stage})` : ''}`];
@@ -35,4 +36,9 @@ export function formatTimeline(st: EngineStatus): string {
   const slowest = [...(st.timeline ?? []), ...(st.guestTimeline ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5);
   if (slowest.length) lines.push('slowest stages:', ...slowest.map((e) => `  ${s(e.ms)}  ${e.stage}`));
   return lines.join('\n');
+}
+
+/** A store step (migration, reclaim) as the CLI prints it: "load [2/3]: loading alpine:3". */
+export function progressLine(p: StoreProgress): string {
+  return `${p.step}${p.count ? ` [${p.count.done}/${p.count.total}]` : ''}: ${p.detail ?? ''}`;
 }

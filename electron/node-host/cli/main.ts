@@ -12,6 +12,7 @@ import { diagnoseCommand } from './diagnose-command.ts';
 import { dashboardCommand } from '../dashboard/cli.ts';
 import { resetCommand, settingsCommand } from './settings-commands.ts';
 import { storeCommand } from './store-commands.ts';
+import { dfCommand, parseDfArgs } from './disk-commands.ts';
 
 const USAGE = `usage: berth <command>
 
@@ -22,10 +23,16 @@ const USAGE = `usage: berth <command>
   status [--json]    state, accelerator, docker socket, versions
   shell [cmd…]       a shell, or one command, inside the VM
   dashboard [--build] serve the dashboard on 127.0.0.1 and print its URL (with its token)
-  store [--json]     the active image store and what the hidden one holds
+  store [--json]     the active image store, what the hidden one holds, and the disk usage
   store use containerd|classic
                      switch image stores (Apply & Restart: nothing is deleted)
   store migrate      copy the classic store's tagged images into the containerd store
+  store reclaim classic|containerd [--yes]
+                     delete the hidden store's images, containers and build cache (lists
+                     them and asks first; --yes without asking) and give the space back to
+                     the host; the active store is refused
+  df [--json]        disk usage: each image store's images, containers and build cache, the
+                     volumes, the data disk in the VM and its file on the host
   settings get|set|propose …
                      read or change settings (berth settings help)
   reset --factory    delete the VM data (both image stores), restore default settings
@@ -68,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
     case 'settings': return settingsCommand(data, rest);
     case 'reset': return resetCommand(data, rest);
     case 'store': return withHost(data, (c) => storeCommand(c, rest, (m) => new UsageError(m)));
+    case 'df': {
+      const opts = parseDfArgs(rest, (m) => new UsageError(m));
+      return withHost(data, (c) => dfCommand(c, opts));
+    }
     case 'api': return apiCommand(data, rest, (m) => new UsageError(m));
     case 'diagnose': return diagnoseCommand(data, rest, (m) => new UsageError(m));
     case undefined: case 'help': case '--help': case '-h':

@@ -1,7 +1,6 @@
 // `berth settings get|set|propose` and `berth reset --factory`: the contract's settings.get,
 // settings.propose, settings.apply and settings.reset on the running host (started if needed). A
 // factory reset falls back to doing the work itself when the host or the VM is broken.
-import readline from 'node:readline/promises';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import { ApiError } from '../api/contract.ts';
 import type { SettingsView } from '../api/settings-types.ts';
@@ -11,6 +10,7 @@ import { CliSettingsError, settingsFromCli } from '../settings/patch.ts';
 import { SETTING_KEYS, getKey, isSettingKey, type RestartKind } from '../settings/schema.ts';
 import { SettingsService } from '../settings/service.ts';
 import { withHost, withRunningHost } from './host-process.ts';
+import { terminal, type Prompt } from './terminal.ts';
 
 export const SETTINGS_USAGE = `usage:
   berth settings get [key]              all settings as JSON, or one value
@@ -104,20 +104,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   });
 }
 
-export interface ResetIo {
-  isTTY: boolean;
-  ask(question: string): Promise<string>;
-}
-
-const terminal: ResetIo = {
-  isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-  async ask(question) {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    try { return await rl.question(question); } finally { rl.close(); }
-  },
-};
-
-export async function resetCommand(data: DataDir, args: string[], io: ResetIo = terminal): Promise<number> {
+export async function resetCommand(data: DataDir, args: string[], io: Prompt = terminal): Promise<number> {
   const unknown = args.filter((a) => a !== '--factory' && a !== '--yes' && a !== '-y');
   if (!args.includes('--factory') || unknown.length) return usage('reset needs --factory (and optionally --yes)');
   if (!args.includes('--yes') && !args.includes('-y')) {

@@ -1,8 +1,11 @@
-// `berth store …`: which image store is active, what the hidden one holds, switch, migrate. Each
-// is one contract call (store.status, store.switch, store.migrate) on the control socket.
-import type { ControlClient } from '../control/control-client.ts';
+// `berth store …`: which image store is active, what each store costs on disk, switch, migrate,
+// reclaim. Each is a contract call (store.status with system.diskUsage, store.switch,
+// store.migrate, store.reclaimPlan/reclaim) on the control socket.
 import { otherStore } from '../api/image-store.ts';
-import type { StoreProgress, StoreStatus } from '../api/store-types.ts';
+import type { DiskUsage } from '../api/disk-types.ts';
+import type { StoreStatus } from '../api/store-types.ts';
+import { formatDiskUsage } from './disk-format.ts';
+import { followStoreProgress, reclaimCommand, type CallClient } from './disk-commands.ts';
 
 const MB = 1024 * 1024;
 const LABEL = { containerd: 'containerd image store', classic: 'classic image store' } as const;
@@ -17,26 +20,26 @@ export function formatSummary(s: StoreStatus): string {
   ].join('\n');
 }
 
-/** `berth store --json`, in the field names it has always printed. */
-export function summaryJson(s: StoreStatus): object {
+/** `berth store --json`, in the field names it has always printed, and `disk` (system.diskUsage) when measured. */
+export function summaryJson(s: StoreStatus, disk?: DiskUsage): object {
   return {
     active: s.active, activeImages: s.holds.images, activeContainers: s.holds.containers, activeBytes: s.holds.bytes,
     hidden: { store: otherStore(s.active), ...s.hidden }, diskFreeBytes: s.diskFreeBytes,
+    ...(disk ? { disk } : {}),
   };
 }
 
-/** A migration step as the CLI prints it: "load [2/3]: loading alpine:3". */
-export function progressLine(p: StoreProgress): string {
-  return `${p.step}${p.count ? ` [${p.count.done}/${p.count.total}]` : ''}: ${p.detail ?? ''}`;
-}
-
-export async function storeCommand(client: ControlClient, args: string[], usage: (msg: string) => Error): Promise<number> {
+export async function storeCommand(client: CallClient, args: string[], usage: (msg: string) => Error): Promise<number> {
   const [sub, arg] = args;
   if (sub === undefined || sub === '--json') {
-    const s = await client.call('store.status', {});
-    console.log(sub === '--json' ? JSON.stringify(summaryJson(s), null, 2) : formatSummary(s));
+    // The disk numbers are extra: a failure to measure them (du under a slow VM) still shows the store.
+    const [s, disk] = await Promise.all([client.call('store.status', {}),
+      client.call('system.diskUsage', {}).catch((e: Error) => { console.error(`berth: disk usage not measured: ${e.message}`); return undefined; })]);
+    if (sub === '--json') console.log(JSON.stringify(summaryJson(s, disk), null, 2));
+    else console.log(disk ? `${formatSummary(s)}\n\n${formatDiskUsage(disk)}` : formatSummary(s));
     return 0;
   }
+  if (sub === 'reclaim') return reclaimCommand(client, args.slice(1), usage);
   if (sub === 'use') {
     if (arg !== 'containerd' && arg !== 'classic') throw usage(`'berth store use' takes containerd or classic, not '${arg ?? ''}'`);
     console.log(`Switching to the ${LABEL[arg]} (the engine restarts; nothing is deleted)…`);
@@ -44,7 +47,7 @@ export async function storeCommand(client: ControlClient, args: string[], usage:
     return 0;
   }
   if (sub === 'migrate') {
-    const off = client.onEvent((e) => { if (e.name === 'store.progress' && !e.data.done) console.log(progressLine(e.data)); });
+    const off = followStoreProgress(client);
     try {
       await client.call('store.migrate', {});
       return 0;
