@@ -63,6 +63,8 @@ export class AgentStoreProvider implements StoreProvider {
   async reclaim(store: 'containerd' | 'classic'): Promise<ReclaimResult> {
     const agent = this.engine.agent;
     if (fromStoreEnum((await agent.status()).active_store) === store) throw activeRefusal(store);
+    // Written out first: data still in the guest's page cache takes no room in the disk file yet.
+    await this.engine.guest.run('sync');
     const before = diskFileSpace(this.dataDisk).allocatedBytes;
     this.emit({ type: 'progress', progress: { step: `Reclaiming the ${store} image store`, detail: 'deleting its images and containers', done: false } });
     const off = this.engine.onAgentEvent((e) => {
