@@ -16,6 +16,8 @@ import type { StoreName } from './agent-types.ts';
 
 const run = promisify(execFile);
 const CONTAINERS_DIR = '/var/lib/docker/containers';
+const BUILDKIT = '/var/lib/docker/buildkit';
+const CLASSIC_BUILDKIT = ['snapshots.db', 'metadata_v2.db', 'containerdmeta.db', 'content'];
 
 export interface ReclaimResult { images: number; containers: number; reclaimedBytes: number; }
 
@@ -38,6 +40,10 @@ export async function reclaimStore(store: StoreName, progress: (msg: string) => 
   if (store === 'classic') {
     // The whole graph-driver store: dockerd makes it afresh when the classic store is next active.
     for (const dir of STORE_DIRS.classic) fs.rmSync(dir, { recursive: true, force: true });
+    // BuildKit's records of those layers, which only its graph-driver mode writes (measured: a
+    // containerd-store build touches cache.db and history.db only). Left behind, the next classic
+    // build fails on a layer directory that is gone.
+    for (const f of CLASSIC_BUILDKIT) fs.rmSync(path.join(BUILDKIT, f), { recursive: true, force: true });
   } else {
     await deleteContainerdStore(containers.map((c) => c.id));
   }
