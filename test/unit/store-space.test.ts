@@ -68,7 +68,9 @@ test('volumes: users from both stores; remove refused while any uses it; prune s
   const removed: string[] = [];
   const docker = {
     modem: { dial: (_o: unknown, cb: (e: unknown, d: unknown) => void) => cb(null, { Volumes: ['data', 'cache', 'free'].map((Name) => ({ Name, Driver: 'local', UsageData: { Size: 7 } })) }) },
-    getVolume: (name: string) => ({ remove: async () => { removed.push(name); } }),
+    getVolume: (name: string) => ({ name, remove: async () => { removed.push(name); } }),
+    // dockerode resolves createVolume with its Volume handle, not dockerd's JSON.
+    createVolume: async (o: { Name?: string }) => ({ name: o.Name ?? 'generated-name', modem: {} }),
   } as unknown as Docker;
   const agent = { diskUsage: async () => ({ ...reply, mounts }) } as unknown as AgentClient;
   const svc = new VolumeService({ docker: () => docker, agent: () => agent });
@@ -77,4 +79,6 @@ test('volumes: users from both stores; remove refused while any uses it; prune s
   await assert.rejects(svc.remove('data'), (e: ApiError) => e.status === 409 && /volume data is in use by container db \(classic store, stopped\)/.test(e.message));
   assert.deepEqual(removed, [], 'dockerd was not asked: it cannot see the hidden store\'s container');
   assert.deepEqual(await svc.prune(), { removed: ['free'], reclaimedBytes: 7 });
+  assert.deepEqual(await svc.create('mine'), { name: 'mine' });
+  assert.deepEqual(await svc.create(), { name: 'generated-name' });
 });

@@ -30,8 +30,9 @@ export class VolumeService {
 
   async create(name?: string): Promise<{ name: string }> {
     try {
-      const v = await this.d.docker().createVolume(name ? { Name: name } : {}) as unknown as { Name: string };
-      return { name: v.Name };
+      // dockerode answers with its Volume handle (name), not dockerd's JSON.
+      const v = await this.d.docker().createVolume(name ? { Name: name } : {}) as unknown as { name: string };
+      return { name: v.name };
     } catch (e) { throw engineError(e); }
   }
 
