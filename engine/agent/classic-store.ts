@@ -60,7 +60,8 @@ export function readClassicImages(dockerRoot = '/var/lib/docker'): ImageInfo[] {
     images.push({
       id, refs, config_digest: id, size,
       created: cfg.created ? Math.floor(Date.parse(cfg.created) / 1000) : 0,
-      platforms: [{ os: cfg.os ?? '', architecture: cfg.architecture ?? '', variant: cfg.variant ?? '', present: true }],
+      platforms: [{ os: cfg.os ?? '', architecture: cfg.architecture ?? '', variant: cfg.variant ?? '', present: true, digest: id, size }],
+      attestations: [],
       dangling: refs.length === 0,
     });
   }

@@ -39,36 +39,45 @@ async function describe(ctr: ContainerdClient, target: Descriptor, refs: string[
     if (!seen.has(d.digest)) { seen.add(d.digest); size += s; }
     return true;
   };
-  const manifestPresent = async (d: Descriptor): Promise<{ present: boolean; manifest?: Manifest }> => {
-    if (!(await count(d))) return { present: false };
+  /** A manifest's own bytes on disk (manifest, config, layers), and whether all of it is there. */
+  const manifestPresent = async (d: Descriptor): Promise<{ present: boolean; manifest?: Manifest; bytes: number }> => {
+    const own = async (x: Descriptor): Promise<number | null> => { const s = await ctr.blobSize(x.digest); if (s !== null) await count(x); return s; };
+    const ms = await own(d);
+    if (ms === null) return { present: false, bytes: 0 };
     const m = await ctr.readJson<Manifest>(d.digest);
-    let present = await count(m.config);
-    for (const l of m.layers ?? []) present = (await count(l)) && present;
-    return { present, manifest: m };
+    let bytes = ms;
+    let present = true;
+    for (const x of [m.config, ...(m.layers ?? [])]) {
+      const s = await own(x);
+      if (s === null) present = false; else bytes += s;
+    }
+    return { present, manifest: m, bytes };
   };
 
   await count(target);
   const platforms: ImageInfo['platforms'] = [];
+  const attestations: ImageInfo['attestations'] = [];
   let chosen: Manifest | undefined;
   if (INDEX_TYPES.has(target.media_type)) {
     const index = await ctr.readJson<Index>(target.digest);
     for (const m of index.manifests ?? []) {
-      // Attestations ride in the index as unknown/unknown manifests: not a platform.
-      if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || m.platform?.os === 'unknown') continue;
-      const { present, manifest } = await manifestPresent(m);
-      platforms.push({ os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', present });
+      const { present, manifest, bytes } = await manifestPresent(m);
+      const entry = { os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', present, digest: m.digest, size: bytes };
+      // Attestations ride in the index as unknown/unknown manifests: listed apart, not a platform.
+      if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || m.platform?.os === 'unknown') { attestations.push(entry); continue; }
+      platforms.push(entry);
       if (present && manifest && (!chosen || m.platform?.architecture === hostArch)) chosen = manifest;
     }
   } else {
-    const { present, manifest } = await manifestPresent(target);
+    const { present, manifest, bytes } = await manifestPresent(target);
     chosen = manifest;
     const cfg = manifest && (await ctr.blobSize(manifest.config.digest)) !== null ? await ctr.readJson<ImageConfig>(manifest.config.digest) : {};
-    platforms.push({ os: cfg.os ?? '', architecture: cfg.architecture ?? '', variant: cfg.variant ?? '', present });
+    platforms.push({ os: cfg.os ?? '', architecture: cfg.architecture ?? '', variant: cfg.variant ?? '', present, digest: target.digest, size: bytes });
   }
   const cfg = chosen ? await ctr.readJson<ImageConfig>(chosen.config.digest) : {};
   return {
     id: target.digest, refs, config_digest: chosen?.config.digest ?? '', size,
     created: cfg.created ? Math.floor(Date.parse(cfg.created) / 1000) : 0,
-    platforms, dangling: refs.length === 0,
+    platforms, attestations, dangling: refs.length === 0,
   };
 }

@@ -27,7 +27,7 @@ test('the generated agent types are what the generator makes of berth_agent.prot
 
 const store = (name: StoreInventory['store'], images: number): StoreInventory => ({
   store: name, containers: [], total_image_bytes: images * 10,
-  images: Array.from({ length: images }, (_, i) => ({ id: `sha256:${i}`, refs: [`img:${i}`], config_digest: '', size: 10, created: 0, platforms: [], dangling: false })),
+  images: Array.from({ length: images }, (_, i) => ({ id: `sha256:${i}`, refs: [`img:${i}`], config_digest: '', size: 10, created: 0, platforms: [], attestations: [], dangling: false })),
 });
 
 test('the generated stubs carry typed calls; the client refuses an inventory without both stores', async () => {

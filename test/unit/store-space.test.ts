@@ -40,7 +40,7 @@ test('disk usage: the active store first, totals per store, the qcow2 limit and 
 });
 
 test('a reclaim plan lists the hidden store and the classic tags the containerd store lacks', () => {
-  const img = (id: string, refs: string[], size = 10) => ({ id, refs, config_digest: id, size, created: 0, platforms: [], dangling: refs.length === 0 });
+  const img = (id: string, refs: string[], size = 10) => ({ id, refs, config_digest: id, size, created: 0, platforms: [], attestations: [], dangling: refs.length === 0 });
   const inv: InventoryReply = {
     active: { store: 'IMAGE_STORE_CONTAINERD', images: [img('sha256:a', ['docker.io/library/app:1'])], containers: [], total_image_bytes: 10 },
     hidden: { store: 'IMAGE_STORE_CLASSIC', images: [img('sha256:b', ['app:1', 'app:2'], 99), img('sha256:c', [])], containers: [{ id: 'c1', name: 'web', image: 'app:2', state: 'exited', created: 0 }], total_image_bytes: 109 },

@@ -23,7 +23,11 @@ export class AgentStoreProvider implements StoreProvider {
       store: fromStoreEnum(inv.active.store) ?? 'classic',
       images: inv.active.images.map((i) => ({
         id: i.id, repoTags: i.refs,
-        variants: i.platforms.map((p) => ({ platform: [p.os, p.architecture, p.variant].filter(Boolean).join('/'), present: p.present })),
+        // Attestation manifests keep their unknown/unknown platform: the dashboard lists them after the platforms.
+        variants: [...i.platforms, ...i.attestations].map((p) => ({
+          platform: [p.os, p.architecture, p.variant].filter(Boolean).join('/') || 'unknown/unknown', present: p.present,
+          ...(p.digest ? { digest: p.digest } : {}), ...(p.size ? { size: p.size } : {}),
+        })),
       })),
     };
   }
