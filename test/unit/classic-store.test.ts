@@ -56,7 +56,9 @@ describe('classic store reader', () => {
     assert.deepEqual(app.refs, ['app:1', 'app:latest']);
     assert.equal(app.size, 1234);
     assert.equal(app.id, app.config_digest);
-    assert.deepEqual(app.platforms, [{ os: 'linux', architecture: 'amd64', variant: '', present: true }]);
+    // A classic image is one platform: its digest is the image ID, its bytes the layers'.
+    assert.deepEqual(app.platforms, [{ os: 'linux', architecture: 'amd64', variant: '', present: true, digest: app.id, size: 1234 }]);
+    assert.deepEqual(app.attestations, []);
     const dangling = images.find((i) => !i.refs.length)!;
     assert.equal(dangling.dangling, true);
     assert.equal(dangling.size, 1000);
