@@ -23,8 +23,6 @@ export function du(dirs: string[]): Promise<Map<string, number>> {
   });
 }
 
-export async function duOne(dir: string): Promise<number> { return (await du([dir])).get(dir) ?? 0; }
-
 export interface FsSpace { size: number; used: number; free: number; }
 
 export function fsSpace(dir = DATA_MOUNT): FsSpace {

@@ -90,7 +90,7 @@ async function classicWritableBytes(containers: DiskContainer[]): Promise<number
   return [...(await du(dirs)).values()].reduce((s, n) => s + n, 0);
 }
 
-export function readMountId(containerId: string): string | null {
+function readMountId(containerId: string): string | null {
   try {
     return fs.readFileSync(path.join(DOCKER, 'image', 'overlay2', 'layerdb', 'mounts', containerId, 'mount-id'), 'utf8').trim() || null;
   } catch { return null; }
