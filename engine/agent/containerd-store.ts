@@ -33,22 +33,21 @@ export async function readContainerdImages(ctr: ContainerdClient, hostArch = 'am
 async function describe(ctr: ContainerdClient, target: Descriptor, refs: string[], hostArch: string): Promise<ImageInfo> {
   const seen = new Set<string>();
   let size = 0;
-  const count = async (d: Descriptor): Promise<boolean> => {
+  /** The blob's bytes (null: not on disk), added once to the image's total. */
+  const count = async (d: Descriptor): Promise<number | null> => {
     const s = await ctr.blobSize(d.digest);
-    if (s === null) return false;
-    if (!seen.has(d.digest)) { seen.add(d.digest); size += s; }
-    return true;
+    if (s !== null && !seen.has(d.digest)) { seen.add(d.digest); size += s; }
+    return s;
   };
   /** A manifest's own bytes on disk (manifest, config, layers), and whether all of it is there. */
   const manifestPresent = async (d: Descriptor): Promise<{ present: boolean; manifest?: Manifest; bytes: number }> => {
-    const own = async (x: Descriptor): Promise<number | null> => { const s = await ctr.blobSize(x.digest); if (s !== null) await count(x); return s; };
-    const ms = await own(d);
+    const ms = await count(d);
     if (ms === null) return { present: false, bytes: 0 };
     const m = await ctr.readJson<Manifest>(d.digest);
     let bytes = ms;
     let present = true;
     for (const x of [m.config, ...(m.layers ?? [])]) {
-      const s = await own(x);
+      const s = await count(x);
       if (s === null) present = false; else bytes += s;
     }
     return { present, manifest: m, bytes };
