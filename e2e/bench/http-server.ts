@@ -22,3 +22,27 @@ export async function serveFile(docker: Docker, mib: number, source: '/dev/zero'
   }
   return { container, port, url, path: '/www/big' };
 }
+
+/** busybox sh: fetch url `times` times with busybox wget, timed by busybox time (stderr: "real 0m 1.23s"). */
+export function wgetLoop(url: string, times: number): string {
+  return `wget -q -O /dev/null ${url}; time sh -c 'for i in ${Array.from({ length: times }, (_, i) => i + 1).join(' ')}; do wget -q -O /dev/null ${url}; done'`;
+}
+
+/** Milliseconds from busybox time's "real 0m 1.23s". */
+export function timedMs(out: string): number {
+  const m = out.match(/real\s+(\d+)m\s*([\d.]+)s/);
+  if (!m) throw new Error(`no timing in: ${out}`);
+  return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+}
+
+/** The same wget loop in a host-network container: the download as the VM itself sees it. */
+export async function wgetInVm(docker: Docker, url: string, times: number): Promise<number> {
+  const client = await docker.createContainer({ Image: 'berth-bench/busybox:1', Cmd: ['sh', '-c', wgetLoop(url, times)], Tty: true, HostConfig: { NetworkMode: 'host' } });
+  try {
+    await client.start();
+    await client.wait();
+    return timedMs((await client.logs({ stdout: true, stderr: true })).toString());
+  } finally {
+    await client.remove({ force: true });
+  }
+}

@@ -211,7 +211,7 @@ export class EngineController extends EventEmitter {
       dockerContext: o.dockerContext ?? false, extraQemuArgs: o.extraQemuArgs?.() ?? [], bootDaemonJson: o.bootDaemonJson?.() ?? null,
       engineConfig: o.engineConfig, log: this.log,
       patch: (p) => { Object.assign(this.st, p); },
-      streams: () => this.streams(),
+      streams: () => this.streamCarrier(),
     };
   }
 
@@ -239,7 +239,7 @@ export class EngineController extends EventEmitter {
   }
 
   /** Streams take the virtio-serial mux when it is up, the SSH link otherwise. */
-  private streams(): StreamCarrier {
+  streamCarrier(): StreamCarrier {
     const mux = this.boot?.mux;
     return mux?.ready ? mux : this.link();
   }
@@ -252,8 +252,8 @@ export class EngineController extends EventEmitter {
   private startPorts(vm: VmHandle): void {
     const ports = new PortForwarder({
       docker: () => dockerSource(this.docker()),
-      connect: async (host, port) => this.streams().connectTcp(host, port),
-      udp: vm.udpForwards(),
+      connect: async (host, port) => this.streamCarrier().connectTcp(host, port),
+      userNet: vm.userNetForwards(),
       log: this.log,
     });
     ports.on('change', () => {

@@ -1,15 +1,17 @@
 // Published ports on the host, following docker events; reconciled with the running containers
 // at start and whenever the event stream comes back (a dockerd restart, a new link to the VM).
-// TCP: a listener on the host at the same port pipes each connection (half-close kept) to the
-// port dockerd publishes inside the VM. UDP: a QEMU user-network forward of the same port to the
-// VM's address, added and removed at run time over QMP. Which ports: port-specs.ts.
+// A wildcard publish (TCP or UDP): a QEMU user-network forward of the same port to the VM's
+// address, added and removed at run time over QMP; QEMU carries the bytes, half-close included.
+// Otherwise (a chosen loopback address, ::1, a driver without a user network) a listener on the
+// host pipes each TCP connection (half-close kept) to dockerd's proxy inside the VM over the data
+// plane. Which ports: port-specs.ts.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { splice } from '../transport/splice.ts';
-import { InspectSchema, forwardKey, forwardsFor, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
+import { GUEST_ADDRESS, InspectSchema, forwardKey, forwardsFor, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
 
 export * from './port-specs.ts';
 
@@ -40,16 +42,16 @@ export interface PortForwarderDeps {
   docker: () => ContainerSource;
   /** Opens a stream to host:port inside the VM (GuestSsh.connectTcp). */
   connect: (host: string, port: number) => Promise<Duplex>;
-  /** UDP forwards in QEMU's user network; rejects with QEMU's words when the port is taken. */
-  udp?: UdpForwards;
+  /** Forwards in QEMU's user network; rejects with QEMU's words when the port is taken. */
+  userNet?: UserNetForwards;
   log?: (line: string) => void;
   /** Delay before following the events again after the stream ends. */
   retryMs?: number;
 }
 
-export interface UdpForwards {
-  add(hostIp: string, hostPort: number, guestIp: string, guestPort: number): Promise<void>;
-  remove(hostIp: string, hostPort: number): Promise<void>;
+export interface UserNetForwards {
+  add(protocol: 'tcp' | 'udp', hostIp: string, hostPort: number, guestIp: string, guestPort: number): Promise<void>;
+  remove(protocol: 'tcp' | 'udp', hostIp: string, hostPort: number): Promise<void>;
 }
 
 interface Listener { spec: ForwardSpec; close(): Promise<void>; }
@@ -216,7 +218,9 @@ export class PortForwarder extends EventEmitter {
       this.fail(key, spec, `host port ${spec.hostIp}:${spec.hostPort} is already forwarded for container ${taken.spec.container}`);
       return;
     }
-    const listener = spec.protocol === 'udp' ? await this.openUdp(key, spec) : await this.openTcp(key, spec);
+    const listener = spec.userNet && this.deps.userNet ? await this.openUserNet(key, spec, this.deps.userNet)
+      : spec.protocol === 'tcp' ? await this.openTcp(key, spec)
+      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${this.deps.userNet ? `it is published on ${spec.hostIp} only, and UDP is forwarded for 0.0.0.0 publishes` : 'no UDP forwarding here'}`);
     if (!listener) return;
     this.forwards.set(key, listener);
     this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`);
@@ -249,27 +253,23 @@ export class PortForwarder extends EventEmitter {
     };
   }
 
-  private async openUdp(key: string, spec: ForwardSpec): Promise<Listener | null> {
-    const udp = this.deps.udp;
-    if (!udp) { this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: no UDP forwarding here`); return null; }
-    if (spec.hostIp !== '127.0.0.1') {
-      this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is published on ${spec.hostIp} only: UDP is forwarded for 0.0.0.0 publishes`);
-      return null;
-    }
+  private async openUserNet(key: string, spec: ForwardSpec, userNet: UserNetForwards): Promise<Listener | null> {
+    const { protocol, hostIp, hostPort } = spec;
     try {
-      await udp.add(spec.hostIp, spec.hostPort, spec.guestHost, spec.hostPort);
+      await userNet.add(protocol, hostIp, hostPort, GUEST_ADDRESS, hostPort);
     } catch (e) {
-      this.fail(key, spec, `host port ${spec.hostIp}:${spec.hostPort}/udp cannot be forwarded for container ${spec.container} (in use by another program?): ${(e as Error).message}`);
+      this.fail(key, spec, `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`);
       return null;
     }
-    return { spec, close: () => udp.remove(spec.hostIp, spec.hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)) };
+    return { spec, close: () => userNet.remove(protocol, hostIp, hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)) };
   }
 
-  private fail(key: string, spec: ForwardSpec, message: string): void {
+  private fail(key: string, spec: ForwardSpec, message: string): null {
     const err: PortError = { ...publicView(spec), message };
     this.errors.set(key, err);
     this.deps.log?.(`ports: ${message}`);
     this.emit('port-error', err);
+    return null;
   }
 
   private pipe(sock: net.Socket, spec: ForwardSpec, sockets: Set<net.Socket>): void {

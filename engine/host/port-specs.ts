@@ -1,6 +1,8 @@
-// Which host listeners a container's published ports need (pure: unit-tested without a VM).
-// TCP listeners on the host carry each connection into the VM to dockerd's proxy; UDP ports are
-// QEMU user-network forwards to the VM's own address, where dockerd's rules take them in.
+// Which host forwards a container's published ports need (pure: unit-tested without a VM).
+// A wildcard publish (TCP or UDP) is a user-network forward to the VM's own address, where
+// dockerd's rules take it in: the fast path, no copy by a process of ours. A publish on a chosen
+// loopback address (and the ::1 companion of a wildcard one) is a host listener whose connections
+// are carried into the VM to dockerd's proxy on that address: only that proxy accepts them there.
 import net from 'node:net';
 import { z } from 'zod';
 import type { PortErrorSchema, PublishedPortSchema } from './engine-types.ts';
@@ -15,8 +17,10 @@ export type PortError = z.infer<typeof PortErrorSchema>;
 
 export interface ForwardSpec extends PublishedPort {
   protocol: 'tcp' | 'udp';
-  /** Where the connection goes inside the VM: dockerd's proxy for this binding. */
+  /** Where a carried connection goes inside the VM: dockerd's proxy for this binding. */
   guestHost: string;
+  /** The VM's user network can forward it to GUEST_ADDRESS at the same port (a wildcard publish). */
+  userNet: boolean;
   /** A best-effort extra listener (::1 next to 127.0.0.1): only "address in use" is reported. */
   optional?: boolean;
 }
@@ -57,7 +61,7 @@ export function guestTarget(hostIp: string): string {
   return hostIp;
 }
 
-/** Every host listener a running container needs, one per (address, port). */
+/** Every host forward a running container needs, one per (protocol, address, port). */
 export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
   if (!c.State.Running) return [];
   const byKey = new Map<string, ForwardSpec>();
@@ -69,15 +73,18 @@ export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
       const hostPort = Number(b.HostPort);
       if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
       const hostIp = b.HostIp ?? '';
+      // UDP has no proxy of ours to fall back on: a wildcard publish of either family is forwarded.
+      const userNet = hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::');
       const guestHost = protocol === 'udp' ? GUEST_ADDRESS : guestTarget(hostIp);
-      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostIp: hostListenAddress(hostIp), hostPort, guestHost };
+      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostIp: hostListenAddress(hostIp), hostPort, guestHost, userNet };
       const key = forwardKey(spec);
       const seen = byKey.get(key);
       // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
       if (!seen || (net.isIPv6(seen.guestHost) && net.isIPv4(spec.guestHost))) byKey.set(key, spec);
       // QEMU's user network forwards UDP from one host address: IPv4 loopback only.
       if (WILDCARDS.has(hostIp) && protocol === 'tcp') {
-        const v6: ForwardSpec = { ...spec, hostIp: '::1', optional: true };
+        // QEMU 7.2 forwards from IPv4 host addresses only: ::1 is a listener of ours.
+        const v6: ForwardSpec = { ...spec, hostIp: '::1', guestHost: '127.0.0.1', userNet: false, optional: true };
         if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
       }
     }

@@ -1,20 +1,22 @@
-// UDP published ports as QEMU user-network forwards, added and removed at run time over QMP
-// (`hostfwd_add`/`hostfwd_remove` on the VM's netdev). QEMU answers in text: nothing on success,
-// "Could not set up host forwarding rule …" when the host port is taken.
+// Published ports as QEMU user-network forwards, added and removed at run time over QMP
+// (`hostfwd_add`/`hostfwd_remove` on the VM's netdev). QEMU's own slirp carries the bytes: no
+// process of ours copies them on either side, and the guest kernel's docker rules (DNAT on the VM's
+// address) take them to the container. QEMU answers in text: nothing on success, "Could not set up
+// host forwarding rule …" when the host port is taken.
 import type { QemuVm } from './qemu-vm.ts';
-import type { UdpForwards } from './port-forwarder.ts';
+import type { UserNetForwards } from './port-forwarder.ts';
 
 export const NETDEV = 'net0';
 
-export function qemuUdpForwards(vm: QemuVm): UdpForwards {
+export function qemuForwards(vm: QemuVm): UserNetForwards {
   return {
-    async add(hostIp, hostPort, guestIp, guestPort) {
-      const out = (await vm.hmp(`hostfwd_add ${NETDEV} udp:${hostIp}:${hostPort}-${guestIp}:${guestPort}`)).trim();
+    async add(protocol, hostIp, hostPort, guestIp, guestPort) {
+      const out = (await vm.hmp(`hostfwd_add ${NETDEV} ${protocol}:${hostIp}:${hostPort}-${guestIp}:${guestPort}`)).trim();
       if (out) throw new Error(out);
     },
-    async remove(hostIp, hostPort) {
+    async remove(protocol, hostIp, hostPort) {
       if (!vm.running) return; // gone with QEMU
-      const out = (await vm.hmp(`hostfwd_remove ${NETDEV} udp:${hostIp}:${hostPort}`)).trim();
+      const out = (await vm.hmp(`hostfwd_remove ${NETDEV} ${protocol}:${hostIp}:${hostPort}`)).trim();
       if (out && !/removed/i.test(out)) throw new Error(out);
     },
   };

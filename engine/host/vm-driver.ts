@@ -6,9 +6,9 @@ import type { EventEmitter } from 'node:events';
 import type { VmConfig } from './qemu-args.ts';
 import { qemuBinary } from './qemu-args.ts';
 import { QemuVm, type VmExit } from './qemu-vm.ts';
-import { qemuUdpForwards } from './qemu-hostfwd.ts';
+import { qemuForwards } from './qemu-hostfwd.ts';
 import { qemuVersion } from './vm-files.ts';
-import type { UdpForwards } from './port-forwarder.ts';
+import type { UserNetForwards } from './port-forwarder.ts';
 
 export type { VmExit } from './qemu-vm.ts';
 export type VmSpec = VmConfig;
@@ -26,8 +26,8 @@ export interface VmHandle extends EventEmitter {
   consoleTail(lines?: number): string[];
   /** The hypervisor's own messages (its stderr). */
   stderrText(): string;
-  /** UDP port forwards in the VM's user network, where the driver has them. */
-  udpForwards(): UdpForwards | undefined;
+  /** Port forwards in the VM's user network (TCP and UDP), where the driver has them. */
+  userNetForwards(): UserNetForwards | undefined;
 }
 
 export interface VmDriver {
@@ -45,7 +45,7 @@ export function qemuDriver(binary = qemuBinary()): VmDriver {
     version: () => qemuVersion(binary),
     create: (spec) => {
       const vm = new QemuVm(binary, spec);
-      return Object.assign(vm, { udpForwards: () => qemuUdpForwards(vm) });
+      return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
     },
   };
 }

@@ -40,7 +40,7 @@ class FakeVm extends EventEmitter implements VmHandle {
   async status(): Promise<string> { return this.running ? 'running' : 'shutdown'; }
   consoleTail(): string[] { return ['fake console line']; }
   stderrText(): string { return ''; }
-  udpForwards(): undefined { return undefined; }
+  userNetForwards(): undefined { return undefined; }
 }
 
 /** Answers the commands a boot runs; the agent socket leads to a real (empty) gRPC server. */

@@ -30,13 +30,16 @@ test('forwardsFor: one forward per protocol, address and port; UDP to the VM add
     '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }],
     '9000/tcp': null,
   });
-  const specs = forwardsFor(c).map((s) => `${s.protocol} ${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.optional ? ' optional' : ''}`).sort();
+  const specs = forwardsFor(c).map((s) => `${s.protocol} ${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.userNet ? ' user-net' : ''}${s.optional ? ' optional' : ''}`).sort();
   assert.deepEqual(specs, [
-    'tcp 127.0.0.1:8080->127.0.0.1 80/tcp',
+    'tcp 127.0.0.1:8080->127.0.0.1 80/tcp user-net',
     'tcp 127.0.0.1:8443->127.0.0.1 443/tcp',
     'tcp ::1:8080->127.0.0.1 80/tcp optional',
-    'udp 127.0.0.1:5353->10.0.2.15 53/udp',
+    'udp 127.0.0.1:5353->10.0.2.15 53/udp user-net',
   ]);
+  // Only dockerd's proxy on 127.0.0.1 accepts a loopback publish: it cannot go to the VM address.
+  assert.equal(forwardsFor(container('l', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }))[0]!.userNet, false);
+  assert.equal(forwardsFor(container('v6', { '80/tcp': [{ HostIp: '::', HostPort: '82' }] }))[0]!.userNet, false);
   const both = forwardsFor(container('d', { '53/tcp': [{ HostIp: '0.0.0.0', HostPort: '53' }], '53/udp': [{ HostIp: '0.0.0.0', HostPort: '53' }] }));
   assert.equal(both.filter((s) => s.hostIp === '127.0.0.1').length, 2, 'the same port number in TCP and UDP is two forwards');
   assert.equal(forwardsFor(c)[0]!.container, 'abc-name');
@@ -166,37 +169,53 @@ test('a TCP client that half-closes still gets the whole reply through a publish
   assert.equal(reply, '11\n');
 });
 
-test('UDP ports become QEMU forwards to the VM address, removed on die; a taken one is reported', async (t) => {
+test('wildcard publishes become QEMU forwards to the VM address (TCP and UDP), removed on die; others are listeners; a taken one is reported', async (t) => {
   const calls: string[] = [];
   let taken = -1;
   const docker = new FakeDocker();
+  const dialed: string[] = [];
+  const guest = net.createServer((s) => s.end('from the guest proxy\n'));
+  await new Promise<void>((r) => guest.listen(0, '127.0.0.1', r));
+  t.after(() => guest.close());
   const fw = new PortForwarder({
     docker: () => docker,
-    connect: async () => { throw new Error('no TCP in this test'); },
-    udp: {
-      add: async (hostIp, hostPort, guestIp, guestPort) => {
-        if (hostPort === taken) throw new Error(`Could not set up host forwarding rule 'udp:${hostIp}:${hostPort}'`);
-        calls.push(`add ${hostIp}:${hostPort}->${guestIp}:${guestPort}`);
+    connect: async (host, port) => { dialed.push(`${host}:${port}`); return net.connect((guest.address() as net.AddressInfo).port, '127.0.0.1'); },
+    userNet: {
+      add: async (protocol, hostIp, hostPort, guestIp, guestPort) => {
+        if (hostPort === taken) throw new Error(`Could not set up host forwarding rule '${protocol}:${hostIp}:${hostPort}'`);
+        calls.push(`add ${protocol}:${hostIp}:${hostPort}->${guestIp}:${guestPort}`);
       },
-      remove: async (hostIp, hostPort) => { calls.push(`remove ${hostIp}:${hostPort}`); },
+      remove: async (protocol, hostIp, hostPort) => { calls.push(`remove ${protocol}:${hostIp}:${hostPort}`); },
     },
     retryMs: 20,
   });
   t.after(() => fw.stop());
-  docker.containers.set('dns', container('dns', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }] }));
+  const local = await freeTcpPort();
+  docker.containers.set('dns', container('dns', {
+    '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }],
+    '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }],
+    '81/tcp': [{ HostIp: '127.0.0.1', HostPort: String(local) }],
+  }));
   fw.start();
-  await until(fw, () => fw.ports().length === 1, 'the UDP forward');
-  assert.deepEqual(calls, ['add 127.0.0.1:5353->10.0.2.15:5353']);
+  await until(fw, () => fw.ports().length >= 3, 'the forwards');
+  assert.deepEqual(calls.sort(), ['add tcp:127.0.0.1:8080->10.0.2.15:8080', 'add udp:127.0.0.1:5353->10.0.2.15:5353']);
+  // The loopback publish is a listener of ours, carried to dockerd's proxy on 127.0.0.1 in the VM.
+  assert.equal(await ask(local, 'hi\n'), 'from the guest proxy\n');
+  assert.deepEqual(dialed, [`127.0.0.1:${local}`]);
+  calls.length = 0;
   docker.containers.get('dns')!.State.Running = false;
   docker.emit('die', 'dns');
-  await until(fw, () => fw.ports().length === 0, 'the forward to go');
-  assert.deepEqual(calls.slice(1), ['remove 127.0.0.1:5353']);
+  await until(fw, () => fw.ports().length === 0, 'the forwards to go');
+  assert.deepEqual(calls.sort(), ['remove tcp:127.0.0.1:8080', 'remove udp:127.0.0.1:5353']);
+  assert.equal(await ask(local, 'hi\n'), 'ECONNREFUSED', 'the listener is closed');
 
   taken = 5454;
-  docker.containers.set('busy', container('busy', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5454' }] }));
+  docker.containers.set('busy', container('busy', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5454' }], '53/tcp': [{ HostIp: '0.0.0.0', HostPort: '5454' }] }));
   docker.emit('start', 'busy');
-  await until(fw, () => fw.portErrors().length === 1, 'the UDP port error');
-  assert.match(fw.portErrors()[0]!.message, /5454\/udp.*Could not set up host forwarding rule/);
+  await until(fw, () => fw.portErrors().length === 2, 'the port errors');
+  const messages = fw.portErrors().map((e) => e.message).sort();
+  assert.match(messages[0]!, /127\.0\.0\.1:5454 is already in use by another program.*Could not set up host forwarding rule 'tcp:/);
+  assert.match(messages[1]!, /5454\/udp is already in use.*Could not set up host forwarding rule 'udp:/);
 });
 
 test('pause lets go of the events stream (a dockerd restart would wait on it) until resume, then reconciles', async (t) => {
