@@ -67,6 +67,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.goto(url);
     await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
     await page.getByTestId('active-store').filter({ hasText: 'containerd' }).waitFor();
+    // The engine's versions as the host's status reads them from dockerd (28.x with containerd 2.x).
+    const v = (await env.status()).versions!;
+    assert.match(v.containerd ?? '', /^v?2\./, JSON.stringify(v));
+    await page.getByTestId('engine-versions').filter({ hasText: `Docker Engine ${v.docker} · containerd ${v.containerd}` }).waitFor();
     await page.getByTestId('containers-empty').waitFor();
     await shot('containers-empty');
     await nav('Images').click();

@@ -41,11 +41,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# In the background while the unit tests run: the image, then the shared engine's boot.
+# In the background while the unit tests run: the image, then the shared engine's boot, and beside
+# that boot the released image the upgrade test starts from (cached like the current one).
 if [ "$mode" != unit ]; then
   {
     node bin/run-ts.js engine/image/build.ts
-    [ ${#shared[@]} -eq 0 ] || node bin/run-ts.js test/helpers/shared-engine.ts start "$work/shared-home"
+    node bin/run-ts.js engine/image/build.ts --release engine26 >"$work/release.log" 2>&1 & rel=$!
+    [ ${#shared[@]} -eq 0 ] || node bin/run-ts.js test/helpers/shared-engine.ts start "$work/shared-home" || s=1
+    wait "$rel" || { echo "test: the released image (engine26) did not build:"; cat "$work/release.log"; exit 1; }
+    exit "${s:-0}"
   } >"$work/vm.log" 2>&1 &
   bg=$!
 fi

@@ -23,8 +23,9 @@ function rssOf(pid: number): number {
 export async function engineBench(): Promise<void> {
   const dir = imageDir();
   try {
-    const b = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as { buildSeconds: number; compressedBytes: number };
+    const b = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as { buildSeconds: number; compressedBytes: number; engine?: Record<string, string> };
     console.log(`image build:            ${b.buildSeconds.toFixed(0)} s (cached; 'npm run image -- --force' rebuilds)`);
+    if (b.engine) console.log(`image engine:           ${Object.entries(b.engine).map(([p, v]) => `${p} ${v}`).join(', ')}`);
     console.log(`image root compressed:  ${mib(b.compressedBytes)} (goal <= 200 MB)`);
   } catch {
     console.log(`image root compressed:  ${mib(fs.statSync(path.join(dir, 'rootfs.img.zst')).size)} (no build record)`);

@@ -142,7 +142,11 @@ export class EngineBoot {
     this.agentInstalled.catch(() => undefined); // awaited in the agent step
     const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
     if (dockerd.code !== 0) {
-      // dockerd's own last words say what is wrong (a daemon.json key it rejects, …).
+      // berth-init refusing the data disk says so; otherwise dockerd's own last words say what
+      // is wrong (a daemon.json key it rejects, …).
+      const init = await link.exec('journalctl -u berth-init.service -b --no-pager -o cat | grep "berth-init: error:"').catch(() => null);
+      const refused = init?.stdout.trim().split('\n').pop()?.replace(/^berth-init: error: /, '');
+      if (refused) throw new Error(`the VM did not start the engine: ${refused}`);
       const journal = await link.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
       throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
     }

@@ -29,12 +29,15 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
   --dpkgopt='path-exclude=/usr/share/info/*' \
   --essential-hook="copy-in '$here/rootfs/usr/share/initramfs-tools' /usr/share" \
   --essential-hook="copy-in '$here/rootfs/etc/initramfs-tools' /etc" \
+  --setup-hook="'$here/engine-suite.sh' \"\$1\"" \
   --customize-hook="sync-in '$here/rootfs' /" \
   --customize-hook="'$here/customize.sh' \"\$1\"" \
   trixie "$root"
 echo "bootstrap: $(( $(date +%s) - start )) s"
 
 mkdir -p "$out"
+# The engine's versions, recorded in build.json by build.ts.
+chroot "$root" dpkg-query -W -f '${Package}\t${Version}\n' docker.io containerd runc docker-buildx docker-cli > "$out/versions.tsv"
 cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
 cp "$root"/boot/initrd.img-* "$out/initrd.img"
 rm -rf "$root"/boot/initrd.img-* "$root"/boot/vmlinuz-* "$root"/boot/System.map-*

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { IMAGE_FILES, RECIPE_DIR } from './recipe.ts';
-import { imageComplete, imageDir, legacyImageDir, markUsed } from './locate.ts';
+import { IMAGE_FILES, RECIPE_DIR, releaseRecipeDir } from './recipe.ts';
+import { imageComplete, imageDir, legacyImageDir, markUsed, releaseImageDir } from './locate.ts';
 
 const DAY = 24 * 3600 * 1000;
 /** Other recipes' images kept: branches switched back to within days should not rebuild. */
@@ -42,10 +42,23 @@ export function prune(dir: string, now = Date.now()): void {
   });
 }
 
+/** build.sh's versions.tsv ("package<TAB>version" lines) as an object, when the recipe wrote one. */
+function engineVersions(dir: string): Record<string, string> | undefined {
+  const file = path.join(dir, 'versions.tsv');
+  if (!fs.existsSync(file)) return undefined;
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
+  return Object.fromEntries(lines.filter((l) => l.length === 2).map(([p, v]) => [p!, v!]));
+}
+
 function main(): number {
   const force = process.argv.includes('--force');
-  const dir = imageDir();
-  if (!force && !imageComplete(dir) && !process.env.BERTH_IMAGE_DIR && adoptLegacy(dir)) {
+  // `--release NAME`: an earlier Berth's recipe (releases/NAME), for the upgrade test.
+  const ri = process.argv.indexOf('--release');
+  const release = ri > 0 ? process.argv[ri + 1] : undefined;
+  if (ri > 0 && !release) { console.error('usage: build.ts [--force] [--release NAME]'); return 2; }
+  const recipeDir = release ? releaseRecipeDir(release) : RECIPE_DIR;
+  const dir = release ? releaseImageDir(release) : imageDir();
+  if (!release && !force && !imageComplete(dir) && !process.env.BERTH_IMAGE_DIR && adoptLegacy(dir)) {
     console.log(`VM image moved from the checkout into the cache: ${dir}`);
   }
   if (imageComplete(dir) && !force) {
@@ -69,7 +82,7 @@ function main(): number {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   console.log(`building VM image into ${dir} …`);
   const t0 = Date.now();
-  const r = spawnSync('bash', [path.join(RECIPE_DIR, 'build.sh'), staging], { stdio: 'inherit' });
+  const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], { stdio: 'inherit' });
   if (r.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     console.error(`VM image build failed (exit ${r.status ?? r.signal})`);
@@ -77,7 +90,9 @@ function main(): number {
   }
   const size = fs.statSync(path.join(staging, IMAGE_FILES.rootfsZst)).size;
   // Kept for `npm run bench`, which reports the build without rebuilding.
-  fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({ buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString() }));
+  fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({
+    buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString(), release, engine: engineVersions(staging),
+  }));
   if (imageComplete(dir) && !force) {
     fs.rmSync(staging, { recursive: true, force: true }); // another build finished first: keep the one VMs may be using
   } else {

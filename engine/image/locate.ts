@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { IMAGE_FILES, RECIPE_DIR, recipeHash } from './recipe.ts';
+import { IMAGE_FILES, RECIPE_DIR, recipeHash, releaseRecipeDir } from './recipe.ts';
 import type { VmImage } from '../host/qemu-args.ts';
 
 export class ImageMissingError extends Error {}
@@ -25,6 +25,11 @@ export function imageCacheRoot(platform: NodeJS.Platform = process.platform, env
 export function imageDir(env = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.BERTH_IMAGE_DIR) return path.resolve(env.BERTH_IMAGE_DIR);
   return path.join(imageCacheRoot(platform, env), recipeHash());
+}
+
+/** A released recipe's image, beside the current one in the cache. */
+export function releaseImageDir(name: string, env = process.env, platform: NodeJS.Platform = process.platform): string {
+  return path.join(imageCacheRoot(platform, env), `${name}-${recipeHash(releaseRecipeDir(name))}`);
 }
 
 /** Where checkouts before the shared cache built their image; build.ts adopts one found there. */

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const RECIPE_DIR = path.dirname(fileURLToPath(import.meta.url));
-const RECIPE_FILES = ['build.sh', 'customize.sh', 'rootfs'];
+
+/** An earlier Berth's recipe, kept unchanged for the upgrade test (releases/README.md). */
+export function releaseRecipeDir(name: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`not a release name: ${JSON.stringify(name)}`);
+  const dir = path.join(RECIPE_DIR, 'releases', name);
+  if (!fs.existsSync(path.join(dir, 'build.sh'))) throw new Error(`no released recipe ${name} in ${path.dirname(dir)}`);
+  return dir;
+}
+const RECIPE_FILES = ['build.sh', 'customize.sh', 'engine-suite.sh', 'rootfs'];
 
 export function recipeHash(dir = RECIPE_DIR): string {
   const h = crypto.createHash('sha256');
@@ -21,7 +29,8 @@ export function recipeHash(dir = RECIPE_DIR): string {
       h.update('\0');
     }
   };
-  for (const f of RECIPE_FILES) walk(f);
+  // A released recipe (releases/NAME) has no engine-suite.sh: hash the files it has.
+  for (const f of RECIPE_FILES) if (fs.existsSync(path.join(dir, f))) walk(f);
   return h.digest('hex').slice(0, 16);
 }
 

@@ -1,5 +1,5 @@
-// Engine state (with the reason when it failed), the active image store, and a warning when the
-// VM runs without hardware acceleration.
+// Engine state (with the reason when it failed), the active image store, the engine's versions,
+// and a warning when the VM runs without hardware acceleration.
 import type { ReactNode } from 'react';
 import { useClient, useDash } from '../context.ts';
 import { ErrorText, useAction } from './common.tsx';
@@ -27,6 +27,11 @@ export function Header(): ReactNode {
       </div>
       {state === 'running' && active ? (
         <div className="store-pill" data-testid="active-store">Image store: <strong>{active}</strong></div>
+      ) : null}
+      {state === 'running' && engine?.versions?.docker ? (
+        <div className="muted" data-testid="engine-versions" title={`API ${engine.versions.api ?? '?'}, runc ${engine.versions.runc ?? '?'}, kernel ${engine.versions.kernel ?? '?'}`}>
+          Docker Engine {engine.versions.docker} · containerd {engine.versions.containerd ?? '?'}
+        </div>
       ) : null}
       {engine?.emulated ? (
         // Why, in a few words (e.g. "kvm failed while booting Berth's kernel"); QEMU's whole

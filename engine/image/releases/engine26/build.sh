@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the Berth VM image: vmlinuz, initrd.img and rootfs.img.zst (ext4, made
+# without loop mounts) into the directory given as $1. Called by build.ts, which
+# decides from the recipe's hash whether a build is needed at all.
+set -euo pipefail
+out=${1:?usage: build.sh OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/berth-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+
+packages=(
+  systemd systemd-sysv udev kmod dbus iproute2 iptables procps ca-certificates e2fsprogs
+  linux-image-cloud-amd64 initramfs-tools zstd
+  openssh-server
+  docker.io docker-cli containerd runc docker-buildx
+  nodejs
+  qemu-user qemu-user-binfmt
+)
+
+start=$(date +%s)
+# No Recommends (apparmor among them) and no docs, man pages or translations.
+mmdebstrap --variant=minbase --mode=root --format=directory \
+  --include="$(IFS=,; echo "${packages[*]}")" \
+  --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' \
+  --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --dpkgopt='path-exclude=/usr/share/info/*' \
+  --essential-hook="copy-in '$here/rootfs/usr/share/initramfs-tools' /usr/share" \
+  --essential-hook="copy-in '$here/rootfs/etc/initramfs-tools' /etc" \
+  --customize-hook="sync-in '$here/rootfs' /" \
+  --customize-hook="'$here/customize.sh' \"\$1\"" \
+  trixie "$root"
+echo "bootstrap: $(( $(date +%s) - start )) s"
+
+mkdir -p "$out"
+cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
+cp "$root"/boot/initrd.img-* "$out/initrd.img"
+rm -rf "$root"/boot/initrd.img-* "$root"/boot/vmlinuz-* "$root"/boot/System.map-*
+
+# Root size: contents plus headroom for the per-boot copy-on-write writes.
+used_mb=$(du -sm "$root" | cut -f1)
+size_mb=$(( used_mb + used_mb / 4 + 256 ))
+mkfs.ext4 -q -F -L berth-root -O ^has_journal -d "$root" "$work/rootfs.img" "${size_mb}M"
+zstd -q -f -T0 -12 --sparse "$work/rootfs.img" -o "$out/rootfs.img.zst"
+echo "rootfs: ${used_mb} MiB used, ${size_mb} MiB image, $(( $(stat -c %s "$out/rootfs.img.zst") / 1048576 )) MiB compressed"
+echo "total: $(( $(date +%s) - start )) s"

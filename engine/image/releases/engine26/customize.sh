@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Final touches inside the bootstrapped tree ($1). Runs on the build host.
+set -euo pipefail
+r=$1
+
+# No SSH host keys of any kind in the image: the host supplies one per install.
+rm -f "$r"/etc/ssh/ssh_host_*
+
+# Guest units: our set-up early; nothing that waits for a network or a console.
+chroot "$r" systemctl enable berth-init.service ssh.service containerd.service docker.service berth-agent.service >/dev/null
+# Units that only cost emulated boot time in a VM whose root is a fresh copy every boot.
+for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.service systemd-remount-fs.service \
+         sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount modprobe@drm.service \
+         systemd-firstboot.service systemd-machine-id-commit.service systemd-journal-flush.service \
+         systemd-fsck-root.service systemd-hwdb-update.service ldconfig.service \
+          apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+         dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service serial-getty@ttyS0.service \
+         ssh.socket systemd-networkd-wait-online.service systemd-pstore.service \
+         systemd-journal-catalog-update.service systemd-update-utmp.service; do
+  ln -sf /dev/null "$r/etc/systemd/system/$u"
+done
+echo berth > "$r/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tberth\n' > "$r/etc/hosts"
+: > "$r/etc/machine-id"
+rm -f "$r/var/lib/dbus/machine-id"
+# journald: keep logs in memory only, small.
+mkdir -p "$r/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' > "$r/etc/systemd/journald.conf.d/berth.conf"
+
+# binfmt emulation for linux/arm64 only: drop every other qemu-user binary and rule.
+find "$r/usr/bin" -name 'qemu-*' ! -name 'qemu-aarch64' -delete
+find "$r/usr/lib/binfmt.d" -name 'qemu-*' ! -name 'qemu-aarch64.conf' -delete
+mkdir -p "$r/usr/libexec/qemu-binfmt"
+ln -sf /usr/bin/qemu-aarch64 "$r/usr/libexec/qemu-binfmt/aarch64-binfmt-P"
+
+# Kernel modules no VM of ours loads.
+for k in "$r"/lib/modules/*; do
+  rm -rf "$k"/kernel/sound "$k"/kernel/drivers/gpu "$k"/kernel/drivers/media "$k"/kernel/drivers/infiniband \
+         "$k"/kernel/drivers/net/wireless "$k"/kernel/net/wireless "$k"/kernel/net/bluetooth "$k"/kernel/drivers/bluetooth
+  chroot "$r" depmod "$(basename "$k")"
+done
+
+rm -rf "$r"/var/cache/apt/* "$r"/var/lib/apt/lists/* "$r"/var/log/*.log "$r"/usr/share/doc
