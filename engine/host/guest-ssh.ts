@@ -1,6 +1,7 @@
 // The SSH link to the guest (ssh2), host key pinned: commands, and the streams' fallback while the
 // virtio-serial data plane (mux-link.ts) is not up.
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
 
@@ -49,6 +50,9 @@ export class GuestSsh extends EventEmitter implements GuestLink {
   /**
    * Waits for sshd in a booting guest. QEMU's forwarder accepts TCP before sshd listens and
    * then resets, so a refused handshake means "not yet"; only the deadline or `abort` end it.
+   * Before the guest's network is up QEMU's connection to it hangs (its SYN goes unanswered and
+   * is retried with back-off), so each try first waits briefly for sshd's greeting on a plain
+   * connection, and only a guest that greeted gets the whole (slow, emulated) handshake.
    */
   static async waitForGuest(t: SshTarget, deadlineMs: number, abort: () => string | null): Promise<GuestSsh> {
     const until = Date.now() + deadlineMs;
@@ -56,7 +60,10 @@ export class GuestSsh extends EventEmitter implements GuestLink {
     for (;;) {
       const aborted = abort();
       if (aborted) throw new Error(aborted);
-      try { return await GuestSsh.connectOnce(t, 5000); } catch (e) {
+      try {
+        if (await sshdGreets(t.port, GREETING_MS)) return await GuestSsh.connectOnce(t, 15_000);
+        last = new Error('sshd has not answered yet');
+      } catch (e) {
         last = e as Error;
         if (last.message.includes('host key')) throw last;
       }
@@ -106,4 +113,20 @@ export class GuestSsh extends EventEmitter implements GuestLink {
   }
 
   end(): void { this.client.end(); }
+}
+
+/** How long one try waits for sshd's "SSH-" greeting before connecting afresh. */
+const GREETING_MS = 1500;
+
+/** True once sshd sends its identification line on a fresh connection to the forwarded port. */
+function sshdGreets(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    let got = '';
+    sock.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.length >= 4) done(got.startsWith('SSH-')); });
+    sock.on('error', () => done(false));
+    sock.on('close', () => done(false));
+  });
 }
