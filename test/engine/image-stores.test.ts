@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BerthEnv } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
+import { hostCommand } from '../helpers/endpoint-tools.ts';
 import { manifestMediaType, startRegistry, type Registry } from '../helpers/registry.ts';
 import { AgentClient } from '../../engine/host/agent-client.ts';
 import type { InventoryReply } from '../../engine/agent/agent-types.ts';
@@ -88,8 +89,9 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
   });
 
   it('refuses a multi-platform build on classic with Docker\'s own message', async () => {
-    // buildx 0.13 (trixie) checks the driver before building when the output is the image store;
-    // with --load it fails later, in the exporter, with BuildKit's words: both are refusals.
+    // buildx checks the driver before building when the output is the image store (0.29 adds
+    // "Switch to a different driver, or turn on the containerd image store"); with --load it may
+    // fail later, in the exporter, with BuildKit's words: both are refusals.
     const r = await sh(MP_BUILD.replace(' --load', ''));
     assert.notEqual(r.code, 0);
     assert.match(r.out, /Multi-platform build is not supported for the docker driver/);
@@ -126,6 +128,23 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     const push = await sh(`docker tag mp:1 ${registry.guestAddress}/mp:1 && docker push ${registry.guestAddress}/mp:1 2>&1`);
     assert.equal(push.code, 0, push.out);
     assert.equal(await manifestMediaType(registry.port, 'mp', '1'), 'application/vnd.oci.image.index.v1+json');
+
+    // The host's own CLI through Berth (engine API >= 1.47/1.48): the index's variants, and one
+    // platform of it saved and pulled.
+    const host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
+    const tree = await host('docker image ls --tree mp:1');
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.match(tree.stdout, /linux\/amd64/);
+    assert.match(tree.stdout, /linux\/arm64/);
+    const blobs = async (flags: string): Promise<number> => {
+      const r = await host(`docker save ${flags} mp:1 | tar -t | grep -c '^blobs/sha256/.'`);
+      assert.equal(r.code, 0, r.stderr);
+      return Number(r.stdout.trim());
+    };
+    assert.ok(await blobs('--platform linux/arm64') < await blobs(''), 'docker save --platform keeps one platform');
+    const pull = await host(`docker pull --platform linux/arm64 ${registry.guestAddress}/mp:1`);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, /Digest: sha256:/);
   });
 
   it('rolls back a daemon.json key that stops dockerd, and reports dockerd\'s error', async () => {

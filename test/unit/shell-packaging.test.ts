@@ -14,6 +14,7 @@ import { AGENT_BUNDLE, buildAgent } from '../../engine/agent/build.ts';
 import { DataDir } from '../../engine/host/paths.ts';
 import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
 import { STAGED_IMAGE_DIR, stageImage } from '../../electron/shell/main/build-app.ts';
+import { imageComplete, imageDir } from '../../engine/image/locate.ts';
 import { RESOURCE_LAYOUT, SHIPPED_IMAGE_FILES, configurePackagedEnv, imageMirrorDir, prepareImageMirror } from '../../electron/shell/main/packaged-resources.ts';
 import { APP_ROOT, SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 import { buildPreload } from '../../electron/shell/preload/build.ts';
@@ -50,11 +51,24 @@ function packaged(rel: string): boolean {
   return config.files.some((p) => (p.endsWith('/**') ? rel.startsWith(p.slice(0, -2)) : rel === p));
 }
 
+/**
+ * scripts/test.sh builds a changed recipe's image while the unit tests run: while a build of it
+ * is under way (its staging dir exists), wait for it rather than race it.
+ */
+async function imageBuilt(timeoutMs = 15 * 60_000): Promise<void> {
+  const dir = imageDir();
+  const building = (): boolean => fs.readdirSync(path.dirname(dir)).some((n) => n.startsWith(`${path.basename(dir)}.partial-`));
+  for (const until = Date.now() + timeoutMs; !imageComplete(dir) && fs.existsSync(path.dirname(dir)) && building() && Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 describe('electron-builder.yml', () => {
   before(async () => {
     if (!fs.existsSync(path.join(SHELL_PATHS.rendererDir, 'index.html'))) await buildRenderer();
     if (!fs.existsSync(AGENT_BUNDLE)) await buildAgent();
     await buildPreload();
+    await imageBuilt();
     stageImage();
   });
 
