@@ -16,7 +16,7 @@ import type { StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
 import { runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
-import { agentBundle, installAgent, type AgentBundle } from './agent-installer.ts';
+import { installAgent } from './agent-installer.ts';
 import { ensureKeys } from './keys.ts';
 import { FileSharing } from './file-sharing.ts';
 import { freeTcpPort } from './vm-files.ts';
@@ -97,13 +97,11 @@ export class EngineBoot {
     const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, memoryMiB: e.memoryMiB, log: e.log });
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
-    this.agentBundle = await agentBundle(d.runDir);
     const vm = e.driver.create({
       image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
       dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket,
-      agent: { file: this.agentBundle.file, sha256File: this.agentBundle.sha256File }, extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
+      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket, extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
     this.vm = vm;
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
@@ -135,13 +133,12 @@ export class EngineBoot {
   }
 
   private agentInstalled: Promise<unknown> | null = null;
-  private agentBundle: AgentBundle | null = null;
 
   private async startDockerd(): Promise<void> {
     const link = this.link!;
     // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
     // returns when dockerd is ready: no polling.
-    this.agentInstalled = installAgent(link, this.agentBundle!);
+    this.agentInstalled = installAgent(link);
     this.agentInstalled.catch(() => undefined); // awaited in the agent step
     const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
     if (dockerd.code !== 0) {

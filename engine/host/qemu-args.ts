@@ -21,8 +21,6 @@ export interface VmConfig {
   muxSocket?: string;
   /** dockerd's daemon.json for this boot, installed by berth-init before dockerd starts. */
   daemonJsonFile?: string;
-  /** The guest agent's bundle and its sha256 (hex): berth-init installs it when the hash differs. */
-  agent?: { file: string; sha256File: string };
   /** Extra QEMU args (file sharing devices, …) appended last. */
   extra?: string[];
 }
@@ -54,7 +52,6 @@ export function qemuArgs(c: VmConfig): string[] {
     ...(c.muxSocket ? ['-device', 'virtio-serial-pci,id=vser', '-chardev', `socket,id=mux,path=${c.muxSocket},server=on,wait=off`,
       '-device', `virtserialport,bus=vser.0,chardev=mux,name=${MUX_PORT}`] : []),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
-    ...(c.agent ? ['-fw_cfg', `name=opt/berth/agent.mjs,file=${c.agent.file}`, '-fw_cfg', `name=opt/berth/agent.sha256,file=${c.agent.sha256File}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
     ...(c.extra ?? []),
   ];

@@ -88,16 +88,6 @@ describe('QEMU command line', () => {
     assert.match(a, /-accel kvm -cpu host/);
     assert.match(a, /-smp 4 -m 4096/);
     assert.match(a, /apparmor=0/);
-    assert.doesNotMatch(a, /agent/, 'no agent entries unless given');
-  });
-
-  it('hands berth-init the guest agent and its hash over fw_cfg', () => {
-    const a = qemuArgs({
-      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' }, accel: 'tcg', cpus: 2, memoryMiB: 2048, dataDisk: 'd.qcow2', sshPort: 2222,
-      qmpSocket: 'q.sock', consoleLog: 'c.log', authorizedKeysFile: 'ak', hostKeyFile: 'hk', agent: { file: '/b/agent.mjs', sha256File: '/r/agent.sha256' },
-    });
-    assert.ok(a.includes('name=opt/berth/agent.mjs,file=/b/agent.mjs'), a.join(' '));
-    assert.ok(a.includes('name=opt/berth/agent.sha256,file=/r/agent.sha256'), a.join(' '));
   });
 });
 
