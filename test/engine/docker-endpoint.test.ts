@@ -65,11 +65,13 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     { name: 'exec', cmd: 'docker exec keep /bin/busybox echo from-exec' },
     { name: 'exec -i', cmd: `printf 'abcdef' | docker exec -i keep /bin/busybox wc -c` },
     {
-      // When stdin ends at once, docker's CLI (26.1 in the VM and 28.2 on the host alike) may
-      // return the exit code before the output: both sides keep stdin open a moment. (stdin that
-      // ends at once is the `run -i` case above, where the container's stdin closes with it.)
+      // docker's CLI (28.5 in the VM, 28.2 on the host) may return the exit code before the
+      // last output when the container exits as it writes, and when stdin ends at once: both
+      // sides keep stdin open a moment, and the container lives a moment after its output (seen
+      // on the VM's own CLI, with nothing of Berth in between). Stdin that ends at once is the
+      // `run -i` case above, where the container's stdin closes with it.
       name: 'attach (stdin, output, exit code passed on)',
-      setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; exit 4' >/dev/null`,
+      setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; sleep 1; exit 4' >/dev/null`,
       cmd: `(printf 'hello\\n'; sleep 1) | docker attach att`,
       cleanup: 'docker rm -f att >/dev/null',
     },
