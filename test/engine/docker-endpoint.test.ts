@@ -21,7 +21,10 @@ const DIR = '/tmp/berth-conformance';
 interface Case { name: string; cmd: string; setup?: string; cleanup?: string }
 
 describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 * MIN }, () => {
-  const env = new BerthEnv({ shared: true });
+  // Its own engine: on the suite's shared engine (after the dashboard e2e and data-plane files)
+  // the VM's own CLI printed nothing for the attach case in two CI runs, which this file alone
+  // never showed; not yet understood, so the comparison runs where both sides are known clean.
+  const env = new BerthEnv();
   let host: (cmd: string) => Promise<Run>;
   let vm: (cmd: string) => Promise<Run>;
   let events = { since: 0, until: 0 };
