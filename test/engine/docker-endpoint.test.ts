@@ -1,7 +1,7 @@
 // Berth as a Docker endpoint, checked the way users meet it: the host's own docker CLI through
 // Berth's socket must print what the same command prints inside the VM (stdout and exit code),
-// streams included (attach, stdin, half-close), over the virtio-serial data plane. Runs on the
-// shared engine and removes what it creates. (The accelerator fallback and a stopped engine's
+// streams included (attach, stdin, half-close), over the virtio-serial data plane. Boots its
+// own engine (see below) and removes what it creates. (The accelerator fallback and a stopped engine's
 // refusal are in lifecycle.test.ts, which boots its own.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
