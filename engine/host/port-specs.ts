@@ -1,6 +1,6 @@
 // Which host forwards a container's published ports need (pure: unit-tested without a VM).
 // A wildcard publish (TCP or UDP) is a user-network forward to the VM's own address, where
-// dockerd's rules take it in: the fast path, no copy by a process of ours. A publish on a chosen
+// dockerd's proxy listens for it: the fast path, no copy by a process of ours. A publish on a chosen
 // loopback address (and the ::1 companion of a wildcard one) is a host listener whose connections
 // are carried into the VM to dockerd's proxy on that address: only that proxy accepts them there.
 import net from 'node:net';
@@ -81,9 +81,9 @@ export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
       const seen = byKey.get(key);
       // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
       if (!seen || (net.isIPv6(seen.guestHost) && net.isIPv4(spec.guestHost))) byKey.set(key, spec);
-      // QEMU's user network forwards UDP from one host address: IPv4 loopback only.
+      // QEMU 7.2 forwards from IPv4 host addresses only: UDP gets 127.0.0.1 alone, and a TCP
+      // wildcard publish gets a ::1 listener of ours beside its forward.
       if (WILDCARDS.has(hostIp) && protocol === 'tcp') {
-        // QEMU 7.2 forwards from IPv4 host addresses only: ::1 is a listener of ours.
         const v6: ForwardSpec = { ...spec, hostIp: '::1', guestHost: '127.0.0.1', userNet: false, optional: true };
         if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
       }

@@ -1,8 +1,8 @@
 // Published ports as QEMU user-network forwards, added and removed at run time over QMP
-// (`hostfwd_add`/`hostfwd_remove` on the VM's netdev). QEMU's own slirp carries the bytes: no
-// process of ours copies them on either side, and the guest kernel's docker rules (DNAT on the VM's
-// address) take them to the container. QEMU answers in text: nothing on success, "Could not set up
-// host forwarding rule …" when the host port is taken.
+// (`hostfwd_add`/`hostfwd_remove` on the VM's netdev). QEMU's own slirp carries the bytes, so no
+// process of ours copies them; in the VM, dockerd's proxy listening on the VM's address takes them
+// to the container. QEMU answers in text: nothing on success, "Could not set up host forwarding
+// rule …" when the host port is taken.
 import type { QemuVm } from './qemu-vm.ts';
 import type { UserNetForwards } from './port-forwarder.ts';
 
