@@ -1,6 +1,7 @@
 // dockerd as a systemd service: restart it and report why it failed in its own words.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { dockerStreams } from './docker-streams.ts';
 
 const run = promisify(execFile);
 
@@ -11,7 +12,7 @@ export async function systemctl(...args: string[]): Promise<void> {
 /** Restarts dockerd; `systemctl restart` on a Type=notify unit returns once dockerd is ready. */
 export async function restartDockerd(): Promise<void> {
   try {
-    await systemctl('restart', 'docker.service');
+    await dockerStreams.duringRestart(() => systemctl('restart', 'docker.service'));
   } catch {
     throw new Error(await dockerdFailure());
   }

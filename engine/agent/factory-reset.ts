@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { systemctl } from './dockerd-service.ts';
+import { dockerStreams } from './docker-streams.ts';
 import { DAEMON_JSON } from './store-switch.ts';
 
 const run = promisify(execFile);
@@ -14,7 +15,7 @@ const DEFAULT_DAEMON_JSON = '/usr/share/berth/daemon.json';
 /** Must run inside exclusive(). */
 export async function factoryReset(progress: (msg: string) => void): Promise<void> {
   progress('stopping the engine');
-  await systemctl('stop', 'docker.socket', 'docker.service', 'containerd.service');
+  await dockerStreams.duringRestart(() => systemctl('stop', 'docker.socket', 'docker.service', 'containerd.service'));
   await run('pkill', ['-9', '-f', 'containerd-shim']).catch(() => undefined);
   progress('unmounting container filesystems');
   for (const m of mountsUnder([...STATE_DIRS, '/run/containerd', '/run/docker'])) {

@@ -6,9 +6,11 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PortSessions, fdIo } from '../transport/char-device.ts';
 import { Mux } from '../transport/mux.ts';
+import { dockerStreams } from './docker-streams.ts';
 
 export const VPORT = '/dev/virtio-ports/berth.mux';
 
+const DOCKER_TARGET = 'unix:/run/docker.sock';
 const SOCKETS = new Set(['/run/docker.sock', '/run/berth/agent.sock']);
 /** Where published ports listen inside the VM: loopback, or the guest's user-network address. */
 const TCP_HOSTS = new Set(['127.0.0.1', '::1', '10.0.2.15']);
@@ -37,6 +39,8 @@ export function connectTarget(target: string): Promise<Duplex> {
     try { address = targetAddress(target); } catch (e) { reject(e as Error); return; }
     // Half-open: a client that ends its request still gets the whole reply, and the reverse.
     const sock = net.connect({ ...address, allowHalfOpen: true });
+    // The mux pipes the host's bytes into the socket: an events stream must not hold dockerd's restart.
+    if (target === DOCKER_TARGET) sock.once('pipe', (request) => dockerStreams.watch(request, sock));
     sock.once('connect', () => { sock.off('error', reject); resolve(sock); });
     sock.once('error', reject);
   });

@@ -1,8 +1,8 @@
 // Berth as a Docker endpoint, checked the way users meet it: the host's own docker CLI through
 // Berth's socket must print what the same command prints inside the VM (stdout and exit code),
-// streams included (attach, stdin, half-close), over the virtio-serial data plane. Boots its
-// own engine (see below) and removes what it creates. (The accelerator fallback and a stopped engine's
-// refusal are in lifecycle.test.ts, which boots its own.)
+// streams included (attach, stdin, half-close), over the virtio-serial data plane. Runs on the
+// suite's shared engine and removes what it creates. (The accelerator fallback and a stopped
+// engine's refusal are in lifecycle.test.ts, which boots its own.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,10 +21,8 @@ const DIR = '/tmp/berth-conformance';
 interface Case { name: string; cmd: string; setup?: string; cleanup?: string }
 
 describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 * MIN }, () => {
-  // Its own engine: on the suite's shared engine (after the dashboard e2e and data-plane files)
-  // the VM's own CLI printed nothing for the attach case in two CI runs, which this file alone
-  // never showed; not yet understood, so the comparison runs where both sides are known clean.
-  const env = new BerthEnv();
+  // The suite's shared engine: the file removes what it creates.
+  const env = new BerthEnv({ shared: true });
   let host: (cmd: string) => Promise<Run>;
   let vm: (cmd: string) => Promise<Run>;
   let events = { since: 0, until: 0 };
@@ -68,14 +66,14 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     { name: 'exec', cmd: 'docker exec keep /bin/busybox echo from-exec' },
     { name: 'exec -i', cmd: `printf 'abcdef' | docker exec -i keep /bin/busybox wc -c` },
     {
-      // docker's CLI (28.5 in the VM, 28.2 on the host) may return the exit code before the
-      // last output when the container exits as it writes, and when stdin ends at once: both
-      // sides keep stdin open a moment, and the container lives a moment after its output (seen
-      // on the VM's own CLI, with nothing of Berth in between). Stdin that ends at once is the
-      // `run -i` case above, where the container's stdin closes with it.
+      // docker's CLI (28.5 in the VM, 28.2 on the host) may return the exit code without the
+      // output when its stdin has ended before it attached: seen on the VM's own CLI, with
+      // nothing of Berth in between, when a loaded VM took over a second to start the CLI.
+      // So stdin stays open until the container has exited, whatever the CLI's start-up time.
+      // Stdin that ends at once is the `run -i` case above, where the container's stdin closes with it.
       name: 'attach (stdin, output, exit code passed on)',
       setup: `docker run -d -i --name att ${IMG} sh -c 'read l; echo got:$l; sleep 1; exit 4' >/dev/null`,
-      cmd: `(printf 'hello\\n'; sleep 1) | docker attach att`,
+      cmd: `(printf 'hello\\n'; while [ "$(docker inspect -f '{{.State.Running}}' att)" = true ]; do sleep 0.3; done) | docker attach att`,
       cleanup: 'docker rm -f att >/dev/null',
     },
     {

@@ -2,6 +2,7 @@
 // nothing, multi-platform on containerd only, migration, daemon.json rollback, factory reset.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { BerthEnv } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { hostCommand } from '../helpers/endpoint-tools.ts';
@@ -112,6 +113,31 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
       const landed = inv.hidden.images.find((i) => i.refs.some((ref) => ref.endsWith(img.refs[0]!)));
       assert.equal(landed?.config_digest, img.config, `${img.refs[0]} in containerd with the same config digest`);
     }
+  });
+
+  it('a docker events client through Berth ends as inside the VM when a switch restarts dockerd, and does not hold it up', async () => {
+    // dockerd's shutdown waits up to 5 s for open requests ("Error shutting down http server"):
+    // the agent ends relayed events streams as the restart begins (engine/agent/docker-streams.ts).
+    const dockerEnv = { ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` };
+    const host = hostCommand(dockerEnv);
+    const client = spawn('docker', ['events', '--filter', 'type=image', '--format', '{{.Action}}'], { env: dockerEnv });
+    let out = '';
+    let err = '';
+    client.stdout.on('data', (d: Buffer) => { out += d; });
+    client.stderr.on('data', (d: Buffer) => { err += d; });
+    const exited = new Promise<number | null>((r) => client.on('exit', r));
+    const sinceS = Math.floor(Date.now() / 1000);
+    // Subscribed once it has printed an event of ours.
+    for (const until = Date.now() + 60_000; !/^tag$/m.test(out); await new Promise((r) => setTimeout(r, 300))) {
+      assert.ok(Date.now() < until, `docker events printed nothing: ${err}`);
+      await host('docker tag berth-test/classic-a:1 berth-test/events:1 && docker rmi berth-test/events:1');
+    }
+    await use('containerd');
+    assert.equal(await exited, 1, 'the CLI exits as it does inside the VM');
+    assert.match(err, /unexpected EOF/);
+    const journal = await sh(`journalctl -u docker.service -o cat --no-pager --since @${sinceS}`);
+    assert.match(journal.out, /Daemon shutdown complete/, 'dockerd restarted');
+    assert.doesNotMatch(journal.out, /Error shutting down http server/, 'no open request held dockerd\'s shutdown');
   });
 
   it('builds and pushes a multi-platform index on containerd', async () => {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { normalizeRef } from '../../engine/agent/image-ref.ts';
 import { parseDaemonJson, serialize, storeFromConfig, withStore, withUserKeys } from '../../engine/agent/daemon-config.ts';
 
@@ -21,7 +22,7 @@ describe('daemon.json store toggle', () => {
   it("replaces the user keys over Berth's defaults but keeps the toggle", () => {
     const cfg = withStore({ debug: true }, 'containerd');
     const next = withUserKeys(cfg, { 'insecure-registries': ['10.0.2.2:5000'] });
-    assert.deepEqual(next, { iptables: false, 'insecure-registries': ['10.0.2.2:5000'], features: { 'containerd-snapshotter': true } });
+    assert.deepEqual(next, { iptables: false, ip6tables: false, 'insecure-registries': ['10.0.2.2:5000'], features: { 'containerd-snapshotter': true } });
     assert.equal(withUserKeys(cfg, { iptables: true }).iptables, true, "the user's key wins over Berth's default");
   });
 
@@ -29,6 +30,11 @@ describe('daemon.json store toggle', () => {
     assert.throws(() => withUserKeys({}, { features: { 'containerd-snapshotter': false } }), /belongs to the image store toggle/);
     assert.throws(() => parseDaemonJson('[1]'), /JSON object/);
     assert.throws(() => parseDaemonJson('{oops'));
+  });
+
+  it("the image's own daemon.json (a fresh disk without host settings) is Berth's defaults on the containerd store", () => {
+    const file = fs.readFileSync(new URL('../../engine/image/rootfs/usr/share/berth/daemon.json', import.meta.url), 'utf8');
+    assert.deepEqual(parseDaemonJson(file), withUserKeys(withStore({}, 'containerd'), {}));
   });
 
   it('serializes with a trailing newline', () => {
