@@ -16,7 +16,9 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
           apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
          dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service serial-getty@ttyS0.service \
          ssh.socket systemd-networkd-wait-online.service systemd-pstore.service \
-         systemd-journal-catalog-update.service systemd-update-utmp.service; do
+         systemd-journal-catalog-update.service systemd-update-utmp.service \
+         modprobe@configfs.service modprobe@fuse.service sys-kernel-config.mount sys-fs-fuse-connections.mount \
+         systemd-update-done.service; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
 # root's home is not /root: a host folder shared at its own path may be /root (a Linux host run
