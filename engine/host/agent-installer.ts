@@ -8,14 +8,14 @@ import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';
 const GUEST_BUNDLE = '/mnt/data/agent/agent.mjs';
 
 /** The bundle to ship: BERTH_AGENT_BUNDLE (packaged app) or a fresh build of this checkout. */
-async function agentBundle(): Promise<Buffer> {
+export async function agentBundle(): Promise<Buffer> {
   if (process.env.BERTH_AGENT_BUNDLE) return fs.readFileSync(process.env.BERTH_AGENT_BUNDLE);
   await buildAgent();
   return fs.readFileSync(AGENT_BUNDLE);
 }
 
-export async function installAgent(ssh: GuestLink): Promise<{ updated: boolean }> {
-  const bundle = await agentBundle();
+/** Makes sure the guest runs this bundle: usually berth-init took it from the boot port already. */
+export async function installAgent(ssh: GuestLink, bundle: Buffer): Promise<{ updated: boolean }> {
   const want = crypto.createHash('sha256').update(bundle).digest('hex');
   const have = (await ssh.exec(`sha256sum ${GUEST_BUNDLE} 2>/dev/null`)).stdout.split(' ')[0];
   if (have === want) {

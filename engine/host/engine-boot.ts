@@ -16,7 +16,8 @@ import type { StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
 import { runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
-import { installAgent } from './agent-installer.ts';
+import { agentBundle, installAgent } from './agent-installer.ts';
+import { AgentBootPort } from './agent-boot-port.ts';
 import { ensureKeys } from './keys.ts';
 import { FileSharing } from './file-sharing.ts';
 import { freeTcpPort } from './vm-files.ts';
@@ -83,6 +84,7 @@ export class EngineBoot {
     this.supervisor?.finish();
     this.agent?.close();
     this.mux?.close();
+    this.bootPort?.close();
     this.link?.end();
     if (this.vm?.running) this.vm.kill();
     this.sharing?.stop();
@@ -101,13 +103,19 @@ export class EngineBoot {
       image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
       dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
       authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket, extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
+      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket, bootSocket: d.bootSocket,
+      extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
     this.vm = vm;
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
     this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
     await vm.start();
     this.supervisor.watchConsole();
+    // The agent rides along with the boot (berth-init takes it); SSH only checks it later.
+    this.bundle = agentBundle();
+    this.bundle.catch(() => undefined); // awaited in the dockerd step
+    this.bootPort = new AgentBootPort(d.bootSocket, e.log);
+    void this.bootPort.offer(this.bundle).catch((err: Error) => e.log(`agent: boot port: ${err.message}`));
     // Until the guest agent answers on it, streams take the SSH link.
     // QEMU made the port's socket before it answered QMP: a short wait is plenty.
     this.mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
@@ -133,12 +141,14 @@ export class EngineBoot {
   }
 
   private agentInstalled: Promise<unknown> | null = null;
+  private bundle: Promise<Buffer> | null = null;
+  private bootPort: AgentBootPort | null = null;
 
   private async startDockerd(): Promise<void> {
     const link = this.link!;
     // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
     // returns when dockerd is ready: no polling.
-    this.agentInstalled = installAgent(link);
+    this.agentInstalled = this.bundle!.then((bundle) => installAgent(link, bundle));
     this.agentInstalled.catch(() => undefined); // awaited in the agent step
     const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
     if (dockerd.code !== 0) {

@@ -4,7 +4,7 @@
 import type { GuestLink } from './guest-link.ts';
 import type { TimelineEntry } from './boot-steps.ts';
 
-const UNITS = ['berth-init.service', 'containerd.service', 'docker.service', 'berth-agent.service', 'ssh.service'];
+const UNITS = ['berth-init.service', 'containerd.service', 'docker.service', 'berth-agent-fetch.service', 'berth-agent.service', 'ssh.service'];
 
 /** dockerd's journal lines that open a phase, in the order they happen. */
 const DOCKERD_PHASES: Array<[RegExp, string]> = [

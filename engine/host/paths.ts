@@ -28,6 +28,7 @@ export class DataDir {
   get controlSocket(): string { return path.join(this.runDir, 'berth.sock'); }
   get qmpSocket(): string { return path.join(this.runDir, 'qmp.sock'); }
   get muxSocket(): string { return path.join(this.runDir, 'mux.sock'); }
+  get bootSocket(): string { return path.join(this.runDir, 'boot.sock'); }
   get consoleLog(): string { return path.join(this.logsDir, 'console.log'); }
   get hostLog(): string { return path.join(this.logsDir, 'host.log'); }
   get dataDisk(): string { return path.join(this.vmDir, 'data.qcow2'); }

@@ -2,6 +2,7 @@
 import { accelArgs, type Accelerator } from './accel-args.ts';
 import { NETDEV } from './qemu-hostfwd.ts';
 import { MUX_PORT } from './mux-link.ts';
+import { BOOT_PORT } from './agent-boot-port.ts';
 
 export interface VmImage { kernel: string; initrd: string; rootfs: string; }
 
@@ -19,6 +20,8 @@ export interface VmConfig {
   pidFile?: string;
   /** The unix socket QEMU serves for the VM's virtio-serial data port (mux-link.ts). */
   muxSocket?: string;
+  /** The unix socket QEMU serves for the port the agent arrives on at boot (agent-boot-port.ts). */
+  bootSocket?: string;
   /** dockerd's daemon.json for this boot, installed by berth-init before dockerd starts. */
   daemonJsonFile?: string;
   /** Extra QEMU args (file sharing devices, …) appended last. */
@@ -51,12 +54,22 @@ export function qemuArgs(c: VmConfig): string[] {
     '-fw_cfg', `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
     '-chardev', `file,id=console,path=${c.consoleLog}`, '-serial', 'chardev:console',
     '-qmp', `unix:${c.qmpSocket},server=on,wait=off`,
-    ...(c.muxSocket ? ['-device', 'virtio-serial-pci,id=vser', '-chardev', `socket,id=mux,path=${c.muxSocket},server=on,wait=off`,
-      '-device', `virtserialport,bus=vser.0,chardev=mux,name=${MUX_PORT}`] : []),
+    ...serialPorts(c),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
     ...(c.extra ?? []),
   ];
+}
+
+/** The virtio-serial ports, each a unix socket QEMU serves: the data plane, the agent at boot. */
+function serialPorts(c: VmConfig): string[] {
+  const ports = [[c.muxSocket, 'mux', MUX_PORT], [c.bootSocket, 'boot', BOOT_PORT]] as const;
+  const args: string[] = [];
+  for (const [socket, id, name] of ports) {
+    if (!socket) continue;
+    args.push('-chardev', `socket,id=${id},path=${socket},server=on,wait=off`, '-device', `virtserialport,bus=vser.0,chardev=${id},name=${name}`);
+  }
+  return args.length ? ['-device', 'virtio-serial-pci,id=vser', ...args] : [];
 }
 
 /** The QEMU binary for an x86_64 guest; BERTH_QEMU overrides it. */

@@ -7,7 +7,7 @@ r=$1
 rm -f "$r"/etc/ssh/ssh_host_*
 
 # Guest units: our set-up early; nothing that waits for a network or a console.
-chroot "$r" systemctl enable berth-init.service ssh.service containerd.service docker.service berth-agent.service >/dev/null
+chroot "$r" systemctl enable berth-init.service ssh.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
 # Units that only cost emulated boot time in a VM whose root is a fresh copy every boot.
 for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.service systemd-remount-fs.service \
          sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount modprobe@drm.service \

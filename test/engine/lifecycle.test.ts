@@ -10,6 +10,8 @@ import path from 'node:path';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { fakeKvmQemu, hostCommand } from '../helpers/endpoint-tools.ts';
 import { buildScratch, runToEnd } from '../helpers/docker-ops.ts';
+import { bootPortHeader } from '../../engine/host/agent-boot-port.ts';
+import { AGENT_BUNDLE } from '../../engine/agent/build.ts';
 
 describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   const env = new BerthEnv();
@@ -69,6 +71,15 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(r.stdout.trim(), 'berth');
     const keys = await env.cli(['shell', 'ls /etc/ssh/ | grep -c ssh_host || true']);
     assert.equal(keys.stdout.trim(), '0', 'no SSH host key baked into the image');
+  });
+
+  it('a fresh data disk got the guest agent over the boot port, not over SSH', async () => {
+    const fetched = await env.cli(['shell', 'journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /mnt/data/agent/agent.mjs']);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.match(fetched.stdout, /agent updated from the host/);
+    const header = bootPortHeader(fs.readFileSync(AGENT_BUNDLE));
+    assert.ok(fetched.stdout.includes(header.split(' ')[0]!), `the guest runs the host's bundle (${header.trim()})`);
+    assert.equal(fs.statSync(env.data.bootSocket).mode & 0o777, 0o600, 'boot port socket is 0600');
   });
 
   it('builds a FROM scratch busybox image and runs it', async () => {

@@ -1,10 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { accelArgs, chooseAccelerator, nativeAccelerator, recordBootFailure, resolveOnPath } from '../../engine/host/accelerator.ts';
 import { qemuArgs } from '../../engine/host/qemu-args.ts';
+import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
 import { recipeHash } from '../../engine/image/recipe.ts';
@@ -88,6 +91,54 @@ describe('QEMU command line', () => {
     assert.match(a, /-accel kvm -cpu host/);
     assert.match(a, /-smp 4 -m 4096/);
     assert.match(a, /apparmor=0/);
+    assert.doesNotMatch(a, /virtio-serial-pci/, 'no serial ports asked for, none added');
+  });
+
+  it('serves the data port and the agent boot port on one virtio-serial controller', () => {
+    const a = qemuArgs({
+      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' }, accel: 'tcg', cpus: 2, memoryMiB: 2048, dataDisk: 'd.qcow2', sshPort: 2222,
+      qmpSocket: 'q.sock', consoleLog: 'c.log', authorizedKeysFile: 'ak', hostKeyFile: 'hk', muxSocket: 'm.sock', bootSocket: 'b.sock',
+    }).join(' ');
+    assert.equal(a.match(/virtio-serial-pci/g)?.length, 1);
+    assert.match(a, /socket,id=mux,path=m\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=mux,name=berth\.mux/);
+    assert.match(a, /socket,id=boot,path=b\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=boot,name=berth\.boot/);
+  });
+});
+
+describe('agent boot port', () => {
+  it('announces the bundle by its sha256 and length on one line', () => {
+    const bundle = Buffer.from('export {};\n');
+    assert.equal(bootPortHeader(bundle), `${crypto.createHash('sha256').update(bundle).digest('hex')} ${bundle.length}\n`);
+  });
+
+  it('hands the header and bundle to whoever serves the port, and keeps the connection until closed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-boot-port-'));
+    const sock = path.join(dir, 'boot.sock');
+    const bundle = crypto.randomBytes(300_000);
+    let got = Buffer.alloc(0);
+    let ended = false;
+    const server = net.createServer((c) => { c.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); }); c.on('close', () => { ended = true; }); });
+    await new Promise<void>((r) => server.listen(sock, r));
+    const port = new AgentBootPort(sock, () => undefined);
+    try {
+      await port.offer(Promise.resolve(bundle));
+      const header = bootPortHeader(bundle);
+      for (const until = Date.now() + 5000; got.length < header.length + bundle.length && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(got.subarray(0, header.length).toString(), header);
+      assert.ok(got.subarray(header.length).equals(bundle));
+      assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
+      assert.equal(ended, false, 'kept open for a guest that reads late');
+    } finally {
+      port.close();
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives up on a port that never answers, and says the agent goes over SSH', async () => {
+    const logs: string[] = [];
+    await new AgentBootPort(path.join(os.tmpdir(), `berth-no-such-${process.pid}.sock`), (m) => logs.push(m)).offer(Promise.resolve(Buffer.from('x')), 200);
+    assert.match(logs.join('\n'), /boot port does not answer.*over SSH/);
   });
 });
 
