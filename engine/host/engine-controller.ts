@@ -128,6 +128,10 @@ export class EngineController extends EventEmitter {
         return;
       }
       this.set('stopping', {});
+      // Published ports and their docker events stream go first: nothing retries against a VM
+      // that is shutting down, and no open stream holds dockerd's shutdown up.
+      await this.ports?.stop();
+      this.ports = null;
       await this.boot.vm.stop(30_000);
       await this.teardown();
       this.dockerSock.close();
