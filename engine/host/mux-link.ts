@@ -3,10 +3,10 @@
 // per boot, and every docker-socket, agent and published-port stream is multiplexed over it
 // (wire format and flow control: engine/transport/frames.ts; guest end: engine/agent/vport-mux.ts).
 // No encryption on the path: it never leaves this machine, and only this user can open it.
-import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Mux } from '../transport/mux.ts';
+import { connectQemuSocket } from './qemu-socket.ts';
 
 /** The virtio-serial port's name in the guest (/dev/virtio-ports/<name>). */
 export const MUX_PORT = 'berth.mux';
@@ -16,21 +16,10 @@ export class MuxLink {
 
   /** Connects to QEMU's end of the port (QEMU creates it as it starts). */
   static async connect(socketPath: string, timeoutMs = 10_000): Promise<MuxLink> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const sock = await new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(socketPath);
-          s.once('connect', () => { s.off('error', reject); resolve(s); });
-          s.once('error', reject);
-        });
-        fs.chmodSync(socketPath, 0o600);
-        return new MuxLink(new Mux(sock, { role: 'host' }), sock);
-      } catch (e) {
-        if (Date.now() > until) throw new Error(`the VM's data port (${socketPath}) does not answer: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    const sock = await connectQemuSocket(socketPath, timeoutMs).catch((e: Error) => {
+      throw new Error(`the VM's data port (${socketPath}) does not answer: ${e.message}`);
+    });
+    return new MuxLink(new Mux(sock, { role: 'host' }), sock);
   }
 
   /** True once the guest agent has answered the session handshake. */
