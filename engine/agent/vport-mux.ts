@@ -7,11 +7,12 @@ import type { Duplex } from 'node:stream';
 import { PortSessions, fdIo } from '../transport/char-device.ts';
 import { Mux } from '../transport/mux.ts';
 import { dockerStreams } from './docker-streams.ts';
+import { DOCKER_SOCKET } from './docker-api.ts';
 
 export const VPORT = '/dev/virtio-ports/berth.mux';
 
-const DOCKER_TARGET = 'unix:/run/docker.sock';
-const SOCKETS = new Set(['/run/docker.sock', '/run/berth/agent.sock']);
+const DOCKER_TARGET = `unix:${DOCKER_SOCKET}`;
+const SOCKETS = new Set([DOCKER_SOCKET, '/run/berth/agent.sock']);
 /** Where published ports listen inside the VM: loopback, or the guest's user-network address. */
 const TCP_HOSTS = new Set(['127.0.0.1', '::1', '10.0.2.15']);
 
