@@ -3,16 +3,27 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { descriptorFromText } from '../proto/load.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'agent.mjs');
+
+/** Each imported .proto becomes its JSON descriptor: parsed here once, not in the guest at every start. */
+const protoDescriptors: Plugin = {
+  name: 'proto-descriptors',
+  setup(b) {
+    b.onLoad({ filter: /\.proto$/ }, (args) => ({
+      contents: JSON.stringify(descriptorFromText(fs.readFileSync(args.path, 'utf8'))), loader: 'json',
+    }));
+  },
+};
 
 export async function buildAgent(): Promise<{ file: string; sha256: string }> {
   await build({
     entryPoints: [path.join(ROOT, 'engine', 'agent', 'main.ts')],
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: AGENT_BUNDLE,
-    loader: { '.proto': 'text' }, logLevel: 'error', legalComments: 'none',
+    plugins: [protoDescriptors], logLevel: 'error', legalComments: 'none',
     // grpc-js is CommonJS and calls require() for Node's built-ins.
     banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
   });

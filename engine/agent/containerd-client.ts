@@ -1,7 +1,7 @@
 // containerd's images and content services over its gRPC socket, namespace "moby" (dockerd's).
 import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
-import { rootFromText } from '../proto/load.ts';
+import { rootFromDescriptor } from '../proto/load.ts';
 import subsetProto from '../proto/containerd_subset.proto';
 
 const SOCKET = 'unix:///run/containerd/containerd.sock';
@@ -12,7 +12,7 @@ export interface CtrImage { name: string; labels?: Record<string, string>; targe
 
 export class ContainerdClient {
   private readonly client = new grpc.Client(SOCKET, grpc.credentials.createInsecure());
-  private readonly root: protobuf.Root = rootFromText(subsetProto);
+  private readonly root: protobuf.Root = rootFromDescriptor(subsetProto);
   private readonly meta = new grpc.Metadata();
 
   constructor(namespace = 'moby') { this.meta.set('containerd-namespace', namespace); }

@@ -102,11 +102,13 @@ function main(): void {
     if (err) { console.error(`agent: cannot listen on ${SOCKET}: ${err.message}`); process.exit(1); }
     fs.chmodSync(SOCKET, 0o600);
     console.log(`agent ${AGENT_VERSION} listening on ${SOCKET}`);
+    // The host's data plane over virtio-serial, where the VM has the port. Served once the API
+    // listens: the host takes an answer on the port to mean the agent's socket is there (a
+    // refused first connection would cost its gRPC client a reconnect back-off).
+    startVportMux();
   });
 }
 
 main();
 // host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
 keepDnsProxy();
-// The host's data plane over virtio-serial, where the VM has the port.
-startVportMux();

@@ -1,5 +1,7 @@
-// The agent bundle inlines .proto files as text (esbuild's text loader).
+// The agent bundle inlines each .proto as its JSON descriptor, made at build time (build.ts), so
+// the guest parses no .proto text as it starts.
 declare module '*.proto' {
-  const text: string;
-  export default text;
+  import type { INamespace } from 'protobufjs';
+  const descriptor: INamespace;
+  export default descriptor;
 }

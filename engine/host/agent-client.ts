@@ -20,7 +20,11 @@ export class AgentClient {
 
   constructor(socketPath: string) {
     const { Agent } = agentPackage(fs.readFileSync(PROTO, 'utf8')).berth.agent.v1;
-    this.stub = new Agent(`unix://${socketPath}`, grpc.credentials.createInsecure());
+    // A local socket: reconnect within a fraction of a second (grpc-js waits 1 s and more by
+    // default), so a start or a VM restart does not sit out a back-off meant for networks.
+    this.stub = new Agent(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2000,
+    });
   }
 
   waitReady(timeoutMs: number): Promise<void> {

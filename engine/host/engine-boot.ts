@@ -81,6 +81,7 @@ export class EngineBoot {
 
   /** Stops what this boot started; the VM is killed if it still runs. */
   teardown(): void {
+    this.tornDown = true;
     this.supervisor?.finish();
     this.agent?.close();
     this.mux?.close();
@@ -132,6 +133,10 @@ export class EngineBoot {
   private async connect(): Promise<void> {
     const vm = this.vm!;
     this.link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
+    // The agent's check and start-up overlap dockerd's: under emulation both take seconds, and
+    // the agent needs nothing of dockerd. The agent step only collects the result.
+    this.agentReady = this.prepareAgent(this.link);
+    this.agentReady.catch(() => undefined); // awaited in the agent step
     this.env.patch({ fileSharing: this.sharing!.verify((await this.link.exec('cat /proc/mounts')).stdout) });
   }
 
@@ -140,16 +145,14 @@ export class EngineBoot {
     this.env.dockerSock.connect(() => this.env.streams().openStreamLocal('/run/docker.sock'));
   }
 
-  private agentInstalled: Promise<unknown> | null = null;
+  private agentReady: Promise<void> | null = null;
+  private tornDown = false;
   private bundle: Promise<Buffer> | null = null;
   private bootPort: AgentBootPort | null = null;
 
   private async startDockerd(): Promise<void> {
     const link = this.link!;
-    // The agent upload overlaps dockerd's start-up. `systemctl start` on a Type=notify unit
-    // returns when dockerd is ready: no polling.
-    this.agentInstalled = this.bundle!.then((bundle) => installAgent(link, bundle));
-    this.agentInstalled.catch(() => undefined); // awaited in the agent step
+    // `systemctl start` on a Type=notify unit returns when dockerd is ready: no polling.
     const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
     if (dockerd.code !== 0) {
       // berth-init refusing the data disk says so; otherwise dockerd's own last words say what
@@ -163,10 +166,16 @@ export class EngineBoot {
   }
 
   private async startAgent(): Promise<void> {
-    await this.agentInstalled;
+    await this.agentReady;
+  }
+
+  private async prepareAgent(link: GuestLink): Promise<void> {
+    await installAgent(link, await this.bundle!);
     // The agent serves the mux: once it answers there, every stream leaves SSH.
     const onMux = (await this.mux?.whenReady(30_000)) ?? false;
     if (this.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
+    // A boot that failed meanwhile (dockerd) must not leave a socket or a client behind.
+    if (this.tornDown) throw new Error('the start was abandoned');
     this.env.patch({ dataPlane: onMux ? 'virtio-serial' : 'ssh' });
     await this.env.agentSock.listen();
     this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));

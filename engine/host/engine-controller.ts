@@ -132,7 +132,11 @@ export class EngineController extends EventEmitter {
       // that is shutting down, and no open stream holds dockerd's shutdown up.
       await this.ports?.stop();
       this.ports = null;
-      await this.boot.vm.stop(30_000);
+      // The guest is asked to power off: the VM has no logind to act on the ACPI power button
+      // (engine/image/customize.sh). The button, then a kill, remain for a guest that cannot be asked.
+      await this.boot.link?.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }).catch(() => undefined);
+      const exit = await this.boot.vm.stop(30_000);
+      if (exit.signal) this.log(`engine: the VM did not power off within 30 s: ${exit.signal === 'SIGKILL' ? 'killed' : `ended by ${exit.signal}`}`);
       await this.teardown();
       this.dockerSock.close();
       this.set('stopped', { error: undefined });

@@ -41,16 +41,32 @@ export function parseDockerdPhases(journal: string, endMs?: number): TimelineEnt
   return marks.map((m, i) => ({ stage: m.stage, startMs: m.at, ms: Math.max(0, (marks[i + 1]?.at ?? endMs ?? m.at) - m.at) }));
 }
 
+/**
+ * The agent's unit is active as soon as Node runs; its start-up ends when it listens (its
+ * journal's first "listening on" line), which is what the host waits for.
+ */
+export function agentStartup(units: TimelineEntry[], agentJournal: string): TimelineEntry | null {
+  const unit = units.find((e) => e.stage === 'guest: berth-agent.service');
+  const t = agentJournal.split('\n').find((l) => /listening on \/run\/berth\/agent\.sock/.test(l))?.match(/^\[\s*([\d.]+)\]/);
+  if (!unit || !t) return null;
+  const at = Math.round(Number(t[1]) * 1000);
+  return at >= unit.startMs ? { stage: 'guest: agent start-up', startMs: unit.startMs, ms: at - unit.startMs } : null;
+}
+
 export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[]> {
-  const [units, journal, kernel] = await Promise.all([
+  const [units, journal, kernel, agentJournal] = await Promise.all([
     link.run(`systemctl show -p Id,ExecMainStartTimestampMonotonic,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${UNITS.join(' ')}`),
     link.run('journalctl -b -o short-monotonic --no-pager -u docker.service | tail -n 400'),
     link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
+    link.run('journalctl -b -o short-monotonic --no-pager -u berth-agent.service | head -n 20'),
   ]);
   const userspace = Math.round(Number(kernel.trim()) / 1000);
+  const unitTimes = parseUnitTimes(units);
+  const agent = agentStartup(unitTimes, agentJournal);
   const entries = [
     ...(userspace ? [{ stage: 'guest: kernel + initrd', startMs: 0, ms: userspace }] : []),
-    ...parseUnitTimes(units),
+    ...unitTimes.filter((e) => !(agent && e.stage === 'guest: berth-agent.service')),
+    ...(agent ? [agent] : []),
   ];
   const dockerd = entries.find((e) => e.stage === 'guest: docker.service');
   entries.push(...parseDockerdPhases(journal, dockerd ? dockerd.startMs + dockerd.ms : undefined));

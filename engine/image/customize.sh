@@ -7,7 +7,7 @@ r=$1
 rm -f "$r"/etc/ssh/ssh_host_*
 
 # Guest units: our set-up early; nothing that waits for a network or a console.
-chroot "$r" systemctl enable berth-init.service ssh.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
+chroot "$r" systemctl enable berth-init.service berth-net.service ssh.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
 # Units that only cost emulated boot time in a VM whose root is a fresh copy every boot.
 for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.service systemd-remount-fs.service \
          sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount modprobe@drm.service \
@@ -18,8 +18,23 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
          ssh.socket systemd-networkd-wait-online.service systemd-pstore.service \
          systemd-journal-catalog-update.service systemd-update-utmp.service \
          modprobe@configfs.service modprobe@fuse.service sys-kernel-config.mount sys-fs-fuse-connections.mount \
-         systemd-update-done.service; do
+         systemd-update-done.service systemd-modules-load.service \
+         systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket \
+         systemd-udev-trigger.service systemd-udev-settle.service systemd-udev-load-credentials.service \
+         systemd-logind.service systemd-user-sessions.service; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
+done
+# No logind: SSH sessions (root, commands from the host) need no seat, no session and no per-user
+# systemd manager, so pam_systemd leaves the PAM stack too; the host powers the VM off with
+# `systemctl poweroff` (engine-controller.ts), as nothing handles the ACPI button without logind.
+sed -i '/pam_systemd\.so/d' "$r/etc/pam.d/common-session"
+if grep -q pam_systemd "$r/etc/pam.d/common-session"; then echo "pam_systemd still in common-session" >&2; exit 1; fi
+# No udev (berth-init names the virtio-serial ports itself; the kernel's devtmpfs makes the nodes),
+# no generators: nothing here has an fstab, a SysV script, a getty or a TPM for them to turn into
+# units, and each is an emulated process start.
+mkdir -p "$r/etc/systemd/system-generators"
+for g in "$r"/usr/lib/systemd/system-generators/*; do
+  ln -sf /dev/null "$r/etc/systemd/system-generators/${g##*/}"
 done
 # root's home is not /root: a host folder shared at its own path may be /root (a Linux host run
 # as root), and the VM's shells would then read the host's dotfiles (measured: a host .bashrc

@@ -93,6 +93,7 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const stop = await env.cli(['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal((await env.status()).state, 'stopped');
+    assert.doesNotMatch(fs.readFileSync(env.data.hostLog, 'utf8'), /the VM did not power off/, 'the guest powered itself off, not killed after the time limit');
     assert.equal(fs.existsSync(env.data.dockerSocket), false, 'socket removed when stopped');
     const start = await env.cli(['start']);
     assert.equal(start.code, 0, start.stderr);

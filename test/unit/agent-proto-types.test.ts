@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GENERATED_DIR, generateAgentTypes, listFiles } from '../../engine/proto/generate.ts';
-import { agentPackage } from '../../engine/proto/load.ts';
+import { agentPackage, descriptorFromText, packageDefinition, rootFromDescriptor, rootFromText } from '../../engine/proto/load.ts';
 import type { AgentHandlers, StoreInventory } from '../../engine/agent/agent-types.ts';
 import { AgentClient } from '../../engine/host/agent-client.ts';
 
@@ -67,4 +67,20 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
     client.close();
     server.forceShutdown();
   }
+});
+
+test("the agent bundle's JSON descriptor encodes and decodes as the .proto text does", () => {
+  const text = fs.readFileSync('engine/proto/berth_agent.proto', 'utf8');
+  const method = (root: ReturnType<typeof rootFromText>): grpc.MethodDefinition<object, object> =>
+    (packageDefinition(root)['berth.agent.v1.Agent'] as grpc.ServiceDefinition).SetImageStore!;
+  const fromText = method(rootFromText(text));
+  const fromJson = method(rootFromDescriptor(JSON.parse(JSON.stringify(descriptorFromText(text)))));
+  assert.equal(fromJson.path, '/berth.agent.v1.Agent/SetImageStore');
+  const bytes = fromText.requestSerialize({ store: 'IMAGE_STORE_CLASSIC', user_daemon_json: '{"debug":true}' });
+  assert.deepEqual(fromJson.requestSerialize({ store: 'IMAGE_STORE_CLASSIC', user_daemon_json: '{"debug":true}' }), bytes);
+  const decoded = fromJson.requestDeserialize(bytes) as Record<string, unknown>;
+  assert.deepEqual(decoded, fromText.requestDeserialize(bytes));
+  assert.equal(decoded.store, 'IMAGE_STORE_CLASSIC', 'enums decode as their names');
+  const reply = fromJson.responseDeserialize(fromText.responseSerialize({ active_store: 'IMAGE_STORE_CONTAINERD' })) as Record<string, unknown>;
+  assert.deepEqual(reply, { active_store: 'IMAGE_STORE_CONTAINERD', changed: false, restart_ms: 0 }, 'defaults filled in, int64 as a number');
 });

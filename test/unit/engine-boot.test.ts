@@ -46,8 +46,10 @@ class FakeVm extends EventEmitter implements VmHandle {
 /** Answers the commands a boot runs; the agent socket leads to a real (empty) gRPC server. */
 class FakeLink extends EventEmitter implements GuestLink {
   isClosed = false;
+  readonly commands: string[] = [];
   constructor(private readonly fail: string | null, private readonly agentSocket: string, private readonly dockerSocket: string) { super(); }
   async exec(command: string): Promise<ExecResult> {
+    this.commands.push(command);
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
     if (command.startsWith('systemctl start docker')) return this.fail === 'dockerd' ? { code: 1, stdout: '', stderr: 'Job for docker.service failed' } : ok();
     if (command.startsWith('journalctl')) return ok('unable to configure the Docker daemon: injected bad key\n');
@@ -94,6 +96,7 @@ describe('engine boot steps (fake driver and link)', () => {
   after(() => { server.forceShutdown(); dockerApi.close(); });
 
   let lastVm: FakeVm | null = null;
+  let lastLink: FakeLink | null = null;
   const engineFor = (fail: string | null, name: string): EngineController => {
     const data = new DataDir(path.join(tmp, name));
     data.ensure();
@@ -111,7 +114,7 @@ describe('engine boot steps (fake driver and link)', () => {
           throw new Error('the VM stopped while booting');
         }
         versionFails = fail === 'versions';
-        return new FakeLink(fail, agentSocket, dockerSocket);
+        return (lastLink = new FakeLink(fail, agentSocket, dockerSocket));
       },
       // The fake agent server implements no calls, so only the store failure case asks for a store.
       engineConfig: fail === 'store' ? () => { throw new Error('injected: the store could not be decided'); } : undefined,
@@ -131,6 +134,7 @@ describe('engine boot steps (fake driver and link)', () => {
     assert.equal(st.versions?.qemu, 'fake 1');
     await engine.stop();
     assert.equal(engine.status().state, 'stopped');
+    assert.ok(lastLink!.commands.includes('systemctl poweroff --no-block'), 'the guest is asked to power off (it has no logind for the ACPI button)');
   });
 
   it('a VM that dies under the running engine is an error, and nothing of it fires afterwards', async () => {

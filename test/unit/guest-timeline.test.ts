@@ -1,7 +1,7 @@
 // The guest's half of the start timeline, from systemd's and dockerd's own words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerdPhases, parseUnitTimes } from '../../engine/host/guest-timeline.ts';
+import { agentStartup, parseDockerdPhases, parseUnitTimes } from '../../engine/host/guest-timeline.ts';
 
 test('unit times: start and ready on the guest clock, units that never ran left out', () => {
   const text = [
@@ -29,4 +29,16 @@ test("dockerd's phases: each lasts until the next begins, the last until the uni
     { stage: 'dockerd: daemon initialization', startMs: 24200, ms: 5800 },
     { stage: 'dockerd: API', startMs: 30000, ms: 900 },
   ]);
+});
+
+test("the agent's start-up: from its unit's start to its first 'listening on' line", () => {
+  const units = [{ stage: 'guest: berth-agent.service', startMs: 12_960, ms: 0 }];
+  const journal = [
+    '[   20.807227] berth node[332]: agent: virtio mux serving /dev/virtio-ports/berth.mux',
+    '[   20.877653] berth node[332]: agent 1 listening on /run/berth/agent.sock',
+    '[   31.000000] berth node[401]: agent 1 listening on /run/berth/agent.sock',
+  ].join('\n');
+  assert.deepEqual(agentStartup(units, journal), { stage: 'guest: agent start-up', startMs: 12_960, ms: 7918 });
+  assert.equal(agentStartup(units, '[   20.8] berth node[332]: agent: cannot listen on /run/berth/agent.sock'), null, 'never listened');
+  assert.equal(agentStartup([], journal), null, 'the unit never ran');
 });

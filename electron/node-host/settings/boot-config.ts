@@ -1,6 +1,7 @@
 // What the settings ask of each engine start, once dockerd answers and before any store is
-// applied: the data disk's filesystem grown to the disk (vm.diskGiB raised), the image store
-// decided from the data disk when the settings file could not say, and the daemon.json keys.
+// applied: the image store decided from the data disk when the settings file could not say, and
+// the daemon.json keys. (A raised vm.diskGiB needs nothing here: the guest's berth-init grows the
+// filesystem at boot.)
 import type { InventoryReply, StatusReply, StoreName } from '../../../engine/agent/agent-types.ts';
 import { fromStoreEnum } from '../../../engine/agent/agent-types.ts';
 import { storeOf } from '../api/image-store.ts';
@@ -10,20 +11,10 @@ import { classicContents } from './store-decision.ts';
 
 export interface BootGuest {
   agent: { inventory(): Promise<InventoryReply>; status(): Promise<StatusReply> };
-  ssh: { run(command: string, opts?: { timeoutMs?: number }): Promise<string> };
 }
-
-/** ext4 grows online; when the filesystem already fills the disk resize2fs has nothing to do. */
-const GROW_FS = 'resize2fs /dev/vdb 2>&1';
 
 export async function bootEngineConfig(settings: SettingsService, guest: BootGuest, log: (line: string) => void):
   Promise<{ store: StoreName; userDaemonJson: string }> {
-  try {
-    const out = await guest.ssh.run(GROW_FS, { timeoutMs: 300_000 });
-    if (!/Nothing to do/.test(out)) log(`data disk: ${out.trim().split('\n').pop()}`);
-  } catch (e) {
-    log(`data disk: resize2fs failed (${(e as Error).message}); the filesystem keeps its size`);
-  }
   let store: StoreName;
   try {
     store = await settings.storeForBoot(() => classicContents(guest.agent));
