@@ -74,7 +74,7 @@ export class EngineBoot {
       { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
       { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
-      { name: 'versions', run: () => this.readVersions() },
+      { name: 'versions', run: () => this.versionsRead ?? this.readVersions() },
       ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
     ];
   }
@@ -163,7 +163,13 @@ export class EngineBoot {
       const journal = await link.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
       throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
     }
+    // The versions need only dockerd: read beside the agent and store steps, collected after them
+    // (a store change restarts the same binaries).
+    this.versionsRead = this.readVersions();
+    this.versionsRead.catch(() => undefined); // awaited in the versions step
   }
+
+  private versionsRead: Promise<void> | null = null;
 
   private async startAgent(): Promise<void> {
     await this.agentReady;
