@@ -74,7 +74,8 @@ export class EngineBoot {
       { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
       { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
-      { name: 'versions', run: () => this.versionsRead ?? this.readVersions() },
+      // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
+      { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
       ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
     ];
   }
