@@ -9,7 +9,8 @@ import type { ProtoGrpcType as AgentPackage } from './generated/berth_agent.ts';
 
 /** The generated types (generate.ts) describe what these options decode: change both together. */
 export const PROTO_OPTIONS = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true } as const;
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: true };
+/** keepCase applies when parsing; the rest when decoding. */
+const { keepCase: _parseOnly, ...TO_OBJECT } = PROTO_OPTIONS;
 
 type PackageDefinition = Parameters<typeof grpc.loadPackageDefinition>[0];
 
