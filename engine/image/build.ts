@@ -79,7 +79,9 @@ function main(): number {
   // Per process: two checkouts building the same recipe at once do not share a staging dir.
   const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // Made now, not by build.sh once its bootstrap is done: the staging dir is how others (the
+  // packaging test, while scripts/test.sh builds in the background) see a build under way.
+  fs.mkdirSync(staging, { recursive: true });
   console.log(`building VM image into ${dir} …`);
   const t0 = Date.now();
   const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], { stdio: 'inherit' });
