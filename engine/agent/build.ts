@@ -24,6 +24,9 @@ export async function buildAgent(): Promise<{ file: string; sha256: string }> {
     entryPoints: [path.join(ROOT, 'engine', 'agent', 'main.ts')],
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: AGENT_BUNDLE,
     plugins: [protoDescriptors], logLevel: 'error', legalComments: 'none',
+    // grpc-js requires proto-loader only to serve channelz, which the agent never turns on:
+    // bundled, its code (and its own protobufjs) was parsed at every agent start.
+    external: ['@grpc/proto-loader'],
     // grpc-js is CommonJS and calls require() for Node's built-ins.
     banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
   });

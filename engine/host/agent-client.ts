@@ -76,12 +76,19 @@ export class AgentClient {
     });
   }
 
-  /** Subscribes to agent events; returns a function that cancels the stream. */
+  /**
+   * Subscribes to agent events; returns a function that cancels the stream. onEnd runs once per
+   * subscription: grpc-js ends a failed stream *and* emits its error, and a caller that
+   * re-subscribes on each would double its subscriptions at every failure (the host ran out of
+   * memory that way while the guest agent was down).
+   */
   events(onEvent: (e: AgentEvent) => void, onEnd: () => void = () => {}): () => void {
     const call = this.stub.Events({});
+    let ended = false;
+    const end = (): void => { if (!ended) { ended = true; onEnd(); } };
     call.on('data', onEvent);
-    call.on('error', () => onEnd());
-    call.on('end', onEnd);
+    call.on('error', end);
+    call.on('end', end);
     return () => call.cancel();
   }
 

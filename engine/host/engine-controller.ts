@@ -276,16 +276,18 @@ export class EngineController extends EventEmitter {
   }
 
   /** Relays agent events; resubscribes when the stream ends while the engine runs. */
-  private subscribeAgentEvents(agent: AgentClient): void {
+  private subscribeAgentEvents(agent: AgentClient, retryMs = 1000): void {
     this.stopEvents = agent.events((e: AgentEvent) => {
+      retryMs = 1000; // the agent answers again: the next drop retries soon
       // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
       if (e.kind === 'store-switching') this.ports?.pause();
       else if (e.kind === 'store-switched') this.ports?.resume();
       this.emit('agent-event', e);
     }, () => {
       // Asked again when the timer fires: the engine may have stopped (and the agent closed) since.
+      // One subscription at a time, backing off while the agent stays away.
       const current = (): boolean => this.boot?.agent === agent && this.st.state === 'running';
-      if (current()) setTimeout(() => { if (current()) this.subscribeAgentEvents(agent); }, 1000);
+      if (current()) setTimeout(() => { if (current()) this.subscribeAgentEvents(agent, Math.min(retryMs * 2, 10_000)); }, retryMs);
     });
   }
 

@@ -84,3 +84,33 @@ test("the agent bundle's JSON descriptor encodes and decodes as the .proto text 
   const reply = fromJson.responseDeserialize(fromText.responseSerialize({ active_store: 'IMAGE_STORE_CONTAINERD' })) as Record<string, unknown>;
   assert.deepEqual(reply, { active_store: 'IMAGE_STORE_CONTAINERD', changed: false, restart_ms: 0 }, 'defaults filled in, int64 as a number');
 });
+
+test('an events stream that fails ends its subscription once (a re-subscriber must not double)', async () => {
+  const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
+  let subscriptions = 0;
+  const handlers: AgentHandlers = {
+    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, SetImageStore: refuse, Inventory: refuse,
+    MigrateImages: (call) => call.end(),
+    // As a guest agent going away does: the stream fails with a status (grpc-js then both ends it and errs).
+    Events: (call) => { subscriptions++; call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'agent going away' }); },
+  };
+  const server = new grpc.Server();
+  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
+  const sock = path.join(tmp, 'agent-events.sock');
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  const client = new AgentClient(sock);
+  try {
+    await client.waitReady(5_000);
+    // Re-subscribes at each end, as the engine controller does: the count must grow one at a time.
+    let ends = 0;
+    const subscribe = (): void => { client.events(() => undefined, () => { ends++; if (ends < 5) subscribe(); }); };
+    subscribe();
+    for (let i = 0; i < 100 && ends < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // late duplicate ends would show here
+    assert.equal(ends, 5);
+    assert.equal(subscriptions, 5, 'one live subscription at a time');
+  } finally {
+    client.close();
+    server.forceShutdown();
+  }
+});
