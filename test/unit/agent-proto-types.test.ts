@@ -30,6 +30,15 @@ const store = (name: StoreInventory['store'], images: number): StoreInventory =>
   images: Array.from({ length: images }, (_, i) => ({ id: `sha256:${i}`, refs: [`img:${i}`], config_digest: '', size: 10, created: 0, platforms: [], attestations: [], dangling: false })),
 });
 
+/** A gRPC server with these handlers on a unix socket in tmp, and the host's client for it. */
+async function serveAgent(handlers: AgentHandlers, name: string): Promise<{ server: grpc.Server; client: AgentClient }> {
+  const server = new grpc.Server();
+  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
+  const sock = path.join(tmp, name);
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  return { server, client: new AgentClient(sock) };
+}
+
 test('the generated stubs carry typed calls; the client refuses an inventory without both stores', async () => {
   let hidden = true;
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
@@ -44,11 +53,7 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
     },
     Events: (call) => call.end(),
   };
-  const server = new grpc.Server();
-  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
-  const sock = path.join(tmp, 'agent.sock');
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-  const client = new AgentClient(sock);
+  const { server, client } = await serveAgent(handlers, 'agent.sock');
   try {
     await client.waitReady(5_000);
     assert.deepEqual(await client.setImageStore('classic', '{}'), { active_store: 'IMAGE_STORE_CLASSIC', changed: true, restart_ms: 1234 });
@@ -94,11 +99,7 @@ test('an events stream that fails ends its subscription once (a re-subscriber mu
     // As a guest agent going away does: the stream fails with a status (grpc-js then both ends it and errs).
     Events: (call) => { subscriptions++; call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'agent going away' }); },
   };
-  const server = new grpc.Server();
-  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
-  const sock = path.join(tmp, 'agent-events.sock');
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-  const client = new AgentClient(sock);
+  const { server, client } = await serveAgent(handlers, 'agent-events.sock');
   try {
     await client.waitReady(5_000);
     // Re-subscribes at each end, as the engine controller does: the count must grow one at a time.
