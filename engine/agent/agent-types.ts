@@ -12,6 +12,8 @@ import type { InventoryReply__Output } from '../proto/generated/berth/agent/v1/I
 import type { MigrateProgress__Output } from '../proto/generated/berth/agent/v1/MigrateProgress.ts';
 import type { SetImageStoreReply__Output } from '../proto/generated/berth/agent/v1/SetImageStoreReply.ts';
 import type { StatusReply__Output } from '../proto/generated/berth/agent/v1/StatusReply.ts';
+import type { HelloReply__Output } from '../proto/generated/berth/agent/v1/HelloReply.ts';
+import type { StartEngineReply__Output } from '../proto/generated/berth/agent/v1/StartEngineReply.ts';
 import type { StoreInventory__Output } from '../proto/generated/berth/agent/v1/StoreInventory.ts';
 import type { DiskUsageReply__Output } from '../proto/generated/berth/agent/v1/DiskUsageReply.ts';
 import type { StoreUsage__Output } from '../proto/generated/berth/agent/v1/StoreUsage.ts';
@@ -24,6 +26,8 @@ export type { StoreName };
 
 export type ImageStoreEnum = ImageStore__Output;
 export type StatusReply = StatusReply__Output;
+export type HelloReply = HelloReply__Output;
+export type StartEngineReply = StartEngineReply__Output;
 export type SetImageStoreReply = SetImageStoreReply__Output;
 export type FactoryResetReply = FactoryResetReply__Output;
 export type ImageInfo = ImageInfo__Output;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { descriptorFromText } from '../proto/load.ts';
+import { withBuildId } from './bundle-identity.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'agent.mjs');
@@ -30,6 +31,7 @@ export async function buildAgent(): Promise<{ file: string; sha256: string }> {
     // grpc-js is CommonJS and calls require() for Node's built-ins.
     banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
   });
+  fs.writeFileSync(AGENT_BUNDLE, withBuildId(fs.readFileSync(AGENT_BUNDLE)));
   return { file: AGENT_BUNDLE, sha256: crypto.createHash('sha256').update(fs.readFileSync(AGENT_BUNDLE)).digest('hex') };
 }
 

@@ -18,6 +18,30 @@ export async function restartDockerd(): Promise<void> {
   }
 }
 
+/**
+ * Starts dockerd (a no-op wait when the boot already did) and resolves once it is ready. A data
+ * disk that berth-init refused keeps dockerd from starting: that refusal is the reason given.
+ */
+export async function startDockerd(): Promise<{ waitedMs: number }> {
+  const t0 = Date.now();
+  try {
+    await systemctl('start', 'docker.service');
+  } catch {
+    const refused = await berthInitRefusal();
+    throw new Error(refused ? `the VM did not start the engine: ${refused}` : `dockerd did not start: ${await dockerdFailure()}`);
+  }
+  return { waitedMs: Date.now() - t0 };
+}
+
+/** berth-init's "error:" line of this boot (it refused the data disk), if any. */
+async function berthInitRefusal(): Promise<string | null> {
+  try {
+    const { stdout } = await run('journalctl', ['-u', 'berth-init.service', '-b', '--no-pager', '-o', 'cat']);
+    const line = stdout.split('\n').filter((l) => l.startsWith('berth-init: error: ')).pop();
+    return line ? line.slice('berth-init: error: '.length).trim() : null;
+  } catch { return null; }
+}
+
 /** dockerd's own last error from the journal ("failed to start daemon: …", "unable to configure …"). */
 export async function dockerdFailure(): Promise<string> {
   try {

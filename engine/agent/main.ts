@@ -1,114 +1,16 @@
-// The Berth guest agent: a gRPC server on /run/berth/agent.sock inside the VM.
-import fs from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { agentPackage } from '../proto/load.ts';
-import agentProto from '../proto/berth_agent.proto';
-import { dockerInfo, storeFromInfo } from './docker-api.ts';
-import { exclusive, readDaemonText, storeBusy, switchStore } from './store-switch.ts';
-import { diskUsage } from './disk-usage.ts';
-import { reclaimStore } from './reclaim.ts';
-import { inventory } from './inventory.ts';
-import { migrateImages } from './migrate.ts';
-import { factoryReset } from './factory-reset.ts';
-import { bus, publish } from './events.ts';
+// The Berth guest agent's entry. The data port comes first: it needs only Node's net and fs, while
+// the API's gRPC stack takes seconds of the agent's start-up under emulation (compiling Node's
+// http2, tls and zlib; Debian's node has no code cache). So the host's session and its first
+// connections are under way while the API loads; a connection to the API waits for it to
+// listen rather than being refused (a refusal would cost the host's gRPC client a back-off).
+import { startVportMux, AGENT_SOCKET } from './vport-mux.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
-import { startVportMux } from './vport-mux.ts';
-import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
 
-const SOCKET = '/run/berth/agent.sock';
-export const AGENT_VERSION = '1';
-
-type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
-
-/** Runs an async handler and turns its error into a gRPC error with the message intact. */
-function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
-  return (call, cb) => {
-    fn(call.request).then((r) => cb(null, r), (e: Error & { grpcCode?: grpc.status }) => {
-      cb({ code: e.grpcCode ?? grpc.status.FAILED_PRECONDITION, details: e.message, name: 'AgentError', message: e.message });
-    });
-  };
-}
-
-async function status(): Promise<StatusReply> {
-  const info = await dockerInfo().catch(() => null);
-  const ctrVersion = await import('node:child_process').then(({ execFileSync }) => {
-    try { return execFileSync('containerd', ['--version'], { encoding: 'utf8' }).split(' ')[2] ?? ''; } catch { return ''; }
-  });
-  return {
-    engine_state: info ? 'running' : 'stopped',
-    active_store: info ? toStoreEnum(storeFromInfo(info)) : 'IMAGE_STORE_UNSPECIFIED',
-    driver_status: (info?.DriverStatus ?? []).map(([k, v]) => `${k}=${v}`),
-    storage_driver: info?.Driver ?? '',
-    docker_version: info?.ServerVersion ?? '',
-    containerd_version: ctrVersion,
-    agent_version: AGENT_VERSION,
-    daemon_json: readDaemonText(),
-  };
-}
-
-// Typed by the generated AgentHandlers: each handler's request and reply are the .proto's.
-const handlers: AgentHandlers = {
-  Status: unary(() => status()),
-  SetImageStore: unary(async (req) => {
-    // An unknown enum value decodes as its number: fromStoreEnum answers null for it.
-    const store = fromStoreEnum(req.store);
-    if (!store) throw new Error('SetImageStore needs a store: containerd or classic');
-    const r = await exclusive(() => switchStore(store, req.user_daemon_json ?? undefined));
-    return { active_store: toStoreEnum(r.store), changed: r.changed, restart_ms: r.restartMs };
-  }),
-  Inventory: unary(() => inventory()),
-  MigrateImages: (call) => {
-    const write = (p: Partial<MigrateProgress> & { phase: string; message: string }): void => {
-      const full: MigrateProgress = { done: 0, total: 0, migrated: [], classic_bytes: 0, ...p };
-      call.write(full);
-      publish('progress', { message: `migrate: ${p.message}`, done: full.done, total: full.total });
-    };
-    // A server stream reports failure by emitting 'error' with a status; destroy() would leave
-    // the client waiting forever.
-    exclusive(() => migrateImages(write)).then(() => call.end(), (e: Error) => {
-      call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: e.message });
-    });
-  },
-  FactoryReset: unary(async () => {
-    await exclusive(() => factoryReset((msg) => publish('progress', { message: `factory reset: ${msg}` })));
-    const info = await dockerInfo();
-    publish('store-switched', { store: toStoreEnum(storeFromInfo(info)), message: 'factory reset done' });
-    return { active_store: toStoreEnum(storeFromInfo(info)) };
-  }),
-  DiskUsage: unary((req) => diskUsage(req.mounts_only)),
-  ReclaimStore: unary(async (req) => {
-    const store = fromStoreEnum(req.store);
-    if (!store) throw new Error('ReclaimStore needs a store: containerd or classic');
-    // Refused rather than queued: the user asked for this store's state as it is now.
-    if (storeBusy()) throw Object.assign(new Error('a store switch, migration or reset is running: reclaim when it has ended'), { grpcCode: grpc.status.ABORTED });
-    const r = await exclusive(() => reclaimStore(store, (msg) => publish('progress', { message: `reclaim: ${msg}`, store: req.store })));
-    publish('progress', { message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`, store: req.store });
-    return { images: r.images, containers: r.containers, reclaimed_bytes: r.reclaimedBytes };
-  }),
-  Events: (call) => {
-    const onEvent = (ev: AgentEvent): void => { call.write(ev); };
-    bus.on('event', onEvent);
-    call.on('cancelled', () => bus.off('event', onEvent));
-    call.on('close', () => bus.off('event', onEvent));
-  },
-};
-
-function main(): void {
-  const server = new grpc.Server();
-  server.addService(agentPackage(agentProto).berth.agent.v1.Agent.service, handlers);
-  fs.mkdirSync('/run/berth', { recursive: true, mode: 0o700 });
-  fs.rmSync(SOCKET, { force: true });
-  server.bindAsync(`unix://${SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
-    if (err) { console.error(`agent: cannot listen on ${SOCKET}: ${err.message}`); process.exit(1); }
-    fs.chmodSync(SOCKET, 0o600);
-    console.log(`agent ${AGENT_VERSION} listening on ${SOCKET}`);
-    // The host's data plane over virtio-serial, where the VM has the port. Served once the API
-    // listens: the host takes an answer on the port to mean the agent's socket is there (a
-    // refused first connection would cost its gRPC client a reconnect back-off).
-    startVportMux();
-  });
-}
-
-main();
+let apiUp: () => void = () => undefined;
+const apiListening = new Promise<void>((resolve) => { apiUp = resolve; });
+startVportMux(undefined, undefined, (target) => (target === `unix:${AGENT_SOCKET}` ? apiListening : Promise.resolve()));
+const { serveApi } = await import('./agent-api.ts');
+await serveApi();
+apiUp();
 // host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
 keepDnsProxy();

@@ -12,7 +12,9 @@ import { DOCKER_SOCKET } from './docker-api.ts';
 export const VPORT = '/dev/virtio-ports/berth.mux';
 
 const DOCKER_TARGET = `unix:${DOCKER_SOCKET}`;
-const SOCKETS = new Set([DOCKER_SOCKET, '/run/berth/agent.sock']);
+/** The agent's own API (agent-api.ts). */
+export const AGENT_SOCKET = '/run/berth/agent.sock';
+const SOCKETS = new Set([DOCKER_SOCKET, AGENT_SOCKET]);
 /** Where published ports listen inside the VM: loopback, or the guest's user-network address. */
 const TCP_HOSTS = new Set(['127.0.0.1', '::1', '10.0.2.15']);
 
@@ -51,9 +53,12 @@ export interface VportMux { stop(): void }
 
 /**
  * Serves the port for as long as the agent runs; a host that disconnects and comes back gets a
- * fresh session. Returns null (and logs) when the VM has no such port.
+ * fresh session. Returns null (and logs) when the VM has no such port. `ready(target)` holds an
+ * OPEN until its target can answer (the agent's API while it loads).
  */
-export function startVportMux(device = VPORT, log: (msg: string) => void = (m) => console.log(`agent: ${m}`)): VportMux | null {
+export function startVportMux(
+  device = VPORT, log: (msg: string) => void = (m) => console.log(`agent: ${m}`), ready: (target: string) => Promise<void> = () => Promise.resolve(),
+): VportMux | null {
   let fd: number;
   try {
     fd = fs.openSync(device, 'r+');
@@ -64,7 +69,7 @@ export function startVportMux(device = VPORT, log: (msg: string) => void = (m) =
   let session = 0;
   const sessions = new PortSessions(fdIo(fd), (carrier) => {
     const n = ++session;
-    const mux = new Mux(carrier, { role: 'guest', onOpen: connectTarget });
+    const mux = new Mux(carrier, { role: 'guest', onOpen: async (target) => { await ready(target); return connectTarget(target); } });
     mux.on('ready', () => log(`virtio mux session ${n}: host connected`));
     mux.on('peer-reset', (dropped: number) => log(`virtio mux session ${n}: the host restarted, ${dropped} streams dropped`));
     mux.on('close', (err: Error) => { if (mux.ready) log(`virtio mux session ${n} over: ${err.message}`); });

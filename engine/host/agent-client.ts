@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import {
   toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type DiskUsageReply, type FactoryResetReply, type InventoryReply, type MigrateProgress, type ReclaimStoreReply,
-  type SetImageStoreReply, type StatusReply, type StoreName,
+  type SetImageStoreReply, type StatusReply, type StoreName, type HelloReply, type StartEngineReply,
 } from '../agent/agent-types.ts';
 
 const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/berth_agent.proto');
@@ -42,6 +42,11 @@ export class AgentClient {
       });
     });
   }
+
+  hello(): Promise<HelloReply> { return this.unary(30_000, (o, done) => this.stub.Hello({}, o, done)); }
+
+  /** Resolves once dockerd is ready in the VM (it may take minutes under emulation). */
+  startEngine(): Promise<StartEngineReply> { return this.unary(600_000, (o, done) => this.stub.StartEngine({}, o, done)); }
 
   status(): Promise<StatusReply> { return this.unary(30_000, (o, done) => this.stub.Status({}, o, done)); }
 

@@ -28,7 +28,8 @@ export async function runSteps(steps: BootStep[], t0: number, onStage: (name: st
       onStage(s.name, detail);
       await s.run();
     } catch (e) {
-      throw new BootStepError(s.name, e as Error);
+      // Work shared between steps (the SSH link a later step needs) names the step it belongs to.
+      throw e instanceof BootStepError ? e : new BootStepError(s.name, e as Error);
     } finally {
       timeline.push({ stage: s.name, detail, startMs: start - t0, ms: Date.now() - start });
     }

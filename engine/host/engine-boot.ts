@@ -12,9 +12,9 @@ import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { MuxLink } from './mux-link.ts';
 import type { ForwardedSocket } from './forwarded-socket.ts';
 import type { EngineStatus } from './engine-types.ts';
-import type { StoreName } from '../agent/agent-types.ts';
+import type { StartEngineReply, StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
-import { runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
+import { BootStepError, runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentBundle, installAgent } from './agent-installer.ts';
 import { AgentBootPort } from './agent-boot-port.ts';
@@ -22,7 +22,17 @@ import { ensureKeys } from './keys.ts';
 import { FileSharing } from './file-sharing.ts';
 import { freeTcpPort } from './vm-files.ts';
 import { writeDockerContext } from './docker-context.ts';
+import { watchConsoleFor } from './console-watch.ts';
+import { buildIdOf } from '../agent/bundle-identity.ts';
+import { bootDaemonJson } from './boot-daemon-json.ts';
 import type { DataDir } from './paths.ts';
+
+/**
+ * How long a start waits for the boot's agent on the data port before it installs one over SSH.
+ * It answers within about 20 s of the launch under emulation; only a bundle that arrived damaged
+ * on a fresh disk (no agent to start) waits this out.
+ */
+const AGENT_MUX_WAIT_MS = 120_000;
 
 export type EngineConfig = { store: StoreName; userDaemonJson?: string };
 
@@ -69,14 +79,14 @@ export class EngineBoot {
     const e = this.env;
     return [
       { name: 'boot', detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() },
-      { name: 'ssh', detail: () => `127.0.0.1:${this.sshPort}`, run: () => this.connect() },
       { name: 'socket', detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() },
-      { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
       { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
+      { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
       // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
       { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
-      ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
+      // Connecting since the launch, off the engine's path (berth shell, diagnostics, the timeline).
+      { name: 'ssh', detail: () => `127.0.0.1:${this.sshPort}`, run: async () => { await this.sshLink(); } },
     ];
   }
 
@@ -122,6 +132,20 @@ export class EngineBoot {
     // QEMU made the port's socket before it answered QMP: a short wait is plenty.
     this.mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
     e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
+    // Without the data port, SSH carries everything: connect at once.
+    if (!this.mux) void this.sshLink().catch(() => undefined);
+  }
+
+  private linkReady: Promise<GuestLink> | null = null;
+
+  /**
+   * The SSH link, connecting from the first call. With the data port it is not on the engine's
+   * path: it connects once the agent answers there (its key exchange and login cost the guest
+   * CPU that containerd and dockerd need while they start under emulation).
+   */
+  private sshLink(): Promise<GuestLink> {
+    this.linkReady ??= this.connect().catch((err: Error) => { throw new BootStepError('ssh', err); });
+    return this.linkReady;
   }
 
   private writeDaemonJson(): string | undefined {
@@ -131,14 +155,13 @@ export class EngineBoot {
     return file;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(): Promise<GuestLink> {
     const vm = this.vm!;
-    this.link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
-    // The agent's check and start-up overlap dockerd's: under emulation both take seconds, and
-    // the agent needs nothing of dockerd. The agent step only collects the result.
-    this.agentReady = this.prepareAgent(this.link);
-    this.agentReady.catch(() => undefined); // awaited in the agent step
-    this.env.patch({ fileSharing: this.sharing!.verify((await this.link.exec('cat /proc/mounts')).stdout) });
+    const link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
+    if (this.tornDown) { link.end(); throw new Error('the start was abandoned'); }
+    this.link = link;
+    this.env.patch({ fileSharing: this.sharing!.verify((await link.exec('cat /proc/mounts')).stdout) });
+    return link;
   }
 
   private async serveDockerSocket(): Promise<void> {
@@ -146,49 +169,80 @@ export class EngineBoot {
     this.env.dockerSock.connect(() => this.env.streams().openStreamLocal('/run/docker.sock'));
   }
 
-  private agentReady: Promise<void> | null = null;
   private tornDown = false;
   private bundle: Promise<Buffer> | null = null;
   private bootPort: AgentBootPort | null = null;
 
   private async startDockerd(): Promise<void> {
-    const link = this.link!;
-    // `systemctl start` on a Type=notify unit returns when dockerd is ready: no polling.
-    const dockerd = await link.exec('systemctl start docker.service', { timeoutMs: 600_000 });
-    if (dockerd.code !== 0) {
-      // berth-init refusing the data disk says so; otherwise dockerd's own last words say what
-      // is wrong (a daemon.json key it rejects, …).
-      const init = await link.exec('journalctl -u berth-init.service -b --no-pager -o cat | grep "berth-init: error:"').catch(() => null);
-      const refused = init?.stdout.trim().split('\n').pop()?.replace(/^berth-init: error: /, '');
-      if (refused) throw new Error(`the VM did not start the engine: ${refused}`);
-      const journal = await link.exec('journalctl -u docker.service -n 4 --no-pager -o cat').catch(() => null);
-      throw new Error(`dockerd did not start: ${(journal?.stdout || dockerd.stderr).trim().split('\n').join(' / ')}`);
-    }
-    // The versions need only dockerd: read beside the agent and store steps, collected after them
-    // (a store change restarts the same binaries).
+    // Type=notify: dockerd is ready when the agent's `systemctl start` returns (no polling). The
+    // agent answers with berth-init's refusal of the data disk, or dockerd's own last words.
+    this.startedWith = (await (this.engineStarted ?? this.agent!.startEngine())).daemon_json;
+    // The versions need only dockerd: read beside the store step, collected after it (a store
+    // change restarts the same binaries).
     this.versionsRead = this.readVersions();
     this.versionsRead.catch(() => undefined); // awaited in the versions step
   }
 
   private versionsRead: Promise<void> | null = null;
 
+  /**
+   * The agent as the boot brought it (boot port, virtio-serial mux): no SSH on the engine's path.
+   * SSH installs it instead when the image has no data port, the agent does not answer there, or
+   * it runs another bundle than this host's.
+   */
   private async startAgent(): Promise<void> {
-    await this.agentReady;
+    if (this.mux && await this.agentOverMux()) return;
+    await this.agentOverSsh(await this.sshLink());
   }
 
-  private async prepareAgent(link: GuestLink): Promise<void> {
+  private engineStarted: Promise<StartEngineReply> | null = null;
+
+  private async agentOverMux(): Promise<boolean> {
+    const e = this.env;
+    // berth-init refusing the data disk says so on the console, and no agent will start.
+    const refusal = watchConsoleFor(e.data.consoleLog, /berth-init: error: (.+)$/);
+    try {
+      const answered = await Promise.race([
+        this.mux!.whenReady(AGENT_MUX_WAIT_MS),
+        refusal.found.then((m) => { throw new Error(`the VM did not start the engine: ${m[1]!.trim()}`); }),
+      ]);
+      if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return false; }
+    } finally {
+      refusal.stop();
+    }
+    void this.sshLink().catch(() => undefined); // awaited in the ssh step
+    const agent = await this.connectAgent('virtio-serial');
+    // dockerd's wait begins beside the check: the dockerd step collects it (or asks again, when
+    // the check replaced this agent).
+    this.engineStarted = agent.startEngine();
+    this.engineStarted.catch(() => undefined);
+    const [have, want] = await Promise.all([agent.hello().then((h) => h.build_id), this.bundle!.then(buildIdOf)]);
+    if (want !== null && have === want) return true;
+    this.engineStarted = null;
+    e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
+    return false;
+  }
+
+  private async agentOverSsh(link: GuestLink): Promise<void> {
     await installAgent(link, await this.bundle!);
     // The agent serves the mux: once it answers there, every stream leaves SSH.
     const onMux = (await this.mux?.whenReady(30_000)) ?? false;
     if (this.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
-    // A boot that failed meanwhile (dockerd) must not leave a socket or a client behind.
+    await this.connectAgent(onMux ? 'virtio-serial' : 'ssh');
+  }
+
+  /** The agent's gRPC socket served on the host, and the client (both once per boot). */
+  private async connectAgent(plane: 'virtio-serial' | 'ssh'): Promise<AgentClient> {
+    // A boot that failed meanwhile must not leave a socket or a client behind.
     if (this.tornDown) throw new Error('the start was abandoned');
-    this.env.patch({ dataPlane: onMux ? 'virtio-serial' : 'ssh' });
-    await this.env.agentSock.listen();
-    this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));
-    const agent = new AgentClient(this.env.data.agentSocket);
-    this.agent = agent;
-    await agent.waitReady(60_000);
+    this.env.patch({ dataPlane: plane });
+    if (!this.agent) {
+      await this.env.agentSock.listen();
+      this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));
+      this.agent = new AgentClient(this.env.data.agentSocket);
+    }
+    await this.agent.waitReady(60_000);
+    return this.agent;
   }
 
   private want: EngineConfig | null = null;
@@ -198,9 +252,18 @@ export class EngineBoot {
     this.want = (await this.env.engineConfig?.({ agent: this.agent!, ssh: this.link! })) ?? null;
   }
 
+  /** daemon.json as dockerd started with it (the agent read it). */
+  private startedWith: string | null = null;
+
   private async applyEngineConfig(): Promise<void> {
     const want = this.want;
     if (!want) return;
+    // The boot handed the VM this very daemon.json (fw_cfg, berth-init) and dockerd runs on it:
+    // nothing to apply, and no store check that costs dockerd an /info under emulation.
+    if (this.startedWith !== null && this.startedWith.trim() === bootDaemonJson(want.store, want.userDaemonJson ?? '{}').trim()) {
+      this.env.log(`engine: the ${want.store} image store is active`);
+      return;
+    }
     const r = await this.agent!.setImageStore(want.store, want.userDaemonJson);
     this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
   }

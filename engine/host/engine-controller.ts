@@ -163,7 +163,7 @@ export class EngineController extends EventEmitter {
     stage('image', imageDir());
     const image = locateImage();
     killStaleQemu(path.join(d.vmDir, 'qemu.pid'));
-    ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64);
+    ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64, image.dataTemplate);
     const setting = this.opts.accelerator ?? 'auto';
     const probe: ProbeDeps = { qemuBinary: this.driver.binary, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json'), probe: this.opts.probe };
     const probing = Date.now();

@@ -4,7 +4,11 @@ import { NETDEV } from './qemu-hostfwd.ts';
 import { MUX_PORT } from './mux-link.ts';
 import { BOOT_PORT } from './agent-boot-port.ts';
 
-export interface VmImage { kernel: string; initrd: string; rootfs: string; }
+export interface VmImage {
+  kernel: string; initrd: string; rootfs: string;
+  /** A formatted, empty data disk (qcow2) a new install starts from; absent in older images. */
+  dataTemplate?: string;
+}
 
 export interface VmConfig {
   image: VmImage;

@@ -30,24 +30,33 @@ function qemuImg(args: string[], what: string): void {
 }
 
 /**
- * The persistent data disk (qcow2, grows on use). The guest formats it on first boot. A disk
- * smaller than the setting (vm.diskGiB was raised) is grown before QEMU opens it; the guest's
- * filesystem follows with resize2fs once booted. Never shrunk: that would cut a filesystem.
+ * The persistent data disk (qcow2, grows on use). A new one is a copy of the image's formatted
+ * template when that fits the setting (grown to it: the guest's resize2fs follows at boot), so a
+ * first boot formats nothing; otherwise it is blank and the guest formats it on first boot.
+ * A disk smaller than the setting (vm.diskGiB was raised) is grown before QEMU opens it, and the
+ * filesystem follows the same way. Never shrunk: that would cut a filesystem.
  */
-export function ensureDataDisk(file: string, sizeGiB: number): void {
+export function ensureDataDisk(file: string, sizeGiB: number, template?: string): void {
   if (fs.existsSync(file)) {
     const current = dataDiskGiB(file);
     if (current !== null && sizeGiB > current) qemuImg(['resize', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
     return;
   }
+  const tmp = `${file}.tmp`;
   try {
-    qemuImg(['create', '-q', '-f', 'qcow2', `${file}.tmp`, `${sizeGiB}G`], 'create the VM data disk');
+    const templateGiB = template ? dataDiskGiB(template) : null;
+    if (template && templateGiB !== null && templateGiB <= sizeGiB) {
+      fs.copyFileSync(template, tmp);
+      if (sizeGiB > templateGiB) qemuImg(['resize', '-q', '-f', 'qcow2', tmp, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
+    } else {
+      qemuImg(['create', '-q', '-f', 'qcow2', tmp, `${sizeGiB}G`], 'create the VM data disk');
+    }
   } catch (e) {
-    fs.rmSync(`${file}.tmp`, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fs.renameSync(`${file}.tmp`, file);
-  fs.chmodSync(file, 0o600);
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
 }
 
 export function freeTcpPort(): Promise<number> {

@@ -48,4 +48,17 @@ size_mb=$(( used_mb + used_mb / 4 + 256 ))
 mkfs.ext4 -q -F -L berth-root -O ^has_journal -d "$root" "$work/rootfs.img" "${size_mb}M"
 zstd -q -f -T0 -12 --sparse "$work/rootfs.img" -o "$out/rootfs.img.zst"
 echo "rootfs: ${used_mb} MiB used, ${size_mb} MiB image, $(( $(stat -c %s "$out/rootfs.img.zst") / 1048576 )) MiB compressed"
+
+# A fresh install's data disk, formatted here (natively, in well under a second) instead of at its
+# first boot (seconds of emulated mkfs): ext4 as berth-init makes it, inode tables and journal
+# zeroed now so the guest has no lazy initialisation to do, stamped with berth-init's disk format.
+# Zeros stay unallocated in the qcow2 (about 10 MiB for 64 GiB).
+disk_format=$(sed -n 's/^DISK_FORMAT=\([0-9]*\).*/\1/p' "$here/rootfs/usr/local/sbin/berth-init")
+[ -n "$disk_format" ] || { echo "build.sh: no DISK_FORMAT in berth-init" >&2; exit 1; }
+mkdir -p "$work/data"
+echo "$disk_format" > "$work/data/berth-format"
+truncate -s 64G "$work/data.img"
+mkfs.ext4 -q -F -L berth-data -E lazy_itable_init=0,lazy_journal_init=0 -d "$work/data" "$work/data.img"
+qemu-img convert -O qcow2 "$work/data.img" "$out/data-template.qcow2"
+rm -f "$work/data.img"
 echo "total: $(( $(date +%s) - start )) s"

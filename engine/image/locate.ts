@@ -58,7 +58,8 @@ export function locateImage(dir = imageDir()): VmImage {
     fs.renameSync(tmp, rootfs);
   }
   markUsed(dir);
-  return { kernel: path.join(dir, IMAGE_FILES.kernel), initrd: path.join(dir, IMAGE_FILES.initrd), rootfs };
+  const template = path.join(dir, IMAGE_FILES.dataTemplate);
+  return { kernel: path.join(dir, IMAGE_FILES.kernel), initrd: path.join(dir, IMAGE_FILES.initrd), rootfs, ...(fs.existsSync(template) ? { dataTemplate: template } : {}) };
 }
 
 /** The directory's mtime is its last use: pruning keeps what any checkout booted recently. */

@@ -34,4 +34,5 @@ export function recipeHash(dir = RECIPE_DIR): string {
   return h.digest('hex').slice(0, 16);
 }
 
-export const IMAGE_FILES = { kernel: 'vmlinuz', initrd: 'initrd.img', rootfsZst: 'rootfs.img.zst', rootfs: 'rootfs.img' } as const;
+/** dataTemplate: a formatted data disk for a fresh install (optional: older recipes have none). */
+export const IMAGE_FILES = { kernel: 'vmlinuz', initrd: 'initrd.img', rootfsZst: 'rootfs.img.zst', rootfs: 'rootfs.img', dataTemplate: 'data-template.qcow2' } as const;

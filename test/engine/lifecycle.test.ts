@@ -80,6 +80,14 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const header = bootPortHeader(fs.readFileSync(AGENT_BUNDLE));
     assert.ok(fetched.stdout.includes(header.split(' ')[0]!), `the guest runs the host's bundle (${header.trim()})`);
     assert.equal(fs.statSync(env.data.bootSocket).mode & 0o777, 0o600, 'boot port socket is 0600');
+    assert.doesNotMatch(fs.readFileSync(env.data.hostLog, 'utf8'), /installing it over SSH/, 'the start relied on the boot\'s agent');
+  });
+
+  it('a fresh data disk starts from the image\'s formatted template: the first boot formats nothing', async () => {
+    const r = await env.cli(['shell', 'journalctl -b -u berth-init.service -o cat --no-pager; cat /mnt/data/berth-format; findmnt -no FSTYPE /mnt/data']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /formatting new data disk/);
+    assert.match(r.stdout, /^2\next4$/m, 'stamped with the disk format, ext4');
   });
 
   it('builds a FROM scratch busybox image and runs it', async () => {

@@ -3,6 +3,7 @@
 // server typed by AgentHandlers, the host's AgentClient on a unix socket.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,7 +44,8 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
   let hidden = true;
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
   const handlers: AgentHandlers = {
-    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse,
+    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, StartEngine: refuse,
+    Hello: (_call, cb) => cb(null, { agent_version: '1', build_id: 'ab'.repeat(32) }),
     SetImageStore: (call, cb) => cb(null, { active_store: call.request.store, changed: true, restart_ms: 1234 }),
     Inventory: (_call, cb) => cb(null, { active: store('IMAGE_STORE_CONTAINERD', 2), ...(hidden ? { hidden: store('IMAGE_STORE_CLASSIC', 1) } : {}), disk_free_bytes: 2 ** 40 }),
     MigrateImages: (call) => {
@@ -56,6 +58,7 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
   const { server, client } = await serveAgent(handlers, 'agent.sock');
   try {
     await client.waitReady(5_000);
+    assert.deepEqual(await client.hello(), { agent_version: '1', build_id: 'ab'.repeat(32) });
     assert.deepEqual(await client.setImageStore('classic', '{}'), { active_store: 'IMAGE_STORE_CLASSIC', changed: true, restart_ms: 1234 });
     const inv = await client.inventory();
     assert.equal(inv.active.images.length, 2);
@@ -94,7 +97,7 @@ test('an events stream that fails ends its subscription once (a re-subscriber mu
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
   let subscriptions = 0;
   const handlers: AgentHandlers = {
-    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, SetImageStore: refuse, Inventory: refuse,
+    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, SetImageStore: refuse, Inventory: refuse, Hello: refuse, StartEngine: refuse,
     MigrateImages: (call) => call.end(),
     // As a guest agent going away does: the stream fails with a status (grpc-js then both ends it and errs).
     Events: (call) => { subscriptions++; call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'agent going away' }); },
@@ -114,4 +117,16 @@ test('an events stream that fails ends its subscription once (a re-subscriber mu
     client.close();
     server.forceShutdown();
   }
+});
+
+test('the agent bundle names its build on its first line, as the host and the agent read it', async () => {
+  const { buildAgent } = await import('../../engine/agent/build.ts');
+  const { buildIdOf, withBuildId } = await import('../../engine/agent/bundle-identity.ts');
+  const built = fs.readFileSync((await buildAgent()).file);
+  const id = buildIdOf(built);
+  assert.ok(id, 'a build id on the first line');
+  const rest = built.subarray(built.indexOf(10) + 1);
+  assert.equal(id, crypto.createHash('sha256').update(rest).digest('hex'), 'the sha256 of the code after it');
+  assert.equal(buildIdOf(withBuildId(Buffer.from('other code'))) === id, false, 'another build, another id');
+  assert.equal(buildIdOf(Buffer.from('// fake agent\n')), null, 'a bundle without the line has no id');
 });

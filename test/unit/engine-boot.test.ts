@@ -11,6 +11,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { agentPackage } from '../../engine/proto/load.ts';
+import type { AgentHandlers } from '../../engine/agent/agent-types.ts';
 import { EngineController } from '../../engine/host/engine-controller.ts';
 import { DataDir } from '../../engine/host/paths.ts';
 import type { VmDriver, VmExit, VmHandle } from '../../engine/host/vm-driver.ts';
@@ -43,7 +45,7 @@ class FakeVm extends EventEmitter implements VmHandle {
   userNetForwards(): undefined { return undefined; }
 }
 
-/** Answers the commands a boot runs; the agent socket leads to a real (empty) gRPC server. */
+/** Answers the commands a boot runs; the agent socket leads to a real gRPC server (StartEngine only). */
 class FakeLink extends EventEmitter implements GuestLink {
   isClosed = false;
   readonly commands: string[] = [];
@@ -73,6 +75,17 @@ class FakeLink extends EventEmitter implements GuestLink {
 describe('engine boot steps (fake driver and link)', () => {
   const agentSocket = path.join(tmp, 'agent-server.sock');
   const server = new grpc.Server();
+  let startEngineFails = false;
+  const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this fake' });
+  const handlers: AgentHandlers = {
+    Hello: refuse, Status: refuse, SetImageStore: refuse, Inventory: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse,
+    MigrateImages: (call) => call.end(), Events: (call) => call.end(),
+    // As the agent answers when dockerd does not come up: in dockerd's own words.
+    StartEngine: (_call, cb) => (startEngineFails
+      ? cb({ code: grpc.status.FAILED_PRECONDITION, details: 'dockerd did not start: unable to configure the Docker daemon: injected bad key' })
+      : cb(null, { waited_ms: 5 })),
+  };
+  server.addService(agentPackage(fs.readFileSync('engine/proto/berth_agent.proto', 'utf8')).berth.agent.v1.Agent.service, handlers);
   // A Docker API that answers /version, or fails it for the versions step.
   const dockerSocket = path.join(tmp, 'docker-api.sock');
   let versionFails = false;
@@ -114,6 +127,7 @@ describe('engine boot steps (fake driver and link)', () => {
           throw new Error('the VM stopped while booting');
         }
         versionFails = fail === 'versions';
+        startEngineFails = fail === 'dockerd';
         return (lastLink = new FakeLink(fail, agentSocket, dockerSocket));
       },
       // The fake agent server implements no calls, so only the store failure case asks for a store.
@@ -127,8 +141,8 @@ describe('engine boot steps (fake driver and link)', () => {
     engine.on('stage', (s: { stage: string }) => stages.push(s.stage));
     const st = await engine.start();
     assert.equal(st.state, 'running');
-    assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
-    assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'versions']);
+    assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'ssh']);
+    assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'ssh']);
     assert.equal(st.versions?.docker, '26.1.5');
     assert.equal(st.versions?.kernel, '6.12.0');
     assert.equal(st.versions?.qemu, 'fake 1');

@@ -1,5 +1,6 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,6 +12,7 @@ import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
 import { recipeHash } from '../../engine/image/recipe.ts';
+import { dataDiskGiB, ensureDataDisk } from '../../engine/host/vm-files.ts';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-'));
 
@@ -172,5 +174,46 @@ describe('image recipe hash', () => {
     const h1 = recipeHash(dir);
     fs.writeFileSync(path.join(dir, 'rootfs', 'x'), 'c');
     assert.notEqual(recipeHash(dir), h1);
+  });
+});
+
+describe('data disk', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-disk-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // A template as build.sh makes one, smaller: a qcow2 that holds a marker where ext4 would be.
+  const template = path.join(dir, 'template.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', template, '2G']);
+  execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x42 0 64k', template]);
+  const firstByte = (file: string): number => {
+    const raw = `${file}.raw`;
+    execFileSync('qemu-img', ['dd', '-f', 'qcow2', '-O', 'raw', 'bs=65536', 'count=1', `if=${file}`, `of=${raw}`]);
+    return fs.readFileSync(raw)[0]!;
+  };
+
+  it('starts a new install from the formatted template, grown to the setting, 0600', () => {
+    const disk = path.join(dir, 'a.qcow2');
+    ensureDataDisk(disk, 3, template);
+    assert.equal(dataDiskGiB(disk), 3);
+    assert.equal(firstByte(disk), 0x42, 'the template\'s contents');
+    assert.equal(fs.statSync(disk).mode & 0o777, 0o600);
+    assert.equal(dataDiskGiB(template), 2, 'the template is left as it was');
+  });
+
+  it('is blank when the setting is smaller than the template, or there is none', () => {
+    for (const [name, tpl] of [['b.qcow2', template], ['c.qcow2', undefined]] as const) {
+      const disk = path.join(dir, name);
+      ensureDataDisk(disk, 1, tpl);
+      assert.equal(dataDiskGiB(disk), 1);
+      assert.equal(firstByte(disk), 0, 'blank: the guest formats it');
+    }
+  });
+
+  it('keeps an existing disk, growing it only', () => {
+    const disk = path.join(dir, 'a.qcow2');
+    ensureDataDisk(disk, 2, template);
+    assert.equal(dataDiskGiB(disk), 3, 'never shrunk');
+    ensureDataDisk(disk, 5, template);
+    assert.equal(dataDiskGiB(disk), 5);
+    assert.equal(firstByte(disk), 0x42, 'contents kept');
   });
 });

@@ -10,7 +10,7 @@ import { buildAgent } from '../../../engine/agent/build.ts';
 import { imageComplete, imageDir } from '../../../engine/image/locate.ts';
 import { buildRenderer } from '../../node-host/dashboard/cli.ts';
 import { buildPreload } from '../preload/build.ts';
-import { SHIPPED_IMAGE_FILES } from './packaged-resources.ts';
+import { OPTIONAL_IMAGE_FILES, SHIPPED_IMAGE_FILES } from './packaged-resources.ts';
 import { APP_ROOT } from './paths.ts';
 
 /** Where electron-builder.yml takes the VM image from (the recipe's cache dir has a hash in its name). */
@@ -25,12 +25,12 @@ export async function buildApp(log: (s: string) => void = console.error): Promis
   await buildPreload();
 }
 
-/** Hard-links (else copies) the kernel, initrd and root archive of this recipe's image into dist/vm-image. */
+/** Hard-links (else copies) the kernel, initrd, root archive and data-disk template of this recipe's image into dist/vm-image. */
 export function stageImage(from = imageDir(), to = STAGED_IMAGE_DIR): string {
   if (!imageComplete(from)) throw new Error(`VM image not found in ${from}: build it first with 'npm run image'`);
   fs.rmSync(to, { recursive: true, force: true });
   fs.mkdirSync(to, { recursive: true });
-  for (const f of SHIPPED_IMAGE_FILES) {
+  for (const f of [...SHIPPED_IMAGE_FILES, ...OPTIONAL_IMAGE_FILES.filter((o) => fs.existsSync(path.join(from, o)))]) {
     try { fs.linkSync(path.join(from, f), path.join(to, f)); } catch { fs.copyFileSync(path.join(from, f), path.join(to, f)); }
   }
   return to;

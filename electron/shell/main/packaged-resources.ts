@@ -10,6 +10,8 @@ import type { DataDir } from '../../../engine/host/paths.ts';
 /** Layout under process.resourcesPath, as electron-builder.yml's extraResources put it. */
 export const RESOURCE_LAYOUT = { vmDir: 'vm', agentBundle: 'agent/agent.mjs' } as const;
 export const SHIPPED_IMAGE_FILES = [IMAGE_FILES.kernel, IMAGE_FILES.initrd, IMAGE_FILES.rootfsZst] as const;
+/** Shipped when the image has it (the formatted data disk a new install starts from). */
+export const OPTIONAL_IMAGE_FILES = [IMAGE_FILES.dataTemplate] as const;
 
 /** The writable image directory a packaged app boots from. */
 export function imageMirrorDir(data: DataDir): string { return path.join(data.vmDir, 'image'); }
@@ -27,7 +29,9 @@ export function prepareImageMirror(shipped: string, target: string): void {
   const current = fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
   if (current && SHIPPED_IMAGE_FILES.every((f) => fs.existsSync(path.join(target, f)))) return;
   fs.rmSync(path.join(target, IMAGE_FILES.rootfs), { force: true });
-  for (const f of SHIPPED_IMAGE_FILES) {
+  const optional = OPTIONAL_IMAGE_FILES.filter((f) => fs.existsSync(path.join(shipped, f)));
+  for (const f of OPTIONAL_IMAGE_FILES) fs.rmSync(path.join(target, f), { force: true });
+  for (const f of [...SHIPPED_IMAGE_FILES, ...optional]) {
     const to = path.join(target, f);
     fs.rmSync(to, { force: true });
     try { fs.symlinkSync(path.join(shipped, f), to); } catch { fs.copyFileSync(path.join(shipped, f), to); }
