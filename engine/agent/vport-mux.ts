@@ -49,7 +49,11 @@ export function connectTarget(target: string): Promise<Duplex> {
   });
 }
 
-export interface VportMux { stop(): void }
+export interface VportMux {
+  stop(): void;
+  /** Resolves when a host first completes a session handshake. */
+  readonly connected: Promise<void>;
+}
 
 /**
  * Serves the port for as long as the agent runs; a host that disconnects and comes back gets a
@@ -67,13 +71,15 @@ export function startVportMux(
     return null;
   }
   let session = 0;
+  let hostConnected: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => { hostConnected = resolve; });
   const sessions = new PortSessions(fdIo(fd), (carrier) => {
     const n = ++session;
     const mux = new Mux(carrier, { role: 'guest', onOpen: async (target) => { await ready(target); return connectTarget(target); } });
-    mux.on('ready', () => log(`virtio mux session ${n}: host connected`));
+    mux.on('ready', () => { log(`virtio mux session ${n}: host connected`); hostConnected(); });
     mux.on('peer-reset', (dropped: number) => log(`virtio mux session ${n}: the host restarted, ${dropped} streams dropped`));
     mux.on('close', (err: Error) => { if (mux.ready) log(`virtio mux session ${n} over: ${err.message}`); });
   }, { log });
   log(`virtio mux serving ${device}`);
-  return { stop: () => { sessions.stop(); } };
+  return { stop: () => { sessions.stop(); }, connected };
 }

@@ -13,6 +13,9 @@ import {
 
 const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/berth_agent.proto');
 
+/** A call that waits for the channel to connect instead of failing while it does. */
+const waitForReady = (): grpc.Metadata => new grpc.Metadata({ waitForReady: true });
+
 type Done<T> = (err: grpc.ServiceError | null, value?: T) => void;
 
 export class AgentClient {
@@ -43,10 +46,11 @@ export class AgentClient {
     });
   }
 
-  hello(): Promise<HelloReply> { return this.unary(30_000, (o, done) => this.stub.Hello({}, o, done)); }
+  /** Waits for the agent to answer (the start asks as soon as the data port is up). */
+  hello(): Promise<HelloReply> { return this.unary(60_000, (o, done) => this.stub.Hello({}, waitForReady(), o, done)); }
 
   /** Resolves once dockerd is ready in the VM (it may take minutes under emulation). */
-  startEngine(): Promise<StartEngineReply> { return this.unary(600_000, (o, done) => this.stub.StartEngine({}, o, done)); }
+  startEngine(): Promise<StartEngineReply> { return this.unary(600_000, (o, done) => this.stub.StartEngine({}, waitForReady(), o, done)); }
 
   status(): Promise<StatusReply> { return this.unary(30_000, (o, done) => this.stub.Status({}, o, done)); }
 

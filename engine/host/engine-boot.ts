@@ -23,6 +23,7 @@ import { FileSharing } from './file-sharing.ts';
 import { freeTcpPort } from './vm-files.ts';
 import { writeDockerContext } from './docker-context.ts';
 import { watchConsoleFor } from './console-watch.ts';
+import { PendingLink } from './pending-link.ts';
 import { buildIdOf } from '../agent/bundle-identity.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
 import type { DataDir } from './paths.ts';
@@ -85,8 +86,6 @@ export class EngineBoot {
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
       // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
       { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
-      // Connecting since the launch, off the engine's path (berth shell, diagnostics, the timeline).
-      { name: 'ssh', detail: () => `127.0.0.1:${this.sshPort}`, run: async () => { await this.sshLink(); } },
     ];
   }
 
@@ -138,10 +137,17 @@ export class EngineBoot {
 
   private linkReady: Promise<GuestLink> | null = null;
 
+  /** The SSH link, or one that waits for it while it connects (pending-link.ts). */
+  guestLink(): GuestLink { return this.link ?? new PendingLink(this.sshLink()); }
+
+  /** Resolves with the SSH link once it is up (it may come after the start). */
+  whenLinked(): Promise<GuestLink> { return this.sshLink(); }
+
   /**
    * The SSH link, connecting from the first call. With the data port it is not on the engine's
-   * path: it connects once the agent answers there (its key exchange and login cost the guest
-   * CPU that containerd and dockerd need while they start under emulation).
+   * path: it connects once the agent's API answers (its key exchange and login cost the guest
+   * CPU that containerd and dockerd need while they start under emulation), and the start does
+   * not wait for it.
    */
   private sshLink(): Promise<GuestLink> {
     this.linkReady ??= this.connect().catch((err: Error) => { throw new BootStepError('ssh', err); });
@@ -210,13 +216,15 @@ export class EngineBoot {
     } finally {
       refusal.stop();
     }
-    void this.sshLink().catch(() => undefined); // awaited in the ssh step
+    // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
+    // agent from before Hello is another build):
+    // dockerd's wait begins beside the check, and the dockerd step collects it (or asks again,
+    // when the check replaced this agent).
     const agent = await this.connectAgent('virtio-serial');
-    // dockerd's wait begins beside the check: the dockerd step collects it (or asks again, when
-    // the check replaced this agent).
     this.engineStarted = agent.startEngine();
     this.engineStarted.catch(() => undefined);
-    const [have, want] = await Promise.all([agent.hello().then((h) => h.build_id), this.bundle!.then(buildIdOf)]);
+    const [have, want] = await Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]);
+    void this.sshLink().catch(() => undefined); // the controller follows it once the engine runs
     if (want !== null && have === want) return true;
     this.engineStarted = null;
     e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
@@ -228,7 +236,7 @@ export class EngineBoot {
     // The agent serves the mux: once it answers there, every stream leaves SSH.
     const onMux = (await this.mux?.whenReady(30_000)) ?? false;
     if (this.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
-    await this.connectAgent(onMux ? 'virtio-serial' : 'ssh');
+    await (await this.connectAgent(onMux ? 'virtio-serial' : 'ssh')).waitReady(60_000);
   }
 
   /** The agent's gRPC socket served on the host, and the client (both once per boot). */
@@ -241,7 +249,6 @@ export class EngineBoot {
       this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));
       this.agent = new AgentClient(this.env.data.agentSocket);
     }
-    await this.agent.waitReady(60_000);
     return this.agent;
   }
 

@@ -81,9 +81,9 @@ export class EngineController extends EventEmitter {
   status(): EngineStatus { return structuredClone(this.st); }
   /** The link to the running guest (commands, streams). */
   get guest(): GuestLink {
-    const link = this.boot?.link;
-    if (!link || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
-    return link;
+    const boot = this.boot;
+    if (!boot || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
+    return boot.guestLink();
   }
   docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
   /** Follows what the guest agent reports until the returned function is called. */
@@ -134,7 +134,8 @@ export class EngineController extends EventEmitter {
       this.ports = null;
       // The guest is asked to power off: the VM has no logind to act on the ACPI power button
       // (engine/image/customize.sh). The button, then a kill, remain for a guest that cannot be asked.
-      await this.boot.link?.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }).catch(() => undefined);
+      const asked = this.boot.guestLink().exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }).catch(() => undefined);
+      await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000).unref())]);
       const exit = await this.boot.vm.stop(30_000);
       if (exit.signal) this.log(`engine: the VM did not power off within 30 s: ${exit.signal === 'SIGKILL' ? 'killed' : `ended by ${exit.signal}`}`);
       await this.teardown();
@@ -228,15 +229,19 @@ export class EngineController extends EventEmitter {
     const vm = boot.vm!;
     boot.supervisor?.finish();
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
-    this.followLink(boot, boot.link!);
     this.subscribeAgentEvents(boot.agent!);
     this.startPorts(vm);
-    // The guest's half of the timeline, read after the start so it costs the start nothing.
-    void readGuestTimeline(boot.link!).then((t) => {
+    // SSH may still be connecting (it is off the start's path when the VM has the data port).
+    void boot.whenLinked().then((link) => {
       if (this.boot !== boot) return;
-      this.st.guestTimeline = t;
-      this.emit('status', this.status());
-    }, (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`));
+      this.followLink(boot, link);
+      // The guest's half of the timeline, read after the start so it costs the start nothing.
+      void readGuestTimeline(link).then((t) => {
+        if (this.boot !== boot) return;
+        this.st.guestTimeline = t;
+        this.emit('status', this.status());
+      }, (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`));
+    }, (e: Error) => { if (this.boot === boot) this.log(`engine: no SSH link to the VM (${e.message}); berth shell and diagnostics cannot reach it`); });
   }
 
   /** The current link; connections look it up each time, so they follow a reconnect. */

@@ -22,7 +22,7 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     env.env.BERTH_FAKE_KVM = 'abort';
     const r = await env.cli(['start']);
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
-    for (const stage of ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd']) {
+    for (const stage of ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd']) {
       assert.match(r.stdout, new RegExp(`\\] ${stage}`), `start did not print stage ${stage}`);
     }
     assert.match(r.stdout, /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/, 'the fallback is a progress line');

@@ -141,8 +141,8 @@ describe('engine boot steps (fake driver and link)', () => {
     engine.on('stage', (s: { stage: string }) => stages.push(s.stage));
     const st = await engine.start();
     assert.equal(st.state, 'running');
-    assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'ssh']);
-    assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'ssh']);
+    assert.deepEqual(stages, ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions']);
+    assert.deepEqual(st.timeline?.map((t) => t.stage), ['accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions']);
     assert.equal(st.versions?.docker, '26.1.5');
     assert.equal(st.versions?.kernel, '6.12.0');
     assert.equal(st.versions?.qemu, 'fake 1');

@@ -6,12 +6,12 @@ import type { DataDir } from '../../../engine/host/paths.ts';
 import { storeOf } from '../../node-host/api/image-store.ts';
 
 /** The engine controller's start stages, in order (engine/host/engine-controller.ts). */
-export const START_STAGES = ['image', 'accelerator', 'boot', 'ssh', 'socket', 'dockerd', 'agent', 'store', 'context'] as const;
+export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
 
 const STAGE_TEXT: Record<string, string> = {
-  image: 'preparing the VM image', accelerator: 'choosing the accelerator', boot: 'booting the VM', ssh: 'connecting to the VM',
+  image: 'preparing the VM image', accelerator: 'choosing the accelerator', boot: 'booting the VM',
   socket: 'forwarding the Docker socket', dockerd: 'starting the Docker Engine', agent: 'starting the guest agent',
-  store: 'selecting the image store', context: 'writing the docker context',
+  store: 'selecting the image store', versions: 'reading the engine\'s versions', context: 'writing the docker context',
 };
 
 export interface Progress { title: string; fraction: number; }
