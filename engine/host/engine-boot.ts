@@ -86,6 +86,7 @@ export class EngineBoot {
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
       // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
       { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
+      ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
     ];
   }
 
@@ -121,6 +122,9 @@ export class EngineBoot {
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
     this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
     await vm.start();
+    // The agent's calls wait for it to listen: a VM that ends meanwhile must end those waits.
+    this.vmEnded = new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error('the VM stopped while booting'))));
+    this.vmEnded.catch(() => undefined);
     this.supervisor.watchConsole();
     // The agent rides along with the boot (berth-init takes it); SSH only checks it later.
     this.bundle = agentBundle();
@@ -182,7 +186,7 @@ export class EngineBoot {
   private async startDockerd(): Promise<void> {
     // Type=notify: dockerd is ready when the agent's `systemctl start` returns (no polling). The
     // agent answers with berth-init's refusal of the data disk, or dockerd's own last words.
-    this.startedWith = (await (this.engineStarted ?? this.agent!.startEngine())).daemon_json;
+    this.startedWith = (await Promise.race([this.engineStarted ?? this.agent!.startEngine(), this.vmEnded!])).daemon_json;
     // The versions need only dockerd: read beside the store step, collected after it (a store
     // change restarts the same binaries).
     this.versionsRead = this.readVersions();
@@ -202,33 +206,37 @@ export class EngineBoot {
   }
 
   private engineStarted: Promise<StartEngineReply> | null = null;
+  private vmEnded: Promise<never> | null = null;
 
   private async agentOverMux(): Promise<boolean> {
     const e = this.env;
     // berth-init refusing the data disk says so on the console, and no agent will start.
     const refusal = watchConsoleFor(e.data.consoleLog, /berth-init: error: (.+)$/);
+    // A VM that ends meanwhile (the boot supervisor kills a stuck one) ends the wait at once.
+    const ended = this.vmEnded!;
     try {
       const answered = await Promise.race([
         this.mux!.whenReady(AGENT_MUX_WAIT_MS),
         refusal.found.then((m) => { throw new Error(`the VM did not start the engine: ${m[1]!.trim()}`); }),
+        ended,
       ]);
+      refusal.stop();
       if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return false; }
+      // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
+      // agent from before Hello is another build): dockerd's wait begins beside the check, and
+      // the dockerd step collects it (or asks again, when the check replaced this agent).
+      const agent = await this.connectAgent('virtio-serial');
+      this.engineStarted = agent.startEngine();
+      this.engineStarted.catch(() => undefined);
+      const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), ended]);
+      void this.sshLink().catch(() => undefined); // the controller follows it once the engine runs
+      if (want !== null && have === want) return true;
+      this.engineStarted = null;
+      e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
+      return false;
     } finally {
       refusal.stop();
     }
-    // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
-    // agent from before Hello is another build):
-    // dockerd's wait begins beside the check, and the dockerd step collects it (or asks again,
-    // when the check replaced this agent).
-    const agent = await this.connectAgent('virtio-serial');
-    this.engineStarted = agent.startEngine();
-    this.engineStarted.catch(() => undefined);
-    const [have, want] = await Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]);
-    void this.sshLink().catch(() => undefined); // the controller follows it once the engine runs
-    if (want !== null && have === want) return true;
-    this.engineStarted = null;
-    e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
-    return false;
   }
 
   private async agentOverSsh(link: GuestLink): Promise<void> {

@@ -110,7 +110,7 @@ describe('engine boot steps (fake driver and link)', () => {
 
   let lastVm: FakeVm | null = null;
   let lastLink: FakeLink | null = null;
-  const engineFor = (fail: string | null, name: string): EngineController => {
+  const engineFor = (fail: string | null, name: string, extra: { dockerContext?: boolean } = {}): EngineController => {
     const data = new DataDir(path.join(tmp, name));
     data.ensure();
     // A real (empty) data disk, so the disk step finds what it expects.
@@ -118,7 +118,7 @@ describe('engine boot steps (fake driver and link)', () => {
     const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => (lastVm = new FakeVm(fail)) };
     let boots = 0;
     return new EngineController({
-      data, driver, accelerator: 'tcg', log: () => undefined,
+      data, driver, accelerator: 'tcg', log: () => undefined, ...extra,
       connectGuest: async () => {
         if (fail === 'ssh') throw new Error('injected: guest SSH did not answer');
         // The guest resets itself while booting: QEMU (-no-reboot) exits 0 before SSH answers.
@@ -149,6 +149,21 @@ describe('engine boot steps (fake driver and link)', () => {
     await engine.stop();
     assert.equal(engine.status().state, 'stopped');
     assert.ok(lastLink!.commands.includes('systemctl poweroff --no-block'), 'the guest is asked to power off (it has no logind for the ACPI button)');
+  });
+
+  it('writes the berth docker context as its last step when asked', async () => {
+    const engine = engineFor(null, 'context', { dockerContext: true });
+    const config = path.join(tmp, 'docker-config');
+    process.env.DOCKER_CONFIG = config;
+    try {
+      const st = await engine.start();
+      assert.equal(st.timeline?.at(-1)?.stage, 'context');
+      const meta = fs.readdirSync(path.join(config, 'contexts', 'meta'));
+      assert.equal(meta.length, 1, 'the berth context is written');
+    } finally {
+      delete process.env.DOCKER_CONFIG;
+      await engine.stop();
+    }
   });
 
   it('a VM that dies under the running engine is an error, and nothing of it fires afterwards', async () => {
