@@ -127,7 +127,8 @@ export class EngineBoot {
     this.vmEnded = new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error('the VM stopped while booting'))));
     this.vmEnded.catch(() => undefined);
     this.supervisor.watchConsole();
-    // The agent rides along with the boot (berth-init takes it); SSH only checks it later.
+    // The agent rides along with the boot (berth-agent-fetch takes it); SSH installs it only when
+    // the agent does not answer on the data port, or is another build.
     this.bundle = agentBundle();
     this.bundle.catch(() => undefined); // awaited in the dockerd step
     this.bootPort = new AgentBootPort(d.bootSocket, e.log);
@@ -137,24 +138,21 @@ export class EngineBoot {
     this.mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
     e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
     // Without the data port, SSH carries everything: connect at once.
-    if (!this.mux) void this.sshLink().catch(() => undefined);
+    if (!this.mux) void this.whenLinked().catch(() => undefined);
   }
 
   private linkReady: Promise<GuestLink> | null = null;
 
   /** The SSH link, or one that waits for it while it connects (pending-link.ts). */
-  guestLink(): GuestLink { return this.link ?? new PendingLink(this.sshLink()); }
-
-  /** Resolves with the SSH link once it is up (it may come after the start). */
-  whenLinked(): Promise<GuestLink> { return this.sshLink(); }
+  guestLink(): GuestLink { return this.link ?? new PendingLink(this.whenLinked()); }
 
   /**
-   * The SSH link, connecting from the first call. With the data port it is not on the engine's
+   * The SSH link once it is up (it may come after the start), connecting from the first call. With the data port it is not on the engine's
    * path: it connects once the agent's API answers (its key exchange and login cost the guest
    * CPU that containerd and dockerd need while they start under emulation), and the start does
    * not wait for it.
    */
-  private sshLink(): Promise<GuestLink> {
+  whenLinked(): Promise<GuestLink> {
     this.linkReady ??= this.connect().catch((err: Error) => { throw new BootStepError('ssh', err); });
     return this.linkReady;
   }
@@ -203,7 +201,7 @@ export class EngineBoot {
    */
   private async startAgent(): Promise<void> {
     if (this.mux && await this.agentOverMux()) return;
-    await this.agentOverSsh(await this.sshLink());
+    await this.agentOverSsh(await this.whenLinked());
   }
 
   private engineStarted: Promise<StartEngineReply> | null = null;
@@ -230,7 +228,7 @@ export class EngineBoot {
       this.engineStarted = agent.startEngine();
       this.engineStarted.catch(() => undefined);
       const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), ended]);
-      void this.sshLink().catch(() => undefined); // the controller follows it once the engine runs
+      void this.whenLinked().catch(() => undefined); // the controller follows it once the engine runs
       if (want !== null && have === want) return true;
       this.engineStarted = null;
       e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
