@@ -16,7 +16,6 @@ import { ownBuildId } from './bundle-identity.ts';
 import { AGENT_SOCKET } from './vport-mux.ts';
 import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
 
-const SOCKET = AGENT_SOCKET;
 export const AGENT_VERSION = '1';
 
 type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
@@ -101,11 +100,11 @@ export function serveApi(): Promise<void> {
   const server = new grpc.Server();
   server.addService(agentPackage(agentProto).berth.agent.v1.Agent.service, handlers);
   fs.mkdirSync('/run/berth', { recursive: true, mode: 0o700 });
-  fs.rmSync(SOCKET, { force: true });
-  return new Promise((resolve) => server.bindAsync(`unix://${SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
-    if (err) { console.error(`agent: cannot listen on ${SOCKET}: ${err.message}`); process.exit(1); }
-    fs.chmodSync(SOCKET, 0o600);
-    console.log(`agent ${AGENT_VERSION} listening on ${SOCKET}`);
+  fs.rmSync(AGENT_SOCKET, { force: true });
+  return new Promise((resolve) => server.bindAsync(`unix://${AGENT_SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
+    if (err) { console.error(`agent: cannot listen on ${AGENT_SOCKET}: ${err.message}`); process.exit(1); }
+    fs.chmodSync(AGENT_SOCKET, 0o600);
+    console.log(`agent ${AGENT_VERSION} listening on ${AGENT_SOCKET}`);
     resolve();
   }));
 }

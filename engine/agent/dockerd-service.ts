@@ -28,17 +28,23 @@ export async function startDockerd(): Promise<{ waitedMs: number }> {
     await systemctl('start', 'docker.service');
   } catch {
     const refused = await berthInitRefusal();
-    throw new Error(refused ? `the VM did not start the engine: ${refused}` : `dockerd did not start: ${await dockerdFailure()}`);
+    throw refused ? refusedDiskError(refused) : new Error(`dockerd did not start: ${await dockerdFailure()}`);
   }
   return { waitedMs: Date.now() - t0 };
 }
+
+/** How berth-init begins the line that says why it refused the data disk (journal and console). */
+export const BERTH_INIT_ERROR = 'berth-init: error: ';
+
+/** What a start reports when berth-init refused the data disk, whoever read its words. */
+export function refusedDiskError(words: string): Error { return new Error(`the VM did not start the engine: ${words}`); }
 
 /** berth-init's "error:" line of this boot (it refused the data disk), if any. */
 async function berthInitRefusal(): Promise<string | null> {
   try {
     const { stdout } = await run('journalctl', ['-u', 'berth-init.service', '-b', '--no-pager', '-o', 'cat']);
-    const line = stdout.split('\n').filter((l) => l.startsWith('berth-init: error: ')).pop();
-    return line ? line.slice('berth-init: error: '.length).trim() : null;
+    const line = stdout.split('\n').filter((l) => l.startsWith(BERTH_INIT_ERROR)).pop();
+    return line ? line.slice(BERTH_INIT_ERROR.length).trim() : null;
   } catch { return null; }
 }
 

@@ -26,6 +26,7 @@ import { watchConsoleFor } from './console-watch.ts';
 import { PendingLink } from './pending-link.ts';
 import { buildIdOf } from '../agent/bundle-identity.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
+import { BERTH_INIT_ERROR, refusedDiskError } from '../agent/dockerd-service.ts';
 import type { DataDir } from './paths.ts';
 
 /**
@@ -210,16 +211,15 @@ export class EngineBoot {
   private async agentOverMux(): Promise<boolean> {
     const e = this.env;
     // berth-init refusing the data disk says so on the console, and no agent will start.
-    const refusal = watchConsoleFor(e.data.consoleLog, /berth-init: error: (.+)$/);
+    const refusal = watchConsoleFor(e.data.consoleLog, new RegExp(`${BERTH_INIT_ERROR}(.+)$`));
     // A VM that ends meanwhile (the boot supervisor kills a stuck one) ends the wait at once.
     const ended = this.vmEnded!;
     try {
       const answered = await Promise.race([
         this.mux!.whenReady(AGENT_MUX_WAIT_MS),
-        refusal.found.then((m) => { throw new Error(`the VM did not start the engine: ${m[1]!.trim()}`); }),
+        refusal.found.then((m) => { throw refusedDiskError(m[1]!.trim()); }),
         ended,
       ]);
-      refusal.stop();
       if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return false; }
       // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
       // agent from before Hello is another build): dockerd's wait begins beside the check, and
