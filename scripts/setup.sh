@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # command -> Debian package that provides it
 declare -A need=(
   [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [mmdebstrap]=mmdebstrap
-  [mkfs.ext4]=e2fsprogs [zstd]=zstd [docker-registry]=docker-registry [chromium]=chromium
+  [mkfs.ext4]=e2fsprogs [zstd]=zstd [xz]=xz-utils [docker-registry]=docker-registry [chromium]=chromium
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done

@@ -25,6 +25,9 @@ export async function buildAgent(): Promise<{ file: string; sha256: string }> {
     entryPoints: [path.join(ROOT, 'engine', 'agent', 'main.ts')],
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: AGENT_BUNDLE,
     plugins: [protoDescriptors], logLevel: 'error', legalComments: 'none',
+    // Fewer bytes to hand over the boot port, hash and parse in an emulated VM at every start
+    // (0.9 -> 0.6 MB); identifiers stay, so stack traces in the agent's log still read.
+    minifyWhitespace: true, minifySyntax: true,
     // grpc-js requires proto-loader only to serve channelz, which the agent never turns on:
     // bundled, its code (and its own protobufjs) was parsed at every agent start.
     external: ['@grpc/proto-loader'],

@@ -9,7 +9,24 @@ import { Mux } from '../transport/mux.ts';
 import { dockerStreams } from './docker-streams.ts';
 import { DOCKER_SOCKET } from './docker-api.ts';
 
-export const VPORT = '/dev/virtio-ports/berth.mux';
+/** The data port's name (QEMU's virtserialport name=…). */
+export const VPORT_NAME = 'berth.mux';
+
+/**
+ * The device node of the virtio-serial port with this name. No udev runs in the VM to make the
+ * /dev/virtio-ports/<name> link, and the agent starts before berth-init, so it reads the names
+ * the kernel gives in /sys itself.
+ */
+export function vportDevice(name: string, sysDir = '/sys/class/virtio-ports', devDir = '/dev'): string | null {
+  let entries: string[];
+  try { entries = fs.readdirSync(sysDir); } catch { return null; }
+  for (const e of entries) {
+    try {
+      if (fs.readFileSync(`${sysDir}/${e}/name`, 'utf8').trim() === name) return `${devDir}/${e}`;
+    } catch { /* a port without a name */ }
+  }
+  return null;
+}
 
 const DOCKER_TARGET = `unix:${DOCKER_SOCKET}`;
 /** The agent's own API (agent-api.ts). */
@@ -61,10 +78,11 @@ export interface VportMux {
  * OPEN until its target can answer (the agent's API while it loads).
  */
 export function startVportMux(
-  device = VPORT, log: (msg: string) => void = (m) => console.log(`agent: ${m}`), ready: (target: string) => Promise<void> = () => Promise.resolve(),
+  device = vportDevice(VPORT_NAME), log: (msg: string) => void = (m) => console.log(`agent: ${m}`), ready: (target: string) => Promise<void> = () => Promise.resolve(),
 ): VportMux | null {
   let fd: number;
   try {
+    if (!device) throw new Error(`no port named ${VPORT_NAME}`);
     fd = fs.openSync(device, 'r+');
   } catch (e) {
     log(`no virtio mux port (${(e as Error).message}); the host reaches the VM over SSH only`);

@@ -1,14 +1,12 @@
-// The guest agent handed to the VM as it boots, over its own virtio-serial port ("berth.boot"),
-// so a fresh or outdated data disk has the current agent before SSH is even up: the guest's
-// berth-agent-fetch.service takes it once the data disk is mounted, and the agent starts beside
-// the engine instead of after an SSH upload (measured under TCG: on a fresh disk the agent
-// answered 4.9 s after dockerd that way, 1.1 to 1.5 s this way).
+// The guest agent handed to the VM as it boots, over its own virtio-serial port ("berth.boot"):
+// the guest's berth-agent-fetch.service takes it into /run as systemd starts, before the data disk
+// is even mounted, and the agent starts beside the engine instead of after an SSH upload.
 //
 // Wire format, host to guest only: one line "<sha256 hex> <byte length>\n", then the bundle's
-// bytes. The guest (engine/image/rootfs/usr/local/sbin/berth-agent-fetch) reads the line, and the
-// bytes only when its copy differs; it keeps the file only if the bytes hash to the line's sha256.
-// The SSH install (agent-installer.ts) still checks the result and uploads when the guest did not
-// take it (an image from before this port, or a bundle that arrived damaged).
+// bytes. The guest (engine/image/rootfs/usr/local/sbin/berth-agent-fetch) reads the line and the
+// bytes, and keeps the file only if the bytes hash to the line's sha256. The SSH install
+// (agent-installer.ts) uploads it when the guest did not take it (an image from before this port,
+// or a bundle that arrived damaged).
 import crypto from 'node:crypto';
 import type net from 'node:net';
 import { connectQemuSocket } from './qemu-socket.ts';

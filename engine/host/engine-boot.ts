@@ -228,7 +228,6 @@ export class EngineBoot {
       this.engineStarted = agent.startEngine();
       this.engineStarted.catch(() => undefined);
       const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), ended]);
-      void this.whenLinked().catch(() => undefined); // the controller follows it once the engine runs
       if (want !== null && have === want) return true;
       this.engineStarted = null;
       e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);

@@ -8,13 +8,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
+# The guest agent's runtime (node-runtime.ts: the Node.js project's build, pinned by build.ts).
+node=${BERTH_NODE_BINARY:?build.sh: BERTH_NODE_BINARY (the node binary for the VM) is not set; run it through build.ts}
 
 packages=(
   systemd systemd-sysv udev kmod dbus iproute2 iptables procps ca-certificates e2fsprogs
   linux-image-cloud-amd64 initramfs-tools zstd
   openssh-server
   docker.io docker-cli containerd runc docker-buildx
-  nodejs
   qemu-user qemu-user-binfmt
 )
 
@@ -31,6 +32,7 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
   --essential-hook="copy-in '$here/rootfs/etc/initramfs-tools' /etc" \
   --setup-hook="'$here/engine-suite.sh' \"\$1\"" \
   --customize-hook="sync-in '$here/rootfs' /" \
+  --customize-hook="copy-in '$node' /usr/local/bin" \
   --customize-hook="'$here/customize.sh' \"\$1\"" \
   trixie "$root"
 echo "bootstrap: $(( $(date +%s) - start )) s"
@@ -55,7 +57,7 @@ echo "rootfs: ${used_mb} MiB used, ${size_mb} MiB image, $(( $(stat -c %s "$out/
 # Zeros stay unallocated in the qcow2 (about 10 MiB for 64 GiB).
 disk_format=$(sed -n 's/^DISK_FORMAT=\([0-9]*\).*/\1/p' "$here/rootfs/usr/local/sbin/berth-init")
 [ -n "$disk_format" ] || { echo "build.sh: no DISK_FORMAT in berth-init" >&2; exit 1; }
-mkdir -p "$work/data"
+mkdir -p "$work/data/docker" "$work/data/containerd" "$work/data/etc-docker"
 echo "$disk_format" > "$work/data/berth-format"
 truncate -s 64G "$work/data.img"
 mkfs.ext4 -q -F -L berth-data -E lazy_itable_init=0,lazy_journal_init=0 -d "$work/data" "$work/data.img"

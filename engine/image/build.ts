@@ -5,6 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { IMAGE_FILES, RECIPE_DIR, releaseRecipeDir } from './recipe.ts';
+import { nodeRuntimeBinary, nodeRuntimePin } from './node-runtime.ts';
 import { imageComplete, imageDir, legacyImageDir, markUsed, releaseImageDir } from './locate.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -84,7 +85,16 @@ function main(): number {
   fs.mkdirSync(staging, { recursive: true });
   console.log(`building VM image into ${dir} …`);
   const t0 = Date.now();
-  const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], { stdio: 'inherit' });
+  const pin = nodeRuntimePin(recipeDir);
+  let nodeBinary = '';
+  try {
+    if (pin) nodeBinary = nodeRuntimeBinary(pin, path.join(path.dirname(dir), 'downloads'));
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    console.error(`cannot build the VM image: ${(e as Error).message}`);
+    return 1;
+  }
+  const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], { stdio: 'inherit', env: { ...process.env, BERTH_NODE_BINARY: nodeBinary } });
   if (r.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     console.error(`VM image build failed (exit ${r.status ?? r.signal})`);

@@ -21,7 +21,9 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
          systemd-update-done.service systemd-modules-load.service \
          systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket \
          systemd-udev-trigger.service systemd-udev-settle.service systemd-udev-load-credentials.service \
-         systemd-logind.service systemd-user-sessions.service; do
+         systemd-logind.service systemd-user-sessions.service \
+         systemd-tmpfiles-setup-dev-early.service systemd-tmpfiles-setup-dev.service dev-mqueue.mount run-lock.mount \
+         tmp.mount proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount systemd-binfmt.service; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
 # No logind: SSH sessions (root, commands from the host) need no seat, no session and no per-user
@@ -56,11 +58,22 @@ find "$r/usr/lib/binfmt.d" -name 'qemu-*' ! -name 'qemu-aarch64.conf' -delete
 mkdir -p "$r/usr/libexec/qemu-binfmt"
 ln -sf /usr/bin/qemu-aarch64 "$r/usr/libexec/qemu-binfmt/aarch64-binfmt-P"
 
-# Kernel modules no VM of ours loads.
+# Kernel modules no VM of ours loads. The rest uncompressed: every module a boot loads (virtio_net,
+# overlay, nf_tables, bridge, …) would otherwise be an xz decompression under emulation.
 for k in "$r"/lib/modules/*; do
   rm -rf "$k"/kernel/sound "$k"/kernel/drivers/gpu "$k"/kernel/drivers/media "$k"/kernel/drivers/infiniband \
          "$k"/kernel/drivers/net/wireless "$k"/kernel/net/wireless "$k"/kernel/net/bluetooth "$k"/kernel/drivers/bluetooth
+  find "$k" -name '*.ko.xz' -exec xz -d {} +
   chroot "$r" depmod "$(basename "$k")"
 done
+# The initramfs only loads virtio and ext4 (modules.d/berth) and mounts the root: no udev coldplug
+# (seconds of emulated boot), no fsck of a root that is a fresh copy every boot, no resume device,
+# no thermal drivers. Rebuilt here, after the modules above changed.
+rm -f "$r"/usr/share/initramfs-tools/hooks/{udev,fsck,resume,thermal} \
+      "$r"/usr/share/initramfs-tools/scripts/init-top/udev "$r"/usr/share/initramfs-tools/scripts/init-bottom/udev \
+      "$r"/usr/share/initramfs-tools/scripts/local-premount/resume
+chroot "$r" update-initramfs -u -k all >/dev/null
+# Mount points of the data disk's directories (berth-init, berth.fstab).
+mkdir -p "$r"/mnt/data "$r"/var/lib/docker "$r"/var/lib/containerd "$r"/etc/docker
 
 rm -rf "$r"/var/cache/apt/* "$r"/var/lib/apt/lists/* "$r"/var/log/*.log "$r"/usr/share/doc

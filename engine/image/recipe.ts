@@ -13,7 +13,7 @@ export function releaseRecipeDir(name: string): string {
   if (!fs.existsSync(path.join(dir, 'build.sh'))) throw new Error(`no released recipe ${name} in ${path.dirname(dir)}`);
   return dir;
 }
-const RECIPE_FILES = ['build.sh', 'customize.sh', 'engine-suite.sh', 'rootfs'];
+const RECIPE_FILES = ['build.sh', 'customize.sh', 'engine-suite.sh', 'node-runtime.json', 'rootfs'];
 
 export function recipeHash(dir = RECIPE_DIR): string {
   const h = crypto.createHash('sha256');

@@ -74,7 +74,7 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   });
 
   it('a fresh data disk got the guest agent over the boot port, not over SSH', async () => {
-    const fetched = await env.cli(['shell', 'journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /mnt/data/agent/agent.mjs']);
+    const fetched = await env.cli(['shell', 'journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /run/berth-agent/agent.mjs']);
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stdout, /agent updated from the host/);
     const header = bootPortHeader(fs.readFileSync(AGENT_BUNDLE));

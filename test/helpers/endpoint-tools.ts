@@ -58,5 +58,5 @@ export function echoServerArgs(image: string): string {
     "net.createServer({allowHalfOpen:true},s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(n+'\\n'))}).listen(9000);",
     "const u=dgram.createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(9001,()=>console.log('ready'));",
   ].join('');
-  return `-v /:/host:ro ${image} chroot /host /usr/bin/node -e "${server}"`;
+  return `-v /:/host:ro ${image} chroot /host /usr/local/bin/node -e "${server}"`;
 }

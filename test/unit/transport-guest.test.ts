@@ -7,7 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import { connectTarget, startVportMux, targetAddress } from '../../engine/agent/vport-mux.ts';
+import { connectTarget, startVportMux, targetAddress, vportDevice } from '../../engine/agent/vport-mux.ts';
+import fs from 'node:fs';
 import { PortSessions, type PortIo } from '../../engine/transport/char-device.ts';
 import { Mux } from '../../engine/transport/mux.ts';
 import { connectUnix, errorOf, muxPair, readAll, service, tick } from './transport-fixtures.ts';
@@ -122,4 +123,21 @@ test('the guest serves a host, survives it going away, and serves the next one',
   const c = await host2.open('echo');
   c.end('second host');
   assert.equal((await readAll(c)).toString(), 'second host');
+});
+
+test('the agent finds its port by the name the kernel shows in /sys, without udev', () => {
+  const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-vports-'));
+  for (const [dev, name] of [['vport2p1', 'berth.boot\n'], ['vport2p2', 'berth.mux\n'], ['vport3p0', '']] as const) {
+    fs.mkdirSync(path.join(sys, dev));
+    fs.writeFileSync(path.join(sys, dev, 'name'), name);
+  }
+  try {
+    assert.equal(vportDevice('berth.mux', sys), '/dev/vport2p2');
+    assert.equal(vportDevice('berth.boot', sys, '/devx'), '/devx/vport2p1');
+    assert.equal(vportDevice('berth.other', sys), null, 'no port of that name');
+    assert.equal(vportDevice('berth.mux', path.join(sys, 'missing')), null, 'no virtio-serial at all');
+    assert.equal(startVportMux(null, () => undefined), null, 'no port: the agent runs without the data plane');
+  } finally {
+    fs.rmSync(sys, { recursive: true, force: true });
+  }
 });
