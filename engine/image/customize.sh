@@ -7,7 +7,11 @@ r=$1
 rm -f "$r"/etc/ssh/ssh_host_*
 
 # Guest units: our set-up early; nothing that waits for a network or a console.
-chroot "$r" systemctl enable berth-init.service berth-net.service ssh.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
+chroot "$r" systemctl enable berth-init.service berth-net.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
+# sshd starts at the first connection (the host's, once the engine runs): off the boot, where its
+# start took CPU from dockerd's, and still there when dockerd never comes up.
+chroot "$r" systemctl disable ssh.service >/dev/null 2>&1 || true
+chroot "$r" systemctl enable ssh.socket >/dev/null
 # Units that only cost emulated boot time in a VM whose root is a fresh copy every boot.
 for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.service systemd-remount-fs.service \
          sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount modprobe@drm.service \
@@ -15,7 +19,7 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
          systemd-fsck-root.service systemd-hwdb-update.service ldconfig.service \
           apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
          dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service serial-getty@ttyS0.service \
-         ssh.socket systemd-networkd-wait-online.service systemd-pstore.service \
+         systemd-networkd-wait-online.service systemd-pstore.service \
          systemd-journal-catalog-update.service systemd-update-utmp.service \
          modprobe@configfs.service modprobe@fuse.service sys-kernel-config.mount sys-fs-fuse-connections.mount \
          systemd-update-done.service systemd-modules-load.service \
