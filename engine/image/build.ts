@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { IMAGE_FILES, RECIPE_DIR, releaseRecipeDir } from './recipe.ts';
 import { nodeRuntimeBinary, nodeRuntimePin } from './node-runtime.ts';
-import { imageComplete, imageDir, legacyImageDir, markUsed, releaseImageDir } from './locate.ts';
+import { downloadsDir, imageComplete, imageDir, legacyImageDir, markUsed, releaseImageDir } from './locate.ts';
 
 const DAY = 24 * 3600 * 1000;
 /** Other recipes' images kept: branches switched back to within days should not rebuild. */
@@ -88,7 +88,7 @@ function main(): number {
   const pin = nodeRuntimePin(recipeDir);
   let nodeBinary = '';
   try {
-    if (pin) nodeBinary = nodeRuntimeBinary(pin, path.join(path.dirname(dir), 'downloads'));
+    if (pin) nodeBinary = nodeRuntimeBinary(pin, downloadsDir());
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     console.error(`cannot build the VM image: ${(e as Error).message}`);

@@ -21,6 +21,11 @@ export function imageCacheRoot(platform: NodeJS.Platform = process.platform, env
   }
 }
 
+/** Files an image build fetches (node-runtime.ts), beside the images: pruning them is not pruning images. */
+export function downloadsDir(platform: NodeJS.Platform = process.platform, env = process.env): string {
+  return path.join(path.dirname(imageCacheRoot(platform, env)), 'downloads');
+}
+
 /** BERTH_IMAGE_DIR (a packaged app's resources) wins; else the user's cache for this recipe. */
 export function imageDir(env = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.BERTH_IMAGE_DIR) return path.resolve(env.BERTH_IMAGE_DIR);

@@ -4,7 +4,7 @@
 // built without Node's start-up snapshot and code cache, so under emulation it spent 1.4-1.7 s
 // bootstrapping before the agent's first line (measured in the VM: `node -e 0`), against
 // 0.3-0.6 s for this build, on the boot's critical path. Fetched with the host's own npm (its
-// registry configuration) and kept in the image cache's downloads, so a rebuild fetches nothing.
+// registry configuration) and kept in the cache's downloads (locate.ts), so a rebuild fetches nothing.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { imageCacheRoot, imageDir, locateImage } from '../../engine/image/locate.ts';
+import { downloadsDir, imageCacheRoot, imageDir, locateImage } from '../../engine/image/locate.ts';
 import { prune } from '../../engine/image/build.ts';
 import { RECIPE_DIR, recipeHash } from '../../engine/image/recipe.ts';
 
@@ -19,6 +19,8 @@ describe('VM image cache', () => {
     assert.equal(imageDir({}, 'darwin'), path.join(home, 'Library', 'Caches', 'Berth', 'images', hash));
     assert.equal(imageCacheRoot('win32', { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }), path.join('C:\\Users\\u\\AppData\\Local', 'Berth', 'cache', 'images'));
     assert.ok(!imageDir({}, 'linux').startsWith(RECIPE_DIR), 'a fresh clone finds the same image');
+    // Beside the images, not among them: pruning old images must not take the fetched runtime.
+    assert.equal(downloadsDir('linux', { XDG_CACHE_HOME: '/xdg' }), path.join('/xdg', 'berth', 'downloads'));
   });
 
   it('BERTH_IMAGE_DIR wins', () => {
