@@ -18,7 +18,7 @@ export async function agentBundle(): Promise<Buffer> {
   return fs.readFileSync(AGENT_BUNDLE);
 }
 
-/** Makes sure the guest runs this bundle: usually berth-init took it from the boot port already. */
+/** Makes sure the guest runs this bundle: usually berth-agent-fetch took it from the boot port already. */
 export async function installAgent(ssh: GuestLink, bundle: Buffer): Promise<{ updated: boolean }> {
   const want = crypto.createHash('sha256').update(bundle).digest('hex');
   // An image with the boot port has /run/berth-agent (berth-agent-fetch's, even when it got nothing).

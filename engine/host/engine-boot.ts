@@ -148,10 +148,10 @@ export class EngineBoot {
   guestLink(): GuestLink { return this.link ?? new PendingLink(this.whenLinked()); }
 
   /**
-   * The SSH link once it is up (it may come after the start), connecting from the first call. With the data port it is not on the engine's
-   * path: it connects once the agent's API answers (its key exchange and login cost the guest
-   * CPU that containerd and dockerd need while they start under emulation), and the start does
-   * not wait for it.
+   * The SSH link once it is up, connecting from the first call. With the data port it is off the
+   * engine's path: the controller asks for it once the start is done (its key exchange and login
+   * cost the guest CPU that containerd and dockerd need while they start under emulation), or
+   * `berth shell` and diagnostics do, earlier.
    */
   whenLinked(): Promise<GuestLink> {
     this.linkReady ??= this.connect().catch((err: Error) => { throw new BootStepError('ssh', err); });
