@@ -4,7 +4,7 @@
 import type { GuestLink } from './guest-link.ts';
 import type { TimelineEntry } from './boot-steps.ts';
 
-const UNITS = ['berth-init.service', 'containerd.service', 'docker.service', 'berth-agent-fetch.service', 'berth-agent.service', 'ssh.service'];
+const UNITS = ['berth-init.service', 'berth-net.service', 'containerd.service', 'docker.service', 'berth-agent-fetch.service', 'berth-agent.service', 'ssh.service'];
 
 /** dockerd's journal lines that open a phase, in the order they happen. */
 const DOCKERD_PHASES: Array<[RegExp, string]> = [
@@ -53,18 +53,39 @@ export function agentStartup(units: TimelineEntry[], agentJournal: string): Time
   return at >= unit.startMs ? { stage: 'guest: agent start-up', startMs: unit.startMs, ms: at - unit.startMs } : null;
 }
 
+/**
+ * berth-init's early set-up (the data disk, daemon.json, shared folders) and berth-net, run from
+ * the initramfs before systemd (berth-early): from berth-init's "early set-up" line to the last of
+ * their "ready" lines, in the kernel's log (dmesg). None on a boot where the units did that work instead.
+ */
+export function earlySetup(kernelLog: string): TimelineEntry | null {
+  const at = (re: RegExp) => {
+    const t = kernelLog.split('\n').find((l) => re.test(l))?.match(/^\[\s*([\d.]+)\]/);
+    return t ? Math.round(Number(t[1]) * 1000) : null;
+  };
+  const start = at(/berth-init: early set-up$/);
+  const disk = at(/berth-init: ready \(early\)$/);
+  if (start === null || disk === null) return null;
+  const end = Math.max(disk, at(/berth-net: network ready$/) ?? disk);
+  return { stage: 'guest: early set-up (initramfs)', startMs: start, ms: end - start };
+}
+
 export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[]> {
-  const [units, journal, kernel, agentJournal] = await Promise.all([
+  const [units, journal, kernel, agentJournal, kernelLog] = await Promise.all([
     link.run(`systemctl show -p Id,ExecMainStartTimestampMonotonic,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${UNITS.join(' ')}`),
     link.run('journalctl -b -o short-monotonic --no-pager -u docker.service | tail -n 400'),
     link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
     link.run('journalctl -b -o short-monotonic --no-pager -u berth-agent.service | head -n 20'),
+    // dmesg, not the journal: the journal stamps these lines when journald read them, after systemd started.
+    link.run("dmesg | grep -E 'berth-(init|net): ' | head -n 20"),
   ]);
   const userspace = Math.round(Number(kernel.trim()) / 1000);
   const unitTimes = parseUnitTimes(units);
   const agent = agentStartup(unitTimes, agentJournal);
+  const early = earlySetup(kernelLog);
   const entries = [
-    ...(userspace ? [{ stage: 'guest: kernel + initrd', startMs: 0, ms: userspace }] : []),
+    ...(userspace ? [{ stage: 'guest: kernel + initramfs (to systemd)', startMs: 0, ms: userspace }] : []),
+    ...(early ? [early] : []),
     ...unitTimes.filter((e) => !(agent && e.stage === 'guest: berth-agent.service')),
     ...(agent ? [agent] : []),
   ];

@@ -59,7 +59,10 @@ disk_format=$(sed -n 's/^DISK_FORMAT=\([0-9]*\).*/\1/p' "$here/rootfs/usr/local/
 [ -n "$disk_format" ] || { echo "build.sh: no DISK_FORMAT in berth-init" >&2; exit 1; }
 mkdir -p "$work/data/docker" "$work/data/containerd" "$work/data/etc-docker"
 echo "$disk_format" > "$work/data/berth-format"
-truncate -s 64G "$work/data.img"
+# The size ext4 already spans (sectors), so a first boot at the default size runs no resize2fs.
+template_gib=64
+echo $(( template_gib * 1024 * 1024 * 2 )) > "$work/data/berth-disk-size"
+truncate -s "${template_gib}G" "$work/data.img"
 mkfs.ext4 -q -F -L berth-data -E lazy_itable_init=0,lazy_journal_init=0 -d "$work/data" "$work/data.img"
 qemu-img convert -O qcow2 "$work/data.img" "$out/data-template.qcow2"
 rm -f "$work/data.img"

@@ -7,7 +7,7 @@ r=$1
 rm -f "$r"/etc/ssh/ssh_host_*
 
 # Guest units: our set-up early; nothing that waits for a network or a console.
-chroot "$r" systemctl enable berth-init.service berth-net.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
+chroot "$r" systemctl enable berth-init.service berth-late.service berth-net.service containerd.service docker.service berth-agent-fetch.service berth-agent.service >/dev/null
 # sshd starts at the first connection (the host's, once the engine runs): off the boot, where its
 # start took CPU from dockerd's, and still there when dockerd never comes up.
 chroot "$r" systemctl disable ssh.service >/dev/null 2>&1 || true
@@ -27,9 +27,28 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
          systemd-udev-trigger.service systemd-udev-settle.service systemd-udev-load-credentials.service \
          systemd-logind.service systemd-user-sessions.service \
          systemd-tmpfiles-setup-dev-early.service systemd-tmpfiles-setup-dev.service dev-mqueue.mount run-lock.mount \
-         tmp.mount proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount systemd-binfmt.service; do
+         tmp.mount proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount systemd-binfmt.service \
+         systemd-sysctl.service; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
+# The boot's CPU (2 vCPUs, emulated) goes to the engine's path first: containerd, dockerd and the
+# guest agent (and berth-init, berth-net when they run as units). What starts beside them and is not on it takes
+# what they leave while the boot lasts (StartupCPUWeight); after it, the default weight again
+# (written out: systemd leaves the startup weight in place when CPUWeight is unset).
+for u in systemd-tmpfiles-setup.service berth-late.service; do
+  mkdir -p "$r/etc/systemd/system/$u.d"
+  printf '[Service]\nStartupCPUWeight=25\nCPUWeight=100\n' > "$r/etc/systemd/system/$u.d/berth-boot-cpu.conf"
+done
+# The sockets dockerd waits for listen from systemd's start, not after sysinit.target: containerd
+# and dockerd wait for no target (their units say why).
+for u in docker.socket dbus.socket; do
+  mkdir -p "$r/etc/systemd/system/$u.d"
+  printf '[Unit]\nDefaultDependencies=no\n' > "$r/etc/systemd/system/$u.d/berth-early.conf"
+done
+# /tmp is a fresh tmpfs at every boot (berth.fstab): nothing for tmpfiles to empty, and now that
+# dockerd no longer waits for it, it would empty /tmp beside dockerd's first containers.
+mkdir -p "$r/etc/tmpfiles.d"
+: > "$r/etc/tmpfiles.d/tmp.conf"
 # No logind: SSH sessions (root, commands from the host) need no seat, no session and no per-user
 # systemd manager, so pam_systemd leaves the PAM stack too; the host powers the VM off with
 # `systemctl poweroff` (engine-controller.ts), as nothing handles the ACPI button without logind.

@@ -73,6 +73,8 @@ describe('upgrade: a data disk from the previous engine, then an old settings fi
     assert.equal(fs.readFileSync(env.data.settingsFile, 'utf8'), settingsBytes, 'the settings file is unchanged');
     assert.deepEqual(JSON.parse(await cli(['shell', 'cat /etc/docker/daemon.json']))['log-level'], 'warn', "the user's daemon.json key is kept");
     assert.equal((await cli(['shell', 'cat /mnt/data/berth-format'])).trim(), '2', 'the disk carries the new format stamp');
+    assert.equal((await cli(['shell', 'test -e /run/berth-early/disk && echo early || systemctl show -p ActiveState --value berth-init.service'])).trim(),
+      'active', "a disk to upgrade is left to berth-init.service, not the initramfs's early set-up");
 
     assert.match(await cli(['store']), /^active: classic image store/m);
     assert.equal((await env.docker().getImage('berth-upgrade:v1').inspect()).Id, ids.classic, 'classic: same image ID (its config digest)');
@@ -110,6 +112,9 @@ describe('upgrade: a data disk from the previous engine, then an old settings fi
     await cli(['settings', 'set', 'vm.diskGiB=80']);
     const after = await sizeGiB();
     assert.ok(after >= 77, `the filesystem grew from ${before} to ${after} GiB`);
+    // A disk of this generation is set up before systemd starts (the initramfs), the resize with it.
+    assert.equal((await cli(['shell', 'test -e /run/berth-early/disk && systemctl show -p ConditionResult --value berth-init.service'])).trim(),
+      'no', 'the early set-up did the work and berth-init.service was skipped');
     assert.match(await cli(['store']), /^active: classic image store \(1 images/m, 'the restart kept the decided store');
   });
 

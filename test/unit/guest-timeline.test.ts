@@ -1,7 +1,7 @@
 // The guest's half of the start timeline, from systemd's and dockerd's own words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentStartup, parseDockerdPhases, parseUnitTimes } from '../../engine/host/guest-timeline.ts';
+import { agentStartup, earlySetup, parseDockerdPhases, parseUnitTimes } from '../../engine/host/guest-timeline.ts';
 
 test('unit times: start and ready on the guest clock, units that never ran left out', () => {
   const text = [
@@ -41,4 +41,18 @@ test("the agent's start-up: from its unit's start to its first 'listening on' li
   assert.deepEqual(agentStartup(units, journal), { stage: 'guest: agent start-up', startMs: 12_960, ms: 7918 });
   assert.equal(agentStartup(units, '[   20.8] berth node[332]: agent: cannot listen on /run/berth/agent.sock'), null, 'never listened');
   assert.equal(agentStartup([], journal), null, 'the unit never ran');
+});
+
+test("the early set-up: from berth-init's first line to the last of berth-init's and berth-net's ready lines", () => {
+  const log = [
+    '[    4.098406] berth kernel: berth-init: early set-up',
+    '[    4.735295] berth kernel: berth-init: shared folder /root',
+    '[    4.735795] berth kernel: berth-init: ready (early)',
+    '[    5.452689] berth kernel: berth-net: network ready',
+  ].join('\n');
+  assert.deepEqual(earlySetup(log), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 1355 });
+  // A boot whose units did the set-up (a disk to format, upgrade or refuse) has no early stage.
+  assert.equal(earlySetup('[    7.1] berth kernel: berth-init: ready\n[    7.2] berth kernel: berth-net: network ready'), null);
+  // berth-net failed early (its unit runs it later): the stage ends with berth-init's part.
+  assert.deepEqual(earlySetup(log.split('\n').slice(0, 3).join('\n')), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 638 });
 });
