@@ -1,6 +1,7 @@
 // The guest agent handed to the VM as it boots, over its own virtio-serial port ("berth.boot"):
-// the guest's berth-agent-fetch.service takes it into /run as systemd starts, before the data disk
-// is even mounted, and the agent starts beside the engine instead of after an SSH upload.
+// the guest's berth-agent-fetch takes it into /run from the initramfs, before systemd starts
+// (berth-early; its unit when that did not happen), and the agent starts beside the engine
+// instead of after an SSH upload.
 //
 // Wire format, host to guest only: one line "<sha256 hex> <byte length>\n", then the bundle's
 // bytes. The guest (engine/image/rootfs/usr/local/sbin/berth-agent-fetch) reads the line and the

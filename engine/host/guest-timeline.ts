@@ -54,9 +54,10 @@ export function agentStartup(units: TimelineEntry[], agentJournal: string): Time
 }
 
 /**
- * berth-init's early set-up (the data disk, daemon.json, shared folders) and berth-net, run from
- * the initramfs before systemd (berth-early): from berth-init's "early set-up" line to the last of
- * their "ready" lines, in the kernel's log (dmesg). None on a boot where the units did that work instead.
+ * berth-init's early set-up (the data disk, daemon.json, shared folders), berth-net and
+ * berth-agent-fetch, run side by side from the initramfs before systemd (berth-early): from
+ * berth-init's "early set-up" line to the last of their "ready" lines, in the kernel's log (dmesg).
+ * None on a boot where the units did that work instead.
  */
 export function earlySetup(kernelLog: string): TimelineEntry | null {
   const at = (re: RegExp) => {
@@ -66,7 +67,7 @@ export function earlySetup(kernelLog: string): TimelineEntry | null {
   const start = at(/berth-init: early set-up$/);
   const disk = at(/berth-init: ready \(early\)$/);
   if (start === null || disk === null) return null;
-  const end = Math.max(disk, at(/berth-net: network ready$/) ?? disk);
+  const end = Math.max(disk, at(/berth-net: network ready$/) ?? disk, at(/berth-agent-fetch: agent updated from the host$/) ?? disk);
   return { stage: 'guest: early set-up (initramfs)', startMs: start, ms: end - start };
 }
 
@@ -77,7 +78,7 @@ export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[
     link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
     link.run('journalctl -b -o short-monotonic --no-pager -u berth-agent.service | head -n 20'),
     // dmesg, not the journal: the journal stamps these lines when journald read them, after systemd started.
-    link.run("dmesg | grep -E 'berth-(init|net): ' | head -n 20"),
+    link.run("dmesg | grep -E 'berth-(init|net|agent-fetch): ' | head -n 20"),
   ]);
   const userspace = Math.round(Number(kernel.trim()) / 1000);
   const unitTimes = parseUnitTimes(units);

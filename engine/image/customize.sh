@@ -31,13 +31,12 @@ for u in kmod-static-nodes.service systemd-sysusers.service systemd-random-seed.
          systemd-sysctl.service; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
-# The boot's CPU (2 vCPUs, emulated) goes to the engine's path first: containerd, dockerd and the
-# guest agent (and berth-init, berth-net when they run as units). What starts beside them and is not on it takes
-# what they leave while the boot lasts (StartupCPUWeight); after it, the default weight again
-# (written out: systemd leaves the startup weight in place when CPUWeight is unset).
+# One-shot units that start beside the engine's path (containerd, dockerd, the guest agent) take
+# what those leave of the 2 emulated vCPUs while the boot lasts. One-shot only: here systemd 257
+# kept a unit's startup weight after the boot, so a long-running unit would keep it for good.
 for u in systemd-tmpfiles-setup.service berth-late.service; do
   mkdir -p "$r/etc/systemd/system/$u.d"
-  printf '[Service]\nStartupCPUWeight=25\nCPUWeight=100\n' > "$r/etc/systemd/system/$u.d/berth-boot-cpu.conf"
+  printf '[Service]\nStartupCPUWeight=25\n' > "$r/etc/systemd/system/$u.d/berth-boot-cpu.conf"
 done
 # The sockets dockerd waits for listen from systemd's start, not after sysinit.target: containerd
 # and dockerd wait for no target (their units say why).

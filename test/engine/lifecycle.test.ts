@@ -74,7 +74,8 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   });
 
   it('a fresh data disk got the guest agent over the boot port, not over SSH', async () => {
-    const fetched = await env.cli(['shell', 'journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /run/berth-agent/agent.mjs']);
+    // From the initramfs (the kernel's log) or from its unit (the journal), whichever took it.
+    const fetched = await env.cli(['shell', 'dmesg | grep berth-agent-fetch; journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /run/berth-agent/agent.mjs']);
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stdout, /agent updated from the host/);
     const header = bootPortHeader(fs.readFileSync(AGENT_BUNDLE));
@@ -84,9 +85,13 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   });
 
   it('a fresh data disk starts from the image\'s formatted template: the first boot formats nothing', async () => {
-    const r = await env.cli(['shell', 'journalctl -b -u berth-init.service -o cat --no-pager; cat /mnt/data/berth-format; findmnt -no FSTYPE /mnt/data']);
+    const r = await env.cli(['shell', 'dmesg | grep berth-init; journalctl -b -u berth-init.service -o cat --no-pager; cat /mnt/data/berth-format; findmnt -no FSTYPE /mnt/data']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /formatting new data disk/);
+    assert.match(r.stdout, /berth-init: ready \(early\)/, 'a disk from the template is set up from the initramfs, before systemd');
+    const early = await env.cli(['shell', 'ls /run/berth-early; systemctl show -p ConditionResult --value berth-init.service berth-net.service berth-agent-fetch.service']);
+    assert.equal(early.code, 0, early.stderr);
+    assert.deepEqual(early.stdout.trim().split(/\s+/), ['agent', 'disk', 'net', 'no', 'no', 'no'], 'all three parts done early, their units skipped');
     assert.match(r.stdout, /^2\next4$/m, 'stamped with the disk format, ext4');
   });
 

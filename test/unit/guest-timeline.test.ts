@@ -43,7 +43,7 @@ test("the agent's start-up: from its unit's start to its first 'listening on' li
   assert.equal(agentStartup([], journal), null, 'the unit never ran');
 });
 
-test("the early set-up: from berth-init's first line to the last of berth-init's and berth-net's ready lines", () => {
+test("the early set-up: from berth-init's first line to the last of its parts' ready lines", () => {
   const log = [
     '[    4.098406] berth kernel: berth-init: early set-up',
     '[    4.735295] berth kernel: berth-init: shared folder /root',
@@ -51,6 +51,8 @@ test("the early set-up: from berth-init's first line to the last of berth-init's
     '[    5.452689] berth kernel: berth-net: network ready',
   ].join('\n');
   assert.deepEqual(earlySetup(log), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 1355 });
+  // The agent's fetch, when it ends last, ends the stage.
+  assert.deepEqual(earlySetup(`${log}\n[    5.9] berth kernel: berth-agent-fetch: agent updated from the host`), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 1802 });
   // A boot whose units did the set-up (a disk to format, upgrade or refuse) has no early stage.
   assert.equal(earlySetup('[    7.1] berth kernel: berth-init: ready\n[    7.2] berth kernel: berth-net: network ready'), null);
   // berth-net failed early (its unit runs it later): the stage ends with berth-init's part.
