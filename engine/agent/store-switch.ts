@@ -39,8 +39,11 @@ export async function switchStore(store: StoreName, userJson?: string): Promise<
   let next: JsonObject = withStore(current, store);
   if (userJson !== undefined) next = withUserKeys(next, parseDaemonJson(userJson));
   const nextText = serialize(next);
-  const running = await dockerInfo().then(storeFromInfo, () => null);
-  if (nextText === serialize(current) && running === store) return { store, changed: false, restartMs: 0 };
+  // Only an unchanged configuration asks dockerd which store runs (an earlier switch may have
+  // failed to apply it): a changed one restarts dockerd whatever it answers, so it is not asked.
+  if (nextText === serialize(current) && await dockerInfo().then(storeFromInfo, () => null) === store) {
+    return { store, changed: false, restartMs: 0 };
+  }
 
   publish('store-switching', { store: toStoreEnum(store), message: `switching to the ${store} image store` });
   const t0 = Date.now();
