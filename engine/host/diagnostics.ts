@@ -10,6 +10,7 @@ import tar from 'tar-stream';
 import type { DataDir } from './paths.ts';
 import type { EngineStatus } from './engine-types.ts';
 import type { GuestLink } from './guest-link.ts';
+import { EARLY_SET_UP_LOG } from './guest-timeline.ts';
 
 export interface DiagnosticsInput {
   data: DataDir;
@@ -26,8 +27,8 @@ export interface DiagnosticsInput {
 
 const GUEST_FILES: Array<[string, string]> = [
   ['guest/journal.txt', 'journalctl -b --no-pager -o short-monotonic -u berth-init -u berth-late -u berth-net -u containerd -u docker -u berth-agent-fetch -u berth-agent | tail -n 5000'],
-  // The set-up that runs from the initramfs, before journald (berth-init early, berth-net).
-  ['guest/early-set-up.txt', "dmesg | grep -E 'berth-(init|net)'; ls /run/berth-early"],
+  // The set-up that runs from the initramfs, before journald, and the parts it did.
+  ['guest/early-set-up.txt', `${EARLY_SET_UP_LOG}; ls /run/berth-early`],
   ['guest/docker-info.txt', 'docker info 2>&1'],
   ['guest/daemon.json', 'cat /etc/docker/daemon.json'],
   ['guest/boot.txt', 'systemd-analyze; systemd-analyze blame | head -n 30; systemd-analyze critical-chain docker.service'],

@@ -54,6 +54,12 @@ export function agentStartup(units: TimelineEntry[], agentJournal: string): Time
 }
 
 /**
+ * The early set-up's own lines. From dmesg, not the journal: the journal stamps them when journald
+ * read them, after systemd started.
+ */
+export const EARLY_SET_UP_LOG = "dmesg | grep -E 'berth-(init|net|agent-fetch): '";
+
+/**
  * berth-init's early set-up (the data disk, daemon.json, shared folders), berth-net and
  * berth-agent-fetch, run side by side from the initramfs before systemd (berth-early): from
  * berth-init's "early set-up" line to the last of their "ready" lines, in the kernel's log (dmesg).
@@ -77,8 +83,7 @@ export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[
     link.run('journalctl -b -o short-monotonic --no-pager -u docker.service | tail -n 400'),
     link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
     link.run('journalctl -b -o short-monotonic --no-pager -u berth-agent.service | head -n 20'),
-    // dmesg, not the journal: the journal stamps these lines when journald read them, after systemd started.
-    link.run("dmesg | grep -E 'berth-(init|net|agent-fetch): ' | head -n 20"),
+    link.run(`${EARLY_SET_UP_LOG} | head -n 20`),
   ]);
   const userspace = Math.round(Number(kernel.trim()) / 1000);
   const unitTimes = parseUnitTimes(units);
