@@ -1,4 +1,4 @@
-// The guest agent's API: a gRPC server on /run/berth/agent.sock inside the VM (main.ts starts it).
+// The guest agent's API: a gRPC server on AGENT_SOCKET inside the VM (main.ts starts it).
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
@@ -13,7 +13,7 @@ import { factoryReset } from './factory-reset.ts';
 import { bus, publish } from './events.ts';
 import { startDockerd } from './dockerd-service.ts';
 import { ownBuildId } from './bundle-identity.ts';
-import { AGENT_SOCKET } from './vport-mux.ts';
+import { AGENT_SOCKET } from './guest-sockets.ts';
 import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
 
 export const AGENT_VERSION = '1';

@@ -3,8 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import { storeFromDriverStatus } from '../../electron/node-host/api/image-store.ts';
-
-export const DOCKER_SOCKET = '/run/docker.sock';
+import { DOCKER_SOCKET } from './guest-sockets.ts';
 
 export class DockerApiError extends Error {
   constructor(readonly status: number, message: string) { super(message); }

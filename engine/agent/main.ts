@@ -3,7 +3,8 @@
 // http2, tls and zlib; Debian's node has no code cache). So the host's session and its first
 // connections are under way while the API loads; a connection to the API waits for it to
 // listen rather than being refused (a refusal would cost the host's gRPC client a back-off).
-import { startVportMux, AGENT_SOCKET } from './vport-mux.ts';
+import { startVportMux } from './vport-mux.ts';
+import { AGENT_SOCKET } from './guest-sockets.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
 
 let apiUp: () => void = () => undefined;

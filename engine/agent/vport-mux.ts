@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { PortSessions, fdIo } from '../transport/char-device.ts';
 import { Mux } from '../transport/mux.ts';
 import { dockerStreams } from './docker-streams.ts';
-import { DOCKER_SOCKET } from './docker-api.ts';
+import { AGENT_SOCKET, DOCKER_SOCKET } from './guest-sockets.ts';
 
 /** The data port's name (QEMU's virtserialport name=…). */
 export const VPORT_NAME = 'berth.mux';
@@ -29,8 +29,6 @@ export function vportDevice(name: string, sysDir = '/sys/class/virtio-ports', de
 }
 
 const DOCKER_TARGET = `unix:${DOCKER_SOCKET}`;
-/** The agent's own API (agent-api.ts). */
-export const AGENT_SOCKET = '/run/berth/agent.sock';
 const SOCKETS = new Set([DOCKER_SOCKET, AGENT_SOCKET]);
 /** Where published ports listen inside the VM: loopback, or the guest's user-network address. */
 const TCP_HOSTS = new Set(['127.0.0.1', '::1', '10.0.2.15']);

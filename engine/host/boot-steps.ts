@@ -1,7 +1,7 @@
 // A start as a list of named steps: each prints its progress line when it begins, is timed for
 // the start timeline, and a failure names the step it happened in.
-export interface BootStep {
-  name: string;
+export interface BootStep<N extends string = string> {
+  name: N;
   /** Work whose result the progress line names (it counts as this step's, failures included). */
   prepare?: () => Promise<void>;
   /** The progress line's detail, read when the step begins (after prepare). */
@@ -18,7 +18,7 @@ export class BootStepError extends Error {
   }
 }
 
-export async function runSteps(steps: BootStep[], t0: number, onStage: (name: string, detail?: string) => void, timeline: TimelineEntry[]): Promise<void> {
+export async function runSteps<N extends string>(steps: Array<BootStep<N>>, t0: number, onStage: (name: N, detail?: string) => void, timeline: TimelineEntry[]): Promise<void> {
   for (const s of steps) {
     const start = Date.now();
     let detail: string | undefined;

@@ -11,7 +11,7 @@ import type { VmDriver, VmHandle } from './vm-driver.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { MuxLink } from './mux-link.ts';
 import type { ForwardedSocket } from './forwarded-socket.ts';
-import type { EngineStatus } from './engine-types.ts';
+import type { EngineStatus, StartStageName } from './engine-types.ts';
 import type { StartEngineReply, StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
 import { BootStepError, runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
@@ -28,6 +28,7 @@ import { buildIdOf } from '../agent/bundle-identity.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
 import { BERTH_INIT_ERROR, refusedDiskError } from '../agent/dockerd-service.ts';
 import type { DataDir } from './paths.ts';
+import { AGENT_SOCKET, DOCKER_SOCKET } from '../agent/guest-sockets.ts';
 
 /**
  * How long a start waits for the boot's agent on the data port before it installs one over SSH.
@@ -74,11 +75,11 @@ export class EngineBoot {
 
   constructor(private readonly env: BootEnv, readonly accel: Accelerator, private readonly image: VmImage) {}
 
-  run(t0: number, onStage: (name: string, detail?: string) => void): Promise<void> {
+  run(t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
     return runSteps(this.steps(), t0, onStage, this.timeline);
   }
 
-  steps(): BootStep[] {
+  steps(): Array<BootStep<StartStageName>> {
     const e = this.env;
     return [
       { name: 'boot', detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() },
@@ -88,7 +89,7 @@ export class EngineBoot {
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
       // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
       { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
-      ...(e.dockerContext ? [{ name: 'context', detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
+      ...(e.dockerContext ? [{ name: 'context' as const, detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
     ];
   }
 
@@ -176,7 +177,7 @@ export class EngineBoot {
 
   private async serveDockerSocket(): Promise<void> {
     await this.env.dockerSock.listen();
-    this.env.dockerSock.connect(() => this.env.streams().openStreamLocal('/run/docker.sock'));
+    this.env.dockerSock.connect(() => this.env.streams().openStreamLocal(DOCKER_SOCKET));
   }
 
   private tornDown = false;
@@ -252,7 +253,7 @@ export class EngineBoot {
     this.env.patch({ dataPlane: plane });
     if (!this.agent) {
       await this.env.agentSock.listen();
-      this.env.agentSock.connect(() => this.env.streams().openStreamLocal('/run/berth/agent.sock'));
+      this.env.agentSock.connect(() => this.env.streams().openStreamLocal(AGENT_SOCKET));
       this.agent = new AgentClient(this.env.data.agentSocket);
     }
     return this.agent;

@@ -14,7 +14,7 @@ import { ensureDataDisk, killStaleQemu } from './vm-files.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { AgentEvent } from '../agent/agent-types.ts';
-import type { EngineState, EngineStatus, StartStage } from './engine-types.ts';
+import type { EngineState, EngineStatus, StartStage, StartStageName } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
 import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
 import { EngineBoot, type BootEnv } from './engine-boot.ts';
@@ -153,7 +153,7 @@ export class EngineController extends EventEmitter {
     const d = this.opts.data;
     const t0 = Date.now();
     const timeline: NonNullable<EngineStatus['timeline']> = [];
-    const stage = (s: string, detail?: string): void => {
+    const stage = (s: StartStageName, detail?: string): void => {
       const ev: StartStage = { stage: s, detail, elapsedMs: Date.now() - t0 };
       this.st.stage = s;
       this.emit('stage', ev);

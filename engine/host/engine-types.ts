@@ -62,5 +62,15 @@ export const EngineStatusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
+/**
+ * A start's stages in the order they run: the controller's own two (engine-controller.ts), then
+ * the boot's steps (EngineBoot.steps, typed against this list; 'context' only when Berth keeps
+ * the docker context). Progress displays count along it.
+ */
+export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
+/** What sends a start back to 'accelerator': one more boot of a guest that reset, or TCG after the accelerator failed. */
+export const START_DETOURS = ['retry', 'fallback'] as const;
+export type StartStageName = typeof START_STAGES[number] | typeof START_DETOURS[number];
+
 export const StartStageSchema = z.object({ stage: z.string(), detail: z.string().optional(), elapsedMs: z.number() });
 export type StartStage = z.infer<typeof StartStageSchema>;

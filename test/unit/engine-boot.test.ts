@@ -18,6 +18,7 @@ import { DataDir } from '../../engine/host/paths.ts';
 import type { VmDriver, VmExit, VmHandle } from '../../engine/host/vm-driver.ts';
 import type { ExecResult, GuestLink } from '../../engine/host/guest-link.ts';
 import { formatStatus } from '../../electron/node-host/cli/format.ts';
+import { START_STAGES } from '../../engine/host/engine-types.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-boot-'));
 
@@ -153,11 +154,14 @@ describe('engine boot steps (fake driver and link)', () => {
 
   it('writes the berth docker context as its last step when asked', async () => {
     const engine = engineFor(null, 'context', { dockerContext: true });
+    const stages: string[] = [];
+    engine.on('stage', (s: { stage: string }) => stages.push(s.stage));
     const config = path.join(tmp, 'docker-config');
     process.env.DOCKER_CONFIG = config;
     try {
       const st = await engine.start();
       assert.equal(st.timeline?.at(-1)?.stage, 'context');
+      assert.deepEqual(stages, [...START_STAGES], 'the stages the progress displays count along, in their order');
       const meta = fs.readdirSync(path.join(config, 'contexts', 'meta'));
       assert.equal(meta.length, 1, 'the berth context is written');
     } finally {

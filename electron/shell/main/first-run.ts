@@ -1,17 +1,15 @@
 // Starting the engine from the app, with progress for the window; the first run (no settings
 // file yet) also records the default settings and creates the `berth` docker context.
 import fs from 'node:fs';
-import type { EngineStatus, StartStage } from '../../../engine/host/engine-types.ts';
+import { START_STAGES, type EngineStatus, type StartStage, type StartStageName } from '../../../engine/host/engine-types.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import { storeOf } from '../../node-host/api/image-store.ts';
 
-/** The engine controller's start stages, in order (engine/host/engine-controller.ts). */
-export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
-
-const STAGE_TEXT: Record<string, string> = {
+const STAGE_TEXT: Record<StartStageName, string> = {
   image: 'preparing the VM image', accelerator: 'choosing the accelerator', boot: 'booting the VM',
   socket: 'forwarding the Docker socket', dockerd: 'starting the Docker Engine', agent: 'starting the guest agent',
   store: 'selecting the image store', versions: 'reading the engine\'s versions', context: 'writing the docker context',
+  retry: 'booting the VM once more', fallback: 'falling back to emulation (TCG)',
 };
 
 export interface Progress { title: string; fraction: number; }
@@ -21,11 +19,11 @@ export function isFirstRun(data: Pick<DataDir, 'settingsFile'>): boolean {
   return !fs.existsSync(data.settingsFile);
 }
 
-/** A stage this list does not know (a newer engine) keeps the bar where it was: it never moves back. */
+/** A detour (retry, fallback) or a stage this list does not know (a newer engine) keeps the bar where it was: it never moves back. */
 export function stageProgress(st: StartStage, setup: boolean, previous = 0): Progress {
   const i = (START_STAGES as readonly string[]).indexOf(st.stage);
   const fraction = Math.max(previous, i < 0 ? 0 : (i + 1) / (START_STAGES.length + 1));
-  return { title: `${setup ? 'Setting up Berth' : 'Starting the Docker Engine'}: ${STAGE_TEXT[st.stage] ?? st.stage}`, fraction };
+  return { title: `${setup ? 'Setting up Berth' : 'Starting the Docker Engine'}: ${STAGE_TEXT[st.stage as StartStageName] ?? st.stage}`, fraction };
 }
 
 export interface StartEngineLike {
