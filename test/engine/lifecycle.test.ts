@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { fakeKvmQemu, hostCommand } from '../helpers/endpoint-tools.ts';
-import { buildScratch, runToEnd } from '../helpers/docker-ops.ts';
+import type Docker from 'dockerode';
+import { buildImage, buildScratch, runToEnd } from '../helpers/docker-ops.ts';
+import { arm64SleeperContext } from '../helpers/scratch-image.ts';
 import { bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { AGENT_BUNDLE } from '../../engine/agent/build.ts';
 
@@ -92,6 +94,15 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const early = await env.cli(['shell', 'ls /run/berth-early; systemctl show -p ConditionResult --value berth-init.service berth-net.service berth-agent-fetch.service']);
     assert.equal(early.code, 0, early.stderr);
     assert.deepEqual(early.stdout.trim().split(/\s+/), ['agent', 'disk', 'net', 'no', 'no', 'no'], 'all three parts done early, their units skipped');
+    // The arm64 rule, registered in the initramfs, outlived it; binfmt_misc is where tools look, once.
+    const binfmt = await env.cli(['shell', 'findmnt -n -t binfmt_misc -o TARGET; head -n 1 /proc/sys/fs/binfmt_misc/qemu-aarch64; cat /proc/sys/kernel/pid_max']);
+    assert.equal(binfmt.code, 0, binfmt.stderr);
+    assert.deepEqual(binfmt.stdout.trim().split('\n'), ['/proc/sys/fs/binfmt_misc', 'enabled', '4194304']);
+    // Registered before dockerd started (the rule's file is as old as the rule), so a container
+    // dockerd restarts at boot finds it; berth-late, beside dockerd, used to register it.
+    const order = await env.cli(['shell', 'date -r /proc/sys/fs/binfmt_misc/qemu-aarch64 +%s.%N; date -d "$(systemctl show --timestamp=us+utc -P ExecMainStartTimestamp docker.service)" +%s.%N']);
+    const [rule, dockerd] = order.stdout.trim().split('\n').map(Number);
+    assert.ok(rule! > 0 && dockerd! > 0 && rule! < dockerd!, `rule registered at ${rule}, dockerd started at ${dockerd}`);
     assert.match(r.stdout, /^2\next4$/m, 'stamped with the disk format, ext4');
   });
 
@@ -102,7 +113,13 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(r.output.trim(), 'lifecycle');
   });
 
-  it('keeps the image across stop and start', async () => {
+  it('keeps the image across stop and start; an arm64 container with a restart policy runs again on its first try', async () => {
+    const docker = env.docker();
+    await buildImage(docker, arm64SleeperContext(), { t: 'berth-test/arm64-sleeper:1', platform: 'linux/arm64' });
+    // Its process ignores SIGTERM (PID 1 without a handler): a short stop timeout keeps the power-off quick.
+    const arm = await docker.createContainer({ Image: 'berth-test/arm64-sleeper:1', StopTimeout: 1, HostConfig: { RestartPolicy: { Name: 'always' } } } as Docker.ContainerCreateOptions);
+    await arm.start();
+    assert.equal((await arm.inspect()).State.Running, true, 'runs through the arm64 binfmt rule');
     const stop = await env.cli(['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal((await env.status()).state, 'stopped');
@@ -112,6 +129,11 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(start.code, 0, start.stderr);
     const img = await env.docker().getImage('berth-test/busybox:1').inspect();
     assert.equal(img.Id, imageId);
+    // dockerd starts it once as it comes up, with no retry if that start fails: the rule must be there first.
+    const state = (await env.docker().getContainer(arm.id).inspect()).State;
+    assert.equal(state.Error, '', 'no start error (exec format error: the rule came too late)');
+    assert.equal(state.Running, true);
+    await env.docker().getContainer(arm.id).remove({ force: true });
   });
 
   it('reports a killed QEMU as an error, then recovers with data intact', async () => {

@@ -3,7 +3,13 @@ import type Docker from 'dockerode';
 import { scratchContext } from './scratch-image.ts';
 
 export async function buildScratch(docker: Docker, tag: string, marker = tag): Promise<string> {
-  const stream = await docker.buildImage(scratchContext(marker), { t: tag });
+  return buildImage(docker, scratchContext(marker), { t: tag });
+}
+
+/** Builds a tar context (with dockerd's own builder, as `docker build` without buildx does); resolves to the image id. */
+export async function buildImage(docker: Docker, context: NodeJS.ReadableStream, opts: { t: string; platform?: string }): Promise<string> {
+  const tag = opts.t;
+  const stream = await docker.buildImage(context, opts);
   const out = await new Promise<Array<{ error?: string; stream?: string }>>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
   });

@@ -15,3 +15,47 @@ export function scratchContext(marker = 'berth', extraDockerfile = ''): NodeJS.R
   pack.finalize();
   return Readable.from(pack);
 }
+
+/**
+ * A minimal static linux/arm64 executable that sleeps for ever (ppoll with no descriptors and no
+ * timeout, again if a signal wakes it): one ELF header, one loadable segment, seven instructions.
+ * The VM runs it through the arm64 binfmt rule, so an image holding it tests that rule.
+ */
+export function arm64SleeperElf(): Buffer {
+  const base = 0x400000;
+  const code = [
+    0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, // mov x0..x3, #0: fds, nfds, timeout, sigmask
+    0xd2800928, // mov x8, #73 (ppoll)
+    0xd4000001, // svc #0
+    0x17fffffa, // b back to the first instruction
+  ];
+  const ehdr = 64, phdr = 56, size = ehdr + phdr + code.length * 4;
+  const b = Buffer.alloc(size);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0); // ELF, 64-bit, little-endian, version 1
+  b.writeUInt16LE(2, 16); // ET_EXEC
+  b.writeUInt16LE(183, 18); // EM_AARCH64
+  b.writeUInt32LE(1, 20);
+  b.writeBigUInt64LE(BigInt(base + ehdr + phdr), 24); // entry
+  b.writeBigUInt64LE(BigInt(ehdr), 32); // program headers right after this header
+  b.writeUInt16LE(ehdr, 52);
+  b.writeUInt16LE(phdr, 54);
+  b.writeUInt16LE(1, 56);
+  b.writeUInt32LE(1, ehdr); // PT_LOAD
+  b.writeUInt32LE(5, ehdr + 4); // R + X
+  b.writeBigUInt64LE(BigInt(base), ehdr + 16); // vaddr (offset 0)
+  b.writeBigUInt64LE(BigInt(base), ehdr + 24); // paddr
+  b.writeBigUInt64LE(BigInt(size), ehdr + 32); // filesz
+  b.writeBigUInt64LE(BigInt(size), ehdr + 40); // memsz
+  b.writeBigUInt64LE(0x10000n, ehdr + 48); // align
+  code.forEach((insn, i) => b.writeUInt32LE(insn, ehdr + phdr + i * 4));
+  return b;
+}
+
+/** A build context for a linux/arm64 image whose command is arm64SleeperElf(). */
+export function arm64SleeperContext(): NodeJS.ReadableStream {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, 'FROM scratch\nCOPY sleep /sleep\nCMD ["/sleep"]\n');
+  pack.entry({ name: 'sleep', mode: 0o755 }, arm64SleeperElf());
+  pack.finalize();
+  return Readable.from(pack);
+}
