@@ -1,14 +1,17 @@
 // Data plane benchmark: prints numbers, asserts nothing. A published-port download on the host
 // (QEMU's user-network forward) beside the same download inside the VM, with the same client
 // (busybox wget), and the same bytes carried by the virtio-serial mux and by SSH (the old paths);
-// `docker cp` through the host's socket (the mux) beside the same copy inside the VM; `docker
-// version` round trips; the host's idle CPU.
+// `docker cp` out of and into a container through the host's socket (the mux) beside the same copy
+// inside the VM; `docker version` round trips; the host's idle CPU.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../../engine/host/paths.ts';
 import { EngineController } from '../../engine/host/engine-controller.ts';
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
 import { promisify } from 'node:util';
 import { GUEST_ADDRESS } from '../../engine/host/port-specs.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
@@ -28,6 +31,16 @@ function drain(s: NodeJS.ReadableStream): Promise<number> {
     s.on('end', () => resolve(n));
     s.on('error', reject);
   });
+}
+
+/** A tar archive holding one file. */
+async function tarOf(name: string, content: Buffer): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name }, content);
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const p of pack) parts.push(p as Buffer);
+  return Buffer.concat(parts);
 }
 
 /** The guest's own clock around a command: milliseconds it took inside the VM. */
@@ -68,6 +81,14 @@ export async function bench(): Promise<void> {
       const cpHostMs = Date.now() - cp0;
       const cpVmMs = await insideMs(engine, `docker cp ${c.id}:/www/big - | wc -c`);
       console.log(`docker cp ${MIB} MiB out: host ${mbps(cpBytes, cpHostMs)}   inside the VM ${mbps(bytes, cpVmMs)}   ratio ${(cpVmMs / cpHostMs).toFixed(2)} (goal >= 0.7)`);
+      // The other direction, which build contexts and `docker cp` into a container take.
+      const inTar = await tarOf('big-in', crypto.randomBytes(bytes));
+      const in0 = Date.now();
+      await c.putArchive(Readable.from([inTar]), { path: '/www' });
+      const cpInHostMs = Date.now() - in0;
+      await engine.guest.run(`head -c ${bytes} /dev/urandom > /tmp/big-in`);
+      const cpInVmMs = await insideMs(engine, `docker cp /tmp/big-in ${c.id}:/www/big-in-vm`);
+      console.log(`docker cp ${MIB} MiB in:  host ${mbps(bytes, cpInHostMs)}   inside the VM ${mbps(bytes, cpInVmMs)}   ratio ${(cpInVmMs / cpInHostMs).toFixed(2)}`);
     } finally {
       await c.remove({ force: true });
     }

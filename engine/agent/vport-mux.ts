@@ -89,7 +89,7 @@ export function startVportMux(
   let session = 0;
   let hostConnected: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => { hostConnected = resolve; });
-  const sessions = new PortSessions(fdIo(fd), (carrier) => {
+  const sessions = new PortSessions(fdIo(fd, log), (carrier) => {
     const n = ++session;
     const mux = new Mux(carrier, { role: 'guest', onOpen: async (target) => { await ready(target); return connectTarget(target); } });
     mux.on('ready', () => { log(`virtio mux session ${n}: host connected`); hostConnected(); });

@@ -1,8 +1,9 @@
 // The guest's end of a virtio-serial port as a series of carriers, one per host connection.
 //
 // Why plain fs reads and writes on a blocking fd: Node's net.Socket({ fd }) refuses a char device
-// (libuv calls it UNKNOWN, not a pipe), and tty.ReadStream wants a tty. fs.read/fs.write run on
-// libuv's thread pool, so a blocking fd costs one pool thread per direction and never spins.
+// (libuv calls it UNKNOWN, not a pipe), and tty.ReadStream wants a tty. Reads run on a thread of
+// their own, ahead of the mux (./read-ahead.ts: the device gives 4 KiB per read); writes on libuv's
+// thread pool. A blocking fd never spins.
 // Linux's virtio_console then says what we need to know: read() returns 0 while no host process
 // holds the port's socket (before the first connection, or after the host went away), and blocks
 // while one does; write() blocks until a host is there. So a read of 0 ends the current carrier,
@@ -10,18 +11,23 @@
 // can be open only once (EBUSY), so the same fd serves every session.
 import fs from 'node:fs';
 import { Duplex } from 'node:stream';
+import { readAhead } from './read-ahead.ts';
 
 /** Reads and writes on the port; read resolves 0 while no host is connected. */
 export interface PortIo {
   read(buf: Buffer): Promise<number>;
   write(buf: Buffer): Promise<number>;
+  /** Lets go of what reads the port (a thread). */
+  stop?(): void;
 }
 
-export function fdIo(fd: number): PortIo {
+export function fdIo(fd: number, log?: (msg: string) => void): PortIo {
+  const reader = readAhead(fd, { log });
   return {
-    // position null: read(2)/write(2) at the current position, never pread (ESPIPE on a char device).
-    read: (buf) => new Promise((resolve, reject) => fs.read(fd, buf, 0, buf.length, null, (e, n) => (e ? reject(e) : resolve(n)))),
+    read: (buf) => reader.read(buf),
+    // position null: write(2) at the current position, never pwrite (ESPIPE on a char device).
     write: (buf) => new Promise((resolve, reject) => fs.write(fd, buf, 0, buf.length, null, (e, n) => (e ? reject(e) : resolve(n)))),
+    stop: () => reader.stop(),
   };
 }
 
@@ -92,6 +98,7 @@ export class PortSessions {
   /** Stops reading after the read under way (which may block until the host sends). */
   stop(): void {
     this.stopped = true;
+    this.io.stop?.();
     this.carrier?.destroy();
   }
 

@@ -1,0 +1,65 @@
+// The read-ahead thread over a real fd. A regular file stands in for the virtio port: it reads
+// data, then 0 at its end (the port's "no host"), and data again once more is appended (a host
+// that connects). A ring smaller than the data makes the worker wait for the consumer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readAhead } from '../../engine/transport/read-ahead.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-read-ahead-'));
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Reads until a 0; resolves with the bytes before it. */
+async function untilZero(read: (b: Buffer) => Promise<number>, slowMs = 0): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const buf = Buffer.alloc(7000); // not a divisor of the ring: pieces end anywhere
+  for (;;) {
+    const n = await read(buf);
+    if (n === 0) return Buffer.concat(parts);
+    parts.push(Buffer.from(buf.subarray(0, n)));
+    if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+  }
+}
+
+test('every byte, in order, through a ring much smaller than the data, then the 0', async (t) => {
+  const file = path.join(dir, 'a');
+  const content = crypto.randomBytes(300_000);
+  fs.writeFileSync(file, content);
+  const fd = fs.openSync(file, 'r');
+  const r = readAhead(fd, { ringBytes: 16 * 1024, pollMs: 20 });
+  t.after(() => { r.stop(); fs.closeSync(fd); });
+  assert.ok((await untilZero((b) => r.read(b))).equals(content));
+});
+
+test('a slow consumer: the worker waits on a full ring and loses nothing', async (t) => {
+  const file = path.join(dir, 'b');
+  const content = crypto.randomBytes(60_000);
+  fs.writeFileSync(file, content);
+  const fd = fs.openSync(file, 'r');
+  const r = readAhead(fd, { ringBytes: 8 * 1024, pollMs: 20 });
+  t.after(() => { r.stop(); fs.closeSync(fd); });
+  assert.ok((await untilZero((b) => r.read(b), 5)).equals(content));
+});
+
+test('bytes read after a 0 come after it, never before', async (t) => {
+  const file = path.join(dir, 'c');
+  const first = crypto.randomBytes(20_000);
+  const second = crypto.randomBytes(30_000);
+  fs.writeFileSync(file, first);
+  const fd = fs.openSync(file, 'r');
+  const r = readAhead(fd, { ringBytes: 64 * 1024, pollMs: 10 });
+  t.after(() => { r.stop(); fs.closeSync(fd); });
+  // Let the worker read the first part and its 0, and the second part land behind it.
+  await new Promise((res) => setTimeout(res, 100));
+  fs.appendFileSync(file, second);
+  await new Promise((res) => setTimeout(res, 100));
+  assert.ok((await untilZero((b) => r.read(b))).equals(first), 'the first host\'s bytes, then 0');
+  assert.ok((await untilZero((b) => r.read(b))).equals(second), 'the next host\'s bytes after it');
+});
+
+test('a ring size that is not a power of two is refused', () => {
+  assert.throws(() => readAhead(0, { ringBytes: 10_000 }), /not a power of two/);
+});
