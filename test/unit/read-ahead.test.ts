@@ -1,13 +1,13 @@
 // The read-ahead thread over a real fd. A regular file stands in for the virtio port: it reads
 // data, then 0 at its end (the port's "no host"), and data again once more is appended (a host
 // that connects). A ring smaller than the data makes the worker wait for the consumer.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAhead } from '../../engine/transport/read-ahead.ts';
+import { readAhead, type ReadAhead } from '../../engine/transport/read-ahead.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-read-ahead-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -24,34 +24,32 @@ async function untilZero(read: (b: Buffer) => Promise<number>, slowMs = 0): Prom
   }
 }
 
-test('every byte, in order, through a ring much smaller than the data, then the 0', async (t) => {
-  const file = path.join(dir, 'a');
-  const content = crypto.randomBytes(300_000);
+/** A read-ahead over a new file holding `content`, stopped and closed after the test. */
+function aheadOf(t: TestContext, name: string, content: Buffer, ringBytes: number, pollMs: number): { file: string; r: ReadAhead } {
+  const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   const fd = fs.openSync(file, 'r');
-  const r = readAhead(fd, { ringBytes: 16 * 1024, pollMs: 20 });
+  const r = readAhead(fd, { ringBytes, pollMs });
   t.after(() => { r.stop(); fs.closeSync(fd); });
+  return { file, r };
+}
+
+test('every byte, in order, through a ring much smaller than the data, then the 0', async (t) => {
+  const content = crypto.randomBytes(300_000);
+  const { r } = aheadOf(t, 'a', content, 16 * 1024, 20);
   assert.ok((await untilZero((b) => r.read(b))).equals(content));
 });
 
 test('a slow consumer: the worker waits on a full ring and loses nothing', async (t) => {
-  const file = path.join(dir, 'b');
   const content = crypto.randomBytes(60_000);
-  fs.writeFileSync(file, content);
-  const fd = fs.openSync(file, 'r');
-  const r = readAhead(fd, { ringBytes: 8 * 1024, pollMs: 20 });
-  t.after(() => { r.stop(); fs.closeSync(fd); });
+  const { r } = aheadOf(t, 'b', content, 8 * 1024, 20);
   assert.ok((await untilZero((b) => r.read(b), 5)).equals(content));
 });
 
 test('bytes read after a 0 come after it, never before', async (t) => {
-  const file = path.join(dir, 'c');
   const first = crypto.randomBytes(20_000);
   const second = crypto.randomBytes(30_000);
-  fs.writeFileSync(file, first);
-  const fd = fs.openSync(file, 'r');
-  const r = readAhead(fd, { ringBytes: 64 * 1024, pollMs: 10 });
-  t.after(() => { r.stop(); fs.closeSync(fd); });
+  const { file, r } = aheadOf(t, 'c', first, 64 * 1024, 10);
   // Let the worker read the first part and its 0, and the second part land behind it.
   await new Promise((res) => setTimeout(res, 100));
   fs.appendFileSync(file, second);
