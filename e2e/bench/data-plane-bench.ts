@@ -2,7 +2,8 @@
 // (QEMU's user-network forward) beside the same download inside the VM, with the same client
 // (busybox wget), and the same bytes carried by the virtio-serial mux and by SSH (the old paths);
 // `docker cp` out of and into a container through the host's socket (the mux) beside the same copy
-// inside the VM; `docker version` round trips; the host's idle CPU.
+// inside the VM; API round trips (/version, /_ping) through the socket and inside the VM; the
+// host's idle CPU.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { promisify } from 'node:util';
 import { GUEST_ADDRESS } from '../../engine/host/port-specs.ts';
+import { DOCKER_SOCKET } from '../../engine/agent/guest-sockets.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
 import { serveFile, timedMs, wgetInVm, wgetLoop } from './http-server.ts';
 
@@ -122,7 +124,7 @@ export async function bench(): Promise<void> {
     // docker-init for their versions), /_ping mostly the path to it.
     for (const api of ['/version', '/_ping']) {
       const host = percentiles(await roundTrips(data.dockerSocket, api));
-      const vm = JSON.parse((await engine.guest.run(`/usr/local/bin/node --input-type=module -e ${shellQuote(`${roundTrips.toString()}; console.log(JSON.stringify(await roundTrips('/run/docker.sock', '${api}')))`)}`)).trim()) as number[];
+      const vm = JSON.parse((await engine.guest.run(`/usr/local/bin/node --input-type=module -e ${shellQuote(`${roundTrips.toString()}; console.log(JSON.stringify(await roundTrips('${DOCKER_SOCKET}', '${api}')))`)}`)).trim()) as number[];
       const inVm = percentiles(vm);
       console.log(`GET ${api.padEnd(8)} RTT:     host p50 ${host.p50} ms, p99 ${host.p99} ms   inside the VM p50 ${inVm.p50} ms, p99 ${inVm.p99} ms (50 calls, one connection)`);
     }
