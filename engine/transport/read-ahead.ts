@@ -10,6 +10,7 @@
 // A read of 0 (the device's "no host is connected") is passed on in order: the consumer gets
 // every byte read before it, then 0, then what came after; 0s with no byte between them are one.
 // The worker waits while the ring is full.
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 // Int32 slots of the shared header. Positions count bytes modulo 2^32 (the ring's size divides it).
@@ -78,7 +79,11 @@ export interface ReadAheadOptions {
   /** How long the worker waits after a read of 0 before reading again. */
   pollMs?: number;
   log?: (msg: string) => void;
+  /** Starts the reading thread (tests make it fail). */
+  spawn?: (code: string, workerData: unknown) => Worker;
 }
+
+const spawnWorker = (code: string, workerData: unknown): Worker => new Worker(code, { eval: true, workerData });
 
 export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
   const size = opts.ringBytes ?? 1024 * 1024;
@@ -87,10 +92,29 @@ export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
   const ring = new SharedArrayBuffer(size);
   const h = new Int32Array(header);
   const data = Buffer.from(ring);
-  const worker = new Worker(WORKER, { eval: true, workerData: { fd, header, ring, pollMs: opts.pollMs ?? 250 } });
-  worker.unref();
-  worker.on('message', (m: string) => opts.log?.(`virtio port ${m}`));
-  worker.on('error', (e) => opts.log?.(`virtio port reader failed: ${e.message}`));
+  const pollMs = opts.pollMs ?? 250;
+  // Without its thread (none could start, or it died) the port is read on libuv's thread pool, one
+  // read per call as before the read-ahead: slower, never stuck. What the ring holds goes first.
+  let onPool = false;
+  let stopped = false;
+  const fallBack = (why: string): void => {
+    if (onPool || stopped) return;
+    onPool = true;
+    opts.log?.(`virtio port reader failed: ${why}; reading on the thread pool`);
+    Atomics.add(h, SEQ, 1);
+    Atomics.notify(h, SEQ);
+  };
+  let worker: Worker | null = null;
+  try {
+    worker = (opts.spawn ?? spawnWorker)(WORKER, { fd, header, ring, pollMs });
+    worker.unref();
+    worker.on('message', (m: string) => opts.log?.(`virtio port ${m}`));
+    worker.on('error', (e) => fallBack(e.message));
+    worker.on('exit', (code) => fallBack(`its thread exited (${code})`));
+  } catch (e) {
+    fallBack((e as Error).message);
+  }
+  const poolRead = poolReader(fd, pollMs, () => stopped, opts.log);
 
   const take = (buf: Buffer): number => {
     const r = Atomics.load(h, READ);
@@ -117,15 +141,35 @@ export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
       for (;;) {
         const seq = Atomics.load(h, SEQ);
         if (Atomics.load(h, WRITE) !== Atomics.load(h, READ) || Atomics.load(h, GONE) === 1) return take(buf);
+        if (onPool) return poolRead(buf);
         const waited = waitAsync(h, SEQ, seq);
         if (waited.async) await waited.value;
       }
     },
     stop() {
+      stopped = true;
       Atomics.store(h, STOP, 1);
       Atomics.notify(h, READ);
       Atomics.notify(h, GONE);
-      void worker.terminate();
+      void worker?.terminate();
     },
+  };
+}
+
+/** Reads on the thread pool, with the worker's rules for 0: one per wait for a host, polled. */
+function poolReader(fd: number, pollMs: number, stopped: () => boolean, log?: (msg: string) => void): (buf: Buffer) => Promise<number> {
+  let lastWasZero = false;
+  let failed = false;
+  const once = (buf: Buffer): Promise<number> => new Promise((resolve) => fs.read(fd, buf, 0, buf.length, null, (e, n) => {
+    if (e && !failed) { failed = true; log?.(`virtio port read failed: ${e.message}`); }
+    if (!e) failed = false;
+    resolve(e ? 0 : n);
+  }));
+  return async (buf) => {
+    for (;;) {
+      const n = await once(buf);
+      if (n > 0 || !lastWasZero || stopped()) { lastWasZero = n === 0; return n; }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   };
 }

@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAhead, type ReadAhead } from '../../engine/transport/read-ahead.ts';
+import { Worker } from 'node:worker_threads';
+import { readAhead, type ReadAhead, type ReadAheadOptions } from '../../engine/transport/read-ahead.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-read-ahead-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -25,11 +26,11 @@ async function untilZero(read: (b: Buffer) => Promise<number>, slowMs = 0): Prom
 }
 
 /** A read-ahead over a new file holding `content`, stopped and closed after the test. */
-function aheadOf(t: TestContext, name: string, content: Buffer, ringBytes: number, pollMs: number): { file: string; r: ReadAhead } {
+function aheadOf(t: TestContext, name: string, content: Buffer, ringBytes: number, pollMs: number, more: ReadAheadOptions = {}): { file: string; r: ReadAhead } {
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   const fd = fs.openSync(file, 'r');
-  const r = readAhead(fd, { ringBytes, pollMs });
+  const r = readAhead(fd, { ringBytes, pollMs, ...more });
   t.after(() => { r.stop(); fs.closeSync(fd); });
   return { file, r };
 }
@@ -60,4 +61,31 @@ test('bytes read after a 0 come after it, never before', async (t) => {
 
 test('a ring size that is not a power of two is refused', () => {
   assert.throws(() => readAhead(0, { ringBytes: 10_000 }), /not a power of two/);
+});
+
+test('no thread to read on (it cannot start, or it dies): reads go on the thread pool, same bytes, same 0s', async (t) => {
+  const first = crypto.randomBytes(50_000);
+  const second = crypto.randomBytes(20_000);
+  const cases: Array<[string, ReadAheadOptions['spawn']]> = [
+    ['cannot start', () => { throw new Error('injected: no threads left'); }],
+    ['dies at once', () => new Worker("throw new Error('injected: the reader died')", { eval: true })],
+  ];
+  for (const [name, spawn] of cases) {
+    const logs: string[] = [];
+    const { file, r } = aheadOf(t, `pool-${name.replace(/ /g, '-')}`, first, 16 * 1024, 10, { spawn, log: (l) => logs.push(l) });
+    assert.ok((await untilZero((b) => r.read(b))).equals(first), `${name}: the bytes, then 0`);
+    fs.appendFileSync(file, second);
+    assert.ok((await untilZero((b) => r.read(b))).equals(second), `${name}: what came after the 0`);
+    assert.match(logs.join('\n'), /virtio port reader failed: injected: .*; reading on the thread pool/, name);
+  }
+});
+
+test('on the thread pool a port with no host is polled, not spun: one 0 per wait', async (t) => {
+  const { r } = aheadOf(t, 'pool-idle', Buffer.alloc(0), 16 * 1024, 50, { spawn: () => { throw new Error('injected'); } });
+  const buf = Buffer.alloc(100);
+  assert.equal(await r.read(buf), 0, 'the first 0 is passed on');
+  const t0 = Date.now();
+  const next = await Promise.race([r.read(buf), new Promise((res) => setTimeout(() => res('still waiting'), 300))]);
+  assert.equal(next, 'still waiting', 'further 0s are not passed on');
+  assert.ok(Date.now() - t0 >= 290);
 });
