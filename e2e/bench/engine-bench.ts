@@ -71,20 +71,24 @@ async function afterStart(engine: EngineController, st: EngineStatus): Promise<v
   const slowest = [...(now.timeline ?? []), ...(now.guestTimeline ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5);
   console.log(`slowest start stages:   ${slowest.map((t) => `${t.stage} ${s(t.ms)}`).join(', ')}`);
 
-  const sw0 = Date.now();
-  await engine.agent.setImageStore('classic');
-  await engine.docker().ping();
-  const toClassic = Date.now() - sw0;
-  const sw1 = Date.now();
-  await engine.agent.setImageStore('containerd');
-  await engine.docker().ping();
-  const toCtr = Date.now() - sw1;
-  const switchMs = (toClassic + toCtr) / 2;
+  // The first switch to classic on a fresh disk also sets that store up; later switches are what
+  // switching back and forth costs. Both are printed; the ratio is given for each.
+  const switchTo = async (store: 'classic' | 'containerd'): Promise<number> => {
+    const t = Date.now();
+    await engine.agent.setImageStore(store);
+    await engine.docker().ping();
+    return Date.now() - t;
+  };
+  const first = await switchTo('classic');
+  const later = [await switchTo('containerd')];
+  for (let i = 0; i < 2; i++) later.push(await switchTo('classic'), await switchTo('containerd'));
+  const sorted = [...later].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
   const r0 = Date.now();
   await engine.restart();
   await engine.docker().ping();
   const restartMs = Date.now() - r0;
-  console.log(`store switch:           ${s(toClassic)} to classic, ${s(toCtr)} to containerd (mean ${s(switchMs)})`);
+  console.log(`store switch:           first to classic ${s(first)} (sets the classic store up on a fresh disk); then ${later.map(s).join(', ')} (median ${s(median)})`);
   console.log(`full restart:           ${s(restartMs)}`);
-  console.log(`switch / restart:       ${(switchMs / restartMs).toFixed(2)} (goal <= 0.2)`);
+  console.log(`switch / restart:       ${(median / restartMs).toFixed(2)} median of ${later.length} switches, ${(first / restartMs).toFixed(2)} the first (goal <= 0.2)`);
 }
