@@ -83,7 +83,8 @@ export interface ReadAheadOptions {
   spawn?: (code: string, workerData: unknown) => Worker;
 }
 
-const spawnWorker = (code: string, workerData: unknown): Worker => new Worker(code, { eval: true, workerData });
+// execArgv []: the code is a CommonJS script, whatever flags (--input-type=module) the agent ran with.
+const spawnWorker = (code: string, workerData: unknown): Worker => new Worker(code, { eval: true, workerData, execArgv: [] });
 
 export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
   const size = opts.ringBytes ?? 1024 * 1024;

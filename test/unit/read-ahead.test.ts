@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { readAhead, type ReadAhead, type ReadAheadOptions } from '../../engine/transport/read-ahead.ts';
 
@@ -88,4 +89,15 @@ test('on the thread pool a port with no host is polled, not spun: one 0 per wait
   const next = await Promise.race([r.read(buf), new Promise((res) => setTimeout(() => res('still waiting'), 300))]);
   assert.equal(next, 'still waiting', 'further 0s are not passed on');
   assert.ok(Date.now() - t0 >= 290);
+});
+
+test("the reading thread runs whatever module flags the agent's Node has (--input-type=module)", (t) => {
+  const file = path.join(dir, 'flags');
+  fs.writeFileSync(file, 'hello world');
+  const script = `import fs from 'node:fs'; import { readAhead } from ${JSON.stringify(path.resolve('engine/transport/read-ahead.ts'))};
+    const r = readAhead(fs.openSync(${JSON.stringify(file)}, 'r'), { log: (l) => console.log('LOG', l) });
+    const b = Buffer.alloc(100); const n = await r.read(b); console.log('read', b.subarray(0, n).toString()); r.stop();`;
+  const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.diagnostic(out.stderr);
+  assert.equal(out.stdout.trim(), 'read hello world', 'read by the thread: no "reader failed" line');
 });
