@@ -62,7 +62,7 @@ export async function writeDiagnostics(i: DiagnosticsInput): Promise<string[]> {
   files.set('status.json', JSON.stringify(i.status, null, 2));
   files.set('host.json', JSON.stringify({ platform: process.platform, arch: process.arch, node: process.version, created: new Date().toISOString() }, null, 2));
   if (i.settings !== undefined) files.set('settings.json', JSON.stringify(i.settings, null, 2));
-  for (const [name, file] of [['logs/host.log', i.data.hostLog], ['logs/console.log', i.data.consoleLog], ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')]] as const) {
+  for (const [name, file] of [['logs/host.log', i.data.hostLog], ['logs/console.log', i.data.consoleLog], ['logs/console.previous.log', i.data.previousConsoleLog], ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')]] as const) {
     const text = tail(file);
     if (text !== null) files.set(name, text);
   }

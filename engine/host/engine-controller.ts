@@ -193,7 +193,7 @@ export class EngineController extends EventEmitter {
         const step = e instanceof BootStepError ? e.step : 'boot';
         if (!verdict.accelerator && verdict.guestEnded && guestRetry) {
           guestRetry = false;
-          this.log(`boot: ${verdict.message}; booting once more. Last console lines:\n  ${verdict.console.join('\n  ')}`);
+          this.log(`boot: ${verdict.message}; booting once more (that boot's whole console is kept in ${path.basename(this.opts.data.previousConsoleLog)}). Last console lines:\n  ${verdict.console.join('\n  ')}`);
           await this.teardown();
           stage('retry', verdict.message);
           continue;

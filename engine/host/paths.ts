@@ -16,6 +16,11 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
   }
 }
 
+/** Where the console of the boot before this one is kept. */
+export function previousConsoleLog(consoleLog: string): string {
+  return consoleLog.replace(/(\.log)?$/, '.previous.log');
+}
+
 /** Every path under the data dir, in one place so nothing invents its own. */
 export class DataDir {
   constructor(readonly root: string = defaultDataDir()) {}
@@ -30,6 +35,7 @@ export class DataDir {
   get muxSocket(): string { return path.join(this.runDir, 'mux.sock'); }
   get bootSocket(): string { return path.join(this.runDir, 'boot.sock'); }
   get consoleLog(): string { return path.join(this.logsDir, 'console.log'); }
+  get previousConsoleLog(): string { return previousConsoleLog(this.consoleLog); }
   get hostLog(): string { return path.join(this.logsDir, 'host.log'); }
   get dataDisk(): string { return path.join(this.vmDir, 'data.qcow2'); }
   get settingsFile(): string { return path.join(this.root, 'settings.json'); }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { QmpClient } from './qmp.ts';
+import { freshConsoleLog } from './vm-files.ts';
 import { qemuArgs, type VmConfig } from './qemu-args.ts';
 
 export interface VmExit {
@@ -32,7 +33,7 @@ export class QemuVm extends EventEmitter {
 
   async start(): Promise<void> {
     fs.rmSync(this.config.qmpSocket, { force: true });
-    fs.writeFileSync(this.config.consoleLog, '', { mode: 0o600 });
+    freshConsoleLog(this.config.consoleLog);
     const child = spawn(this.binary, qemuArgs(this.config), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8192); });

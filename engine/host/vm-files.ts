@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { previousConsoleLog } from './paths.ts';
 
 const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
 
@@ -18,6 +19,18 @@ export function dataDiskGiB(file: string): number | null {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Starts a boot's console log (0600). The last boot's console, when it said anything, is kept as
+ * previousConsoleLog(file): a guest that panicked is booted once more, and its whole trace must
+ * outlive that retry (the host log keeps only the last lines).
+ */
+export function freshConsoleLog(file: string): void {
+  try {
+    if (fs.statSync(file).size > 0) fs.renameSync(file, previousConsoleLog(file));
+  } catch { /* no earlier console */ }
+  fs.writeFileSync(file, '', { mode: 0o600 });
 }
 
 function qemuImg(args: string[], what: string): void {

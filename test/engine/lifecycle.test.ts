@@ -127,6 +127,10 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(fs.existsSync(env.data.dockerSocket), false, 'socket removed when stopped');
     const start = await env.cli(['start']);
     assert.equal(start.code, 0, start.stderr);
+    // The stopped boot's whole console is kept beside the new boot's (diagnostics take both).
+    const previous = fs.readFileSync(env.data.previousConsoleLog, 'utf8');
+    assert.match(previous, /berth-init: started[\s\S]*reboot: Power down/, 'the last boot, to its power-off');
+    assert.doesNotMatch(fs.readFileSync(env.data.consoleLog, 'utf8'), /reboot: Power down/, 'this boot has a console of its own');
     const img = await env.docker().getImage('berth-test/busybox:1').inspect();
     assert.equal(img.Id, imageId);
     // dockerd starts it once as it comes up, with no retry if that start fails: the rule must be there first.

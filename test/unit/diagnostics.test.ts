@@ -34,6 +34,7 @@ test('the archive holds logs, guest state, settings and timeline, and no key or 
   const token = 'd41d8cd98f00b204e9800998ecf8427e';
   fs.writeFileSync(data.hostLog, `started\nDashboard: http://127.0.0.1:7000/?token=${token}\n${keys.clientPrivateKey}\n`);
   fs.writeFileSync(data.consoleLog, 'berth-init: started\n');
+  fs.writeFileSync(data.previousConsoleLog, 'Kernel panic - not syncing: Fatal exception in interrupt\n');
   const guest = Object.assign(new EventEmitter(), {
     isClosed: false,
     async exec(cmd: string): Promise<ExecResult> {
@@ -52,11 +53,12 @@ test('the archive holds logs, guest state, settings and timeline, and no key or 
   await writeDiagnostics({ data, status, guest, settings: { dockerEngine: { 'registry-mirrors': ['https://bob:hunter22@mirror.example'] } }, secrets: [token], out });
   assert.equal(fs.statSync(out).mode & 0o777, 0o600);
   const files = await readArchive(out);
-  for (const name of ['status.json', 'settings.json', 'logs/host.log', 'logs/console.log', 'guest/journal.txt', 'guest/docker-info.txt', 'guest/daemon.json']) {
+  for (const name of ['status.json', 'settings.json', 'logs/host.log', 'logs/console.log', 'logs/console.previous.log', 'guest/journal.txt', 'guest/docker-info.txt', 'guest/daemon.json']) {
     assert.ok(files.has(`berth-diagnostics/${name}`), `${name} is in the archive`);
   }
   assert.match(files.get('berth-diagnostics/status.json')!, /"stage": "boot"/, 'the start timeline is in it');
   assert.match(files.get('berth-diagnostics/guest/docker-info.txt')!, /Storage Driver: overlayfs/);
+  assert.match(files.get('berth-diagnostics/logs/console.previous.log')!, /Kernel panic/, 'the boot before this one (a retried panic)');
   const all = [...files.values()].join('\n');
   for (const secret of [token, 'hunter22', 's3cretpw', keys.clientPrivateKey.split('\n')[1]!, fs.readFileSync(path.join(data.keysDir, 'ssh_host_ed25519_key'), 'utf8').split('\n')[1]!]) {
     assert.ok(!all.includes(secret), `a secret leaked: ${secret.slice(0, 8)}…`);

@@ -12,7 +12,8 @@ import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
 import { recipeHash } from '../../engine/image/recipe.ts';
-import { dataDiskGiB, ensureDataDisk } from '../../engine/host/vm-files.ts';
+import { dataDiskGiB, ensureDataDisk, freshConsoleLog } from '../../engine/host/vm-files.ts';
+import { DataDir } from '../../engine/host/paths.ts';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-'));
 
@@ -215,5 +216,28 @@ describe('data disk', () => {
     ensureDataDisk(disk, 5, template);
     assert.equal(dataDiskGiB(disk), 5);
     assert.equal(firstByte(disk), 0x42, 'contents kept');
+  });
+});
+
+describe('console log of each boot', () => {
+  it('keeps the last boot\'s console (a panic survives the retry); an empty one does not replace it', () => {
+    const data = new DataDir(tmp());
+    data.ensure();
+    assert.equal(path.basename(data.previousConsoleLog), 'console.previous.log');
+    freshConsoleLog(data.consoleLog);
+    assert.equal(fs.readFileSync(data.consoleLog, 'utf8'), '');
+    assert.equal(fs.statSync(data.consoleLog).mode & 0o777, 0o600);
+    assert.equal(fs.existsSync(data.previousConsoleLog), false, 'nothing to keep on a first boot');
+
+    fs.writeFileSync(data.consoleLog, 'Kernel panic - not syncing: Fatal exception in interrupt\n');
+    freshConsoleLog(data.consoleLog);
+    assert.equal(fs.readFileSync(data.consoleLog, 'utf8'), '', 'the new boot starts an empty log');
+    assert.equal(fs.statSync(data.consoleLog).mode & 0o777, 0o600);
+    assert.match(fs.readFileSync(data.previousConsoleLog, 'utf8'), /Kernel panic/);
+    assert.equal(fs.statSync(data.previousConsoleLog).mode & 0o777, 0o600);
+
+    // A start that failed before QEMU wrote anything leaves the informative console in place.
+    freshConsoleLog(data.consoleLog);
+    assert.match(fs.readFileSync(data.previousConsoleLog, 'utf8'), /Kernel panic/);
   });
 });
