@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
-import { echoServerArgs, hostCommand, type Run } from '../helpers/endpoint-tools.ts';
+import { echoServerArgs, hostCommand, installVmBuildx, type Run } from '../helpers/endpoint-tools.ts';
 import { GuestSsh } from '../../engine/host/guest-ssh.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
 
@@ -31,6 +31,7 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
   before(async () => {
     const r = await env.start();
     assert.equal(r.code, 0, `berth start failed:\n${r.stdout}\n${r.stderr}`);
+    installVmBuildx(env.env.DOCKER_CONFIG!);
     host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
     // Inside the VM: what `berth shell '<cmd>'` runs, on one SSH connection kept for the file.
     const keys = ensureKeys(env.data.keysDir);
@@ -91,6 +92,16 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
       name: 'build with DOCKER_BUILDKIT=0 (legacy builder), then run the result',
       setup: `mkdir -p ${DIR}/ctx && printf 'FROM ${IMG}\\nRUN ["/bin/busybox", "sh", "-c", "echo built > /b"]\\n' > ${DIR}/ctx/Dockerfile`,
       cmd: `DOCKER_BUILDKIT=0 docker build -q -t berth-conf/built ${DIR}/ctx 2>/dev/null | cut -c1-7 && docker run --rm berth-conf/built cat /b`,
+    },
+    {
+      // With buildx present `docker build` is BuildKit: the context (16 MiB here) and the secret
+      // travel in BuildKit's session, a gRPC stream inside the hijacked /session connection.
+      // `--secret` fails outright on the legacy builder, so this cannot pass without BuildKit.
+      name: 'build with BuildKit (buildx): a 16 MiB context and a build secret, then run the result',
+      setup: `mkdir -p ${DIR}/bk && yes berth | head -c 16777216 > ${DIR}/bk/big && printf 's3cret' > ${DIR}/secret && ` +
+        `printf 'FROM ${IMG}\\nCOPY big /big\\nRUN --mount=type=secret,id=s ["/bin/busybox", "sh", "-c", "/bin/busybox cat /run/secrets/s > /s"]\\n' > ${DIR}/bk/Dockerfile`,
+      cmd: `docker build -q --secret id=s,src=${DIR}/secret -t berth-conf/bk ${DIR}/bk >/dev/null && docker run --rm berth-conf/bk /bin/busybox sh -c '/bin/busybox md5sum /big; /bin/busybox cat /s'`,
+      cleanup: 'docker rmi berth-conf/bk >/dev/null',
     },
     { name: 'save | load', cmd: `docker save ${IMG} | docker load` },
     {

@@ -1,8 +1,9 @@
 // Tools for endpoint tests: running a command line on the host as a user would, and a QEMU
 // stand-in whose KVM is broken the ways these machines break it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { locateImage } from '../../engine/image/locate.ts';
 
 export interface Run { code: number; stdout: string; stderr: string }
 
@@ -17,6 +18,23 @@ export function hostCommand(env: NodeJS.ProcessEnv, timeoutMs = 300_000): (cmd: 
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${cmd}`)); }, timeoutMs);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
   });
+}
+
+/**
+ * Gives the host's docker CLI (which has no plugins here) the VM image's own buildx, so `docker
+ * build` on the host goes through BuildKit's session over Berth's socket as users' CLIs do, with
+ * the same client the VM runs. Read from the image's root filesystem with debugfs (e2fsprogs, which
+ * the image build needs anyway).
+ */
+export function installVmBuildx(dockerConfig: string): void {
+  const dir = path.join(dockerConfig, 'cli-plugins');
+  fs.mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, 'docker-buildx');
+  const r = spawnSync('debugfs', ['-R', `dump -p /usr/libexec/docker/cli-plugins/docker-buildx ${out}`, locateImage().rootfs], { encoding: 'utf8' });
+  if (r.error || !fs.existsSync(out) || fs.statSync(out).size === 0) {
+    throw new Error(`could not take buildx from the VM image: ${r.error?.message ?? r.stderr.trim()}`);
+  }
+  fs.chmodSync(out, 0o755);
 }
 
 /**
