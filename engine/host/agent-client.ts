@@ -80,7 +80,7 @@ export class AgentClient {
       const call = this.stub.MigrateImages({});
       let last: MigrateProgress | null = null;
       call.on('data', (p: MigrateProgress) => { last = p; onProgress(p); });
-      call.on('error', (e: grpc.ServiceError) => reject(new Error(e.details || e.message)));
+      call.on('error', (e: grpc.ServiceError) => reject(Object.assign(new Error(e.details || e.message), { grpcCode: e.code })));
       call.on('end', () => (last ? resolve(last) : reject(new Error('migration ended without a result'))));
     });
   }

@@ -167,6 +167,33 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     assert.equal(r.output.trim(), 'lifecycle');
   });
 
+  it('a VM that dies mid-switch: a clear error, the settings kept, the next start on their store with nothing lost', async () => {
+    const { qemuPid } = await env.status();
+    assert.ok(qemuPid);
+    // A switch ends the docker event streams just before it restarts dockerd (daemon.json is
+    // written by then; new requests wait in docker.socket's backlog): the VM dies right then.
+    const events = await env.docker().getEvents();
+    const restarting = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the switch did not begin within 120 s')), 120_000);
+      for (const ev of ['end', 'close', 'error']) events.once(ev, () => { clearTimeout(timer); resolve(); });
+    });
+    const switching = env.cli(['store', 'use', 'classic']);
+    await restarting;
+    process.kill(qemuPid, 'SIGKILL');
+    const r = await switching;
+    assert.notEqual(r.code, 0, `the switch reported success:\n${r.stdout}`);
+    assert.match(r.stderr, /applying the settings failed: the VM stopped unexpectedly \(.*SIGKILL\); the previous settings were restored\n/, `the VM's end, in words:\n${r.stderr}`);
+    assert.equal((await env.status()).state, 'error');
+    const kept = await env.cli(['settings', 'get', 'useContainerdSnapshotter']);
+    assert.match(kept.stdout, /true/, 'the settings still name the store that was running');
+
+    const start = await env.cli(['start']);
+    assert.equal(start.code, 0, start.stderr);
+    const info = await env.docker().info() as { DriverStatus?: string[][] };
+    assert.ok(JSON.stringify(info.DriverStatus).includes('io.containerd.snapshotter.v1'), `back on the containerd store: ${JSON.stringify(info.DriverStatus)}`);
+    assert.equal((await env.docker().getImage('berth-test/busybox:1').inspect()).Id, imageId, 'the image is there');
+  });
+
   it('accelerator=kvm set explicitly: a clear error naming the failure within seconds', async () => {
     assert.equal((await env.cli(['stop'])).code, 0);
     assert.equal((await env.cli(['settings', 'set', 'accelerator=kvm'])).code, 0);

@@ -9,6 +9,7 @@ import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
 import { storeSetting } from '../api/image-store.ts';
+import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 export class AgentStoreProvider implements StoreProvider {
   private listeners = new Set<(e: StoreEvent) => void>();
@@ -47,7 +48,7 @@ export class AgentStoreProvider implements StoreProvider {
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {
     const last = await this.engine.agent.migrate((p) => this.emit({
       type: 'progress', progress: { step: p.phase, detail: p.message, ...(p.total ? { count: { done: p.done, total: p.total } } : {}), done: false },
-    }));
+    })).catch(async (e: unknown) => { throw await engineCallFailure(this.engine, e); });
     this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     this.emit({ type: 'changed', status: await this.status() });
     return { migrated: last.migrated, skipped: [] };
@@ -80,7 +81,7 @@ export class AgentStoreProvider implements StoreProvider {
     } catch (e) {
       // gRPC ABORTED (busy) and INVALID_ARGUMENT (the active store) are refusals: 409 and 400.
       const { message, grpcCode } = e as Error & { grpcCode?: number };
-      throw grpcCode === grpcStatus.ABORTED ? new ApiError(message, 409) : grpcCode === grpcStatus.INVALID_ARGUMENT ? new ApiError(message, 400) : e;
+      throw grpcCode === grpcStatus.ABORTED ? new ApiError(message, 409) : grpcCode === grpcStatus.INVALID_ARGUMENT ? new ApiError(message, 400) : await engineCallFailure(this.engine, e);
     } finally {
       off();
       this.emit({ type: 'progress', progress: { step: 'done', done: true } });

@@ -9,6 +9,7 @@ import type { EnginePort } from './engine-port.ts';
 import { wipeVmData } from './offline-reset.ts';
 import type { Settings } from './schema.ts';
 import { storeOf } from '../api/image-store.ts';
+import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 /**
  * Engine options whose VM resources follow the settings: EngineController reads them at each
@@ -43,7 +44,12 @@ export class ControllerEnginePort implements EnginePort {
   isRunning(): boolean { return this.engine?.status().state === 'running'; }
 
   async applyEngineConfig(cfg: EngineConfig): Promise<void> {
-    await this.connected().agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
+    const engine = this.connected();
+    try {
+      await engine.agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
+    } catch (e) {
+      throw await engineCallFailure(engine, e);
+    }
   }
 
   async restartVm(onProgress: (msg: string) => void): Promise<void> {
