@@ -32,7 +32,7 @@ export function installVmBuildx(dockerConfig: string): void {
   const out = path.join(dir, 'docker-buildx');
   const r = spawnSync('debugfs', ['-R', `dump -p /usr/libexec/docker/cli-plugins/docker-buildx ${out}`, locateImage().rootfs], { encoding: 'utf8' });
   if (r.error || !fs.existsSync(out) || fs.statSync(out).size === 0) {
-    throw new Error(`could not take buildx from the VM image: ${r.error?.message ?? r.stderr.trim()}`);
+    throw new Error(`could not take buildx from the VM image with debugfs (Debian: apt-get install e2fsprogs): ${r.error?.message ?? r.stderr.trim()}`);
   }
   fs.chmodSync(out, 0o755);
 }
