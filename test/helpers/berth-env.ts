@@ -12,6 +12,7 @@ import { EngineStatusSchema, type EngineStatus } from '../../engine/host/engine-
 import { saveSettings } from '../../electron/node-host/settings/settings-file.ts';
 import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
 import { captureState, restoreState, type EngineState } from './shared-state.ts';
+import { printGuestCrash } from './guest-crash.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
 
@@ -96,6 +97,7 @@ export class BerthEnv {
       return;
     }
     await this.cli(['stop'], 120_000).catch(() => undefined);
+    printGuestCrash(this.data);
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { imageDir } from '../../engine/image/locate.ts';
 import { BerthEnv, createShareRoot, runCli } from './berth-env.ts';
+import { printGuestCrash } from './guest-crash.ts';
+import { DataDir } from '../../engine/host/paths.ts';
 
 async function start(file: string): Promise<number> {
   const env = new BerthEnv();
@@ -30,6 +32,7 @@ async function start(file: string): Promise<number> {
 async function stop(home: string): Promise<number> {
   const r = await runCli({ ...process.env, BERTH_HOME: home }, ['stop'], 120_000).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
   if (r.code !== 0) process.stderr.write(`shared engine: berth stop: ${r.stderr}`);
+  printGuestCrash(new DataDir(home));
   fs.rmSync(path.dirname(home), { recursive: true, force: true });
   return r.code;
 }
