@@ -48,4 +48,9 @@ fi
 # The agent protocol's TypeScript types, generated from engine/proto/berth_agent.proto (0.4 s).
 node bin/run-ts.js engine/proto/generate.ts >/dev/null
 
+# Debian bookworm's QEMU is 7.2: QEMU >= 10 from bookworm-backports is unpacked into Berth's cache
+# (a private apt configuration; the host's sources are not changed). A failure warns and leaves
+# the engine on the system QEMU. See engine/host/qemu-runtime.ts.
+node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup || true
+
 [ "${1:-}" = --no-image ] || node bin/run-ts.js engine/image/build.ts

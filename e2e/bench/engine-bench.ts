@@ -49,6 +49,7 @@ export async function engineBench(): Promise<void> {
         const ref = await kernelBoot(qemuBinary(), st.accelerator ?? 'tcg', image.kernel, { initrd: image.initrd, extra: ['-smp', '2', '-m', '2048'], timeoutMs: 120_000 });
         kernelMs = ref.ms;
         console.log(`accelerator:            ${st.accelerator} (${st.acceleratorReason})`);
+        console.log(`qemu:                   ${st.versions?.qemu} (${st.versions?.qemuReason})`);
         console.log(`kernel's own boot:      ${s(kernelMs)} (kernel + initrd to the first userspace attempt${ref.failure ? `; ${ref.failure}` : ''})`);
       }
       console.log(`cold start, ${store.padEnd(10)}  ${s(cold[store]!)}   ratio to the kernel's boot ${(cold[store]! / kernelMs).toFixed(1)} (goal <= 5, then <= 2)`);

@@ -11,6 +11,7 @@ import type { DataDir } from './paths.ts';
 import type { EngineStatus } from './engine-types.ts';
 import type { GuestLink } from './guest-link.ts';
 import { EARLY_SET_UP_LOG } from './guest-timeline.ts';
+import { selectQemu } from './qemu-runtime.ts';
 
 export interface DiagnosticsInput {
   data: DataDir;
@@ -60,7 +61,9 @@ function tail(file: string, maxBytes = 2 * 1024 * 1024): string | null {
 export async function writeDiagnostics(i: DiagnosticsInput): Promise<string[]> {
   const files = new Map<string, string>();
   files.set('status.json', JSON.stringify(i.status, null, 2));
-  files.set('host.json', JSON.stringify({ platform: process.platform, arch: process.arch, node: process.version, created: new Date().toISOString() }, null, 2));
+  // Which QEMU this host would boot now, and why (the running VM's is in status.json's versions).
+  const qemu = selectQemu();
+  files.set('host.json', JSON.stringify({ platform: process.platform, arch: process.arch, node: process.version, qemu, created: new Date().toISOString() }, null, 2));
   if (i.settings !== undefined) files.set('settings.json', JSON.stringify(i.settings, null, 2));
   for (const [name, file] of [['logs/host.log', i.data.hostLog], ['logs/console.log', i.data.consoleLog], ['logs/console.previous.log', i.data.previousConsoleLog], ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')]] as const) {
     const text = tail(file);

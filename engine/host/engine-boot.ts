@@ -286,7 +286,7 @@ export class EngineBoot {
   private async readVersions(): Promise<void> {
     const v = DockerVersionSchema.parse(await new Docker({ socketPath: this.env.data.dockerSocket }).version());
     const component = (name: string): string | undefined => v.Components?.find((c) => c.Name === name)?.Version;
-    this.env.patch({ versions: { docker: v.Version, api: v.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: v.KernelVersion, qemu: this.env.driver.version() } });
+    this.env.patch({ versions: { docker: v.Version, api: v.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: v.KernelVersion, qemu: this.env.driver.version(), qemuReason: this.env.driver.reason } });
   }
 }
 

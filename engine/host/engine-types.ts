@@ -58,6 +58,8 @@ export const EngineStatusSchema = z.object({
     runc: z.string().optional(),
     kernel: z.string().optional(),
     qemu: z.string().optional(),
+    /** Which QEMU runs and why: BERTH_QEMU, a bundled QEMU 10, or the system's (qemu-runtime.ts). */
+    qemuReason: z.string().optional(),
   }).optional(),
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;

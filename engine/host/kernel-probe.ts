@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { accelArgs, type Accelerator } from './accel-args.ts';
 import { QmpClient } from './qmp.ts';
+import { firmwareArgs } from './qemu-runtime.ts';
 
 export interface KernelBoot {
   /** null when the kernel reached userspace; otherwise what went wrong, in QEMU's words. */
@@ -31,7 +32,7 @@ export async function kernelBoot(qemu: string, accel: Accelerator, kernel: strin
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-probe-'));
   const qmpPath = path.join(dir, 'qmp.sock');
   const t0 = Date.now();
-  const args = ['-name', 'berth-probe', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+  const args = ['-name', 'berth-probe', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', ...firmwareArgs(qemu),
     '-machine', 'q35', ...accelArgs(accel), '-m', '256', ...(o.extra ?? []),
     '-kernel', kernel, ...(o.initrd ? ['-initrd', o.initrd] : []),
     '-append', 'console=ttyS0 loglevel=1 panic=-1 rdinit=/berth-probe-none root=/dev/berth-probe-none',

@@ -3,6 +3,7 @@ import { accelArgs, type Accelerator } from './accel-args.ts';
 import { NETDEV } from './qemu-hostfwd.ts';
 import { MUX_PORT } from './mux-link.ts';
 import { BOOT_PORT } from './agent-boot-port.ts';
+import { selectQemu } from './qemu-runtime.ts';
 
 export interface VmImage {
   kernel: string; initrd: string; rootfs: string;
@@ -30,6 +31,8 @@ export interface VmConfig {
   daemonJsonFile?: string;
   /** Extra QEMU args (file sharing devices, …) appended last. */
   extra?: string[];
+  /** Firmware directories searched first (-L): an unpacked QEMU's own (qemu-runtime.ts). */
+  firmwareDirs?: string[];
 }
 
 // lsm=: without the BPF LSM, systemd does not attach its bpf-restrict-fs program, which took
@@ -42,6 +45,7 @@ export const KERNEL_CMDLINE = [
 export function qemuArgs(c: VmConfig): string[] {
   return [
     '-name', 'berth', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    ...(c.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
     '-machine', 'q35', ...accelArgs(c.accel),
     '-smp', String(c.cpus), '-m', String(c.memoryMiB),
     '-kernel', c.image.kernel, '-initrd', c.image.initrd, '-append', KERNEL_CMDLINE,
@@ -76,8 +80,7 @@ function serialPorts(c: VmConfig): string[] {
   return args.length ? ['-device', 'virtio-serial-pci,id=vser', ...args] : [];
 }
 
-/** The QEMU binary for an x86_64 guest; BERTH_QEMU overrides it. */
+/** The QEMU binary for an x86_64 guest: BERTH_QEMU, else a bundled QEMU ≥ 10, else the system's (qemu-runtime.ts). */
 export function qemuBinary(env = process.env, platform = process.platform): string {
-  if (env.BERTH_QEMU) return env.BERTH_QEMU;
-  return platform === 'win32' ? 'qemu-system-x86_64.exe' : 'qemu-system-x86_64';
+  return selectQemu(env, platform).binary;
 }

@@ -4,7 +4,7 @@
 // Desktop use on macOS and Windows, would be others behind the same interface.
 import type { EventEmitter } from 'node:events';
 import type { VmConfig } from './qemu-args.ts';
-import { qemuBinary } from './qemu-args.ts';
+import { firmwareDirs, selectQemu } from './qemu-runtime.ts';
 import { QemuVm, type VmExit } from './qemu-vm.ts';
 import { qemuForwards } from './qemu-hostfwd.ts';
 import { qemuVersion } from './vm-files.ts';
@@ -34,17 +34,22 @@ export interface VmDriver {
   readonly name: string;
   /** The hypervisor program (the accelerator probe runs it too). */
   readonly binary: string;
+  /** Why this binary (BERTH_QEMU, a bundled QEMU 10, the system's): `berth status` shows it. */
+  readonly reason?: string;
   version(): string | undefined;
   create(spec: VmSpec): VmHandle;
 }
 
-export function qemuDriver(binary = qemuBinary()): VmDriver {
+export function qemuDriver(given?: string): VmDriver {
+  const { binary, reason } = given ? { binary: given, reason: 'given to the driver' } : selectQemu();
+  const firmware = firmwareDirs(binary);
   return {
     name: 'QEMU',
     binary,
+    reason,
     version: () => qemuVersion(binary),
     create: (spec) => {
-      const vm = new QemuVm(binary, spec);
+      const vm = new QemuVm(binary, firmware.length ? { ...spec, firmwareDirs: firmware } : spec);
       return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
     },
   };

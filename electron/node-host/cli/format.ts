@@ -15,6 +15,7 @@ export function formatStatus(st: EngineStatus): string {
   if (st.versions) {
     const v = st.versions;
     lines.push(`versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`);
+    if (v.qemuReason) lines.push(`qemu:         ${v.qemuReason}`);
   }
   if (st.ports?.length) lines.push(`ports:        ${st.ports.map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort} -> ${p.container} ${p.containerPort}`).join(', ')}`);
   for (const e of st.portErrors ?? []) lines.push(`port error:   ${e.message}`);
