@@ -7,7 +7,9 @@ import Docker from 'dockerode';
 import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
 import type { VmImage } from './qemu-args.ts';
-import type { VmDriver, VmHandle } from './vm-driver.ts';
+import type { VmDriver, VmHandle, VmSpec } from './vm-driver.ts';
+import type { VmRecord } from './vm-record.ts';
+import { qemuPidFile } from './stale-vm.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { MuxLink } from './mux-link.ts';
 import type { ForwardedSocket } from './forwarded-socket.ts';
@@ -93,15 +95,15 @@ export class EngineBoot {
     ];
   }
 
-  /** Stops what this boot started; the VM is killed if it still runs. */
-  teardown(): void {
+  /** Stops what this boot started; the VM is killed if it still runs (unless kept, for its replacement). */
+  teardown(keepVm = false): void {
     this.tornDown = true;
     this.supervisor?.finish();
     this.agent?.close();
     this.mux?.close();
     this.bootPort?.close();
     this.link?.end();
-    if (this.vm?.running) this.vm.kill();
+    if (this.vm?.running && !keepVm) this.vm.kill();
     this.sharing?.stop();
   }
 
@@ -115,11 +117,7 @@ export class EngineBoot {
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
     const vm = e.driver.create({
-      image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
-      dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
-      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: path.join(d.vmDir, 'qemu.pid'), daemonJsonFile: this.writeDaemonJson(), muxSocket: d.muxSocket, bootSocket: d.bootSocket,
-      extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
+      ...this.vmSpec(keys), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
     this.vm = vm;
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
@@ -142,6 +140,60 @@ export class EngineBoot {
     // Without the data port, SSH carries everything: connect at once.
     if (!this.mux) void this.whenLinked().catch(() => undefined);
   }
+
+  /** The VM as this host starts it, or finds it started by an earlier host. */
+  private vmSpec(keys: ReturnType<typeof ensureKeys>): VmSpec {
+    const e = this.env;
+    const d = e.data;
+    return {
+      image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
+      dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
+      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
+      pidFile: qemuPidFile(d), muxSocket: d.muxSocket, bootSocket: d.bootSocket,
+    };
+  }
+
+  /**
+   * Takes over the VM an earlier host left running, without restarting anything in it: QEMU's
+   * QMP and data port, the agent (replaced over SSH if it is another build), the docker socket,
+   * the store the settings name (a switch cut off with that host completes here), the versions.
+   */
+  adopt(record: VmRecord, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+    const steps: Array<BootStep<StartStageName>> = [
+      { name: 'adopt', detail: () => `QEMU pid ${record.pid}`, run: () => this.attach(record) },
+      { name: 'socket', detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() },
+      { name: 'agent', detail: () => 'guest agent', run: () => this.reattachAgent() },
+      { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
+      { name: 'versions', run: () => this.readVersions() },
+    ];
+    return runSteps(steps, t0, onStage, this.timeline);
+  }
+
+  private async attach(record: VmRecord): Promise<void> {
+    const e = this.env;
+    this.sshPort = record.sshPort;
+    const vm = e.driver.create(this.vmSpec(ensureKeys(e.data.keysDir)));
+    this.vm = vm;
+    await vm.attach(record.pid, 5_000);
+    this.vmEnded = new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error('the VM stopped'))));
+    this.vmEnded.catch(() => undefined);
+    this.bundle = agentBundle();
+    this.bundle.catch(() => undefined);
+    this.mux = await MuxLink.connect(e.data.muxSocket, 2_000);
+    e.patch({ qemuPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
+  }
+
+  private async reattachAgent(): Promise<void> {
+    if (!await Promise.race([this.mux!.whenReady(15_000), this.vmEnded!])) throw new Error('the guest agent does not answer on the data port');
+    const agent = await this.connectAgent('virtio-serial');
+    const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), this.vmEnded!]);
+    if (want !== null && have === want) return;
+    this.env.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`);
+    await this.agentOverSsh(await this.whenLinked());
+  }
+
+  /** What the store step did: null when it had nothing to apply. */
+  storeResult: { store: StoreName; changed: boolean } | null = null;
 
   private linkReady: Promise<GuestLink> | null = null;
 
@@ -171,7 +223,8 @@ export class EngineBoot {
     const link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
     if (this.tornDown) { link.end(); throw new Error('the start was abandoned'); }
     this.link = link;
-    this.env.patch({ fileSharing: this.sharing!.verify((await link.exec('cat /proc/mounts')).stdout) });
+    // An adopted VM's shares were checked by the host that booted it.
+    if (this.sharing) this.env.patch({ fileSharing: this.sharing.verify((await link.exec('cat /proc/mounts')).stdout) });
     return link;
   }
 
@@ -275,10 +328,12 @@ export class EngineBoot {
     // The boot handed the VM this very daemon.json (fw_cfg, berth-init) and dockerd runs on it:
     // nothing to apply, and no store check that costs dockerd an /info under emulation.
     if (this.startedWith !== null && this.startedWith.trim() === bootDaemonJson(want.store, want.userDaemonJson ?? '{}').trim()) {
+      this.storeResult = { store: want.store, changed: false };
       this.env.log(`engine: the ${want.store} image store is active`);
       return;
     }
     const r = await this.agent!.setImageStore(want.store, want.userDaemonJson);
+    this.storeResult = { store: want.store, changed: r.changed };
     this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
   }
 

@@ -10,7 +10,12 @@ import { GuestSsh } from './guest-ssh.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { ensureKeys } from './keys.ts';
 import { DataDir } from './paths.ts';
-import { ensureDataDisk, killStaleQemu } from './vm-files.ts';
+import { ensureDataDisk } from './vm-files.ts';
+import { findDataDirQemu, retireQemu } from './stale-vm.ts';
+import { readVmRecord, removeVmRecord, vmKey, writeVmRecord, type VmRecord } from './vm-record.ts';
+import { OperationJournal } from './operation-journal.ts';
+import { interruptedNotice } from './resume-notice.ts';
+import type { VmImage } from './qemu-args.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { AgentEvent } from '../agent/agent-types.ts';
@@ -68,6 +73,8 @@ export class EngineController extends EventEmitter {
   private ports: PortForwarder | null = null;
   private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  /** What this host is in the middle of, for the next host should this one die. */
+  readonly journal: OperationJournal;
 
   constructor(private readonly opts: EngineOptions) {
     super();
@@ -76,6 +83,7 @@ export class EngineController extends EventEmitter {
     this.agentSock = new ForwardedSocket(opts.data.agentSocket);
     this.driver = opts.driver ?? qemuDriver();
     this.connectGuest = opts.connectGuest ?? sshToGuest(opts.data);
+    this.journal = new OperationJournal(opts.data);
   }
 
   status(): EngineStatus { return structuredClone(this.st); }
@@ -138,15 +146,32 @@ export class EngineController extends EventEmitter {
       await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000).unref())]);
       const exit = await this.boot.vm.stop(30_000);
       if (exit.signal) this.log(`engine: the VM did not power off within 30 s: ${exit.signal === 'SIGKILL' ? 'killed' : `ended by ${exit.signal}`}`);
+      removeVmRecord(this.opts.data);
       await this.teardown();
       this.dockerSock.close();
       this.set('stopped', { error: undefined });
     });
   }
 
-  async restart(): Promise<EngineStatus> {
-    await this.stop();
-    return this.start();
+  restart(): Promise<EngineStatus> {
+    return this.journal.run({ kind: 'vm-restart' }, async () => {
+      await this.stop();
+      return this.start();
+    });
+  }
+
+  /**
+   * At a host's start: a VM an earlier host left running is adopted, or replaced when it cannot
+   * be (see startEngine). Nothing happens when no such VM runs.
+   */
+  async resume(): Promise<EngineStatus> {
+    if (findDataDirQemu(this.opts.data) === null) {
+      removeVmRecord(this.opts.data);
+      const op = this.journal.takeInterrupted();
+      if (op) this.st.notices = [interruptedNotice(op, 'stopped')];
+      return this.status();
+    }
+    return this.start().catch(() => this.status());
   }
 
   private async startEngine(): Promise<void> {
@@ -159,11 +184,12 @@ export class EngineController extends EventEmitter {
       this.emit('stage', ev);
       this.emit('status', this.status());
     };
-    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined });
+    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined, adopted: undefined, notices: undefined });
     d.ensure();
     stage('image', imageDir());
     const image = locateImage();
-    killStaleQemu(path.join(d.vmDir, 'qemu.pid'));
+    const interrupted = this.journal.takeInterrupted();
+    if (await this.resumeLeftVm(image, interrupted, t0, stage)) return;
     ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64, image.dataTemplate);
     const setting = this.opts.accelerator ?? 'auto';
     const probe: ProbeDeps = { qemuBinary: this.driver.binary, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json'), probe: this.opts.probe };
@@ -184,7 +210,9 @@ export class EngineController extends EventEmitter {
         await boot.run(t0, stage);
         timeline.push(...boot.timeline);
         this.watch(boot);
-        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0, timeline });
+        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0, timeline,
+          notices: interrupted ? [interruptedNotice(interrupted, 'replaced', boot.storeResult?.store)] : undefined });
+        this.record(boot, image, accel);
         return;
       } catch (e) {
         timeline.push(...boot.timeline);
@@ -204,6 +232,73 @@ export class EngineController extends EventEmitter {
         accel = recordBootFailure(setting, probe, accel.accel, verdict.message);
       }
     }
+  }
+
+  /**
+   * A VM an earlier host left running on this data dir: adopted when its record matches the VM this
+   * host would boot (true: the engine runs), otherwise stopped, and waited for until its disk is
+   * free (false: a boot follows).
+   */
+  private async resumeLeftVm(image: VmImage, interrupted: ReturnType<OperationJournal['takeInterrupted']>, t0: number,
+    stage: (s: StartStageName, detail?: string) => void): Promise<boolean> {
+    const d = this.opts.data;
+    const pid = findDataDirQemu(d);
+    const record = readVmRecord(d);
+    if (pid !== null && record?.pid === pid) {
+      const why = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, t0, stage);
+      if (why === null) {
+        if (interrupted) this.st.notices = [interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed)];
+        this.emit('status', this.status());
+        return true;
+      }
+      this.log(`engine: the VM an earlier Berth host left running (QEMU pid ${pid}) cannot be adopted: ${why}; replacing it`);
+    }
+    if (pid !== null) {
+      stage('replace', `QEMU pid ${pid}`);
+      await retireQemu(d, pid, { log: this.log, askGuest: record ? () => this.askPoweroff(record.sshPort) : undefined });
+    }
+    removeVmRecord(d);
+    return false;
+  }
+
+  /** Takes over the VM in record; null once it runs here, else why it cannot be. */
+  private async adopt(record: VmRecord, image: VmImage, t0: number, stage: (s: StartStageName, detail?: string) => void): Promise<string | null> {
+    this.useAccelerator({ accel: record.accel, reason: record.acceleratorReason });
+    const boot = new EngineBoot(this.bootEnv(), record.accel, image);
+    this.boot = boot;
+    try {
+      await boot.adopt(record, t0, stage);
+    } catch (e) {
+      await this.teardown(true);
+      return (e as Error).message;
+    }
+    this.watch(boot);
+    // Its containers' published ports answer again before the engine counts as taken over.
+    await Promise.race([this.ports?.firstSync, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    const adopted = { pid: record.pid, at: new Date().toISOString() };
+    this.set('running', { stage: undefined, startedAt: record.startedAt, bootMs: record.bootMs, timeline: boot.timeline, adopted });
+    this.log(`engine: adopted the running VM (QEMU pid ${record.pid}): dockerd and its containers kept running`);
+    return null;
+  }
+
+  private async askPoweroff(sshPort: number): Promise<void> {
+    const link = await this.connectGuest(sshPort, 5_000, () => null);
+    try { await link.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }); } finally { link.end(); }
+  }
+
+  private vmKey(image: VmImage): string {
+    const o = this.opts;
+    return vmKey({ binary: this.driver.binary, image, cpus: o.cpus ?? 2, memoryMiB: o.memoryMiB ?? 2048, fileSharing: o.fileSharing ?? [], extraQemuArgs: o.extraQemuArgs?.() ?? [] });
+  }
+
+  /** Written down for the next host, should this one die while the VM runs. */
+  private record(boot: EngineBoot, image: VmImage, accel: AcceleratorChoice): void {
+    const pid = boot.vm?.pid;
+    if (pid === undefined) return;
+    writeVmRecord(this.opts.data, {
+      pid, key: this.vmKey(image), sshPort: boot.sshPort, accel: accel.accel, acceleratorReason: accel.reason,
+      startedAt: this.st.startedAt!, bootMs: this.st.bootMs, fileSharing: this.st.fileSharing,
+    });
   }
 
   private useAccelerator(a: AcceleratorChoice): void {
@@ -311,13 +406,14 @@ export class EngineController extends EventEmitter {
 
   private onVmExit(vm: VmHandle, e: VmExit): void {
     if (this.boot?.vm !== vm || e.expected) return;
+    removeVmRecord(this.opts.data);
     const why = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
     const message = `the VM stopped unexpectedly (${this.driver.name} ${why})${e.stderr ? `: ${e.stderr.split('\n').pop()}` : ''}`;
     const console = vm.consoleTail(20);
     void this.teardown().then(() => this.set('error', { error: { message, console }, stage: undefined }));
   }
 
-  private async teardown(): Promise<void> {
+  private async teardown(keepVm = false): Promise<void> {
     this.stopEvents?.();
     this.stopEvents = null;
     this.dockerSock.disconnect('the engine is not running');
@@ -329,7 +425,7 @@ export class EngineController extends EventEmitter {
     // Forgotten first, so nothing that fires during the teardown takes it for the running boot.
     const boot = this.boot;
     this.boot = null;
-    boot?.teardown();
+    boot?.teardown(keepVm);
     this.st.qemuPid = undefined;
     this.st.sshPort = undefined;
   }

@@ -41,6 +41,10 @@ export const EngineStatusSchema = z.object({
   sshPort: z.number().int().optional(),
   qemuPid: z.number().int().optional(),
   startedAt: z.string().optional(),
+  /** Set when this host took over a VM an earlier host left running (it was not restarted). */
+  adopted: z.object({ pid: z.number().int(), at: z.string() }).optional(),
+  /** What this host found when it took over: an operation the previous host did not finish, and how it ended. */
+  notices: z.array(z.string()).optional(),
   bootMs: z.number().optional(),
   /** The last start, stage by stage (host side): when each began and how long it took. */
   timeline: z.array(TimelineEntrySchema).optional(),
@@ -72,7 +76,12 @@ export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
 /** What sends a start back to 'accelerator': one more boot of a guest that reset, or TCG after the accelerator failed. */
 export const START_DETOURS = ['retry', 'fallback'] as const;
-export type StartStageName = typeof START_STAGES[number] | typeof START_DETOURS[number];
+/**
+ * A start that finds the VM an earlier host left running: 'adopt' takes it over (then socket,
+ * agent, store and versions as above), 'replace' stops it when it cannot be adopted (then a boot).
+ */
+export const RESUME_STAGES = ['adopt', 'replace'] as const;
+export type StartStageName = typeof START_STAGES[number] | typeof START_DETOURS[number] | typeof RESUME_STAGES[number];
 
 export const StartStageSchema = z.object({ stage: z.string(), detail: z.string().optional(), elapsedMs: z.number() });
 export type StartStage = z.infer<typeof StartStageSchema>;

@@ -67,6 +67,10 @@ export class PortForwarder extends EventEmitter {
   private paused: Promise<void> | null = null;
   private unpause: (() => void) | null = null;
 
+  private synced!: () => void;
+  /** Resolves once the published ports have been reconciled with the running containers. */
+  readonly firstSync: Promise<void> = new Promise((r) => { this.synced = r; });
+
   constructor(private readonly deps: PortForwarderDeps) { super(); }
 
   ports(): PublishedPort[] {
@@ -131,6 +135,7 @@ export class PortForwarder extends EventEmitter {
         this.events = stream;
         // Subscribed first, reconciled second: nothing that happens in between is missed.
         await this.serial(() => this.reconcile());
+        this.synced();
         await this.consume(stream);
       } catch (e) {
         if (this.running) this.deps.log?.(`ports: docker events unavailable (${(e as Error).message}); retrying`);

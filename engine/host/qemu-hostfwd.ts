@@ -11,8 +11,12 @@ export const NETDEV = 'net0';
 export function qemuForwards(vm: QemuVm): UserNetForwards {
   return {
     async add(protocol, hostIp, hostPort, guestIp, guestPort) {
-      const out = (await vm.hmp(`hostfwd_add ${NETDEV} ${protocol}:${hostIp}:${hostPort}-${guestIp}:${guestPort}`)).trim();
-      if (out) throw new Error(out);
+      const rule = `${protocol}:${hostIp}:${hostPort}-${guestIp}:${guestPort}`;
+      const out = (await vm.hmp(`hostfwd_add ${NETDEV} ${rule}`)).trim();
+      if (!out) return;
+      // An adopted VM still has the rules its first host added: the same rule, taken over.
+      const removed = (await vm.hmp(`hostfwd_remove ${NETDEV} ${protocol}:${hostIp}:${hostPort}`)).trim();
+      if (!/removed/i.test(removed) || (await vm.hmp(`hostfwd_add ${NETDEV} ${rule}`)).trim()) throw new Error(out);
     },
     async remove(protocol, hostIp, hostPort) {
       if (!vm.running) return; // gone with QEMU

@@ -1,10 +1,13 @@
 // One QEMU process: launch, watch, stop gracefully (ACPI power-down over QMP), kill as a last resort.
-import { spawn, type ChildProcess } from 'node:child_process';
+// QEMU runs in a session of its own with its messages in a file, so it outlives a Berth host that
+// crashes, and the next host can attach to it (its QMP socket, its pid) instead of booting again.
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { QmpClient } from './qmp.ts';
 import { freshConsoleLog } from './vm-files.ts';
 import { qemuArgs, type VmConfig } from './qemu-args.ts';
+import { pidAlive, waitForExit } from './process-watch.ts';
 
 export interface VmExit {
   code: number | null;
@@ -14,11 +17,13 @@ export interface VmExit {
   stderr: string;
 }
 
+/** QEMU's stderr file: beside the console log. */
+export function qemuLogOf(consoleLog: string): string { return consoleLog.replace(/console(\.log)?$/, 'qemu.log'); }
+
 export class QemuVm extends EventEmitter {
-  private child: ChildProcess | null = null;
+  private pidNum: number | undefined;
   private qmp: QmpClient | null = null;
   private stopping = false;
-  private stderr = '';
   private exitInfo: VmExit | null = null;
   readonly exited: Promise<VmExit>;
   private resolveExit!: (e: VmExit) => void;
@@ -28,37 +33,56 @@ export class QemuVm extends EventEmitter {
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
 
-  get pid(): number | undefined { return this.child?.pid; }
-  get running(): boolean { return this.child !== null && this.exitInfo === null; }
+  get pid(): number | undefined { return this.pidNum; }
+  get running(): boolean { return this.pidNum !== undefined && this.exitInfo === null; }
+  private get logFile(): string { return qemuLogOf(this.config.consoleLog); }
 
   async start(): Promise<void> {
     fs.rmSync(this.config.qmpSocket, { force: true });
     freshConsoleLog(this.config.consoleLog);
-    const child = spawn(this.binary, qemuArgs(this.config), { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8192); });
+    const log = fs.openSync(this.logFile, 'w', 0o600);
+    // detached: a session of its own, so neither a terminal's Ctrl-C nor the host's death ends it.
+    const child = spawn(this.binary, qemuArgs(this.config), { stdio: ['ignore', 'ignore', log], detached: true });
+    fs.closeSync(log);
+    this.pidNum = child.pid;
     const spawnError = new Promise<never>((_, reject) => child.once('error', (e: NodeJS.ErrnoException) => {
       reject(e.code === 'ENOENT'
         ? new Error(`QEMU not found: '${this.binary}' is not installed or not on PATH (Debian: apt-get install qemu-system-x86)`)
         : e);
     }));
-    // 'close', not 'exit': stderr is read to its end by then, so QEMU's last words (`terminating
-    // on signal 15 from pid …`) are part of what the exit reports.
-    child.on('close', (code, signal) => {
-      this.exitInfo = { code, signal, expected: this.stopping, stderr: this.stderr.trim() };
-      this.qmp?.close();
-      this.resolveExit(this.exitInfo);
-      this.emit('exit', this.exitInfo);
-    });
+    child.on('exit', (code, signal) => this.ended(code, signal));
     const earlyExit = this.exited.then((e) => { throw new Error(`QEMU exited at start (${e.code ?? e.signal}): ${e.stderr || 'no message'}`); });
-    this.qmp = await Promise.race([this.connectQmp(), spawnError, earlyExit]);
+    this.qmp = await Promise.race([this.connectQmp(15_000), spawnError, earlyExit]);
     fs.chmodSync(this.config.qmpSocket, 0o600);
     this.qmp.on('event', (ev) => this.emit('qmp-event', ev));
   }
 
+  /**
+   * Takes over a QEMU that an earlier host started (pid from its pid file): QMP, and its end
+   * watched through QMP's connection (it closes when QEMU exits) and the pid. Throws when QMP does
+   * not answer within timeoutMs or the VM is not running.
+   */
+  async attach(pid: number, timeoutMs = 5_000): Promise<void> {
+    if (!pidAlive(pid)) throw new Error(`QEMU (pid ${pid}) is not running`);
+    this.pidNum = pid;
+    this.qmp = await QmpClient.connect(this.config.qmpSocket, timeoutMs);
+    this.qmp.on('event', (ev) => this.emit('qmp-event', ev));
+    this.qmp.once('close', () => { void waitForExit(pid, 30_000).then(() => this.ended(null, null)); });
+    const st = await this.status();
+    if (st !== 'running') throw new Error(`QEMU (pid ${pid}) is ${st}, not running`);
+  }
+
+  private ended(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exitInfo) return;
+    this.exitInfo = { code, signal, expected: this.stopping, stderr: this.stderrText().trim() };
+    this.qmp?.close();
+    this.resolveExit(this.exitInfo);
+    this.emit('exit', this.exitInfo);
+  }
+
   /** QEMU creates the QMP socket a moment after it starts; retry until it answers. */
-  private async connectQmp(): Promise<QmpClient> {
-    const deadline = Date.now() + 15_000;
+  private async connectQmp(timeoutMs: number): Promise<QmpClient> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       try { return await QmpClient.connect(this.config.qmpSocket, 2000); } catch (e) {
         if (Date.now() > deadline || this.exitInfo) throw e;
@@ -74,10 +98,10 @@ export class QemuVm extends EventEmitter {
 
   /** ACPI power button first; SIGKILL if the guest has not powered off within timeoutMs. */
   async stop(timeoutMs = 30_000): Promise<VmExit> {
-    if (!this.child || this.exitInfo) return this.exited;
+    if (!this.running) return this.exited;
     this.stopping = true;
     try { await this.qmp?.execute('system_powerdown'); } catch { /* QMP gone: kill below */ }
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => this.kill(), timeoutMs);
     const exit = await this.exited;
     clearTimeout(timer);
     return exit;
@@ -85,7 +109,8 @@ export class QemuVm extends EventEmitter {
 
   kill(): void {
     this.stopping = true;
-    this.child?.kill('SIGKILL');
+    if (this.pidNum === undefined || this.exitInfo) return;
+    try { process.kill(this.pidNum, 'SIGKILL'); } catch { /* gone already */ }
   }
 
   /** A human-monitor command over QMP; QEMU answers in text (hostfwd_add: empty on success). */
@@ -94,22 +119,27 @@ export class QemuVm extends EventEmitter {
     return this.qmp.execute<string>('human-monitor-command', { 'command-line': command });
   }
 
-  /** QEMU's own messages so far (its last 8 KiB of stderr). */
-  stderrText(): string { return this.stderr; }
+  /** QEMU's own messages so far (the last 8 KiB of its stderr file). */
+  stderrText(): string { return tailText(this.logFile, 8192); }
 
   consoleTail(lines = 20): string[] {
     return tailLines(this.config.consoleLog, lines);
   }
 }
 
-export function tailLines(file: string, lines: number): string[] {
+function tailText(file: string, bytes: number): string {
   try {
     const fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
-    const len = Math.min(size, 16384);
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, size - len);
-    fs.closeSync(fd);
-    return buf.toString('utf8').replace(/\r/g, '').split('\n').filter((l) => l.trim()).slice(-lines);
-  } catch { return []; }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, bytes);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return buf.toString('utf8');
+    } finally { fs.closeSync(fd); }
+  } catch { return ''; }
+}
+
+export function tailLines(file: string, lines: number): string[] {
+  return tailText(file, 16384).replace(/\r/g, '').split('\n').filter((l) => l.trim()).slice(-lines);
 }

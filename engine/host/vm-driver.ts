@@ -18,6 +18,8 @@ export interface VmHandle extends EventEmitter {
   readonly pid: number | undefined;
   readonly running: boolean;
   start(): Promise<void>;
+  /** Takes over the hypervisor process pid that an earlier host started with this spec. */
+  attach(pid: number, timeoutMs?: number): Promise<void>;
   /** A clean power-off, then a kill after timeoutMs. */
   stop(timeoutMs?: number): Promise<VmExit>;
   kill(): void;

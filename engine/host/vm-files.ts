@@ -1,7 +1,6 @@
 // Small host-side helpers around the VM: its data disk, a free port, a leftover QEMU.
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { previousConsoleLog } from './paths.ts';
 
@@ -33,8 +32,12 @@ export function freshConsoleLog(file: string): void {
   fs.writeFileSync(file, '', { mode: 0o600 });
 }
 
+export function qemuImgBinary(): string {
+  return process.env.BERTH_QEMU_IMG ?? (process.platform === 'win32' ? 'qemu-img.exe' : 'qemu-img');
+}
+
 function qemuImg(args: string[], what: string): void {
-  const bin = process.env.BERTH_QEMU_IMG ?? (process.platform === 'win32' ? 'qemu-img.exe' : 'qemu-img');
+  const bin = qemuImgBinary();
   const r = spawnSync(bin, args, { stdio: 'pipe' });
   if (r.error || r.status !== 0) {
     const why = r.error ? `'${bin}' not found (Debian: apt-get install qemu-utils)` : r.stderr.toString().trim();
@@ -81,24 +84,6 @@ export function freeTcpPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/**
- * A QEMU left running by a host process that died would hold the data disk's lock and block the
- * next start. Its pid file is ours; kill it only if the process is still a QEMU.
- */
-export function killStaleQemu(pidFile: string): void {
-  let pid: number;
-  try { pid = Number(fs.readFileSync(pidFile, 'utf8').trim()); } catch { return; }
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmd.includes('qemu-system') || !cmd.includes(path.dirname(pidFile))) return;
-  } catch {
-    if (process.platform === 'linux') return; // no such process
-  }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  fs.rmSync(pidFile, { force: true });
 }
 
 export function qemuVersion(qemu: string): string | undefined {

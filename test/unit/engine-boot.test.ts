@@ -31,6 +31,7 @@ class FakeVm extends EventEmitter implements VmHandle {
     this.running = true;
   }
   async stop(): Promise<VmExit> { return this.exit(true); }
+  async attach(): Promise<void> { throw new Error('a fake VM is never adopted'); }
   kill(): void { if (this.running) this.exit(true); }
   /** QEMU dies under the running engine (killed from outside). */
   crash(): void { this.exit(false); }

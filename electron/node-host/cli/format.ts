@@ -8,6 +8,8 @@ export function formatStatus(st: EngineStatus): string {
     lines.push(`error:        ${st.error.message}`);
     if (st.error.console.length) lines.push('last console lines:', ...st.error.console.map((l) => `  ${l}`));
   }
+  if (st.adopted) lines.push(`adopted:      a running engine (QEMU pid ${st.adopted.pid}), taken over at ${st.adopted.at}; it was not restarted`);
+  for (const n of st.notices ?? []) lines.push(`notice:       ${n}`);
   if (st.accelerator) lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
   // Why this accelerator: on a fallback it names the hardware accelerator's failure.
   if (st.acceleratorReason && st.emulated) lines.push(`              ${st.acceleratorReason}`);

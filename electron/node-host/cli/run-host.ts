@@ -1,5 +1,7 @@
 // `berth host`: the host process in the foreground (the CLI starts it detached).
 import { startHost } from '../process/berth-host.ts';
+import { HostLockedError } from '../process/instance-lock.ts';
+import { exitWhenIdle } from '../process/idle-exit.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
 
 export async function runHost(data: DataDir): Promise<number> {
@@ -7,7 +9,8 @@ export async function runHost(data: DataDir): Promise<number> {
   try {
     host = await startHost(data, { dockerContext: process.env.BERTH_NO_DOCKER_CONTEXT !== '1' }, () => process.exit(0));
   } catch (e) {
-    process.send?.({ error: (e as Error).message });
+    // Another host won the data dir (two commands started one each): the caller talks to that one.
+    process.send?.(e instanceof HostLockedError ? { busy: e.pid } : { error: (e as Error).message });
     throw e;
   }
   const stop = (): void => void host.shutdown();
@@ -16,6 +19,11 @@ export async function runHost(data: DataDir): Promise<number> {
   process.on('SIGHUP', stop);
   console.log(`${new Date().toISOString()} Berth host ${process.pid} serving ${data.controlSocket}`);
   process.send?.('ready');
+  exitWhenIdle({
+    engine: host.engine, clients: () => host.control.clients, onClients: (l) => host.control.onClients(l),
+    dashboardServing: () => host.dashboard.serving, applying: () => host.settings.applying,
+    exit: () => { console.log(`${new Date().toISOString()} Berth host ${process.pid}: the engine is stopped and nothing is connected; exiting`); stop(); },
+  });
   // One line per change of state or start stage: status events also carry ports, timelines, ….
   let last = '';
   host.engine.on('status', (s: { state: string; stage?: string; error?: { message: string } }) => {

@@ -20,19 +20,33 @@ export interface EventSource {
 
 export class ControlServer {
   private readonly sockets = new Set<net.Socket>();
+  private readonly clientWatchers = new Set<(count: number) => void>();
   private handler: CallHandler | null = null;
   private readonly server = net.createServer((socket) => this.onClient(socket, this.handler!));
 
   constructor(private readonly events: EventSource) {}
 
+  /** How many clients are connected now. */
+  get clients(): number { return this.sockets.size; }
+
+  /** Calls listener whenever a client connects or leaves. */
+  onClients(listener: (count: number) => void): () => void {
+    this.clientWatchers.add(listener);
+    return () => { this.clientWatchers.delete(listener); };
+  }
+
+  private clientsChanged(): void { for (const w of this.clientWatchers) w(this.sockets.size); }
+
   private onClient(socket: net.Socket, handler: CallHandler): void {
     this.sockets.add(socket);
+    this.clientsChanged();
     const send = (frame: ServerFrame): void => writeFrame(socket, frame);
     const ctx: ClientContext = { send: (name, data) => send({ type: 'event', name, data }), subscriptions: new Map() };
     const unsubscribe = this.events.subscribe((name, data) => send({ type: 'event', name, data }));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.clientsChanged();
       unsubscribe();
       for (const stop of ctx.subscriptions.values()) stop();
     });

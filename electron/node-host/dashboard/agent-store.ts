@@ -46,9 +46,9 @@ export class AgentStoreProvider implements StoreProvider {
   }
 
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {
-    const last = await this.engine.agent.migrate((p) => this.emit({
+    const last = await this.engine.journal.run({ kind: 'migrate' }, () => this.engine.agent.migrate((p) => this.emit({
       type: 'progress', progress: { step: p.phase, detail: p.message, ...(p.total ? { count: { done: p.done, total: p.total } } : {}), done: false },
-    })).catch(async (e: unknown) => { throw await engineCallFailure(this.engine, e); });
+    }))).catch(async (e: unknown) => { throw await engineCallFailure(this.engine, e); });
     this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     this.emit({ type: 'changed', status: await this.status() });
     return { migrated: last.migrated, skipped: [] };
@@ -77,7 +77,7 @@ export class AgentStoreProvider implements StoreProvider {
     });
     let r;
     try {
-      r = await agent.reclaimStore(store);
+      r = await this.engine.journal.run({ kind: 'reclaim', store }, () => agent.reclaimStore(store));
     } catch (e) {
       // gRPC ABORTED (busy) and INVALID_ARGUMENT (the active store) are refusals: 409 and 400.
       const { message, grpcCode } = e as Error & { grpcCode?: number };

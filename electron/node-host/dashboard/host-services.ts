@@ -47,6 +47,9 @@ export class DashboardLauncher {
     return { url: (await this.server).url };
   }
 
+  /** True once the dashboard is served (its browser tabs keep the host alive). */
+  get serving(): boolean { return this.server !== null; }
+
   async close(): Promise<void> {
     if (this.server) await (await this.server).close().catch(() => undefined);
   }

@@ -28,6 +28,9 @@ export interface BerthHost {
   services: DashboardServices;
   /** The contract's events: what the control socket's clients and the shell's windows receive. */
   events: HostEvents;
+  /** The control socket's server: its clients keep a background host alive. */
+  control: ControlServer;
+  dashboard: DashboardLauncher;
   /** Stops the VM cleanly, closes the control socket, releases the lock. */
   shutdown(): Promise<void>;
 }
@@ -73,7 +76,10 @@ export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, '
       openDashboard: () => dashboard.open(),
     });
     await control.listen(data.controlSocket, handler);
-    return { data, engine, settings, services, events, shutdown };
+    // A VM an earlier host left running (it crashed, or was killed) is taken over before anything
+    // is served as ready: adopted with its containers running, or replaced when it cannot be.
+    await engine.resume();
+    return { data, engine, settings, services, events, control, dashboard, shutdown };
   } catch (e) {
     release();
     throw e;

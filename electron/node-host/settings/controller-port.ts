@@ -8,7 +8,8 @@ import type { DataDir } from '../../../engine/host/paths.ts';
 import type { EnginePort } from './engine-port.ts';
 import { wipeVmData } from './offline-reset.ts';
 import type { Settings } from './schema.ts';
-import { storeOf } from '../api/image-store.ts';
+import { otherStore, storeOf } from '../api/image-store.ts';
+import { diskFullAdvice, isDiskFull } from '../../../engine/host/disk-full.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 /**
@@ -45,10 +46,18 @@ export class ControllerEnginePort implements EnginePort {
 
   async applyEngineConfig(cfg: EngineConfig): Promise<void> {
     const engine = this.connected();
+    const store = storeOf(cfg);
     try {
-      await engine.agent.setImageStore(storeOf(cfg), JSON.stringify(cfg.dockerEngine));
+      // Written down: a host that dies during it leaves the next one the work to finish or check.
+      await engine.journal.run({ kind: cfg.switching ? 'switch' : 'engine-config', store },
+        () => engine.agent.setImageStore(store, JSON.stringify(cfg.dockerEngine)));
     } catch (e) {
-      throw await engineCallFailure(engine, e);
+      const err = await engineCallFailure(engine, e);
+      if (!isDiskFull(err) || !this.isRunning()) throw err;
+      // After a failed switch the engine is back on the store it ran: the other one is hidden.
+      const hidden = cfg.switching ? store : otherStore(store);
+      const fill = await engine.agent.diskUsage(true).then((u) => ({ size: Number(u.disk_size_bytes), used: Number(u.disk_used_bytes), free: Number(u.disk_free_bytes) }), () => null);
+      throw diskFullAdvice(err, fill, hidden);
     }
   }
 
@@ -63,6 +72,6 @@ export class ControllerEnginePort implements EnginePort {
     onProgress('Stopping the engine.');
     // Not connected: nothing of this host runs yet; the wipe must still work.
     await this.engine?.stop().catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
-    wipeVmData(this.data, onProgress);
+    await wipeVmData(this.data, onProgress);
   }
 }

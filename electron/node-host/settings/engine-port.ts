@@ -3,7 +3,7 @@
 // saves the new settings before it calls restartVm (and restores the old ones before a rollback).
 export interface EnginePort {
   /** dockerd restart with the store toggle and user daemon.json keys (no VM restart). */
-  applyEngineConfig(cfg: { useContainerdSnapshotter: boolean; dockerEngine: Record<string, unknown> }, onProgress: (msg: string) => void): Promise<void>;
+  applyEngineConfig(cfg: { useContainerdSnapshotter: boolean; dockerEngine: Record<string, unknown>; switching?: boolean }, onProgress: (msg: string) => void): Promise<void>;
   /** VM restart with new resources (a grown vm.diskGiB included). */
   restartVm(onProgress: (msg: string) => void): Promise<void>;
   /** Factory reset of the engine side: stop whatever runs, delete VM data (both stores). Must work when the VM is broken. */

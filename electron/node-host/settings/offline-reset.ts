@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { killStaleQemu } from '../../../engine/host/vm-files.ts';
+import { findDataDirQemu, killDataDirQemu } from '../../../engine/host/stale-vm.ts';
+import { removeVmRecord } from '../../../engine/host/vm-record.ts';
 import type { EnginePort } from './engine-port.ts';
 
 function pidFrom(file: string): number | null {
@@ -45,12 +46,12 @@ export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Pro
 }
 
 /** Deletes the VM's persistent data: the data disk holds both image stores and daemon.json. */
-export function wipeVmData(data: DataDir, onProgress: (msg: string) => void): void {
-  const qemuPid = path.join(data.vmDir, 'qemu.pid');
-  if (fs.existsSync(qemuPid)) {
+export async function wipeVmData(data: DataDir, onProgress: (msg: string) => void): Promise<void> {
+  if (findDataDirQemu(data) !== null) {
     onProgress('Stopping a leftover QEMU.');
-    killStaleQemu(qemuPid);
+    await killDataDirQemu(data);
   }
+  removeVmRecord(data);
   if (fs.existsSync(data.dataDisk)) {
     onProgress(`Deleting the VM data disk ${data.dataDisk}.`);
     fs.rmSync(data.dataDisk, { force: true });
@@ -64,5 +65,5 @@ export class OfflineEnginePort implements EnginePort {
   isRunning(): boolean { return false; }
   async applyEngineConfig(): Promise<void> { throw new Error('the engine is not running'); }
   async restartVm(): Promise<void> { throw new Error('the engine is not running'); }
-  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> { wipeVmData(this.data, onProgress); }
+  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> { await wipeVmData(this.data, onProgress); }
 }

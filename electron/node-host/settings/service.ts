@@ -66,6 +66,10 @@ export class SettingsService extends EventEmitter {
   private readonly log: (line: string) => void;
   private readonly noticeList: string[] = [];
   private busy: 'apply' | 'factory reset' | null = null;
+  /** The settings file as this service last read or wrote it (mtime, size, inode). */
+  private fileStamp: string | null = null;
+  /** Why the file, edited by hand since, cannot be used: changes are refused until it is fixed. */
+  private editedProblem: string | null = null;
 
   constructor(private readonly data: DataDir, private readonly port: EnginePort, opts: SettingsServiceOptions = {}) {
     super();
@@ -94,6 +98,38 @@ export class SettingsService extends EventEmitter {
       this.noticeList.push(`${PENDING_PREFIX}: ${this.storeUnknown}. The classic store stays active if it holds images or containers; otherwise the containerd store is used.`);
     }
     if (write) this.save();
+    else this.fileStamp = this.stampNow();
+  }
+
+  private stampNow(): string | null {
+    try {
+      const st = fs.statSync(this.data.settingsFile);
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch { return null; }
+  }
+
+  /**
+   * A settings file changed on disk since this service read or wrote it (edited by hand, or by a
+   * host that ran meanwhile) is read again, so this service never works from, or writes back, a
+   * stale copy. One that cannot be used is left as it is, and changes are refused until it is fixed.
+   */
+  private refresh(): void {
+    if (this.readOnly || this.busy) return;
+    const now = this.stampNow();
+    if (now === null || now === this.fileStamp) return;
+    this.fileStamp = now;
+    const loaded = readSettingsFile(this.data.settingsFile, () => this.defaults());
+    if (loaded.source === 'recovered' || loaded.rejected.length) {
+      this.editedProblem = loaded.problem ?? loaded.rejected.map((r) => r.message).join('; ');
+      this.log(`settings: the settings file changed on disk and cannot be used (${this.editedProblem}); keeping the settings in use`);
+      return;
+    }
+    this.editedProblem = null;
+    const store = this.user.useContainerdSnapshotter;
+    this.user = loaded.storeUnknown === null ? loaded.settings : withKey(loaded.settings, 'useContainerdSnapshotter', store);
+    this.unknown = loaded.unknown;
+    this.log('settings: the settings file changed on disk; read it again');
+    this.emit('changed', this.get());
   }
 
   private loadNotices(r: LoadResult): string[] {
@@ -115,6 +151,7 @@ export class SettingsService extends EventEmitter {
   private save(): void {
     if (this.readOnly) return;
     saveSettings(this.data.settingsFile, this.user, { unknown: this.unknown, omitStore: this.storeUnknown !== null, schemaVersion: this.fileVersion });
+    this.fileStamp = this.stampNow();
   }
 
   /** Records the store the data disk chose: in the settings, the log and (once) the dashboard's notices. */
@@ -154,7 +191,10 @@ export class SettingsService extends EventEmitter {
   limits(): SettingsLimits { return hostLimits(this.data.dataDisk, this.share); }
 
   /** The effective settings: the user's, with the administrator's locked values on top. */
-  get(): Settings { return overlay(this.user, this.policy.locked); }
+  get(): Settings {
+    this.refresh();
+    return overlay(this.user, this.policy.locked);
+  }
   get notices(): readonly string[] { return this.noticeList; }
   get applying(): boolean { return this.busy !== null; }
   locked(): SettingKey[] { return [...this.policy.locked.keys()]; }
@@ -199,6 +239,10 @@ export class SettingsService extends EventEmitter {
   }
 
   private claim(what: 'apply' | 'factory reset'): void {
+    this.refresh();
+    if (what === 'apply' && this.editedProblem) {
+      throw new SettingsBusyError(`the settings file ${this.data.settingsFile} was edited and cannot be used (${this.editedProblem}): fix it, or run 'berth reset --factory'`);
+    }
     // One apply or reset at a time: a second is refused at once rather than queued behind a VM
     // restart, so the caller sees why and the settings it proposed against are still current.
     if (this.busy) throw new SettingsBusyError(`another ${this.busy} is in progress; try again when it has finished`);
@@ -266,7 +310,8 @@ export class SettingsService extends EventEmitter {
       } else {
         progress('Restarting the Docker Engine with the new daemon.json keys.');
       }
-      await this.port.applyEngineConfig({ useContainerdSnapshotter: next.useContainerdSnapshotter, dockerEngine: next.dockerEngine }, progress);
+      await this.port.applyEngineConfig({ useContainerdSnapshotter: next.useContainerdSnapshotter, dockerEngine: next.dockerEngine,
+        switching: previous.useContainerdSnapshotter !== next.useContainerdSnapshotter }, progress);
     }
     if (restart === 'vm') {
       done.vm = true;

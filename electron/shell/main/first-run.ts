@@ -10,6 +10,7 @@ const STAGE_TEXT: Record<StartStageName, string> = {
   socket: 'forwarding the Docker socket', dockerd: 'starting the Docker Engine', agent: 'starting the guest agent',
   store: 'selecting the image store', versions: 'reading the engine\'s versions', context: 'writing the docker context',
   retry: 'booting the VM once more', fallback: 'falling back to emulation (TCG)',
+  adopt: 'taking over the VM that is already running', replace: 'stopping the VM an earlier Berth host left running',
 };
 
 export interface Progress { title: string; fraction: number; }

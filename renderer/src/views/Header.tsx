@@ -33,6 +33,12 @@ export function Header(): ReactNode {
           Docker Engine {engine.versions.docker} · containerd {engine.versions.containerd ?? '?'}
         </div>
       ) : null}
+      {state === 'running' && engine?.adopted ? (
+        <div className="muted" data-testid="engine-adopted" title={(engine.notices ?? []).join('\n') || undefined}>
+          adopted a running engine (pid {engine.adopted.pid})
+        </div>
+      ) : null}
+      {(engine?.notices ?? []).map((n) => <div key={n} className="warning" role="note" data-testid="engine-notice">{n}</div>)}
       {engine?.emulated ? (
         // Why, in a few words (e.g. "kvm failed while booting Berth's kernel"); QEMU's whole
         // message goes in the tooltip.
