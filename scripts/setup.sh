@@ -47,6 +47,8 @@ fi
 
 # The agent protocol's TypeScript types, generated from engine/proto/berth_agent.proto (0.4 s).
 node bin/run-ts.js engine/proto/generate.ts >/dev/null
+# The `berth` CLI as prebuilt JavaScript in dist/cli (bin/berth.js rebuilds it when a source changes).
+node bin/cli-bundle.js >/dev/null
 
 # Debian bookworm's QEMU is 7.2: QEMU >= 10 from bookworm-backports is unpacked into Berth's cache
 # (a private apt configuration; the host's sources are not changed). A failure warns and leaves

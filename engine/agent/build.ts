@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { descriptorFromText } from '../proto/load.ts';
 import { withBuildId } from './bundle-identity.ts';
+import { BERTH_ROOT as ROOT } from '../host/berth-root.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'agent.mjs');
 
 /** Each imported .proto becomes its JSON descriptor: parsed here once, not in the guest at every start. */

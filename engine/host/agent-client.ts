@@ -2,8 +2,7 @@
 // generated from berth_agent.proto. Replies come from the VM: decoding checks their wire types,
 // and what the generated types cannot promise (a message field present) is checked here.
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { berthPath } from './berth-root.ts';
 import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import {
@@ -11,7 +10,7 @@ import {
   type SetImageStoreReply, type StatusReply, type StoreName, type HelloReply, type StartEngineReply,
 } from '../agent/agent-types.ts';
 
-const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/berth_agent.proto');
+const PROTO = berthPath('engine', 'proto', 'berth_agent.proto');
 
 /** A call that waits for the channel to connect instead of failing while it does. */
 const waitForReady = (): grpc.Metadata => new grpc.Metadata({ waitForReady: true });

@@ -2,9 +2,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { berthPath } from '../host/berth-root.ts';
 
-export const RECIPE_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const RECIPE_DIR = berthPath('engine', 'image');
 
 /** An earlier Berth's recipe, kept unchanged for the upgrade test (releases/README.md). */
 export function releaseRecipeDir(name: string): string {

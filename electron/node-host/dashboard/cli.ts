@@ -3,12 +3,12 @@
 // it can drive the engine).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DataDir } from '../../../engine/host/paths.ts';
+import { berthPath } from '../../../engine/host/berth-root.ts';
 import { withHost } from '../cli/host-process.ts';
 import { RENDERER_DIR } from './static-files.ts';
 
-const VITE_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../renderer/vite.config.ts');
+const VITE_CONFIG = berthPath('renderer', 'vite.config.ts');
 
 export async function buildRenderer(): Promise<void> {
   const { build } = await import('vite');

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { berthPath } from '../../../engine/host/berth-root.ts';
 
-export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/renderer');
+export const RENDERER_DIR = berthPath('dist', 'renderer');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
