@@ -35,7 +35,9 @@ export async function diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
   const onDisk = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[hidden]);
   if (mountsOnly) {
     const live = await dockerJson<NonNullable<SystemDf['Containers']>>('GET', '/containers/json?all=1');
-    return { stores: [], volumes: 0, volumes_bytes: 0, disk_size_bytes: 0, disk_used_bytes: 0, disk_free_bytes: 0, mounts: volumeMounts(active, live, hidden, onDisk) };
+    // statfs is as cheap as the mounts: the filesystem's fill comes along (a full disk's advice uses it).
+    const space = fsSpace();
+    return { stores: [], volumes: 0, volumes_bytes: 0, disk_size_bytes: space.size, disk_used_bytes: space.used, disk_free_bytes: space.free, mounts: volumeMounts(active, live, hidden, onDisk) };
   }
   const df = await dockerJson<SystemDf>('GET', '/system/df');
   const containers = df.Containers ?? [];

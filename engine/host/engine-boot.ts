@@ -158,13 +158,15 @@ export class EngineBoot {
    * QMP and data port, the agent (replaced over SSH if it is another build), the docker socket,
    * the store the settings name (a switch cut off with that host completes here), the versions.
    */
-  adopt(record: VmRecord, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+  adopt(record: VmRecord, trusted: boolean, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+    // With nothing cut off, dockerd runs what the record says: the store step compares, applies nothing.
+    if (trusted && record.daemonJson) this.startedWith = record.daemonJson;
     const steps: Array<BootStep<StartStageName>> = [
       { name: 'adopt', detail: () => `QEMU pid ${record.pid}`, run: () => this.attach(record) },
       { name: 'socket', detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() },
       { name: 'agent', detail: () => 'guest agent', run: () => this.reattachAgent() },
       { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
-      { name: 'versions', run: () => this.readVersions() },
+      { name: 'versions', run: async () => { if (record.versions) this.env.patch({ versions: record.versions }); else await this.readVersions(); } },
     ];
     return runSteps(steps, t0, onStage, this.timeline);
   }
@@ -194,6 +196,11 @@ export class EngineBoot {
 
   /** What the store step did: null when it had nothing to apply. */
   storeResult: { store: StoreName; changed: boolean } | null = null;
+
+  /** The daemon.json this boot left dockerd on (the store step's), for the VM record. */
+  get daemonJson(): string | undefined {
+    return this.want ? bootDaemonJson(this.want.store, this.want.userDaemonJson ?? '{}') : undefined;
+  }
 
   private linkReady: Promise<GuestLink> | null = null;
 

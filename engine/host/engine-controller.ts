@@ -6,19 +6,20 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { chooseAccelerator, recordBootFailure, type AcceleratorChoice, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
 import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
-import { GuestSsh } from './guest-ssh.ts';
+import { sshToGuest } from './guest-ssh.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
-import { ensureKeys } from './keys.ts';
 import { DataDir } from './paths.ts';
 import { ensureDataDisk } from './vm-files.ts';
-import { findDataDirQemu, retireQemu } from './stale-vm.ts';
-import { readVmRecord, removeVmRecord, vmKey, writeVmRecord, type VmRecord } from './vm-record.ts';
+import { findDataDirQemu, poweroffOverSsh, retireQemu } from './stale-vm.ts';
+import { readVmRecord, removeVmRecord, updateVmRecord, vmKey, writeVmRecord, type VmRecord } from './vm-record.ts';
+import { bootDaemonJson } from './boot-daemon-json.ts';
 import { OperationJournal } from './operation-journal.ts';
 import { interruptedNotice } from './resume-notice.ts';
 import type { VmImage } from './qemu-args.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { AgentEvent } from '../agent/agent-types.ts';
+import { followAgentEvents } from './agent-events.ts';
 import type { EngineState, EngineStatus, StartStage, StartStageName } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
 import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
@@ -245,7 +246,7 @@ export class EngineController extends EventEmitter {
     const pid = findDataDirQemu(d);
     const record = readVmRecord(d);
     if (pid !== null && record?.pid === pid) {
-      const why = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, t0, stage);
+      const why = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, interrupted === null, t0, stage);
       if (why === null) {
         if (interrupted) this.st.notices = [interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed)];
         this.emit('status', this.status());
@@ -255,19 +256,19 @@ export class EngineController extends EventEmitter {
     }
     if (pid !== null) {
       stage('replace', `QEMU pid ${pid}`);
-      await retireQemu(d, pid, { log: this.log, askGuest: record ? () => this.askPoweroff(record.sshPort) : undefined });
+      await retireQemu(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
     }
     removeVmRecord(d);
     return false;
   }
 
   /** Takes over the VM in record; null once it runs here, else why it cannot be. */
-  private async adopt(record: VmRecord, image: VmImage, t0: number, stage: (s: StartStageName, detail?: string) => void): Promise<string | null> {
+  private async adopt(record: VmRecord, image: VmImage, trusted: boolean, t0: number, stage: (s: StartStageName, detail?: string) => void): Promise<string | null> {
     this.useAccelerator({ accel: record.accel, reason: record.acceleratorReason });
     const boot = new EngineBoot(this.bootEnv(), record.accel, image);
     this.boot = boot;
     try {
-      await boot.adopt(record, t0, stage);
+      await boot.adopt(record, trusted, t0, stage);
     } catch (e) {
       await this.teardown(true);
       return (e as Error).message;
@@ -277,13 +278,9 @@ export class EngineController extends EventEmitter {
     await Promise.race([this.ports?.firstSync, new Promise((r) => setTimeout(r, 10_000).unref())]);
     const adopted = { pid: record.pid, at: new Date().toISOString() };
     this.set('running', { stage: undefined, startedAt: record.startedAt, bootMs: record.bootMs, timeline: boot.timeline, adopted });
-    this.log(`engine: adopted the running VM (QEMU pid ${record.pid}): dockerd and its containers kept running`);
+    const steps = boot.timeline.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(', ');
+    this.log(`engine: adopted the running VM (QEMU pid ${record.pid}) in ${((Date.now() - t0) / 1000).toFixed(2)} s (${steps}): dockerd and its containers kept running`);
     return null;
-  }
-
-  private async askPoweroff(sshPort: number): Promise<void> {
-    const link = await this.connectGuest(sshPort, 5_000, () => null);
-    try { await link.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }); } finally { link.end(); }
   }
 
   private vmKey(image: VmImage): string {
@@ -293,12 +290,14 @@ export class EngineController extends EventEmitter {
 
   /** Written down for the next host, should this one die while the VM runs. */
   private record(boot: EngineBoot, image: VmImage, accel: AcceleratorChoice): void {
-    const pid = boot.vm?.pid;
-    if (pid === undefined) return;
-    writeVmRecord(this.opts.data, {
-      pid, key: this.vmKey(image), sshPort: boot.sshPort, accel: accel.accel, acceleratorReason: accel.reason,
-      startedAt: this.st.startedAt!, bootMs: this.st.bootMs, fileSharing: this.st.fileSharing,
-    });
+    if (boot.vm?.pid === undefined) return;
+    writeVmRecord(this.opts.data, { pid: boot.vm.pid, key: this.vmKey(image), sshPort: boot.sshPort, accel: accel.accel, acceleratorReason: accel.reason,
+      startedAt: this.st.startedAt!, bootMs: this.st.bootMs, fileSharing: this.st.fileSharing, daemonJson: boot.daemonJson, versions: this.st.versions });
+  }
+
+  /** A switch or daemon.json change applied: what the next host may take for granted. */
+  noteEngineConfig(store: 'containerd' | 'classic', userDaemonJson: string): void {
+    updateVmRecord(this.opts.data, { daemonJson: bootDaemonJson(store, userDaemonJson) });
   }
 
   private useAccelerator(a: AcceleratorChoice): void {
@@ -324,7 +323,13 @@ export class EngineController extends EventEmitter {
     const vm = boot.vm!;
     boot.supervisor?.finish();
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
-    this.subscribeAgentEvents(boot.agent!);
+    const agent = boot.agent!;
+    this.stopEvents = followAgentEvents(agent, (e) => {
+      // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
+      if (e.kind === 'store-switching') this.ports?.pause();
+      else if (e.kind === 'store-switched') this.ports?.resume();
+      this.emit('agent-event', e);
+    }, () => this.boot?.agent === agent && this.st.state === 'running');
     this.startPorts(vm);
     // SSH may still be connecting (it is off the start's path when the VM has the data port).
     void boot.whenLinked().then((link) => {
@@ -375,22 +380,6 @@ export class EngineController extends EventEmitter {
     ports.start();
   }
 
-  /** Relays agent events; resubscribes when the stream ends while the engine runs. */
-  private subscribeAgentEvents(agent: AgentClient, retryMs = 1000): void {
-    this.stopEvents = agent.events((e: AgentEvent) => {
-      retryMs = 1000; // the agent answers again: the next drop retries soon
-      // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
-      if (e.kind === 'store-switching') this.ports?.pause();
-      else if (e.kind === 'store-switched') this.ports?.resume();
-      this.emit('agent-event', e);
-    }, () => {
-      // Asked again when the timer fires: the engine may have stopped (and the agent closed) since.
-      // One subscription at a time, backing off while the agent stays away.
-      const current = (): boolean => this.boot?.agent === agent && this.st.state === 'running';
-      if (current()) setTimeout(() => { if (current()) this.subscribeAgentEvents(agent, Math.min(retryMs * 2, 10_000)); }, retryMs);
-    });
-  }
-
   /** A dropped link (sshd restarted, host slept) is re-established while the VM runs. */
   private followLink(boot: EngineBoot, link: GuestLink): void {
     link.once('close', () => {
@@ -437,12 +426,4 @@ export class EngineController extends EventEmitter {
     else if (state !== 'running') this.dockerSock.disconnect(`the Berth engine is not running (${state}): run 'berth start'`);
     this.emit('status', this.status());
   }
-}
-
-/** The default link: SSH with this install's keys, the guest's host key pinned. */
-function sshToGuest(data: DataDir): ConnectGuest {
-  return (port, deadlineMs, abort) => {
-    const keys = ensureKeys(data.keysDir);
-    return GuestSsh.waitForGuest({ port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey }, deadlineMs, abort);
-  };
 }

@@ -3,7 +3,9 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import ssh2 from 'ssh2';
-import type { ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
+import type { ConnectGuest, ExecOptions, ExecResult, GuestLink } from './guest-link.ts';
+import { ensureKeys } from './keys.ts';
+import type { DataDir } from './paths.ts';
 
 export interface SshTarget {
   port: number;
@@ -129,4 +131,12 @@ function sshdGreets(port: number, timeoutMs: number): Promise<boolean> {
     sock.on('error', () => done(false));
     sock.on('close', () => done(false));
   });
+}
+
+/** The default link: SSH with this install's keys, the guest's host key pinned. */
+export function sshToGuest(data: DataDir): ConnectGuest {
+  return (port, deadlineMs, abort) => {
+    const keys = ensureKeys(data.keysDir);
+    return GuestSsh.waitForGuest({ port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey }, deadlineMs, abort);
+  };
 }

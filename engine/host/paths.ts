@@ -40,6 +40,8 @@ export class DataDir {
   get dataDisk(): string { return path.join(this.vmDir, 'data.qcow2'); }
   get settingsFile(): string { return path.join(this.root, 'settings.json'); }
   get stateFile(): string { return path.join(this.runDir, 'state.json'); }
+  /** What the running VM's host wrote down for the next one (vm-record.ts). */
+  get vmRecordFile(): string { return path.join(this.runDir, 'vm.json'); }
 
   /** Creates the tree with owner-only permissions: it holds keys and sockets. */
   ensure(): void {

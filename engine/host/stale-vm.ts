@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { DataDir } from './paths.ts';
+import type { ConnectGuest } from './guest-link.ts';
 import { QmpClient } from './qmp.ts';
 import { commandLine, pidAlive, waitForExit } from './process-watch.ts';
 import { qemuImgBinary } from './vm-files.ts';
@@ -39,6 +40,12 @@ export interface RetireOptions {
   /** How long a guest that was asked gets to power off. */
   graceMs?: number;
   log: (line: string) => void;
+}
+
+/** Asks the guest to power off over SSH (the guest has no handler for the ACPI button). */
+export async function poweroffOverSsh(connect: ConnectGuest, sshPort: number): Promise<void> {
+  const link = await connect(sshPort, 5_000, () => null);
+  try { await link.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }); } finally { link.end(); }
 }
 
 /** Stops the QEMU at pid and resolves once it has exited and the data disk is unlocked. */

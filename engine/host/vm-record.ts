@@ -3,9 +3,8 @@
 // and what status reports about it. Written once the engine runs, removed when it stops cleanly.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { AcceleratorSchema, FileSharingStatusSchema } from './engine-types.ts';
+import { AcceleratorSchema, EngineStatusSchema, FileSharingStatusSchema } from './engine-types.ts';
 import type { DataDir } from './paths.ts';
 import type { VmImage } from './qemu-args.ts';
 
@@ -19,6 +18,9 @@ export const VmRecordSchema = z.object({
   startedAt: z.string(),
   bootMs: z.number().optional(),
   fileSharing: FileSharingStatusSchema.optional(),
+  /** The daemon.json dockerd runs on, as Berth last applied it: an adoption with nothing cut off applies nothing. */
+  daemonJson: z.string().optional(),
+  versions: EngineStatusSchema.shape.versions,
 });
 export type VmRecord = z.infer<typeof VmRecordSchema>;
 
@@ -37,7 +39,7 @@ export function vmKey(p: VmKeyParts): string {
   return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export function vmRecordFile(data: DataDir): string { return path.join(data.runDir, 'vm.json'); }
+export function vmRecordFile(data: DataDir): string { return data.vmRecordFile; }
 
 export function writeVmRecord(data: DataDir, record: VmRecord): void {
   const file = vmRecordFile(data);
@@ -51,6 +53,12 @@ export function readVmRecord(data: DataDir): VmRecord | null {
     const r = VmRecordSchema.safeParse(JSON.parse(fs.readFileSync(vmRecordFile(data), 'utf8')));
     return r.success ? r.data : null;
   } catch { return null; }
+}
+
+/** The engine's configuration changed (a switch, daemon.json keys): the record follows. */
+export function updateVmRecord(data: DataDir, patch: Partial<VmRecord>): void {
+  const r = readVmRecord(data);
+  if (r) writeVmRecord(data, { ...r, ...patch });
 }
 
 export function removeVmRecord(data: DataDir): void { fs.rmSync(vmRecordFile(data), { force: true }); }

@@ -119,7 +119,7 @@ test('a leftover QEMU is found by its command line and, ignoring the power-off, 
 test('a settings file edited under a running host is read again; a broken edit is refused, never overwritten', async () => {
   const data = tmpData();
   const logs: string[] = [];
-  const service = new SettingsService(data, new OfflineEnginePort(data), { log: (l) => logs.push(l), limits: { cpus: 4, memoryMiB: 8192 } });
+  const service = new SettingsService(data, new OfflineEnginePort(data), { log: (l) => logs.push(l), limits: { maxCpus: 4, maxMemoryMiB: 8192 } });
   const file = JSON.parse(fs.readFileSync(data.settingsFile, 'utf8')) as Record<string, unknown>;
   await new Promise((r) => setTimeout(r, 20)); // a different mtime
   fs.writeFileSync(data.settingsFile, JSON.stringify({ ...file, dockerEngine: { 'log-level': 'warn' } }));

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { EngineStatusSchema, StartStageSchema } from '../../../engine/host/engine-types.ts';
 import { ContainerSchema, ImageListSchema, ImageRefSchema, LogChunkSchema, RunSpecSchema, TransferProgressSchema } from './docker-types.ts';
-import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema } from './store-types.ts';
+import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema, StoreSwitchResultSchema } from './store-types.ts';
 import { DiskUsageSchema, ReclaimPlanSchema, ReclaimResultSchema } from './disk-types.ts';
 import { VolumeListSchema, VolumeNameSchema, VolumePruneResultSchema } from './volume-types.ts';
 import { ProposalSchema, ResetBodySchema, SettingsProgressSchema, SettingsStateSchema } from './settings-types.ts';
@@ -79,7 +79,7 @@ export const calls = {
   'store.status': call(none, StoreStatusSchema),
   'store.inventory': call(none, StoreInventorySchema),
   /** Apply & Restart of useContainerdSnapshotter: dockerd restarts, nothing is deleted. */
-  'store.switch': call(z.object({ store: ImageStoreSchema }).strict(), StoreStatusSchema),
+  'store.switch': call(z.object({ store: ImageStoreSchema }).strict(), StoreSwitchResultSchema),
   /** Copies the classic store's tagged images into the containerd store; 'store.progress' events report it. */
   'store.migrate': call(none, MigrateResultSchema),
   /** What reclaiming the hidden store deletes and frees; refused (400) for the active store. */

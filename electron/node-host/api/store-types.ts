@@ -16,6 +16,18 @@ export const StoreStatusSchema = z.object({
 });
 export type StoreStatus = z.infer<typeof StoreStatusSchema>;
 
+/**
+ * A switch's answer, given once dockerd runs the store asked for (it proved so in /info): what
+ * each store holds is measured after the answer, and reaches front ends as a store change.
+ */
+export const StoreSwitchResultSchema = z.object({
+  active: ImageStoreSchema,
+  hidden: ImageStoreSchema,
+  /** From the call to the engine running on the new store. */
+  ms: z.number(),
+});
+export type StoreSwitchResult = z.infer<typeof StoreSwitchResultSchema>;
+
 export const PlatformVariantSchema = z.object({
   /** os/arch[/variant], e.g. linux/arm64/v8. */
   platform: z.string(),

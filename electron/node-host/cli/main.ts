@@ -93,8 +93,9 @@ async function main(argv: string[]): Promise<number> {
 
 /** The running host's engine status; stopped when no host runs (none is started for this). */
 async function currentStatus(data: DataDir): Promise<EngineStatus> {
-  // No control socket, no host: known without loading the contract's client (zod and its schemas).
-  const st = fs.existsSync(data.controlSocket) ? await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {})) : null;
+  // No control socket, no host: known without loading the contract's client (zod and its schemas);
+  // unless a VM an earlier host left runs (its record is there): then a host comes back for it.
+  const st = fs.existsSync(data.controlSocket) || fs.existsSync(data.vmRecordFile) ? await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {})) : null;
   return st ?? { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
 }
 

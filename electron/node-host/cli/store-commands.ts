@@ -43,8 +43,14 @@ export async function storeCommand(client: CallClient, args: string[], usage: (m
   if (sub === 'use') {
     if (arg !== 'containerd' && arg !== 'classic') throw usage(`'berth store use' takes containerd or classic, not '${arg ?? ''}'`);
     console.log(`Switching to the ${LABEL[arg]} (the engine restarts; nothing is deleted)…`);
-    console.log(formatSummary(await client.call('store.switch', { store: arg })));
-    return 0;
+    // The phases the dashboard's Apply & Restart shows, from the same events.
+    const off = client.onEvent((e) => { if (e.name === 'settings.progress') console.log(`  ${e.data.message}`); });
+    try {
+      const r = await client.call('store.switch', { store: arg });
+      console.log(`The ${LABEL[r.active]} is active (${(r.ms / 1000).toFixed(1)} s). The ${LABEL[r.hidden]} is hidden, not deleted: ` +
+        `'berth store' shows what it holds; 'berth store use ${r.hidden}' brings it back.`);
+      return 0;
+    } finally { off(); }
   }
   if (sub === 'migrate') {
     const off = followStoreProgress(client);

@@ -2,13 +2,13 @@
 // service (a switch is a settings change, so the choice survives the next start).
 import type { EngineController } from '../../../engine/host/engine-controller.ts';
 import { fromStoreEnum, type InventoryReply } from '../../../engine/agent/agent-types.ts';
-import type { StoreInventory, StoreStatus } from '../api/store-types.ts';
+import type { StoreInventory, StoreStatus, StoreSwitchResult } from '../api/store-types.ts';
 import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
-import { storeSetting } from '../api/image-store.ts';
+import { otherStore, storeSetting } from '../api/image-store.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 export class AgentStoreProvider implements StoreProvider {
@@ -33,16 +33,18 @@ export class AgentStoreProvider implements StoreProvider {
     };
   }
 
-  async switch(store: 'containerd' | 'classic'): Promise<StoreStatus> {
+  async switch(store: 'containerd' | 'classic'): Promise<StoreSwitchResult> {
+    const t0 = Date.now();
     this.emit({ type: 'progress', progress: { step: `Switching to the ${store} image store`, detail: 'restarting the Docker Engine', done: false } });
     try {
       await this.settings.apply(storeSetting(store));
     } finally {
       this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     }
-    const st = await this.status();
-    this.emit({ type: 'changed', status: st });
-    return st;
+    const result = { active: store, hidden: otherStore(store), ms: Date.now() - t0 };
+    // What each store holds is counted after the answer: the switch is done once dockerd runs it.
+    setImmediate(() => void this.status().then((st) => this.emit({ type: 'changed', status: st }), () => undefined));
+    return result;
   }
 
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {

@@ -4,7 +4,7 @@
 import type { EngineStatus, StartStage } from '../../../engine/host/engine-types.ts';
 import type { Container, ImageList, LogChunk, RunSpec, TransferProgress } from '../api/docker-types.ts';
 import type { SystemInfo, TroubleshootPlan, DiagnosticsResult } from '../api/contract.ts';
-import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus } from '../api/store-types.ts';
+import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus, StoreSwitchResult } from '../api/store-types.ts';
 import type { Proposal, Settings, SettingsLimits, SettingsView } from '../api/settings-types.ts';
 import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
 import type { Volume } from '../api/volume-types.ts';
@@ -51,8 +51,8 @@ export interface StoreProvider {
   status(): Promise<StoreStatus>;
   /** The active store's images with their platform variants (containerd store: from the image index). */
   inventory(): Promise<StoreInventory>;
-  /** Makes `store` active (daemon.json + dockerd restart); the other store is hidden, never deleted. */
-  switch(store: ImageStore): Promise<StoreStatus>;
+  /** Makes `store` active (daemon.json + dockerd restart); the other store is hidden, never deleted. Answers once dockerd runs it. */
+  switch(store: ImageStore): Promise<StoreSwitchResult>;
   /** Copies the hidden store's images into the active one. */
   migrate(): Promise<MigrateResult>;
   /** Each store's images, containers and build cache; volumes once; the data disk and its host file. */

@@ -51,6 +51,7 @@ export class ControllerEnginePort implements EnginePort {
       // Written down: a host that dies during it leaves the next one the work to finish or check.
       await engine.journal.run({ kind: cfg.switching ? 'switch' : 'engine-config', store },
         () => engine.agent.setImageStore(store, JSON.stringify(cfg.dockerEngine)));
+      engine.noteEngineConfig(store, JSON.stringify(cfg.dockerEngine));
     } catch (e) {
       const err = await engineCallFailure(engine, e);
       if (!isDiskFull(err) || !this.isRunning()) throw err;
