@@ -2,7 +2,7 @@
 // (engine/proto/generate.ts → engine/proto/generated/), named for their use here: messages as
 // proto-loader decodes them (enums as strings, 64-bit numbers as numbers, defaults filled in).
 // Nothing here restates the .proto; only the store vocabulary's mapping is written by hand.
-import type { ImageStore as StoreName } from '../../electron/node-host/api/image-store.ts';
+import type { ImageStore as StoreName } from '../shared/image-store.ts';
 import type { AgentEvent__Output } from '../proto/generated/berth/agent/v1/AgentEvent.ts';
 import type { ContainerInfo__Output } from '../proto/generated/berth/agent/v1/ContainerInfo.ts';
 import type { FactoryResetReply__Output } from '../proto/generated/berth/agent/v1/FactoryResetReply.ts';

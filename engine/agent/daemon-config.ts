@@ -1,6 +1,6 @@
 // daemon.json handling: the store toggle owns features.containerd-snapshotter; every other key is
 // the user's and is kept as written. Pure functions, so they are unit-tested on the host.
-import { BERTH_DAEMON_DEFAULTS, SNAPSHOTTER_FEATURE } from '../../electron/node-host/api/daemon-json-keys.ts';
+import { BERTH_DAEMON_DEFAULTS, SNAPSHOTTER_FEATURE } from '../shared/daemon-json-keys.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };

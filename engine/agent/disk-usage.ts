@@ -11,6 +11,7 @@ import { dockerJson, dockerInfo, storeFromInfo } from './docker-api.ts';
 import { du, fsSpace, parseHumanBytes } from './disk-space.ts';
 import { readStoreImages } from './inventory.ts';
 import { toStoreEnum, type DiskUsageReply, type StoreName, type StoreUsage, type VolumeMount } from './agent-types.ts';
+import { otherStore } from '../shared/image-store.ts';
 
 const run = promisify(execFile);
 const DOCKER = '/var/lib/docker';
@@ -31,7 +32,7 @@ interface SystemDf {
 
 export async function diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
   const active = storeFromInfo(await dockerInfo());
-  const hidden: StoreName = active === 'containerd' ? 'classic' : 'containerd';
+  const hidden: StoreName = otherStore(active);
   const onDisk = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[hidden]);
   if (mountsOnly) {
     const live = await dockerJson<NonNullable<SystemDf['Containers']>>('GET', '/containers/json?all=1');

@@ -2,7 +2,7 @@
 // to keep its bundle small).
 import http from 'node:http';
 import fs from 'node:fs';
-import { storeFromDriverStatus } from '../../electron/node-host/api/image-store.ts';
+import { storeFromDriverStatus } from '../shared/image-store.ts';
 import { DOCKER_SOCKET } from './guest-sockets.ts';
 
 export class DockerApiError extends Error {

@@ -7,6 +7,7 @@ import { ContainerdClient } from './containerd-client.ts';
 import { CONTAINER_DRIVER, readContainersOnDisk } from './containers-on-disk.ts';
 import { dockerInfo, dockerJson, storeFromInfo } from './docker-api.ts';
 import { toStoreEnum, type ContainerInfo, type InventoryReply, type StoreInventory, type StoreName } from './agent-types.ts';
+import { otherStore } from '../shared/image-store.ts';
 
 interface ApiContainer { Id: string; Names: string[]; Image: string; State: string; Created: number; }
 
@@ -18,7 +19,7 @@ export async function readStoreImages(store: StoreName): Promise<StoreInventory[
 
 export async function inventory(): Promise<InventoryReply> {
   const active = storeFromInfo(await dockerInfo());
-  const hidden: StoreName = active === 'containerd' ? 'classic' : 'containerd';
+  const hidden: StoreName = otherStore(active);
   const live = await dockerJson<ApiContainer[]>('GET', '/containers/json?all=1');
   const activeContainers: ContainerInfo[] = live.map((c) => ({
     id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), image: c.Image, state: c.State, created: c.Created,

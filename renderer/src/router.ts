@@ -2,7 +2,7 @@
 // history entry (so Back/Forward work), and a fragment typed, linked or set by the Electron shell
 // (hashchange) moves the UI. An unknown fragment is replaced by the default view's.
 import type { StoreApi } from 'zustand/vanilla';
-import { parseHash, routeHash } from './routes.ts';
+import { parseHash, routeHash } from '../../electron/node-host/api/routes.ts';
 import type { DashState } from './state/store.ts';
 
 export function startRouter(store: StoreApi<DashState>, w: Window = window): () => void {

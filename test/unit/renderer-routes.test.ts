@@ -2,7 +2,7 @@
 // to the default view, and the router keeps store and address bar in step (Back/Forward).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_ROUTE, SETTINGS_TABS, VIEWS, parseHash, routeHash } from '../../renderer/src/routes.ts';
+import { DEFAULT_ROUTE, SETTINGS_TABS, VIEWS, parseHash, routeHash } from '../../electron/node-host/api/routes.ts';
 import { startRouter } from '../../renderer/src/router.ts';
 import { createDashStore } from '../../renderer/src/state/store.ts';
 import { navigationScript } from '../../electron/shell/main/view-navigation.ts';

@@ -10,7 +10,7 @@ import { SettingsService } from '../../electron/node-host/settings/service.ts';
 import { OfflineEnginePort } from '../../electron/node-host/settings/offline-reset.ts';
 import { defaultSettings, CURRENT_SCHEMA_VERSION, type Settings } from '../../electron/node-host/settings/schema.ts';
 import { decideStore, classicContents, type ClassicContents } from '../../electron/node-host/settings/store-decision.ts';
-import type { ImageStore } from '../../electron/node-host/api/image-store.ts';
+import type { ImageStore } from '../../engine/shared/image-store.ts';
 
 const D = defaultSettings();
 const PARTIAL = '{"vm":{"cpus":2,"memoryMiB":2048},"dockerEngine":{"log-level":"warn"}}';

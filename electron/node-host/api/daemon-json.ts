@@ -4,8 +4,8 @@
 // these. Browser-safe.
 import { z } from 'zod';
 
-export { SNAPSHOTTER_FEATURE, BERTH_DAEMON_DEFAULTS, RESERVED_DAEMON_KEYS } from './daemon-json-keys.ts';
-import { SNAPSHOTTER_FEATURE, RESERVED_DAEMON_KEYS } from './daemon-json-keys.ts';
+export { SNAPSHOTTER_FEATURE, BERTH_DAEMON_DEFAULTS, RESERVED_DAEMON_KEYS } from '../../../engine/shared/daemon-json-keys.ts';
+import { SNAPSHOTTER_FEATURE, RESERVED_DAEMON_KEYS } from '../../../engine/shared/daemon-json-keys.ts';
 
 const strings = z.array(z.string());
 const known = {

@@ -1,8 +1,9 @@
 // The two image stores on the VM's data disk and what each holds. Browser-safe.
 import { z } from 'zod';
+import { IMAGE_STORES, type ImageStore } from '../../../engine/shared/image-store.ts';
 
-export const ImageStoreSchema = z.enum(['containerd', 'classic']);
-export type ImageStore = z.infer<typeof ImageStoreSchema>;
+export const ImageStoreSchema = z.enum(IMAGE_STORES);
+export type { ImageStore };
 
 export const StoreSummarySchema = z.object({ images: z.number().int(), bytes: z.number(), containers: z.number().int() });
 

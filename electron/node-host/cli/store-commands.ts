@@ -1,7 +1,7 @@
 // `berth store …`: which image store is active, what each store costs on disk, switch, migrate,
 // reclaim. Each is a contract call (store.status with system.diskUsage, store.switch,
 // store.migrate, store.reclaimPlan/reclaim) on the control socket.
-import { otherStore } from '../api/image-store.ts';
+import { otherStore } from '../../../engine/shared/image-store.ts';
 import type { DiskUsage } from '../api/disk-types.ts';
 import type { StoreStatus } from '../api/store-types.ts';
 import { formatDiskUsage } from './disk-format.ts';

@@ -8,7 +8,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
-import { otherStore, storeSetting } from '../api/image-store.ts';
+import { otherStore, storeSetting } from '../../../engine/shared/image-store.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 export class AgentStoreProvider implements StoreProvider {
@@ -21,7 +21,7 @@ export class AgentStoreProvider implements StoreProvider {
   async inventory(): Promise<StoreInventory> {
     const inv = await this.engine.agent.inventory();
     return {
-      store: fromStoreEnum(inv.active.store) ?? 'classic',
+      store: activeStoreOf(inv),
       images: inv.active.images.map((i) => ({
         id: i.id, repoTags: i.refs,
         // Attestation manifests keep their unknown/unknown platform: the dashboard lists them after the platforms.
@@ -104,8 +104,18 @@ function activeRefusal(store: string): ApiError {
   return new ApiError(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`, 400);
 }
 
+/**
+ * The store the agent says is active. An answer without one (dockerd not answering) is an error:
+ * taking it for either store would show that store's images as the user's, and hide the rest.
+ */
+function activeStoreOf(inv: InventoryReply): 'containerd' | 'classic' {
+  const store = fromStoreEnum(inv.active.store);
+  if (!store) throw new ApiError('the engine did not say which image store is active (dockerd may be restarting); try again in a moment', 503);
+  return store;
+}
+
 /** The agent's inventory of both stores, counted. */
 export function storeStatus(inv: InventoryReply): StoreStatus {
   const holds = (s: InventoryReply['active']) => ({ images: s.images.length, bytes: s.total_image_bytes, containers: s.containers.length });
-  return { active: fromStoreEnum(inv.active.store) ?? 'classic', holds: holds(inv.active), hidden: holds(inv.hidden), diskFreeBytes: inv.disk_free_bytes };
+  return { active: activeStoreOf(inv), holds: holds(inv.active), hidden: holds(inv.hidden), diskFreeBytes: inv.disk_free_bytes };
 }

@@ -5,7 +5,7 @@ import { ApiError, type SystemInfo } from '../api/contract.ts';
 import { withDefaultTag, type Container, type ImageList, type LogChunk, type RunSpec } from '../api/docker-types.ts';
 import type { DockerService } from './services.ts';
 import { TransferTracker } from './transfer-progress.ts';
-import { storeFromDriverStatus } from '../api/image-store.ts';
+import { storeFromDriverStatus } from '../../../engine/shared/image-store.ts';
 
 /** The engine's own message from a dockerode error ("(HTTP code 409) conflict - …" → "conflict: …"). */
 export function engineError(e: unknown): ApiError {

@@ -4,7 +4,7 @@
 // filesystem at boot.)
 import type { InventoryReply, StatusReply, StoreName } from '../../../engine/agent/agent-types.ts';
 import { fromStoreEnum } from '../../../engine/agent/agent-types.ts';
-import { storeOf } from '../api/image-store.ts';
+import { storeOf } from '../../../engine/shared/image-store.ts';
 import { bootDaemonJson } from '../../../engine/host/boot-daemon-json.ts';
 import type { SettingsService } from './service.ts';
 import { classicContents } from './store-decision.ts';

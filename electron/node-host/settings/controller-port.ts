@@ -8,7 +8,7 @@ import type { DataDir } from '../../../engine/host/paths.ts';
 import type { EnginePort } from './engine-port.ts';
 import { wipeVmData } from './offline-reset.ts';
 import type { Settings } from './schema.ts';
-import { otherStore, storeOf } from '../api/image-store.ts';
+import { otherStore, storeOf } from '../../../engine/shared/image-store.ts';
 import { diskFullAdvice, isDiskFull } from '../../../engine/host/disk-full.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 

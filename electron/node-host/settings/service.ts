@@ -15,7 +15,7 @@ import { dataDiskGiB } from '../../../engine/host/vm-files.ts';
 import { hostLimits, hostShare, type HostShare } from './host-limits.ts';
 import { validateValue, type SettingError } from './validate.ts';
 import { decideStore, type ClassicContents, type StoreDecision } from './store-decision.ts';
-import { STORE_LABEL, storeOf, type ImageStore } from '../api/image-store.ts';
+import { STORE_LABEL, storeOf, storeSetting, type ImageStore } from '../../../engine/shared/image-store.ts';
 import type { SettingsLimits } from '../api/settings-types.ts';
 
 export interface SettingsServiceOptions {
@@ -156,7 +156,7 @@ export class SettingsService extends EventEmitter {
 
   /** Records the store the data disk chose: in the settings, the log and (once) the dashboard's notices. */
   private decide(d: StoreDecision, show: boolean): void {
-    this.user = withKey(this.user, 'useContainerdSnapshotter', d.store === 'containerd');
+    this.user = { ...this.user, ...storeSetting(d.store) };
     this.storeUnknown = null;
     this.dropPendingNotice();
     const notice = `Berth chose ${STORE_LABEL[d.store]}: ${d.reason}.`;

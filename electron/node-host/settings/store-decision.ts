@@ -3,7 +3,7 @@
 // default. A classic store that holds images or containers stays active, so nobody's images
 // vanish after an update; otherwise the containerd store, as on a clean install.
 import type { InventoryReply } from '../../../engine/agent/agent-types.ts';
-import type { ImageStore } from '../api/image-store.ts';
+import type { ImageStore } from '../../../engine/shared/image-store.ts';
 
 /** What the classic store on the data disk holds; null when there is no data disk at all. */
 export interface ClassicContents { images: number; containers: number }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { START_STAGES, type EngineStatus, type StartStage, type StartStageName } from '../../../engine/host/engine-types.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { storeOf } from '../../node-host/api/image-store.ts';
+import { storeOf } from '../../../engine/shared/image-store.ts';
 
 const STAGE_TEXT: Record<StartStageName, string> = {
   image: 'preparing the VM image', accelerator: 'choosing the accelerator', boot: 'booting the VM',

@@ -8,7 +8,7 @@ import { StoreStatusSchema, type ImageStore } from '../../node-host/api/store-ty
 import type { View } from './app-menu.ts';
 import { runFirstRun, startWithProgress, type Progress, type StartResult } from './first-run.ts';
 import { trayModel, type StoreView, type TrayAction, type TrayModel } from './tray-model.ts';
-import { storeOf } from '../../node-host/api/image-store.ts';
+import { storeOf } from '../../../engine/shared/image-store.ts';
 
 export interface AppPort {
   requestSingleInstanceLock(): boolean;

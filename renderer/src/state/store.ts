@@ -5,7 +5,7 @@ import type { ApiClient } from '../../../electron/node-host/api/client.ts';
 import type { CallName, CallOutput } from '../../../electron/node-host/api/contract.ts';
 import { initialData, reduceEvent, type DashData, type Loaded } from './reduce.ts';
 import type { Draft } from './settings-draft.ts';
-import { DEFAULT_ROUTE, type SettingsTab, type View } from '../routes.ts';
+import { DEFAULT_ROUTE, type SettingsTab, type View } from '../../../electron/node-host/api/routes.ts';
 
 export type { SettingsTab, View };
 

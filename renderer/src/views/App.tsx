@@ -2,7 +2,7 @@
 // shows is the route (routes.ts): the navigation changes it and the router mirrors it in the URL.
 import type { ReactNode } from 'react';
 import { useDash } from '../context.ts';
-import type { View } from '../routes.ts';
+import type { View } from '../../../electron/node-host/api/routes.ts';
 import { HiddenStoreBanner } from './Banner.tsx';
 import { ContainersView } from './ContainersView.tsx';
 import { DiskView } from './DiskView.tsx';

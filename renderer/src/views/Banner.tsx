@@ -6,6 +6,7 @@ import { useClient, useDash } from '../context.ts';
 import { hiddenStoreText } from '../state/banner.ts';
 import { ErrorText, useAction } from './common.tsx';
 import { ReclaimDialog } from './ReclaimDialog.tsx';
+import { otherStore } from '../../../engine/shared/image-store.ts';
 
 export function HiddenStoreBanner(): ReactNode {
   const status = useDash((s) => s.store?.value);
@@ -18,7 +19,7 @@ export function HiddenStoreBanner(): ReactNode {
   const dialog = reclaiming ? <ReclaimDialog store={reclaiming} onClose={() => setReclaiming(null)} /> : null;
   const text = status ? hiddenStoreText(status) : null;
   if (!status || !text) return <>{null}{dialog}</>;
-  const other = status.active === 'containerd' ? 'classic' : 'containerd';
+  const other = otherStore(status.active);
   return (
     <>
     <section className="banner" aria-label="Hidden image store" data-testid="hidden-store-banner">

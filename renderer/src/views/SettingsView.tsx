@@ -6,7 +6,7 @@ import { useClient, useDash } from '../context.ts';
 import { daemonJsonText, draftPatch, shown } from '../state/settings-draft.ts';
 import { FORM_CONTROLS, foldersFromText, keysOnTab } from '../state/settings-form.ts';
 import { SETTING_INFO, type SettingKey } from '../../../electron/node-host/api/settings-schema.ts';
-import type { SettingsTab } from '../routes.ts';
+import type { SettingsTab } from '../../../electron/node-host/api/routes.ts';
 import { ErrorText, useAction } from './common.tsx';
 
 const TABS: Array<[SettingsTab, string]> = [['general', 'General'], ['engine', 'Docker Engine'], ['resources', 'Resources']];

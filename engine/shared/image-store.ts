@@ -1,8 +1,9 @@
-// The image-store vocabulary, once: the settings' boolean, the store's name, and how dockerd says
-// which one it runs. Browser-safe (the guest agent bundles it too).
-import type { ImageStore } from './store-types.ts';
+// The image-store vocabulary, once, below everything that uses it: the settings' boolean, the
+// store's name, and how dockerd says which one it runs. Browser-safe (the guest agent bundles it too).
 
-export type { ImageStore };
+/** The two image stores on the VM's data disk. */
+export const IMAGE_STORES = ['containerd', 'classic'] as const;
+export type ImageStore = typeof IMAGE_STORES[number];
 
 /** The store the settings select ("Use containerd for pulling and storing images"). */
 export function storeOf(settings: { useContainerdSnapshotter: boolean }): ImageStore {
