@@ -7,6 +7,7 @@
 // A screenshot of every view lands in test-results/dashboard/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -270,5 +271,20 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await nav('Settings').click();
     assert.equal(await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(), true);
     await shot('after-reset-settings');
+  });
+
+  it('a crashed Berth host: the next one adopts the running engine, and its dashboard says so', async () => {
+    const hostPid = Number(fs.readFileSync(path.join(env.data.runDir, 'host.pid'), 'utf8'));
+    const qemuPid = (await env.status()).qemuPid;
+    process.kill(hostPid, 'SIGKILL');
+    await page.getByText('Reconnecting to the Berth host…').waitFor();
+    const dash = await env.cli(['dashboard']);
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.match(dash.stderr, /adopted a running engine/);
+    const next = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(dash.stdout)?.[1] ?? '';
+    await page.goto(next);
+    await page.getByTestId('engine-adopted').filter({ hasText: `adopted a running engine (pid ${qemuPid})` }).waitFor();
+    await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
+    await shot('adopted');
   });
 });

@@ -103,6 +103,7 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
 
   it('migrates every tagged classic image into the containerd store with identical config digests', async () => {
     const classic = snap((await agent.inventory()).active);
+    assert.ok(classic.length > 0, 'the classic store holds tagged images to migrate (the loop below checks each)');
     const r = await env.cli(['store', 'migrate']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /done.*classic copies still hold/);
@@ -208,7 +209,9 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
 
   it('factory reset empties both stores and turns the containerd store on', async () => {
     await use('classic');
-    await agent.factoryReset();
+    // As the product does it: the dashboard's Troubleshoot → Factory reset (stop, wipe, defaults, start).
+    const reset = await env.cli(['api', 'call', 'troubleshoot.factoryReset']);
+    assert.equal(reset.code, 0, reset.stdout + reset.stderr);
     const inv = await agent.inventory();
     assert.equal(inv.active.store, 'IMAGE_STORE_CONTAINERD');
     assert.equal(inv.active.images.length + inv.hidden.images.length, 0);
