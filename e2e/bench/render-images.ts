@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardServer } from '../../electron/node-host/dashboard/server.ts';
 import { RENDERER_DIR } from '../../electron/node-host/dashboard/static-files.ts';
-import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts';
 import { fakeServices } from '../fixtures/fake-services.ts';
 import { launchChromium } from '../browser.ts';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { descriptorFromText } from '../proto/load.ts';
 import { withBuildId } from './bundle-identity.ts';
-import { BERTH_ROOT as ROOT } from '../host/berth-root.ts';
+import { BERTH_ROOT as ROOT } from '../shared/berth-root.ts';
 
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'agent.mjs');
 

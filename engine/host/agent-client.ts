@@ -2,7 +2,7 @@
 // generated from berth_agent.proto. Replies come from the VM: decoding checks their wire types,
 // and what the generated types cannot promise (a message field present) is checked here.
 import fs from 'node:fs';
-import { berthPath } from './berth-root.ts';
+import { berthPath } from '../shared/berth-root.ts';
 import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import {

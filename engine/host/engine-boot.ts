@@ -6,7 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
-import type { VmImage } from './qemu-args.ts';
+import type { VmImage } from '../image/vm-image.ts';
 import type { VmDriver, VmHandle, VmSpec } from './vm-driver.ts';
 import type { VmRecord } from './vm-record.ts';
 import { qemuPidFile } from './stale-vm.ts';

@@ -15,7 +15,7 @@ import { readVmRecord, removeVmRecord, updateVmRecord, vmKey, writeVmRecord, typ
 import { bootDaemonJson } from './boot-daemon-json.ts';
 import { OperationJournal } from './operation-journal.ts';
 import { interruptedNotice } from './resume-notice.ts';
-import type { VmImage } from './qemu-args.ts';
+import type { VmImage } from '../image/vm-image.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { AgentEvent } from '../agent/agent-types.ts';

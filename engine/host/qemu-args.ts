@@ -4,12 +4,9 @@ import { NETDEV } from './qemu-hostfwd.ts';
 import { MUX_PORT } from './mux-link.ts';
 import { BOOT_PORT } from './agent-boot-port.ts';
 import { selectQemu } from './qemu-runtime.ts';
+import type { VmImage } from '../image/vm-image.ts';
 
-export interface VmImage {
-  kernel: string; initrd: string; rootfs: string;
-  /** A formatted, empty data disk (qcow2) a new install starts from; absent in older images. */
-  dataTemplate?: string;
-}
+export type { VmImage };
 
 export interface VmConfig {
   image: VmImage;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { AcceleratorSchema, EngineStatusSchema, FileSharingStatusSchema } from './engine-types.ts';
 import type { DataDir } from './paths.ts';
-import type { VmImage } from './qemu-args.ts';
+import type { VmImage } from '../image/vm-image.ts';
 
 export const VmRecordSchema = z.object({
   pid: z.number().int().positive(),

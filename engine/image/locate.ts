@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { IMAGE_FILES, RECIPE_DIR, recipeHash, releaseRecipeDir } from './recipe.ts';
-import type { VmImage } from '../host/qemu-args.ts';
+import type { VmImage } from './vm-image.ts';
 
 export class ImageMissingError extends Error {}
 

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { berthPath } from '../host/berth-root.ts';
+import { berthPath } from '../shared/berth-root.ts';
 
 export const RECIPE_DIR = berthPath('engine', 'image');
 

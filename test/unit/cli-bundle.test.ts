@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BERTH_ROOT, findBerthRoot } from '../../engine/host/berth-root.ts';
+import { BERTH_ROOT, findBerthRoot } from '../../engine/shared/berth-root.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 

@@ -43,3 +43,22 @@ test('no import points up a layer (engine ← electron ← renderer)', () => {
   }
   assert.deepEqual(wrong, []);
 });
+
+/**
+ * Sibling folders whose files import each other both ways: each pair is one room with two doors.
+ * (A folder and its own subfolder, like renderer/src and renderer/src/views, are one package.)
+ */
+test('no two folders import each other', () => {
+  const edges = new Set<string>();
+  for (const layer of LAYERS) {
+    for (const file of sources(layer)) {
+      for (const target of importsOf(file, fs.readFileSync(path.join(ROOT, file), 'utf8'))) {
+        const [a, b] = [path.dirname(file), path.dirname(target)];
+        if (a !== b) edges.add(`${a} -> ${b}`);
+      }
+    }
+  }
+  const nested = (a: string, b: string): boolean => a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`);
+  const cycles = [...edges].filter((e) => { const [a, b] = e.split(' -> ') as [string, string]; return a < b && !nested(a, b) && edges.has(`${b} -> ${a}`); });
+  assert.deepEqual(cycles, []);
+});

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts';
 import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 import { buildPreload } from '../../electron/shell/preload/build.ts';
 

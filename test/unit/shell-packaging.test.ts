@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { z } from 'zod';
 import { AGENT_BUNDLE, buildAgent } from '../../engine/agent/build.ts';
 import { DataDir } from '../../engine/host/paths.ts';
-import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts';
 import { STAGED_IMAGE_DIR, stageImage } from '../../electron/shell/main/build-app.ts';
 import { imageComplete, imageDir } from '../../engine/image/locate.ts';
 import { RESOURCE_LAYOUT, SHIPPED_IMAGE_FILES, configurePackagedEnv, imageMirrorDir, prepareImageMirror } from '../../electron/shell/main/packaged-resources.ts';

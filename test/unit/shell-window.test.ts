@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildRenderer } from '../../electron/node-host/dashboard/cli.ts';
+import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts';
 import { rendererHandler, resolveAppRequest } from '../../electron/shell/main/renderer-protocol.ts';
 import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 import { navigationScript } from '../../electron/shell/main/view-navigation.ts';

@@ -157,6 +157,12 @@ export class ApiError extends Error {
   constructor(message: string, readonly status = 500) { super(message); this.name = 'ApiError'; }
 }
 
+/** An error as every transport carries it: the message, and the refusal's kind when it has one. */
+export function errorBody(e: unknown): ApiErrorBody['error'] {
+  const message = (e as Error).message ?? String(e);
+  return e instanceof ApiError ? { message, status: e.status } : { message };
+}
+
 /** The message every call to a provider that has not landed yet answers with. */
 export function notAvailable(feature: string): ApiError {
   return new ApiError(`${feature} is not available yet in this build of Berth`, 501);

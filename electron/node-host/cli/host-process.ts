@@ -6,7 +6,7 @@ import { ControlClient, callHost, hostPid } from '../control/control-client.ts';
 import { findDataDirQemu } from '../../../engine/host/stale-vm.ts';
 import { pidAlive } from '../../../engine/host/process-watch.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { berthPath } from '../../../engine/host/berth-root.ts';
+import { berthPath } from '../../../engine/shared/berth-root.ts';
 
 const BERTH_BIN = berthPath('bin', 'berth.js');
 

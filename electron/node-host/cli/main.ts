@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./shell.ts')).shell(data, st.sshPort, rest);
     }
     case 'host': return (await import('./run-host.ts')).runHost(data);
-    case 'dashboard': return (await import('../dashboard/cli.ts')).dashboardCommand(data, rest);
+    case 'dashboard': return (await import('./dashboard-command.ts')).dashboardCommand(data, rest);
     case 'settings': return (await import('./settings-commands.ts')).settingsCommand(data, rest);
     case 'reset': return (await import('./settings-commands.ts')).resetCommand(data, rest);
     case 'store': {

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { EventData, EventName } from '../api/contract.ts';
 import { ClientFrameSchema, type ServerFrame } from '../api/wire.ts';
-import type { ClientContext } from '../dashboard/api-handler.ts';
-import { errorBody, readFrames, writeFrame } from './frames.ts';
+import type { ClientContext } from '../api/client-context.ts';
+import { errorBody } from '../api/contract.ts';
+import { readFrames, writeFrame } from './frames.ts';
 
 /** An ApiHandler satisfies this. */
 export interface CallHandler {

@@ -1,7 +1,6 @@
 // The control socket carries the contract's frames (electron/node-host/api/wire.ts) as JSON lines: one
 // frame per line, each parsed and validated by whoever receives it.
 import type net from 'node:net';
-import { ApiError, type ApiErrorBody } from '../api/contract.ts';
 
 /** A frame line longer than this is refused: no answer or call is anywhere near it. */
 const MAX_LINE = 16 << 20;
@@ -30,8 +29,3 @@ export function writeFrame(socket: net.Socket, frame: unknown): void {
   if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(frame)}\n`);
 }
 
-/** An error as every transport carries it: the message, and the refusal's kind when it has one. */
-export function errorBody(e: unknown): ApiErrorBody['error'] {
-  const message = (e as Error).message ?? String(e);
-  return e instanceof ApiError ? { message, status: e.status } : { message };
-}

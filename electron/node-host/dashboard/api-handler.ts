@@ -2,18 +2,10 @@
 // WebSocket, the HTTP endpoint, Electron IPC and the control socket all go through handle(),
 // which checks the input and the output against the contract, so a bug here cannot send a
 // malformed answer.
+import type { Broadcast, ClientContext } from '../api/client-context.ts';
 import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName, type EventData, type EventName } from '../api/contract.ts';
 import { SettingsBusyError, SettingsValidationError } from '../settings/service.ts';
 import type { DashboardServices, HostControl, SettingsProvider, StoreProvider, VolumeProvider } from './services.ts';
-
-/** One connected client: where its private events (live logs) go, and what to stop when it leaves. */
-export interface ClientContext {
-  send<N extends EventName>(name: N, data: EventData<N>): void;
-  /** Cleanups keyed by subscription (e.g. "logs:<id>"), run on unsubscribe or disconnect. */
-  subscriptions: Map<string, () => void>;
-}
-
-export type Broadcast = <N extends EventName>(name: N, data: EventData<N>) => void;
 
 type Impl = { [N in CallName]: (input: import('zod').output<(typeof calls)[N]['input']>, ctx: ClientContext) => Promise<unknown> };
 

@@ -3,7 +3,7 @@
 // Nothing polls: the only timers are the coalescing of event bursts and the reconnect backoff
 // while dockerd restarts.
 import type { EngineStatus, StartStage } from '../../../engine/host/engine-types.ts';
-import type { Broadcast } from './api-handler.ts';
+import type { Broadcast } from '../api/client-context.ts';
 import type { DashboardServices } from './services.ts';
 
 const COALESCE_MS = 120;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
-import { berthPath } from '../../../engine/host/berth-root.ts';
+import { berthPath } from '../../../engine/shared/berth-root.ts';
 
 export const RENDERER_DIR = berthPath('dist', 'renderer');
 

@@ -2,7 +2,7 @@
 // shell's windows. The EventHub (engine stages, docker events, store and settings progress) runs
 // only while someone listens, so a host no client is connected to watches nothing.
 import type { EventData, EventName } from '../api/contract.ts';
-import type { Broadcast } from '../dashboard/api-handler.ts';
+import type { Broadcast } from '../api/client-context.ts';
 import { EventHub } from '../dashboard/event-hub.ts';
 import type { DashboardServices } from '../dashboard/services.ts';
 

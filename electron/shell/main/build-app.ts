@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildAgent } from '../../../engine/agent/build.ts';
 import { imageComplete, imageDir } from '../../../engine/image/locate.ts';
-import { buildRenderer } from '../../node-host/dashboard/cli.ts';
+import { buildRenderer } from '../../node-host/cli/dashboard-command.ts';
 import { buildPreload } from '../preload/build.ts';
 import { OPTIONAL_IMAGE_FILES, SHIPPED_IMAGE_FILES } from './packaged-resources.ts';
 import { APP_ROOT } from './paths.ts';

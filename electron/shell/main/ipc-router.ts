@@ -4,7 +4,7 @@
 // checked (the envelope here, the call's input and output by the handler against the contract).
 import type { EventName } from '../../node-host/api/contract.ts';
 import { describeIssues } from '../../node-host/api/contract.ts';
-import type { ClientContext } from '../../node-host/dashboard/api-handler.ts';
+import type { ClientContext } from '../../node-host/api/client-context.ts';
 import { IPC_CHANNELS, IpcCallSchema, type IpcEvent, type IpcReply } from '../preload/ipc-protocol.ts';
 import { isAppUrl } from './window-options.ts';
 

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { berthPath } from '../../../engine/host/berth-root.ts';
-import { withHost } from '../cli/host-process.ts';
-import { RENDERER_DIR } from './static-files.ts';
+import { berthPath } from '../../../engine/shared/berth-root.ts';
+import { withHost } from './host-process.ts';
+import { RENDERER_DIR } from '../dashboard/static-files.ts';
 
 const VITE_CONFIG = berthPath('renderer', 'vite.config.ts');
 
