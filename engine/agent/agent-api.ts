@@ -12,6 +12,7 @@ import { migrateImages } from './migrate.ts';
 import { factoryReset } from './factory-reset.ts';
 import { bus, publish } from './events.ts';
 import { startDockerd } from './dockerd-service.ts';
+import { applyFileChanges } from './file-events.ts';
 import { ownBuildId } from './bundle-identity.ts';
 import { AGENT_SOCKET } from './guest-sockets.ts';
 import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
@@ -87,6 +88,7 @@ const handlers: AgentHandlers = {
     publish('progress', { message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`, store: req.store });
     return { images: r.images, containers: r.containers, reclaimed_bytes: r.reclaimedBytes };
   }),
+  FileChanges: unary((req) => applyFileChanges(req.changes)),
   Events: (call) => {
     const onEvent = (ev: AgentEvent): void => { call.write(ev); };
     bus.on('event', onEvent);

@@ -9,6 +9,8 @@ import {
   toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type DiskUsageReply, type FactoryResetReply, type InventoryReply, type MigrateProgress, type ReclaimStoreReply,
   type SetImageStoreReply, type StatusReply, type StoreName, type HelloReply, type StartEngineReply,
 } from '../agent/agent-types.ts';
+import type { FileChange } from '../proto/generated/berth/agent/v1/FileChange.ts';
+import type { FileChangesReply__Output as FileChangesReply } from '../proto/generated/berth/agent/v1/FileChangesReply.ts';
 
 const PROTO = berthPath('engine', 'proto', 'berth_agent.proto');
 
@@ -70,6 +72,9 @@ export class AgentClient {
   reclaimStore(store: StoreName): Promise<ReclaimStoreReply> {
     return this.unary(900_000, (o, done) => this.stub.ReclaimStore({ store: toStoreEnum(store) }, o, done));
   }
+
+  /** Host-side changes in shared folders, for the guest's inotify watchers (share-events.ts). */
+  fileChanges(changes: FileChange[]): Promise<FileChangesReply> { return this.unary(10_000, (o, done) => this.stub.FileChanges({ changes }, o, done)); }
 
   factoryReset(): Promise<FactoryResetReply> { return this.unary(900_000, (o, done) => this.stub.FactoryReset({}, o, done)); }
 

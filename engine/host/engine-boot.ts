@@ -22,6 +22,7 @@ import { agentBundle, installAgent } from './agent-installer.ts';
 import { AgentBootPort } from './agent-boot-port.ts';
 import { ensureKeys } from './keys.ts';
 import { FileSharing } from './file-sharing.ts';
+import { forwardShareEvents, type ShareEvents } from './share-events.ts';
 import { freeTcpPort } from './vm-files.ts';
 import { writeDockerContext } from './docker-context.ts';
 import { watchConsoleFor } from './console-watch.ts';
@@ -74,6 +75,7 @@ export class EngineBoot {
   sshPort = 0;
   readonly timeline: TimelineEntry[] = [];
   private sharing: FileSharing | null = null;
+  private shareEvents: ShareEvents | null = null;
 
   constructor(private readonly env: BootEnv, readonly accel: Accelerator, private readonly image: VmImage) {}
 
@@ -105,6 +107,7 @@ export class EngineBoot {
     this.link?.end();
     if (this.vm?.running && !keepVm) this.vm.kill();
     this.sharing?.stop();
+    this.shareEvents?.stop();
   }
 
   private async launch(): Promise<void> {
@@ -116,6 +119,7 @@ export class EngineBoot {
     const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, memoryMiB: e.memoryMiB, log: e.log });
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
+    this.shareEvents = forwardShareEvents(sharing.status().shared, () => this.agent, e.log);
     const vm = e.driver.create({
       ...this.vmSpec(keys), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
@@ -183,6 +187,7 @@ export class EngineBoot {
     this.bundle.catch(() => undefined);
     this.mux = await MuxLink.connect(e.data.muxSocket, 2_000);
     e.patch({ qemuPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
+    this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log);
   }
 
   private async reattachAgent(): Promise<void> {

@@ -94,12 +94,57 @@ export function shareOwner(env = process.env, uid = process.getuid?.() ?? 0, gid
 // its private mount namespace it gets a tmpfs there (or over /run when the directory is absent).
 const USERNS_SCRIPT = 'mount -t tmpfs -o mode=0700 berth /var/run/virtiofsd 2>/dev/null || mount -t tmpfs -o mode=0700 berth /run || exit 1; exec "$@"';
 
+/**
+ * How a virtiofsd serves its share (what e2e/bench/file-sharing-bench.ts compares). cache: how long
+ * the guest may trust what it cached (auto: names and attributes 1 s, file data until an open sees
+ * a change; always: a day; none: nothing); writeback: the guest's page cache holds writes and
+ * sends them in larger requests (a write reaches the host on fsync/sync or close); threadPoolSize:
+ * worker threads (0: the virtqueue's thread serves every request itself); timeout: the C daemon's
+ * entry/attribute timeout in seconds, overriding the cache mode's.
+ */
+export interface VirtiofsdTuning {
+  cache: 'auto' | 'always' | 'none';
+  writeback: boolean;
+  threadPoolSize?: number;
+  timeout?: number;
+  announceSubmounts: boolean;
+}
+
+/** What Berth runs with, chosen by the file-sharing bench (see the README's shared folders). */
+export const DEFAULT_TUNING: VirtiofsdTuning = { cache: 'auto', writeback: false, announceSubmounts: true };
+
+/**
+ * BERTH_VIRTIOFSD_TUNING: a JSON object from host path (or "*") to a partial tuning, for the bench
+ * to serve several shares of one VM differently. Unset: DEFAULT_TUNING.
+ */
+export function tuningFor(hostPath: string, env: NodeJS.ProcessEnv = process.env): VirtiofsdTuning {
+  const text = env.BERTH_VIRTIOFSD_TUNING;
+  if (!text) return { ...DEFAULT_TUNING };
+  let table: Record<string, Partial<VirtiofsdTuning>>;
+  try { table = JSON.parse(text) as Record<string, Partial<VirtiofsdTuning>>; } catch { throw new Error('BERTH_VIRTIOFSD_TUNING is not JSON'); }
+  const mine = table[hostPath] ?? table['*'] ?? {};
+  const t = { ...DEFAULT_TUNING, ...mine };
+  if (!['auto', 'always', 'none'].includes(t.cache)) throw new Error(`BERTH_VIRTIOFSD_TUNING: cache must be auto, always or none, got ${JSON.stringify(t.cache)}`);
+  return t;
+}
+
+/** The daemon's own options for a tuning, in its flavor's syntax. */
+export function tuningArgs(flavor: VirtiofsdFlavor, t: VirtiofsdTuning): string[] {
+  if (flavor === 'rust') {
+    return [`--cache=${t.cache === 'none' ? 'never' : t.cache}`, ...(t.writeback ? ['--writeback'] : []),
+      ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['--announce-submounts'] : [])];
+  }
+  return ['-o', `cache=${t.cache}`, ...(t.writeback ? ['-o', 'writeback'] : []), ...(t.timeout !== undefined ? ['-o', `timeout=${t.timeout}`] : []),
+    ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['-o', 'announce_submounts'] : [])];
+}
+
 /** The command line for one daemon, run as `owner` (see the top of this file). */
-export function virtiofsdCommand(o: { binary: string; flavor: VirtiofsdFlavor; socket: string; source: string; selfUid: number; owner: Owner }): { command: string; args: string[] } {
+export function virtiofsdCommand(o: { binary: string; flavor: VirtiofsdFlavor; socket: string; source: string; selfUid: number; owner: Owner; tuning?: VirtiofsdTuning }): { command: string; args: string[] } {
   const asRoot = o.selfUid === 0 && o.owner.uid === 0;
+  const tuning = tuningArgs(o.flavor, o.tuning ?? DEFAULT_TUNING);
   const daemon = o.flavor === 'rust'
-    ? [o.binary, `--socket-path=${o.socket}`, `--shared-dir=${o.source}`, '--cache=auto', '--announce-submounts', `--sandbox=${asRoot ? 'namespace' : 'chroot'}`]
-    : [o.binary, `--socket-path=${o.socket}`, '-o', `source=${o.source}`, '-o', 'cache=auto', '-o', 'announce_submounts', '-o', 'sandbox=namespace',
+    ? [o.binary, `--socket-path=${o.socket}`, `--shared-dir=${o.source}`, ...tuning, `--sandbox=${asRoot ? 'namespace' : 'chroot'}`]
+    : [o.binary, `--socket-path=${o.socket}`, '-o', `source=${o.source}`, ...tuning, '-o', 'sandbox=namespace',
       ...(asRoot ? [] : ['--rlimit-nofile=0'])];
   if (asRoot) return { command: daemon[0]!, args: daemon.slice(1) };
   const userns = ['unshare', '--user', '--map-root-user', '--mount', '--', 'sh', '-c', USERNS_SCRIPT, 'sh', ...daemon];
@@ -165,7 +210,9 @@ export class FileSharing {
       const withSockets = plan.shares.map((s) => ({ ...s, socket: path.join(sockDir, `${s.tag}.sock`) }));
       try {
         for (const s of withSockets) {
-          const cmd = virtiofsdCommand({ binary, flavor, socket: s.socket, source: s.hostPath, selfUid, owner });
+          const tuning = tuningFor(s.hostPath, o.env);
+          const cmd = virtiofsdCommand({ binary, flavor, socket: s.socket, source: s.hostPath, selfUid, owner, tuning });
+          if (o.env?.BERTH_VIRTIOFSD_TUNING ?? process.env.BERTH_VIRTIOFSD_TUNING) log(`file sharing: ${s.hostPath}: ${tuningArgs(flavor, tuning).join(' ')}`);
           const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', logFd, logFd], detached: false });
           children.push(child);
           await waitForSocket(child, s.socket, path.join(o.logsDir, 'virtiofsd.log'));

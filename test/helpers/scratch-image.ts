@@ -22,18 +22,25 @@ export function scratchContext(marker = 'berth', extraDockerfile = ''): NodeJS.R
  * The VM runs it through the arm64 binfmt rule, so an image holding it tests that rule.
  */
 export function arm64SleeperElf(): Buffer {
-  const base = 0x400000;
   const code = [
     0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, // mov x0..x3, #0: fds, nfds, timeout, sigmask
     0xd2800928, // mov x8, #73 (ppoll)
     0xd4000001, // svc #0
     0x17fffffa, // b back to the first instruction
   ];
-  const ehdr = 64, phdr = 56, size = ehdr + phdr + code.length * 4;
+  const text = Buffer.alloc(code.length * 4);
+  code.forEach((insn, i) => text.writeUInt32LE(insn, i * 4));
+  return staticElf(183, text, 0x10000n); // EM_AARCH64
+}
+
+/** A static ELF executable: one header, one loadable R+X segment at 0x400000, `text` its entry. */
+export function staticElf(machine: number, text: Buffer, align: bigint): Buffer {
+  const base = 0x400000;
+  const ehdr = 64, phdr = 56, size = ehdr + phdr + text.length;
   const b = Buffer.alloc(size);
   b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0); // ELF, 64-bit, little-endian, version 1
   b.writeUInt16LE(2, 16); // ET_EXEC
-  b.writeUInt16LE(183, 18); // EM_AARCH64
+  b.writeUInt16LE(machine, 18);
   b.writeUInt32LE(1, 20);
   b.writeBigUInt64LE(BigInt(base + ehdr + phdr), 24); // entry
   b.writeBigUInt64LE(BigInt(ehdr), 32); // program headers right after this header
@@ -46,8 +53,8 @@ export function arm64SleeperElf(): Buffer {
   b.writeBigUInt64LE(BigInt(base), ehdr + 24); // paddr
   b.writeBigUInt64LE(BigInt(size), ehdr + 32); // filesz
   b.writeBigUInt64LE(BigInt(size), ehdr + 40); // memsz
-  b.writeBigUInt64LE(0x10000n, ehdr + 48); // align
-  code.forEach((insn, i) => b.writeUInt32LE(insn, ehdr + phdr + i * 4));
+  b.writeBigUInt64LE(align, ehdr + 48);
+  text.copy(b, ehdr + phdr);
   return b;
 }
 

@@ -44,7 +44,7 @@ test('the generated stubs carry typed calls; the client refuses an inventory wit
   let hidden = true;
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' });
   const handlers: AgentHandlers = {
-    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, StartEngine: refuse,
+    Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, StartEngine: refuse, FileChanges: refuse,
     Hello: (_call, cb) => cb(null, { agent_version: '1', build_id: 'ab'.repeat(32) }),
     SetImageStore: (call, cb) => cb(null, { active_store: call.request.store, changed: true, restart_ms: 1234 }),
     Inventory: (_call, cb) => cb(null, { active: store('IMAGE_STORE_CONTAINERD', 2), ...(hidden ? { hidden: store('IMAGE_STORE_CLASSIC', 1) } : {}), disk_free_bytes: 2 ** 40 }),
@@ -98,6 +98,7 @@ test('an events stream that fails ends its subscription once (a re-subscriber mu
   let subscriptions = 0;
   const handlers: AgentHandlers = {
     Status: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse, SetImageStore: refuse, Inventory: refuse, Hello: refuse, StartEngine: refuse,
+    FileChanges: refuse,
     MigrateImages: (call) => call.end(),
     // As a guest agent going away does: the stream fails with a status (grpc-js then both ends it and errs).
     Events: (call) => { subscriptions++; call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'agent going away' }); },

@@ -81,6 +81,7 @@ describe('engine boot steps (fake driver and link)', () => {
   const refuse = (_call: unknown, cb: grpc.sendUnaryData<never>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this fake' });
   const handlers: AgentHandlers = {
     Hello: refuse, Status: refuse, SetImageStore: refuse, Inventory: refuse, FactoryReset: refuse, DiskUsage: refuse, ReclaimStore: refuse,
+    FileChanges: refuse,
     MigrateImages: (call) => call.end(), Events: (call) => call.end(),
     // As the agent answers when dockerd does not come up: in dockerd's own words.
     StartEngine: (_call, cb) => (startEngineFails

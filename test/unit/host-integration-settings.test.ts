@@ -55,7 +55,9 @@ test('validation: absolute, not the VM system, no overlaps; a change must name e
     [['/a\tb'], /tab or a line break/],
   ];
   for (const [v, why] of bad) assert.match(validateValue('fileSharing', v) ?? 'accepted', why, JSON.stringify(v));
-  assert.match(validateValue('fileSharing', [path.join(tmp, 'missing')], limits) ?? 'accepted', /does not exist on this host/);
+  assert.match(validateValue('fileSharing', [path.join(tmp, 'missing')], limits) ?? 'accepted', /missing does not exist on this host$/);
+  fs.writeFileSync(path.join(tmp, 'a-file'), 'x');
+  assert.match(validateValue('fileSharing', [path.join(tmp, 'a-file')], limits) ?? 'accepted', /a-file is not a folder/);
   assert.equal(RESTART_BY_KEY.fileSharing, 'vm', 'devices and mounts are set up at boot');
   fs.rmSync(tmp, { recursive: true, force: true });
 });

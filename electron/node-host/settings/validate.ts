@@ -57,9 +57,13 @@ function validateSharedFolders(key: string, v: unknown, checkHost: boolean): str
     if (overlap) return `${key}: ${f} overlaps ${overlap}, which is already in the list`;
     seen.push(norm);
     if (checkHost) {
-      let dir = false;
-      try { dir = fs.statSync(norm).isDirectory(); } catch { /* missing */ }
-      if (!dir) return `${key}: ${f} does not exist on this host or is not a folder`;
+      let st: fs.Stats | null = null;
+      try { st = fs.statSync(norm); } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') return `${key}: ${f} cannot be read on this host (${code ?? (e as Error).message})`;
+      }
+      if (!st) return `${key}: ${f} does not exist on this host`;
+      if (!st.isDirectory()) return `${key}: ${f} is not a folder (a file or device cannot be shared; share the folder it is in)`;
     }
   }
   return null;

@@ -129,6 +129,7 @@ function Field({ state, k }: { state: SettingsState; k: SettingKey }): ReactNode
         <label className="field" htmlFor={id}>{label} (one folder per line, shared at the same path)
           <textarea id={id} className="code" rows={4} spellCheck={false} disabled={disabled}
             value={(value as string[]).join('\n')} onChange={(e) => setDraft({ [k]: foldersFromText(e.target.value) })} />
+          <span className="muted"> Each must be an existing folder on this computer. A change applies when the VM restarts (said below before you apply); bind mounts of these folders see files as the host has them, and watchers in containers hear of host-side edits.</span>
         </label>
       );
     case 'checkbox':
