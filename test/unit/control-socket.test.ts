@@ -127,7 +127,7 @@ test('settings.propose: changes (nested or dotted keys), or errors naming the ke
   assert.deepEqual(bad.errors, [{ key: 'accelerator', message: 'accelerator is locked by the administrator' }]);
   // The host checks every input itself, whatever a client checked before sending.
   const refused = await raw(JSON.stringify({ type: 'call', id: 7, name: 'settings.propose', input: [1, 2] }), 7);
-  assert.deepEqual(refused, { type: 'error', id: 7, error: { message: 'bad input for settings.propose: Invalid input: expected record, received array', status: 400 } });
+  assert.deepEqual(refused, { type: 'error', id: 7, error: { message: 'bad input for settings.propose: Invalid input: expected object, received array', status: 400 } });
   assert.deepEqual(await raw('not json', -1), { type: 'error', id: -1, error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 } });
   const unknown = await raw(JSON.stringify({ type: 'call', id: 8, name: 'settings.frobnicate', input: {} }), 8);
   assert.deepEqual(unknown, { type: 'error', id: 8, error: { message: 'no such call: settings.frobnicate', status: 404 } });

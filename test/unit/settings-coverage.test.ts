@@ -66,6 +66,7 @@ for (const key of schemaKeys() as SettingKey[]) {
     assert.deepEqual(getKey(SettingsStateSchema.parse({ ...view, limits: LIMITS }).settings, key), sample);
     assert.deepEqual(SettingsPatchSchema.parse(nested), nested);
     assert.ok(calls['settings.apply'].input.safeParse(nested).success, 'the dashboard contract accepts it');
+    if (key.includes('.')) assert.ok(calls['settings.apply'].input.safeParse({ [key]: sample }).success, 'and dotted');
     assert.ok(ProposalSchema.safeParse({ changes: [{ key, from: null, to: sample, restart: 'vm' }], restart: 'vm', errors: [] }).success);
 
     // CLI: key=value parses to the key; the usage names it.
@@ -92,4 +93,11 @@ test('the Resources tab shows the host\'s limits', () => {
   assert.match(html, /from 64 to 2048 GiB/);
   assert.match(html, /id="setting-vm-diskGiB"[^>]*min="64"/);
   assert.match(html, /<option value="tcg">tcg<\/option>/);
+});
+
+test('the contract refuses a patch with a key the settings schema does not have, nested or dotted', () => {
+  for (const bad of [{ colour: 'blue' }, { vm: { gpus: 1 } }, { 'vm.gpus': 1 }, [1, 2]]) {
+    assert.equal(calls['settings.apply'].input.safeParse(bad).success, false, JSON.stringify(bad));
+    assert.equal(calls['settings.propose'].input.safeParse(bad).success, false, JSON.stringify(bad));
+  }
 });

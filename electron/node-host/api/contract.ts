@@ -2,6 +2,7 @@
 // schemas. The dashboard (WebSocket), the Electron shell (IPC) and the `berth` command (control
 // socket) speak it, so a payload is validated by the same schema on both sides of every transport.
 import { z } from 'zod';
+import { SettingsPatchInputSchema } from './settings-schema.ts';
 import { EngineStatusSchema, StartStageSchema } from '../../../engine/host/engine-types.ts';
 import { ContainerSchema, ImageListSchema, ImageRefSchema, LogChunkSchema, RunSpecSchema, TransferProgressSchema } from './docker-types.ts';
 import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema, StoreSwitchResultSchema } from './store-types.ts';
@@ -12,12 +13,8 @@ import { ProposalSchema, ResetBodySchema, SettingsProgressSchema, SettingsStateS
 const none = z.object({}).strict();
 const byId = z.object({ id: z.string().min(1) }).strict();
 const ok = z.object({});
-/**
- * Settings as the user wrote them: nested ({"vm": {"cpus": 4}}) or dotted ({"vm.cpus": 4}). The
- * settings service checks every key and value (limits, locks), so its errors name keys the user can type.
- */
-const settingsPatch = z.record(z.string(), z.unknown())
-  .meta({ description: 'Partial settings, nested {"vm":{"cpus":4}} or dotted {"vm.cpus":4}; each key is validated by the settings service' });
+/** Settings as the user wrote them (settings-schema.ts): the schema's keys only, values checked by the service. */
+const settingsPatch = SettingsPatchInputSchema;
 
 export const HostInfoSchema = z.object({ pid: z.number().int() });
 export const DashboardInfoSchema = z.object({ url: z.string() });

@@ -112,6 +112,18 @@ export function withKey(s: Settings, key: SettingKey, value: unknown): Settings 
 export const SettingsPatchSchema = SettingsSchema.extend({ vm: SettingsSchema.shape.vm.partial() }).partial();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
+/**
+ * A patch as it crosses the contract: nested ({"vm": {"cpus": 4}}) or dotted ({"vm.cpus": 4}), only
+ * the schema's keys (anything else is refused at the boundary). Values are checked by the settings
+ * service, whose errors name the key and the host's limits ("vm.memoryMiB must be … to 8192 MiB").
+ */
+export const SettingsPatchInputSchema = z.object({
+  ...Object.fromEntries(Object.entries(SettingsSchema.shape).map(([k, s]) => [k, (s instanceof z.ZodObject
+    ? z.object(Object.fromEntries(Object.keys(s.shape).map((sub) => [sub, z.unknown().optional()]))).strict()
+    : z.unknown()).optional()])),
+  ...Object.fromEntries(SETTING_KEYS.filter((k) => k.includes('.')).map((k) => [k, z.unknown().optional()])),
+}).strict().meta({ description: 'Partial settings, nested {"vm":{"cpus":4}} or dotted {"vm.cpus":4}; each value is validated by the settings service' });
+
 /** Deep equality for JSON values (object key order does not matter). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
