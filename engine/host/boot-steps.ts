@@ -1,14 +1,6 @@
-// A start as a list of named steps: each prints its progress line when it begins, is timed for
-// the start timeline, and a failure names the step it happened in.
-export interface BootStep<N extends string = string> {
-  name: N;
-  /** Work whose result the progress line names (it counts as this step's, failures included). */
-  prepare?: () => Promise<void>;
-  /** The progress line's detail, read when the step begins (after prepare). */
-  detail?: () => string | undefined;
-  run: () => Promise<void>;
-}
-
+// A start as named steps: each prints its progress line when it begins, is timed for the start
+// timeline, and a failure names the step it happened in. A step hands what it made to the next as
+// its result, so a step can only use what exists by then (the compiler checks it).
 export interface TimelineEntry { stage: string; detail?: string; startMs: number; ms: number; }
 
 /** A failure in one step: `berth status` shows the step with the error. */
@@ -18,20 +10,31 @@ export class BootStepError extends Error {
   }
 }
 
-export async function runSteps<N extends string>(steps: Array<BootStep<N>>, t0: number, onStage: (name: N, detail?: string) => void, timeline: TimelineEntry[]): Promise<void> {
-  for (const s of steps) {
+export interface Step<P, T> {
+  /** Work whose result the progress line names (it counts as this step's, failures included). */
+  prepare?: () => Promise<P>;
+  /** The progress line's detail, from what prepare found. */
+  detail?: (prepared: P) => string | undefined;
+  run: (prepared: P) => Promise<T>;
+}
+
+export type RunStep<N extends string> = <T, P = undefined>(name: N, s: Step<P, T>) => Promise<T>;
+
+/** Runs steps one at a time, each reported to onStage and recorded in timeline. */
+export function stepper<N extends string>(t0: number, onStage: (name: N, detail?: string) => void, timeline: TimelineEntry[]): RunStep<N> {
+  return async <T, P = undefined>(name: N, s: Step<P, T>): Promise<T> => {
     const start = Date.now();
     let detail: string | undefined;
     try {
-      await s.prepare?.();
-      detail = s.detail?.();
-      onStage(s.name, detail);
-      await s.run();
+      const prepared = (s.prepare ? await s.prepare() : undefined) as P;
+      detail = s.detail?.(prepared);
+      onStage(name, detail);
+      return await s.run(prepared);
     } catch (e) {
       // Work shared between steps (the SSH link a later step needs) names the step it belongs to.
-      throw e instanceof BootStepError ? e : new BootStepError(s.name, e as Error);
+      throw e instanceof BootStepError ? e : new BootStepError(name, e as Error);
     } finally {
-      timeline.push({ stage: s.name, detail, startMs: start - t0, ms: Date.now() - start });
+      timeline.push({ stage: name, detail, startMs: start - t0, ms: Date.now() - start });
     }
-  }
+  };
 }

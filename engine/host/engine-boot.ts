@@ -16,7 +16,7 @@ import type { ForwardedSocket } from './forwarded-socket.ts';
 import type { EngineStatus, StartStageName } from './engine-types.ts';
 import type { StartEngineReply, StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
-import { BootStepError, runSteps, type BootStep, type TimelineEntry } from './boot-steps.ts';
+import { BootStepError, stepper, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentBundle, installAgent } from './agent-installer.ts';
 import { AgentBootPort } from './agent-boot-port.ts';
@@ -65,6 +65,20 @@ export interface BootEnv {
   streams: () => StreamCarrier;
 }
 
+/** What a launched (or attached) VM gives the steps after it. */
+interface Launched {
+  vm: VmHandle;
+  /** Rejects when the VM ends: every wait on the guest races it. */
+  ended: Promise<never>;
+  /** This host's agent bundle, built while the VM boots. */
+  bundle: Promise<Buffer>;
+  /** The data port; null when the image has none (SSH carries everything then). */
+  mux: MuxLink | null;
+}
+
+/** dockerd up: the daemon.json it started with, and its versions being read beside the next step. */
+interface DockerdUp { daemonJson: string | null; versions: Promise<void> }
+
 export class EngineBoot {
   vm: VmHandle | null = null;
   link: GuestLink | null = null;
@@ -79,22 +93,27 @@ export class EngineBoot {
 
   constructor(private readonly env: BootEnv, readonly accel: Accelerator, private readonly image: VmImage) {}
 
-  run(t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
-    return runSteps(this.steps(), t0, onStage, this.timeline);
+  /** A fresh boot: each step gets what the steps before it made. */
+  async run(t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+    const e = this.env;
+    const step = stepper(t0, onStage, this.timeline);
+    const up = await step('boot', { detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() });
+    await step('socket', { detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() });
+    const { agent, engineStarted } = await step('agent', { detail: () => 'guest agent', run: () => this.startAgent(up) });
+    const dockerd = await step('dockerd', { detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd(up, agent, engineStarted) });
+    await this.storeStep(step, agent, dockerd.daemonJson);
+    // Read beside the store step; once more if that read met dockerd restarting for the store.
+    await step('versions', { run: () => dockerd.versions.catch(() => this.readVersions()) });
+    if (e.dockerContext) await step('context', { detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } });
   }
 
-  steps(): Array<BootStep<StartStageName>> {
-    const e = this.env;
-    return [
-      { name: 'boot', detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() },
-      { name: 'socket', detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() },
-      { name: 'agent', detail: () => 'guest agent', run: () => this.startAgent() },
-      { name: 'dockerd', detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd() },
-      { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
-      // Read early (see startDockerd); once more if that read met dockerd restarting for the store.
-      { name: 'versions', run: () => (this.versionsRead ?? Promise.reject(new Error('not read yet'))).catch(() => this.readVersions()) },
-      ...(e.dockerContext ? [{ name: 'context' as const, detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } }] : []),
-    ];
+  /** The store the settings ask for (they may look at the data disk first), applied unless dockerd runs it already. */
+  private storeStep(step: ReturnType<typeof stepper<StartStageName>>, agent: AgentClient, startedWith: string | null): Promise<void> {
+    return step('store', {
+      prepare: async () => (await this.env.engineConfig?.({ agent, ssh: this.guestLink() })) ?? null,
+      detail: (want) => (want ? `${want.store} image store` : 'image store'),
+      run: (want) => this.applyEngineConfig(agent, want, startedWith),
+    });
   }
 
   /** Stops what this boot started; the VM is killed if it still runs (unless kept, for its replacement). */
@@ -110,7 +129,7 @@ export class EngineBoot {
     this.shareEvents?.stop();
   }
 
-  private async launch(): Promise<void> {
+  private async launch(): Promise<Launched> {
     const e = this.env;
     const d = e.data;
     const keys = ensureKeys(d.keysDir);
@@ -128,21 +147,21 @@ export class EngineBoot {
     this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
     await vm.start();
     // The agent's calls wait for it to listen: a VM that ends meanwhile must end those waits.
-    this.vmEnded = new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error('the VM stopped while booting'))));
-    this.vmEnded.catch(() => undefined);
+    const ended = endedWith(vm, 'the VM stopped while booting');
     this.supervisor.watchConsole();
     // The agent rides along with the boot (berth-agent-fetch takes it); SSH installs it only when
     // the agent does not answer on the data port, or is another build.
-    this.bundle = agentBundle();
-    this.bundle.catch(() => undefined); // awaited in the dockerd step
+    const bundle = quietly(agentBundle());
     this.bootPort = new AgentBootPort(d.bootSocket, e.log);
-    void this.bootPort.offer(this.bundle).catch((err: Error) => e.log(`agent: boot port: ${err.message}`));
+    void this.bootPort.offer(bundle).catch((err: Error) => e.log(`agent: boot port: ${err.message}`));
     // Until the guest agent answers on it, streams take the SSH link.
     // QEMU made the port's socket before it answered QMP: a short wait is plenty.
-    this.mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
+    const mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
+    this.mux = mux;
     e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
     // Without the data port, SSH carries everything: connect at once.
-    if (!this.mux) void this.whenLinked().catch(() => undefined);
+    if (!mux) void this.whenLinked().catch(() => undefined);
+    return { vm, ended, bundle, mux };
   }
 
   /** The VM as this host starts it, or finds it started by an earlier host. */
@@ -162,50 +181,43 @@ export class EngineBoot {
    * QMP and data port, the agent (replaced over SSH if it is another build), the docker socket,
    * the store the settings name (a switch cut off with that host completes here), the versions.
    */
-  adopt(record: VmRecord, trusted: boolean, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+  async adopt(record: VmRecord, trusted: boolean, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+    const step = stepper(t0, onStage, this.timeline);
+    const up = await step('adopt', { detail: () => `QEMU pid ${record.pid}`, run: () => this.attach(record) });
+    await step('socket', { detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() });
+    const agent = await step('agent', { detail: () => 'guest agent', run: () => this.reattachAgent(up) });
     // With nothing cut off, dockerd runs what the record says: the store step compares, applies nothing.
-    if (trusted && record.daemonJson) this.startedWith = record.daemonJson;
-    const steps: Array<BootStep<StartStageName>> = [
-      { name: 'adopt', detail: () => `QEMU pid ${record.pid}`, run: () => this.attach(record) },
-      { name: 'socket', detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() },
-      { name: 'agent', detail: () => 'guest agent', run: () => this.reattachAgent() },
-      { name: 'store', prepare: () => this.decideEngineConfig(), detail: () => (this.want ? `${this.want.store} image store` : 'image store'), run: () => this.applyEngineConfig() },
-      { name: 'versions', run: async () => { if (record.versions) this.env.patch({ versions: record.versions }); else await this.readVersions(); } },
-    ];
-    return runSteps(steps, t0, onStage, this.timeline);
+    await this.storeStep(step, agent, trusted ? record.daemonJson ?? null : null);
+    await step('versions', { run: async () => { if (record.versions) this.env.patch({ versions: record.versions }); else await this.readVersions(); } });
   }
 
-  private async attach(record: VmRecord): Promise<void> {
+  private async attach(record: VmRecord): Promise<Launched> {
     const e = this.env;
     this.sshPort = record.sshPort;
     const vm = e.driver.create(this.vmSpec(ensureKeys(e.data.keysDir)));
     this.vm = vm;
     await vm.attach(record.pid, 5_000);
-    this.vmEnded = new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error('the VM stopped'))));
-    this.vmEnded.catch(() => undefined);
-    this.bundle = agentBundle();
-    this.bundle.catch(() => undefined);
-    this.mux = await MuxLink.connect(e.data.muxSocket, 2_000);
+    const mux = await MuxLink.connect(e.data.muxSocket, 2_000);
+    this.mux = mux;
     e.patch({ qemuPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
     this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log);
+    return { vm, mux, ended: endedWith(vm, 'the VM stopped'), bundle: quietly(agentBundle()) };
   }
 
-  private async reattachAgent(): Promise<void> {
-    if (!await Promise.race([this.mux!.whenReady(15_000), this.vmEnded!])) throw new Error('the guest agent does not answer on the data port');
+  private async reattachAgent(up: Launched): Promise<AgentClient> {
+    if (!up.mux || !await Promise.race([up.mux.whenReady(15_000), up.ended])) throw new Error('the guest agent does not answer on the data port');
     const agent = await this.connectAgent('virtio-serial');
-    const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), this.vmEnded!]);
-    if (want !== null && have === want) return;
+    const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), up.bundle.then(buildIdOf)]), up.ended]);
+    if (want !== null && have === want) return agent;
     this.env.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`);
-    await this.agentOverSsh(await this.whenLinked());
+    return this.agentOverSsh(up, await this.whenLinked());
   }
 
   /** What the store step did: null when it had nothing to apply. */
   storeResult: { store: StoreName; changed: boolean } | null = null;
 
   /** The daemon.json this boot left dockerd on (the store step's), for the VM record. */
-  get daemonJson(): string | undefined {
-    return this.want ? bootDaemonJson(this.want.store, this.want.userDaemonJson ?? '{}') : undefined;
-  }
+  daemonJson: string | undefined;
 
   private linkReady: Promise<GuestLink> | null = null;
 
@@ -231,7 +243,8 @@ export class EngineBoot {
   }
 
   private async connect(): Promise<GuestLink> {
-    const vm = this.vm!;
+    const vm = this.vm;
+    if (!vm) throw new Error('the VM has not started yet');
     const link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
     if (this.tornDown) { link.end(); throw new Error('the start was abandoned'); }
     this.link = link;
@@ -246,69 +259,63 @@ export class EngineBoot {
   }
 
   private tornDown = false;
-  private bundle: Promise<Buffer> | null = null;
   private bootPort: AgentBootPort | null = null;
 
-  private async startDockerd(): Promise<void> {
+  private async startDockerd(up: Launched, agent: AgentClient, started: Promise<StartEngineReply> | null): Promise<DockerdUp> {
     // Type=notify: dockerd is ready when the agent's `systemctl start` returns (no polling). The
     // agent answers with berth-init's refusal of the data disk, or dockerd's own last words.
-    this.startedWith = (await Promise.race([this.engineStarted ?? this.agent!.startEngine(), this.vmEnded!])).daemon_json;
+    const daemonJson = (await Promise.race([started ?? agent.startEngine(), up.ended])).daemon_json;
     // The versions need only dockerd: read beside the store step, collected after it (a store
     // change restarts the same binaries).
-    this.versionsRead = this.readVersions();
-    this.versionsRead.catch(() => undefined); // awaited in the versions step
+    return { daemonJson, versions: quietly(this.readVersions()) };
   }
-
-  private versionsRead: Promise<void> | null = null;
 
   /**
    * The agent as the boot brought it (boot port, virtio-serial mux): no SSH on the engine's path.
    * SSH installs it instead when the image has no data port, the agent does not answer there, or
    * it runs another bundle than this host's.
    */
-  private async startAgent(): Promise<void> {
-    if (this.mux && await this.agentOverMux()) return;
-    await this.agentOverSsh(await this.whenLinked());
+  private async startAgent(up: Launched): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> | null }> {
+    const onMux = up.mux ? await this.agentOverMux(up, up.mux) : null;
+    return onMux ?? { agent: await this.agentOverSsh(up, await this.whenLinked()), engineStarted: null };
   }
 
-  private engineStarted: Promise<StartEngineReply> | null = null;
-  private vmEnded: Promise<never> | null = null;
-
-  private async agentOverMux(): Promise<boolean> {
+  /** The boot's own agent on the data port (null: SSH must install one), with dockerd's start asked for. */
+  private async agentOverMux(up: Launched, mux: MuxLink): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> } | null> {
     const e = this.env;
     // berth-init refusing the data disk says so on the console, and no agent will start.
     const refusal = watchConsoleFor(e.data.consoleLog, new RegExp(`${BERTH_INIT_ERROR}(.+)$`));
     // A VM that ends meanwhile (the boot supervisor kills a stuck one) ends the wait at once.
-    const ended = this.vmEnded!;
+    const ended = up.ended;
     try {
       const answered = await Promise.race([
-        this.mux!.whenReady(AGENT_MUX_WAIT_MS),
+        mux.whenReady(AGENT_MUX_WAIT_MS),
         refusal.found.then((m) => { throw refusedDiskError(m[1]!.trim()); }),
         ended,
       ]);
-      if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return false; }
+      if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return null; }
       // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
       // agent from before Hello is another build): dockerd's wait begins beside the check, and
       // the dockerd step collects it (or asks again, when the check replaced this agent).
       const agent = await this.connectAgent('virtio-serial');
-      this.engineStarted = agent.startEngine();
-      this.engineStarted.catch(() => undefined);
-      const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), this.bundle!.then(buildIdOf)]), ended]);
-      if (want !== null && have === want) return true;
-      this.engineStarted = null;
+      const engineStarted = quietly(agent.startEngine());
+      const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), up.bundle.then(buildIdOf)]), ended]);
+      if (want !== null && have === want) return { agent, engineStarted };
       e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
-      return false;
+      return null;
     } finally {
       refusal.stop();
     }
   }
 
-  private async agentOverSsh(link: GuestLink): Promise<void> {
-    await installAgent(link, await this.bundle!);
+  private async agentOverSsh(up: Launched, link: GuestLink): Promise<AgentClient> {
+    await installAgent(link, await up.bundle);
     // The agent serves the mux: once it answers there, every stream leaves SSH.
-    const onMux = (await this.mux?.whenReady(30_000)) ?? false;
-    if (this.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
-    await (await this.connectAgent(onMux ? 'virtio-serial' : 'ssh')).waitReady(60_000);
+    const onMux = (await up.mux?.whenReady(30_000)) ?? false;
+    if (up.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
+    const agent = await this.connectAgent(onMux ? 'virtio-serial' : 'ssh');
+    await agent.waitReady(60_000);
+    return agent;
   }
 
   /** The agent's gRPC socket served on the host, and the client (both once per boot). */
@@ -324,27 +331,19 @@ export class EngineBoot {
     return this.agent;
   }
 
-  private want: EngineConfig | null = null;
-
-  /** What the settings ask of this start (they may look at the data disk through the agent first). */
-  private async decideEngineConfig(): Promise<void> {
-    this.want = (await this.env.engineConfig?.({ agent: this.agent!, ssh: this.link! })) ?? null;
-  }
-
-  /** daemon.json as dockerd started with it (the agent read it). */
-  private startedWith: string | null = null;
-
-  private async applyEngineConfig(): Promise<void> {
-    const want = this.want;
+  /** `startedWith`: daemon.json as dockerd started with it (the agent read it), or as the VM record says. */
+  private async applyEngineConfig(agent: AgentClient, want: EngineConfig | null, startedWith: string | null): Promise<void> {
     if (!want) return;
+    const wanted = bootDaemonJson(want.store, want.userDaemonJson ?? '{}');
+    this.daemonJson = wanted;
     // The boot handed the VM this very daemon.json (fw_cfg, berth-init) and dockerd runs on it:
     // nothing to apply, and no store check that costs dockerd an /info under emulation.
-    if (this.startedWith !== null && this.startedWith.trim() === bootDaemonJson(want.store, want.userDaemonJson ?? '{}').trim()) {
+    if (startedWith !== null && startedWith.trim() === wanted.trim()) {
       this.storeResult = { store: want.store, changed: false };
       this.env.log(`engine: the ${want.store} image store is active`);
       return;
     }
-    const r = await this.agent!.setImageStore(want.store, want.userDaemonJson);
+    const r = await agent.setImageStore(want.store, want.userDaemonJson);
     this.storeResult = { store: want.store, changed: r.changed };
     this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
   }
@@ -364,3 +363,14 @@ const DockerVersionSchema = z.object({
   KernelVersion: z.string().optional(),
   Components: z.array(z.object({ Name: z.string(), Version: z.string() })).nullish(),
 });
+
+/** A promise whose rejection is handled where it is awaited, not reported as unhandled meanwhile. */
+function quietly<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Rejects (with why) once the VM exits. */
+function endedWith(vm: VmHandle, why: string): Promise<never> {
+  return quietly(new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error(why)))));
+}

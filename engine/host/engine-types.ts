@@ -70,7 +70,7 @@ export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
 /**
  * A start's stages in the order they run: the controller's own two (engine-controller.ts), then
- * the boot's steps (EngineBoot.steps, typed against this list; 'context' only when Berth keeps
+ * the boot's steps (EngineBoot.run, typed against this list; 'context' only when Berth keeps
  * the docker context). Progress displays count along it.
  */
 export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
