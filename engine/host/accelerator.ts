@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { accelArgs, type Accelerator } from './accel-args.ts';
+import type { Accelerator } from './accel-args.ts';
 import { probeKernelBoot } from './kernel-probe.ts';
 
 export { accelArgs, type Accelerator } from './accel-args.ts';

@@ -290,7 +290,7 @@ export class EngineBoot {
     try {
       const answered = await Promise.race([
         mux.whenReady(AGENT_MUX_WAIT_MS),
-        refusal.found.then((m) => { throw refusedDiskError(m[1]!.trim()); }),
+        refusal.found.then((m) => { throw refusedDiskError((m[1] ?? '').trim()); }),
         ended,
       ]);
       if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return null; }

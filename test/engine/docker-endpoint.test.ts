@@ -5,7 +5,6 @@
 // engine's refusal are in lifecycle.test.ts, which boots its own.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';

@@ -3,7 +3,7 @@
 // which checks the input and the output against the contract, so a bug here cannot send a
 // malformed answer.
 import type { Broadcast, ClientContext } from '../api/client-context.ts';
-import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName, type EventData, type EventName } from '../api/contract.ts';
+import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallName } from '../api/contract.ts';
 import { SettingsBusyError, SettingsValidationError } from '../settings/service.ts';
 import type { DashboardServices, HostControl, SettingsProvider, StoreProvider, VolumeProvider } from './services.ts';
 

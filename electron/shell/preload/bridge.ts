@@ -48,7 +48,7 @@ export function createBridge(ipc: IpcRendererLike): BerthBridge {
   };
 
   let frameHandler: ((frame: unknown) => void) | null = null;
-  let frameUnsubscribe: (() => void) | null = null;
+  let listening = false;
 
   return {
     invoke: invoke as BerthBridge['invoke'],
@@ -67,7 +67,10 @@ export function createBridge(ipc: IpcRendererLike): BerthBridge {
     },
     onFrame: (handler) => {
       frameHandler = handler;
-      frameUnsubscribe ??= listen((name, data) => frameHandler?.({ type: 'event', name, data }));
+      if (!listening) {
+        listening = true;
+        listen((name, data) => frameHandler?.({ type: 'event', name, data }));
+      }
     },
   };
 }
