@@ -95,7 +95,9 @@ async function main(argv: string[]): Promise<number> {
 async function currentStatus(data: DataDir): Promise<EngineStatus> {
   // No control socket, no host: known without loading the contract's client (zod and its schemas);
   // unless a VM an earlier host left runs (its record is there): then a host comes back for it.
-  const st = fs.existsSync(data.controlSocket) || fs.existsSync(data.vmRecordFile) ? await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {})) : null;
+  if (!fs.existsSync(data.controlSocket) && !fs.existsSync(data.vmRecordFile)) return { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
+  const quick = fs.existsSync(data.controlSocket) ? await (await import('../control/quick-status.ts')).quickStatus(data.controlSocket) : null;
+  const st = quick ?? await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {}));
   return st ?? { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
 }
 
