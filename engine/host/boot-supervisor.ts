@@ -5,7 +5,7 @@
 // instead of waiting out the SSH deadline.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import type { VmExit, VmHandle } from './vm-driver.ts';
+import type { RunStateChange, VmExit, VmHandle } from './vm-driver.ts';
 import { lastLines } from './kernel-probe.ts';
 
 /** berth-init prints this on the console as soon as the root system runs (see the image recipe). */
@@ -44,7 +44,7 @@ export class BootSupervisor extends EventEmitter {
   /** Created before QEMU starts: an abort within its first milliseconds is a verdict too. */
   constructor(private readonly vm: VmHandle, private readonly o: SupervisorOptions) {
     super();
-    vm.on('qmp-event', this.onQmpEvent);
+    vm.on('run-state', this.onRunState);
     vm.on('exit', this.onExit);
   }
 
@@ -71,9 +71,9 @@ export class BootSupervisor extends EventEmitter {
   /** QEMU's SHUTDOWN event says who ended the VM: guest-reset, guest-shutdown, host-signal, …. */
   private shutdownReason: string | null = null;
 
-  private readonly onQmpEvent = (ev: { event: string; data?: Record<string, unknown> }): void => {
-    if (ev.event === 'SHUTDOWN' && typeof ev.data?.reason === 'string') this.shutdownReason = ev.data.reason;
-    if (ev.event !== 'STOP' && ev.event !== 'GUEST_PANICKED') return;
+  private readonly onRunState = (ev: RunStateChange): void => {
+    if (ev.change === 'shutdown' && ev.reason) this.shutdownReason = ev.reason;
+    if (ev.change === 'shutdown') return;
     void this.vm.status().then((state) => {
       if (BAD_RUN_STATES.has(state)) this.fail(`the VM stopped in run state ${state}`, state !== 'shutdown' || !this.markerSeen);
     }, () => undefined);
@@ -126,7 +126,7 @@ export class BootSupervisor extends EventEmitter {
     this.stallTimer = null;
     this.watcher?.close();
     this.watcher = null;
-    this.vm.off('qmp-event', this.onQmpEvent);
+    this.vm.off('run-state', this.onRunState);
     this.vm.off('exit', this.onExit);
   }
 }

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { QmpClient } from './qmp.ts';
+import { QmpClient, type QmpEvent } from './qmp.ts';
+import type { RunStateChange } from './vm-driver.ts';
 import { freshConsoleLog } from './vm-files.ts';
 import { qemuArgs, type VmConfig } from './qemu-args.ts';
 import { pidAlive, waitForExit } from './process-watch.ts';
@@ -54,7 +55,7 @@ export class QemuVm extends EventEmitter {
     const earlyExit = this.exited.then((e) => { throw new Error(`QEMU exited at start (${e.code ?? e.signal}): ${e.stderr || 'no message'}`); });
     this.qmp = await Promise.race([this.connectQmp(15_000), spawnError, earlyExit]);
     fs.chmodSync(this.config.qmpSocket, 0o600);
-    this.qmp.on('event', (ev) => this.emit('qmp-event', ev));
+    this.qmp.on('event', (ev) => this.onQmpEvent(ev));
   }
 
   /**
@@ -66,10 +67,16 @@ export class QemuVm extends EventEmitter {
     if (!pidAlive(pid)) throw new Error(`QEMU (pid ${pid}) is not running`);
     this.pidNum = pid;
     this.qmp = await QmpClient.connect(this.config.qmpSocket, timeoutMs);
-    this.qmp.on('event', (ev) => this.emit('qmp-event', ev));
+    this.qmp.on('event', (ev) => this.onQmpEvent(ev));
     this.qmp.once('close', () => { void waitForExit(pid, 30_000).then(() => this.ended(null, null)); });
     const st = await this.status();
     if (st !== 'running') throw new Error(`QEMU (pid ${pid}) is ${st}, not running`);
+  }
+
+  /** QMP's events as the driver seam's run-state changes (the rest are QEMU's own business). */
+  private onQmpEvent(ev: QmpEvent): void {
+    const change = ({ SHUTDOWN: 'shutdown', STOP: 'stopped', GUEST_PANICKED: 'panicked' } as const)[ev.event as 'SHUTDOWN' | 'STOP' | 'GUEST_PANICKED'];
+    if (change) this.emit('run-state', { change, ...(typeof ev.data?.reason === 'string' ? { reason: ev.data.reason } : {}) } satisfies RunStateChange);
   }
 
   private ended(code: number | null, signal: NodeJS.Signals | null): void {

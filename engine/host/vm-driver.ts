@@ -13,7 +13,13 @@ import type { UserNetForwards } from './port-forwarder.ts';
 export type { VmExit } from './qemu-vm.ts';
 export type VmSpec = VmConfig;
 
-/** One VM. Emits 'exit' (VmExit) once, and 'qmp-event' ({ event }) for run-state changes. */
+/**
+ * A change of the VM's run state as any hypervisor can say it: it shut down (with the
+ * hypervisor's reason, e.g. 'guest-reset'), its vCPUs stopped, or the guest panicked.
+ */
+export interface RunStateChange { change: 'shutdown' | 'stopped' | 'panicked'; reason?: string }
+
+/** One VM. Emits 'exit' (VmExit) once, and 'run-state' (RunStateChange) as its run state changes. */
 export interface VmHandle extends EventEmitter {
   readonly pid: number | undefined;
   readonly running: boolean;
