@@ -63,7 +63,7 @@ export function scanWatches(proc = '/proc'): Set<number> {
  * small batch touches every path (and a scan starts in the background), a large one waits for a scan.
  */
 const FRESH_MS = 1000;
-const OPTIMISTIC_MAX = 16;
+const OPTIMISTIC_MAX = 4;
 let scanned: { at: number; set: Set<number>; ms: number } | null = null;
 let scanning: Promise<void> | null = null;
 
