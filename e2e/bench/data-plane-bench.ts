@@ -115,6 +115,20 @@ export async function bench(): Promise<void> {
       await engine.guest.run(`head -c ${bytes} /dev/urandom > /tmp/big-in`);
       const cpInVmMs = await insideMs(engine, `docker cp /tmp/big-in ${c.id}:/www/big-in-vm`);
       console.log(`docker cp ${MIB} MiB in:  host ${mbps(bytes, cpInHostMs)}   inside the VM ${mbps(bytes, cpInVmMs)}   ratio ${(cpInVmMs / cpInHostMs).toFixed(2)}`);
+      // `docker save` of a ~200 MB image (the container's layer, committed): a long guest → host
+      // stream through the socket beside the same save inside the VM. On the containerd store
+      // dockerd's own CPU bounds both (minutes under TCG: it unpacks and packs the layer).
+      await engine.guest.run(`docker exec ${c.id} /bin/busybox sh -c 'cat /www/big /www/big /www/big > /www/save-1'`);
+      const img = await c.commit({ repo: 'berth-bench-save', tag: 'latest' }) as { Id: string };
+      try {
+        const s0 = Date.now();
+        const saveBytes = await drain(await docker.getImage('berth-bench-save:latest').get());
+        const saveHostMs = Date.now() - s0;
+        const saveVmMs = await insideMs(engine, 'docker save berth-bench-save:latest | wc -c');
+        console.log(`docker save ${(saveBytes / 1e6).toFixed(0)} MB:  host ${mbps(saveBytes, saveHostMs)}   inside the VM ${mbps(saveBytes, saveVmMs)}   ratio ${(saveVmMs / saveHostMs).toFixed(2)}`);
+      } finally {
+        await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      }
     } finally {
       await c.remove({ force: true });
     }

@@ -6,6 +6,7 @@
 import { startVportMux } from './vport-mux.ts';
 import { AGENT_SOCKET } from './guest-sockets.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
+import { setUpLoopbackRedirect } from './loopback-redirect.ts';
 
 let apiUp: () => void = () => undefined;
 const apiListening = new Promise<void>((resolve) => { apiUp = resolve; });
@@ -18,3 +19,5 @@ await serveApi();
 apiUp();
 // host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
 keepDnsProxy();
+// UDP ports published on the VM's loopback reach the host through QEMU's user network.
+void setUpLoopbackRedirect();

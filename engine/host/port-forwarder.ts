@@ -1,8 +1,10 @@
 // Published ports on the host, following docker events; reconciled with the running containers
 // at start and whenever the event stream comes back (a dockerd restart, a new link to the VM).
-// A wildcard publish (TCP or UDP): a QEMU user-network forward of the same port to the VM's
-// address, added and removed at run time over QMP; QEMU carries the bytes, half-close included.
-// Otherwise (a chosen loopback address, ::1, a driver without a user network) a listener on the
+// A wildcard publish (TCP or UDP), and a UDP publish on 127.0.0.k or the VM's address: a QEMU
+// user-network forward of the same port to the VM (its address, or its loopback redirect: see
+// port-specs.ts), added and removed at run time over QMP; QEMU carries the bytes, half-close
+// included, and UDP replies go back to the sender's address and port.
+// Otherwise (a TCP publish on a chosen loopback address, ::1, a driver without a user network) a listener on the
 // host pipes each TCP connection (half-close kept) to dockerd's proxy inside the VM over the data
 // plane. Which ports: port-specs.ts.
 import { EventEmitter } from 'node:events';
@@ -225,7 +227,7 @@ export class PortForwarder extends EventEmitter {
     }
     const listener = spec.userNet && this.deps.userNet ? await this.openUserNet(key, spec, this.deps.userNet)
       : spec.protocol === 'tcp' ? await this.openTcp(key, spec)
-      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${this.deps.userNet ? `it is published on ${spec.hostIp} only, and UDP is forwarded for 0.0.0.0 publishes` : 'no UDP forwarding here'}`);
+      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${this.deps.userNet ? `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1 (to 127.0.0.126) and ${GUEST_ADDRESS} publishes` : 'no UDP forwarding here'}`);
     if (!listener) return;
     this.forwards.set(key, listener);
     this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`);
@@ -261,7 +263,7 @@ export class PortForwarder extends EventEmitter {
   private async openUserNet(key: string, spec: ForwardSpec, userNet: UserNetForwards): Promise<Listener | null> {
     const { protocol, hostIp, hostPort } = spec;
     try {
-      await userNet.add(protocol, hostIp, hostPort, GUEST_ADDRESS, hostPort);
+      await userNet.add(protocol, hostIp, hostPort, spec.userNetTarget ?? GUEST_ADDRESS, hostPort);
     } catch (e) {
       this.fail(key, spec, `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`);
       return null;

@@ -1,14 +1,33 @@
 // Which host forwards a container's published ports need (pure: unit-tested without a VM).
 // A wildcard publish (TCP or UDP) is a user-network forward to the VM's own address, where
-// dockerd's proxy listens for it: the fast path, no copy by a process of ours. A publish on a chosen
-// loopback address (and the ::1 companion of a wildcard one) is a host listener whose connections
-// are carried into the VM to dockerd's proxy on that address: only that proxy accepts them there.
+// dockerd's proxy listens for it: the fast path, no copy by a process of ours. A UDP publish on a
+// VM loopback address (127.0.0.1, the usual compose form) is a user-network forward too, to the
+// VM's loopback redirect (LOOPBACK_REDIRECT: the guest maps 10.0.2.128+k to 127.0.0.k). A TCP publish
+// on a chosen loopback address (and the ::1 companion of a wildcard one) is a host listener whose
+// connections are carried into the VM to dockerd's proxy on that address: only that proxy accepts
+// them there.
 import net from 'node:net';
 import { z } from 'zod';
 import type { PortErrorSchema, PublishedPortSchema } from './engine-types.ts';
 
 /** The VM's address on QEMU's user network (berth-init sets it). */
 export const GUEST_ADDRESS = '10.0.2.15';
+
+/**
+ * The guest's loopback redirect (engine/agent/loopback-redirect.ts): a packet from QEMU's user
+ * network to 10.0.2.128+k is delivered to 127.0.0.k inside the VM, and its replies go back the same
+ * way, so a user-network forward reaches a proxy that listens on the VM's loopback only.
+ */
+export const LOOPBACK_REDIRECT = { base: '10.0.2.128', prefix: 25, loopback: '127.0.0.0' } as const;
+
+/** The user-network address that reaches `ip` inside the VM, or null when none does. */
+export function userNetAddress(ip: string): string | null {
+  if (ip === GUEST_ADDRESS) return ip;
+  const m = /^127\.0\.0\.(\d{1,3})$/.exec(ip);
+  const k = Number(m?.[1]);
+  // .0 is the network, .127 would be 10.0.2.255, the user network's broadcast.
+  return m && k >= 1 && k <= 126 ? `10.0.2.${128 + k}` : null;
+}
 
 /** One active host listener; containerPort as docker spells it ("80/tcp"). */
 export type PublishedPort = z.infer<typeof PublishedPortSchema>;
@@ -19,8 +38,10 @@ export interface ForwardSpec extends PublishedPort {
   protocol: 'tcp' | 'udp';
   /** Where a carried connection goes inside the VM: dockerd's proxy for this binding. */
   guestHost: string;
-  /** The VM's user network can forward it to GUEST_ADDRESS at the same port (a wildcard publish). */
+  /** The VM's user network can forward it to `userNetTarget` at the same port. */
   userNet: boolean;
+  /** Where a user-network forward goes: GUEST_ADDRESS, or the loopback redirect's address. */
+  userNetTarget?: string;
   /** A best-effort extra listener (::1 next to 127.0.0.1): only "address in use" is reported. */
   optional?: boolean;
 }
@@ -73,10 +94,15 @@ export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
       const hostPort = Number(b.HostPort);
       if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
       const hostIp = b.HostIp ?? '';
-      // UDP has no proxy of ours to fall back on: a wildcard publish of either family is forwarded.
-      const userNet = hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::');
-      const guestHost = protocol === 'udp' ? GUEST_ADDRESS : guestTarget(hostIp);
+      // UDP has no proxy of ours to fall back on: a wildcard publish of either family is forwarded
+      // to the VM's address, one on 127.0.0.k or the VM's address (a chosen IP) to where its proxy
+      // listens. Any other address (::1) cannot be reached over the user network: reported.
+      const wildcard = hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::');
+      const udpTarget = protocol === 'udp' && !wildcard ? userNetAddress(hostIp) : null;
+      const userNet = wildcard || udpTarget !== null;
+      const guestHost = protocol === 'udp' ? (wildcard ? GUEST_ADDRESS : hostIp) : guestTarget(hostIp);
       const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostIp: hostListenAddress(hostIp), hostPort, guestHost, userNet };
+      if (userNet) spec.userNetTarget = udpTarget ?? GUEST_ADDRESS;
       const key = forwardKey(spec);
       const seen = byKey.get(key);
       // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.

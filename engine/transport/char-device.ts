@@ -2,20 +2,22 @@
 //
 // Why plain fs reads and writes on a blocking fd: Node's net.Socket({ fd }) refuses a char device
 // (libuv calls it UNKNOWN, not a pipe), and tty.ReadStream wants a tty. Reads run on a thread of
-// their own, ahead of the mux (./read-ahead.ts: the device gives 4 KiB per read); writes on libuv's
-// thread pool. A blocking fd never spins.
+// their own, ahead of the mux (./read-ahead.ts: the device gives 4 KiB per read); writes on a thread
+// of their own too, behind it (./write-behind.ts: the device takes 32 KiB per write). A blocking fd
+// never spins.
 // Linux's virtio_console then says what we need to know: read() returns 0 while no host process
 // holds the port's socket (before the first connection, or after the host went away), and blocks
 // while one does; write() blocks until a host is there. So a read of 0 ends the current carrier,
 // the next bytes read start a new one, and the mux on it hunts for the new host's HELLO. The port
 // can be open only once (EBUSY), so the same fd serves every session.
-import fs from 'node:fs';
 import { Duplex } from 'node:stream';
 import { readAhead } from './read-ahead.ts';
+import { writeBehind } from './write-behind.ts';
 
 /** Reads and writes on the port; read resolves 0 while no host is connected. */
 export interface PortIo {
   read(buf: Buffer): Promise<number>;
+  /** Writes some of buf (a writer thread takes all of it) and resolves how much. */
   write(buf: Buffer): Promise<number>;
   /** Lets go of what reads the port (a thread). */
   stop?(): void;
@@ -23,11 +25,11 @@ export interface PortIo {
 
 export function fdIo(fd: number, log?: (msg: string) => void): PortIo {
   const reader = readAhead(fd, { log });
+  const writer = writeBehind(fd, { log });
   return {
     read: (buf) => reader.read(buf),
-    // position null: write(2) at the current position, never pwrite (ESPIPE on a char device).
-    write: (buf) => new Promise((resolve, reject) => fs.write(fd, buf, 0, buf.length, null, (e, n) => (e ? reject(e) : resolve(n)))),
-    stop: () => reader.stop(),
+    write: async (buf) => { await writer.write(buf); return buf.length; },
+    stop: () => { reader.stop(); writer.stop(); },
   };
 }
 

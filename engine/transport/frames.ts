@@ -21,7 +21,11 @@
 //   OPEN_FAIL  payload: utf-8 reason. The id is not used again.
 //   DATA       payload: stream bytes (1..MAX_PAYLOAD).
 //   EOF        the sender's direction has ended (half-close); the other direction goes on. A stream
-//              is over, and its id forgotten, once EOF has gone both ways.
+//              is over, and its id forgotten, once EOF has gone both ways. payload: empty, or one
+//              flags byte: EOF_CLOSED (the sender's client closed its socket entirely, so nothing
+//              sent its way can be read: the receiver delivers what came before, then closes its
+//              end fully, as a socket's peer sees a close). Both sides forget the id after it; an
+//              EOF_CLOSED may follow a plain EOF.
 //   RESET      abort, both directions, now. payload: optional utf-8 reason.
 //   WINDOW     payload: u32 BE credit. Flow control: a sender may have at most INITIAL_WINDOW bytes
 //              of DATA per stream that the receiver has not credited back; the receiver credits
@@ -42,6 +46,8 @@ export const MAX_PAYLOAD = 64 * 1024;
 export const INITIAL_WINDOW = 256 * 1024;
 export const MAX_TEXT = 4096;
 export const PROTOCOL_VERSION = 1;
+/** EOF flag: the sender no longer reads (its client closed, not just half-closed). */
+export const EOF_CLOSED = 1;
 const MAGIC = Buffer.from('BERTHMUX', 'latin1');
 const HELLO_PAYLOAD = MAGIC.length + 1 + 8 + 8;
 

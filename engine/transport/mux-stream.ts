@@ -2,14 +2,14 @@
 // on its own (half-close), the stream closes once both have, writes wait for the peer's WINDOW
 // credit, and received bytes are credited back only as the reader takes them.
 import { Duplex } from 'node:stream';
-import { INITIAL_WINDOW, MAX_PAYLOAD } from './frames.ts';
+import { EOF_CLOSED, INITIAL_WINDOW, MAX_PAYLOAD } from './frames.ts';
 
 /** What a stream needs from its multiplexer. */
 export interface StreamHost {
   /** Sends the stream's queued DATA (and others') while credit and the carrier allow. */
   pump(stream: MuxStream): void;
-  /** Sends EOF for the stream (its writes are all on the wire). */
-  sendEof(id: number): void;
+  /** Sends EOF for the stream (its writes are all on the wire), with EOF_CLOSED when its client closed. */
+  sendEof(id: number, flags?: number): void;
   /** Returns `bytes` of receive credit to the peer. */
   sendWindow(id: number, bytes: number): void;
   /** The stream is over: forgets the id, and sends RESET when it was aborted on this side. */
@@ -38,6 +38,12 @@ export class MuxStream extends Duplex {
   /** The reader asked for data (_read) and has not been handed a full buffer since. */
   private wanted = false;
   private silent = false;
+  /** This side's client closed entirely: the EOF says so (closeAfterEnd). */
+  private closing = false;
+  /** The EOF went out with these flags (null: not yet). */
+  private eofFlags: number | null = null;
+  /** The peer's client closed entirely (an EOF with EOF_CLOSED came): emitted as 'peer-closed'. */
+  peerClosed = false;
 
   constructor(private readonly host: StreamHost, readonly id: number, readonly target: string, private readonly window = INITIAL_WINDOW) {
     super({ allowHalfOpen: true });
@@ -72,8 +78,28 @@ export class MuxStream extends Duplex {
 
   override _final(cb: (err?: Error | null) => void): void {
     // Every write callback has run, so every byte is on the carrier before this EOF.
-    this.host.sendEof(this.id);
+    this.eofFlags = this.closing ? EOF_CLOSED : 0;
+    this.host.sendEof(this.id, this.eofFlags);
     cb();
+  }
+
+  /**
+   * The client this stream carries closed its socket entirely (not a half-close): ends this
+   * direction after what is queued, tells the peer to close its end fully (EOF_CLOSED), and lets
+   * go of the stream without a RESET (nothing the peer sends could be read).
+   */
+  closeAfterEnd(): void {
+    if (this.destroyed) return;
+    this.closing = true;
+    const done = (): void => {
+      // Ended just before (a plain EOF is out): the close follows it.
+      if (this.eofFlags === 0) this.host.sendEof(this.id, EOF_CLOSED);
+      this.silent = true;
+      this.destroy();
+    };
+    if (this.writableFinished) { done(); return; }
+    this.once('finish', done);
+    if (!this.writableEnded) this.end();
   }
 
   // ---- receiving (called by the mux) ----
@@ -86,9 +112,16 @@ export class MuxStream extends Duplex {
     this.drainInbox();
   }
 
-  onEof(): void {
+  onEof(flags = 0): void {
     this.inboxEnded = true;
+    if (flags & EOF_CLOSED && !this.peerClosed) { this.peerClosed = true; this.emit('peer-closed'); }
     this.drainInbox();
+  }
+
+  /** Lets go after the peer closed entirely: no RESET (the peer has forgotten the stream). */
+  release(): void {
+    this.silent = true;
+    this.destroy();
   }
 
   /** The peer reset the stream (or went away): aborts both directions without a RESET back. */

@@ -127,7 +127,7 @@ export class Mux extends EventEmitter implements StreamHost {
     }
   }
 
-  sendEof(id: number): void { this.send(encode(FrameType.EOF, id)); }
+  sendEof(id: number, flags = 0): void { this.send(encode(FrameType.EOF, id, flags ? Buffer.from([flags]) : undefined)); }
   sendWindow(id: number, bytes: number): void { this.send(encode(FrameType.WINDOW, id, credit(bytes))); }
 
   finished(id: number, reset: { reason: string } | null): void {
@@ -158,7 +158,7 @@ export class Mux extends EventEmitter implements StreamHost {
       case FrameType.OPEN_OK: this.onOpenAnswer(f.stream, null); break;
       case FrameType.OPEN_FAIL: this.onOpenAnswer(f.stream, f.payload.toString('utf8') || 'refused'); break;
       case FrameType.DATA: stream?.onData(f.payload); break;
-      case FrameType.EOF: stream?.onEof(); break;
+      case FrameType.EOF: stream?.onEof(f.payload[0] ?? 0); break;
       case FrameType.WINDOW:
         if (f.payload.length !== 4) throw new ProtocolError('malformed WINDOW');
         if (stream) { stream.sendCredit += f.payload.readUInt32BE(0); this.pump(stream); }

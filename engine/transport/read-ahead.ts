@@ -36,8 +36,10 @@ let failures = 0;
 let zeroAt = null;
 while (Atomics.load(h, ${STOP}) === 0) {
   const w = Atomics.load(h, ${WRITE});
-  let free = size - ((w - Atomics.load(h, ${READ})) | 0);
-  if (free === 0) { Atomics.wait(h, ${READ}, Atomics.load(h, ${READ}), 1000); continue; }
+  const r = Atomics.load(h, ${READ});
+  let free = size - ((w - r) | 0);
+  // Waits on the value it saw: a take since then wakes it at once.
+  if (free === 0) { Atomics.wait(h, ${READ}, r, 1000); continue; }
   const at = (w >>> 0) % size;
   let n;
   try {
@@ -62,8 +64,8 @@ while (Atomics.load(h, ${STOP}) === 0) {
 `;
 
 /** Atomics.waitAsync (ES2024; Node has it, this project's TypeScript lib does not name it yet). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+export const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
 export interface ReadAhead {
@@ -86,13 +88,34 @@ export interface ReadAheadOptions {
 // execArgv []: the code is a CommonJS script, whatever flags (--input-type=module) the agent ran with.
 const spawnWorker = (code: string, workerData: unknown): Worker => new Worker(code, { eval: true, workerData, execArgv: [] });
 
+/** A ring of `size` bytes (a power of two of at least 4096) and its shared header of `slots` Int32s. */
+export function sharedRing(size: number, slots: number): { header: SharedArrayBuffer; ring: SharedArrayBuffer; h: Int32Array; data: Buffer } {
+  if (size < 4096 || (size & (size - 1)) !== 0) throw new RangeError(`ring size ${size} is not a power of two of at least 4096`);
+  const header = new SharedArrayBuffer(slots * 4);
+  const ring = new SharedArrayBuffer(size);
+  return { header, ring, h: new Int32Array(header), data: Buffer.from(ring) };
+}
+
+/** Starts a ring's thread (unref'd, its messages logged); `fallBack(why)` when it cannot start or dies. */
+export function startRingThread(
+  code: string, workerData: unknown, opts: { log?: (msg: string) => void; spawn?: (code: string, workerData: unknown) => Worker }, fallBack: (why: string) => void,
+): Worker | null {
+  try {
+    const worker = (opts.spawn ?? spawnWorker)(code, workerData);
+    worker.unref();
+    worker.on('message', (m: string) => opts.log?.(`virtio port ${m}`));
+    worker.on('error', (e) => fallBack(e.message));
+    worker.on('exit', (n) => fallBack(`its thread exited (${n})`));
+    return worker;
+  } catch (e) {
+    fallBack((e as Error).message);
+    return null;
+  }
+}
+
 export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
   const size = opts.ringBytes ?? 1024 * 1024;
-  if (size < 4096 || (size & (size - 1)) !== 0) throw new RangeError(`ring size ${size} is not a power of two of at least 4096`);
-  const header = new SharedArrayBuffer(SLOTS * 4);
-  const ring = new SharedArrayBuffer(size);
-  const h = new Int32Array(header);
-  const data = Buffer.from(ring);
+  const { header, ring, h, data } = sharedRing(size, SLOTS);
   const pollMs = opts.pollMs ?? 250;
   // Without its thread (none could start, or it died) the port is read on libuv's thread pool, one
   // read per call as before the read-ahead: slower, never stuck. What the ring holds goes first.
@@ -105,16 +128,7 @@ export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
     Atomics.add(h, SEQ, 1);
     Atomics.notify(h, SEQ);
   };
-  let worker: Worker | null = null;
-  try {
-    worker = (opts.spawn ?? spawnWorker)(WORKER, { fd, header, ring, pollMs });
-    worker.unref();
-    worker.on('message', (m: string) => opts.log?.(`virtio port ${m}`));
-    worker.on('error', (e) => fallBack(e.message));
-    worker.on('exit', (code) => fallBack(`its thread exited (${code})`));
-  } catch (e) {
-    fallBack((e as Error).message);
-  }
+  const worker = startRingThread(WORKER, { fd, header, ring, pollMs }, opts, fallBack);
   const poolRead = poolReader(fd, pollMs, () => stopped, opts.log);
 
   const take = (buf: Buffer): number => {

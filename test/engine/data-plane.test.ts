@@ -1,6 +1,8 @@
 // The data plane without SSH against the real VM (shared engine): many connections at once,
-// a large save/load round trip byte for byte, and published TCP and UDP ports that follow their
-// container through docker stop and a store switch there and back.
+// a large save/load round trip byte for byte, published TCP and UDP ports that follow their
+// container through docker stop and a store switch there and back, a UDP port published on
+// 127.0.0.1, and the socket relaying like a socket (a closed `logs -f` client closes dockerd's
+// end at once; a TTY's writes arrive as written).
 //
 // The file runs on the classic store: it keeps layers as plain tars, so the 200 MB round trip
 // measures the transport rather than gzip under emulation (the containerd store compresses on
@@ -54,7 +56,7 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
     assert.equal((await env.status()).dataPlane, 'virtio-serial');
   });
   after(async () => {
-    await host('docker rm -f dp-echo >/dev/null 2>&1; docker rmi berth-dp/big:1 berth-dp/big:copy >/dev/null 2>&1; docker rmi ' + IMG + ' >/dev/null 2>&1').catch(() => undefined);
+    await host('docker rm -f dp-echo dp-udp-lo dp-chatty dp-tty >/dev/null 2>&1; docker rmi berth-dp/big:1 berth-dp/big:copy >/dev/null 2>&1; docker rmi ' + IMG + ' >/dev/null 2>&1').catch(() => undefined);
     await env.dispose();
   });
 
@@ -108,5 +110,55 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
       }
     }
     await waitFor('both ports after the switch back', answering, 3 * MIN);
+  });
+  it('a UDP port published on 127.0.0.1 echoes to the sender (QEMU forward to the VM\'s loopback redirect)', async () => {
+    const udp = await freeTcpPort();
+    const run = await host(`docker run -d --name dp-udp-lo -p 127.0.0.1:${udp}:9001/udp ${echoServerArgs(IMG)}`);
+    assert.equal(run.code, 0, run.stderr);
+    await waitFor('the loopback UDP echo', async () => ((await udpAsk(udp, 'ping', 1500)) === 'echo:ping' ? true : undefined), 3 * MIN);
+    // From a second socket too: each reply goes to its own sender.
+    const [a, b] = await Promise.all([udpAsk(udp, 'one'), udpAsk(udp, 'two')]);
+    assert.deepEqual([a, b], ['echo:one', 'echo:two']);
+    assert.ok(!(await env.status()).portErrors?.some((e) => e.container === 'dp-udp-lo'), 'no port error reported');
+    assert.equal((await host('docker rm -f dp-udp-lo')).code, 0);
+  });
+
+  it('a logs -f client that closes its connection has dockerd\'s end closed at once', async () => {
+    const run = await host(`docker run -d --name dp-chatty ${IMG} sleep 600`);
+    assert.equal(run.code, 0, run.stderr);
+    const id = run.stdout.trim();
+    // dockerd's accepted connections on its socket, by inode, read inside the VM (over SSH, not the socket).
+    const conns = async (): Promise<Set<string>> => {
+      const r = await env.cli(['shell', `awk '$8 == "/run/docker.sock" && $6 == "03" {print $7}' /proc/net/unix`]);
+      return new Set(r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l)));
+    };
+    const before = await conns();
+    const c = net.connect({ path: env.data.dockerSocket, allowHalfOpen: true });
+    c.on('error', () => undefined);
+    await new Promise((r) => c.once('connect', r));
+    // A container that writes nothing: only the close itself can end the stream.
+    c.write(`GET /containers/${id}/logs?follow=1&stdout=1&tail=1 HTTP/1.1\r\nHost: docker\r\n\r\n`);
+    await new Promise((r) => c.once('data', r));
+    const open = [...(await conns())].filter((i) => !before.has(i));
+    assert.ok(open.length >= 1, 'the logs stream has a connection on dockerd\'s socket');
+    c.destroy();
+    // The next look (one SSH command, about a second under emulation) finds it gone.
+    const now = await conns();
+    assert.ok(open.every((i) => !now.has(i)), 'dockerd still holds the closed client\'s stream');
+    assert.equal((await host('docker rm -f dp-chatty')).code, 0);
+  });
+
+  it('a TTY exec\'s writes arrive as the container writes them, not merged', async () => {
+    const run = await host(`docker run -d --name dp-tty ${IMG} sleep 600`);
+    assert.equal(run.code, 0, run.stderr);
+    const docker = env.docker();
+    const exec = await docker.getContainer('dp-tty').exec({ Cmd: ['/bin/busybox', 'sh', '-c', 'printf "hello out"; /bin/busybox sleep 0.3; printf "\\n"; /bin/busybox sleep 0.3; printf "hello err\\n"'], Tty: true, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    const reads: string[] = [];
+    stream.on('data', (d: Buffer) => reads.push(d.toString()));
+    await new Promise((r) => stream.once('end', r));
+    // The TTY turns each \n into \r\n.
+    assert.deepEqual(reads, ['hello out', '\r\n', 'hello err\r\n']);
+    await host('docker rm -f dp-tty >/dev/null');
   });
 });

@@ -169,6 +169,20 @@ test('a TCP client that half-closes still gets the whole reply through a publish
   assert.equal(reply, '11\n');
 });
 
+test('a UDP publish on 127.0.0.k or the VM\'s address is a QEMU forward too: to the VM\'s loopback redirect, or the VM address', () => {
+  const one = (hostIp: string) => forwardsFor(container('u', { '9001/udp': [{ HostIp: hostIp, HostPort: '5300' }] }))[0]!;
+  const lo = one('127.0.0.1');
+  assert.deepEqual([lo.hostIp, lo.userNet, lo.userNetTarget, lo.guestHost], ['127.0.0.1', true, '10.0.2.129', '127.0.0.1']);
+  assert.deepEqual([one('127.0.0.2').hostIp, one('127.0.0.2').userNetTarget], ['127.0.0.2', '10.0.2.130']);
+  // A publish on the VM's own address: the host's loopback, forwarded to that address as is.
+  assert.deepEqual([one('10.0.2.15').hostIp, one('10.0.2.15').userNetTarget], ['127.0.0.1', '10.0.2.15']);
+  assert.equal(one('0.0.0.0').userNetTarget, '10.0.2.15');
+  // Out of the redirect's range, or IPv6 loopback: not reachable over the user network.
+  assert.equal(one('127.0.0.127').userNet, false);
+  assert.equal(one('::1').userNet, false);
+  assert.equal(forwardsFor(container('t', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }))[0]!.userNetTarget, undefined, 'TCP on loopback stays a listener of ours');
+});
+
 test('wildcard publishes become QEMU forwards to the VM address (TCP and UDP), removed on die; others are listeners; a taken one is reported', async (t) => {
   const calls: string[] = [];
   let taken = -1;
