@@ -38,7 +38,10 @@ const CANDIDATES: Candidate[] = [
 const WORKLOADS = ['write 64 MiB + fsync', 'read 64 MiB', 'create 2,000 files', 'stat 2,000 files', 'read 2,000 files', 'delete 2,000 files', 'unpack tree', 'git status'] as const;
 type Workload = typeof WORKLOADS[number];
 
-/** A shell function timing its arguments in the container, in ms (the kernel's uptime: 10 ms steps). */
+/**
+ * A shell function timing its arguments in the container, in ms (the kernel's uptime: 10 ms steps);
+ * it prints to stdout, so output to discard is redirected inside a `sh -c`.
+ */
 const TIMER = 't() { read a _ < /proc/uptime; "$@" || exit 1; read b _ < /proc/uptime; echo $(( (${b%.*}${b#*.} - ${a%.*}${a#*.}) * 10 )); };';
 
 /** A tarball of a real source tree: whole small packages of this project's node_modules, ~3,000 files. */
@@ -144,9 +147,9 @@ export async function bench(): Promise<void> {
       r['read 64 MiB'] = Number(await exec(`t dd if=${dir}/big of=/dev/null bs=1M 2>/dev/null; rm ${dir}/big`));
       r['create 2,000 files'] = Number(await exec(`mkdir ${dir}/small && cd ${dir}/small && mk() { i=0; while [ $i -lt 2000 ]; do echo hello $i > f$i; i=$((i+1)); done; }; t mk`));
       await dropCaches();
-      r['stat 2,000 files'] = Number(await exec(`t ls -ln ${dir}/small >/dev/null`));
+      r['stat 2,000 files'] = Number(await exec(`t sh -c 'ls -ln ${dir}/small >/dev/null'`));
       await dropCaches();
-      r['read 2,000 files'] = Number(await exec(`cd ${dir}/small && t cat ${'f*'} >/dev/null`));
+      r['read 2,000 files'] = Number(await exec(`cd ${dir}/small && t sh -c 'cat f* >/dev/null'`));
       r['delete 2,000 files'] = Number(await exec(`t rm -rf ${dir}/small`));
       await dropCaches();
       r['unpack tree'] = Number(await exec(`mkdir ${dir}/tree && t tar -xf /tree.tar -C ${dir}/tree; rm -rf ${dir}/tree`));
@@ -157,7 +160,7 @@ export async function bench(): Promise<void> {
         // The first status refreshes the index (a copy has new inode times); the second is timed, cold.
         await exec(`cd ${dir}/repo && ${GIT} status --porcelain >/dev/null`);
         await dropCaches();
-        r['git status'] = Number(await exec(`cd ${dir}/repo && t ${GIT} status --porcelain >/dev/null`));
+        r['git status'] = Number(await exec(`cd ${dir}/repo && t sh -c '${GIT} status --porcelain >/dev/null'`));
         await exec(`rm -rf ${dir}/repo`);
       }
       return r;
@@ -227,7 +230,8 @@ export async function bench(): Promise<void> {
   }
 }
 
-const GIT = "/usr/bin/git -c safe.directory='*'";
+// Inside sh -c '…': no quotes (no file in a checkout is named safe.directory=…).
+const GIT = '/usr/bin/git -c safe.directory=*';
 
 /** Copies /usr/bin/git and the libraries ldd names into ctx/git (same paths); false without git. */
 function copyGit(ctx: string): boolean {
