@@ -16,7 +16,7 @@ import type { ForwardedSocket } from './forwarded-socket.ts';
 import type { EngineStatus, StartStageName } from './engine-types.ts';
 import type { StartEngineReply, StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
-import { BootStepError, stepper, type TimelineEntry } from './boot-steps.ts';
+import { BootStepError, stepper, type RunStep, type TimelineEntry } from './boot-steps.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentBundle, installAgent } from './agent-installer.ts';
 import { AgentBootPort } from './agent-boot-port.ts';
@@ -108,7 +108,7 @@ export class EngineBoot {
   }
 
   /** The store the settings ask for (they may look at the data disk first), applied unless dockerd runs it already. */
-  private storeStep(step: ReturnType<typeof stepper<StartStageName>>, agent: AgentClient, startedWith: string | null): Promise<void> {
+  private storeStep(step: RunStep<StartStageName>, agent: AgentClient, startedWith: string | null): Promise<void> {
     return step('store', {
       prepare: async () => (await this.env.engineConfig?.({ agent, ssh: this.guestLink() })) ?? null,
       detail: (want) => (want ? `${want.store} image store` : 'image store'),

@@ -283,9 +283,10 @@ export class EngineController extends EventEmitter {
     return null;
   }
 
+  /** The key of the VM this host would boot now (the boot's own resources, defaults included). */
   private vmKey(image: VmImage): string {
-    const o = this.opts;
-    return vmKey({ binary: this.driver.binary, image, cpus: o.cpus ?? 2, memoryMiB: o.memoryMiB ?? 2048, fileSharing: o.fileSharing ?? [], extraQemuArgs: o.extraQemuArgs?.() ?? [] });
+    const e = this.bootEnv();
+    return vmKey({ binary: this.driver.binary, image, cpus: e.cpus, memoryMiB: e.memoryMiB, fileSharing: e.fileSharing, extraQemuArgs: e.extraQemuArgs });
   }
 
   /** Written down for the next host, should this one die while the VM runs. */

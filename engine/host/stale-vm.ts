@@ -66,14 +66,11 @@ export async function retireQemu(data: DataDir, pid: number, o: RetireOptions): 
   fs.rmSync(qemuPidFile(data), { force: true });
 }
 
-/** For a wipe, with nothing to keep: the leftover QEMU killed and waited for. */
-export async function killDataDirQemu(data: DataDir): Promise<boolean> {
-  const pid = findDataDirQemu(data);
-  if (pid === null) return false;
+/** For a wipe, with nothing to keep: the leftover QEMU (findDataDirQemu's pid) killed and waited for. */
+export async function killQemu(data: DataDir, pid: number): Promise<void> {
   try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
   await waitForExit(pid, 10_000);
   fs.rmSync(qemuPidFile(data), { force: true });
-  return true;
 }
 
 /** qemu-img opens the disk only when no QEMU holds its write lock: polled until it can. */

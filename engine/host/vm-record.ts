@@ -39,10 +39,8 @@ export function vmKey(p: VmKeyParts): string {
   return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export function vmRecordFile(data: DataDir): string { return data.vmRecordFile; }
-
 export function writeVmRecord(data: DataDir, record: VmRecord): void {
-  const file = vmRecordFile(data);
+  const file = data.vmRecordFile;
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2), { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }
@@ -50,7 +48,7 @@ export function writeVmRecord(data: DataDir, record: VmRecord): void {
 /** The record, or null when there is none or it cannot be read (then nothing is adopted). */
 export function readVmRecord(data: DataDir): VmRecord | null {
   try {
-    const r = VmRecordSchema.safeParse(JSON.parse(fs.readFileSync(vmRecordFile(data), 'utf8')));
+    const r = VmRecordSchema.safeParse(JSON.parse(fs.readFileSync(data.vmRecordFile, 'utf8')));
     return r.success ? r.data : null;
   } catch { return null; }
 }
@@ -61,4 +59,4 @@ export function updateVmRecord(data: DataDir, patch: Partial<VmRecord>): void {
   if (r) writeVmRecord(data, { ...r, ...patch });
 }
 
-export function removeVmRecord(data: DataDir): void { fs.rmSync(vmRecordFile(data), { force: true }); }
+export function removeVmRecord(data: DataDir): void { fs.rmSync(data.vmRecordFile, { force: true }); }

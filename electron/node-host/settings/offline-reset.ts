@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { findDataDirQemu, killDataDirQemu } from '../../../engine/host/stale-vm.ts';
+import { findDataDirQemu, killQemu } from '../../../engine/host/stale-vm.ts';
+import { commandLine, pidAlive, waitForExit } from '../../../engine/host/process-watch.ts';
 import { removeVmRecord } from '../../../engine/host/vm-record.ts';
 import type { EnginePort } from './engine-port.ts';
 
@@ -15,17 +16,11 @@ function pidFrom(file: string): number | null {
   } catch { return null; }
 }
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
 /** A pid file can outlive its process and the pid be reused: on Linux, check it is a Berth host. */
 function isBerthHost(pid: number): boolean {
   if (process.platform !== 'linux') return true;
-  try {
-    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.some((a) => a.endsWith(path.join('bin', 'berth.js'))) && args.includes('host');
-  } catch { return false; }
+  const args = commandLine(pid);
+  return !!args && args.some((a) => a.endsWith(path.join('bin', 'berth.js'))) && args.includes('host');
 }
 
 /**
@@ -35,11 +30,9 @@ function isBerthHost(pid: number): boolean {
 export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Promise<string | null> {
   const pidFile = path.join(data.runDir, 'host.pid');
   const pid = pidFrom(pidFile);
-  if (pid === null || !alive(pid) || !isBerthHost(pid)) return null;
+  if (pid === null || !pidAlive(pid) || !isBerthHost(pid)) return null;
   process.kill(pid, 'SIGTERM');
-  const until = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-  if (!alive(pid)) return `stopped the Berth host (pid ${pid})`;
+  if (await waitForExit(pid, graceMs)) return `stopped the Berth host (pid ${pid})`;
   try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
   fs.rmSync(pidFile, { force: true });
   return `killed the Berth host (pid ${pid}), which did not stop within ${graceMs / 1000} s`;
@@ -47,9 +40,10 @@ export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Pro
 
 /** Deletes the VM's persistent data: the data disk holds both image stores and daemon.json. */
 export async function wipeVmData(data: DataDir, onProgress: (msg: string) => void): Promise<void> {
-  if (findDataDirQemu(data) !== null) {
+  const qemu = findDataDirQemu(data);
+  if (qemu !== null) {
     onProgress('Stopping a leftover QEMU.');
-    await killDataDirQemu(data);
+    await killQemu(data, qemu);
   }
   removeVmRecord(data);
   if (fs.existsSync(data.dataDisk)) {
