@@ -37,7 +37,7 @@ describe('desktop app e2e (Electron, real VM)', { timeout: 15 * MIN }, () => {
     await win.getByTestId('engine-state').waitFor({ timeout: MIN });
 
     // The page sees the contract and nothing of Node or Electron.
-    assert.deepEqual(await win.evaluate(() => Object.keys((window as unknown as { berth: object }).berth).sort()), ['invoke', 'on', 'onFrame', 'send']);
+    assert.deepEqual(await win.evaluate(() => Object.keys((window as unknown as { berth: object }).berth).sort()), ['onFrame', 'send']);
     assert.deepEqual(await win.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process]), ['undefined', 'undefined']);
     assert.equal(await win.evaluate(() => window.open('https://example.com/')), null, 'window.open is denied');
 
@@ -46,7 +46,12 @@ describe('desktop app e2e (Electron, real VM)', { timeout: 15 * MIN }, () => {
     // First run: the engine boots (about a minute under emulation) and the header says so.
     await win.getByTestId('engine-state').filter({ hasText: /running/i }).waitFor({ timeout: 10 * MIN });
     assert.equal(await trayState(), 'running');
-    const status = EngineStatusSchema.parse(await win.evaluate(() => (window as unknown as { berth: { invoke(n: string, i: object): Promise<unknown> } }).berth.invoke('engine.status', {})));
+    // One raw call frame through window.berth, answered as the renderer's ApiClient receives it.
+    const status = EngineStatusSchema.parse(await win.evaluate(() => new Promise((resolve) => {
+      const berth = (window as unknown as { berth: { send(f: object): void; onFrame(h: (f: { type: string; id?: number; output?: unknown }) => void): void } }).berth;
+      berth.onFrame((f) => { if (f.type === 'result' && f.id === 9e6) resolve(f.output); });
+      berth.send({ type: 'call', id: 9e6, name: 'engine.status', input: {} });
+    })));
     assert.equal(status.state, 'running');
     assert.ok(status.qemuPid && alive(status.qemuPid));
 

@@ -44,7 +44,6 @@ export class FakeWindow implements SenderLike {
       this.rendererListeners.set(channel, set);
       return this.ipcRenderer;
     },
-    removeListener: (channel, listener) => { this.rendererListeners.get(channel)?.delete(listener); return this.ipcRenderer; },
   };
 
   listenerCount(channel: string): number { return this.rendererListeners.get(channel)?.size ?? 0; }

@@ -12,6 +12,7 @@ import { isFirstRun } from '../../electron/shell/main/first-run.ts';
 import { IpcRouter } from '../../electron/shell/main/ipc-router.ts';
 import { startShellHost, type ShellHost } from '../../electron/shell/main/shell-host.ts';
 import { createBridge } from '../../electron/shell/preload/bridge.ts';
+import { ApiClient } from '../../electron/node-host/api/client.ts';
 import { FakeIpcMain, FakeWindow } from './shell-fakes.ts';
 
 const roots: string[] = [];
@@ -30,7 +31,7 @@ function wire(host: ShellHost) {
   router.attach(ipc);
   const win = new FakeWindow(ipc);
   router.addClient(win);
-  return createBridge(win.ipcRenderer);
+  return new ApiClient(createBridge(win.ipcRenderer));
 }
 
 describe('shell host services', () => {
@@ -41,28 +42,28 @@ describe('shell host services', () => {
     try {
       assert.equal(isFirstRun(data), false, 'the settings file is written on the first start');
       const bridge = wire(host);
-      const st = await bridge.invoke('engine.status', {});
+      const st = await bridge.call('engine.status', {});
       assert.equal(st.state, 'stopped');
       assert.equal(st.dataDir, data.root);
-      const settings = await bridge.invoke('settings.get', {});
+      const settings = await bridge.call('settings.get', {});
       assert.equal(settings.settings.useContainerdSnapshotter, true, 'clean install: containerd image store');
       assert.ok(settings.limits.maxCpus >= 1);
-      await assert.rejects(bridge.invoke('images.list', {}), /the Docker Engine is not running \(state: stopped\)/);
+      await assert.rejects(bridge.call('images.list', {}), /the Docker Engine is not running \(state: stopped\)/);
       // The control socket (the berth CLI) is served by the app's host, with the same contract.
       const viaCli = await callHost(data.controlSocket, 'engine.status', {});
       assert.deepEqual(viaCli, st);
       // A settings change made through the contract reaches the window as an event.
       const seen: boolean[] = [];
-      bridge.on('settings.changed', (s) => seen.push(s.settings.useContainerdSnapshotter));
-      const proposal = await bridge.invoke('settings.propose', { useContainerdSnapshotter: false });
+      bridge.onEvent((e) => { if (e.name === 'settings.changed') seen.push(e.data.settings.useContainerdSnapshotter); });
+      const proposal = await bridge.call('settings.propose', { useContainerdSnapshotter: false });
       assert.equal(proposal.changes[0]?.key, 'useContainerdSnapshotter');
-      const applied = await bridge.invoke('settings.apply', { useContainerdSnapshotter: false });
+      const applied = await bridge.call('settings.apply', { useContainerdSnapshotter: false });
       assert.equal(applied.settings.useContainerdSnapshotter, false);
       // The CLI's connection gets the same events as the window.
       const cli = await ControlClient.connect(data.controlSocket);
       const cliSeen: string[] = [];
       cli.onEvent((e) => { if (e.name === 'settings.progress') cliSeen.push(e.data.message); });
-      await bridge.invoke('settings.apply', { vm: { cpus: 1 } });
+      await bridge.call('settings.apply', { vm: { cpus: 1 } });
       await new Promise((r) => setTimeout(r, 50));
       cli.close();
       assert.deepEqual(seen, [false, false]);
@@ -101,7 +102,7 @@ describe('shell host services', () => {
     try {
       assert.equal(firstExited, true, 'the first host was shut down');
       assert.equal(await hostPid(data.controlSocket), process.pid);
-      assert.equal((await wire(second).invoke('engine.status', {})).state, 'stopped');
+      assert.equal((await wire(second).call('engine.status', {})).state, 'stopped');
     } finally {
       await second.shutdown();
       await first.shutdown();

@@ -24,54 +24,65 @@ function setup(opts: { images?: number } = {}) {
   const win = new FakeWindow(ipcMain);
   router.addClient(win);
   const bridge = createBridge(win.ipcRenderer);
-  return { svc, router, ipcMain, win, bridge };
+  return { svc, router, ipcMain, win, bridge, client: new ApiClient(bridge) };
+}
+
+/** One raw frame through the bridge, as a page that bypasses ApiClient would send it: the frame answered. */
+function rawFrame(bridge: BerthBridge, frame: unknown): Promise<{ type: string; error?: { message: string; status?: number }; output?: unknown }> {
+  return new Promise((resolve) => {
+    bridge.onFrame((f) => { if ((f as { type: string }).type !== 'event') resolve(f as never); });
+    bridge.send(frame as never);
+  });
 }
 
 const ctx = (): ClientContext => ({ send: () => undefined, subscriptions: new Map() });
 
 describe('shell IPC', () => {
   it('answers a call with the same implementation as the headless host', async () => {
-    const { svc, bridge } = setup();
-    const viaIpc = await bridge.invoke('engine.status', {});
+    const { svc, client } = setup();
+    const viaIpc = await client.call('engine.status', {});
     const direct = await new ApiHandler(svc, () => undefined).handle('engine.status', {}, ctx());
     assert.deepEqual(viaIpc, direct);
     assert.equal(viaIpc.state, 'running');
-    const images = await bridge.invoke('images.list', {});
+    const images = await client.call('images.list', {});
     assert.equal(images.images.length, 3);
-    const settings = await bridge.invoke('settings.get', {});
+    const settings = await client.call('settings.get', {});
     assert.equal(settings.settings.useContainerdSnapshotter, true);
   });
 
   it('carries the renderer\'s own ApiClient (send/onFrame), results and errors included', async () => {
-    const { svc, bridge } = setup({ images: 5 });
-    const client = new ApiClient(bridge);
+    const { svc, client } = setup({ images: 5 });
     assert.equal((await client.call('images.list', {})).images.length, 5);
     svc.engine.set({ state: 'stopped' });
     await assert.rejects(client.call('containers.list', {}), /the Docker Engine is not running \(state: stopped\)/);
   });
 
   it('pushes contract events to every window, checked against the contract', async () => {
-    const { svc, router, bridge, win } = setup();
+    const { svc, router, client, win } = setup();
     const seen: string[] = [];
-    const off = bridge.on('engine.status', (s) => seen.push(s.state));
-    const frames: unknown[] = [];
-    bridge.onFrame((f) => frames.push(f));
+    const off = client.onEvent((e) => { if (e.name === 'engine.status') seen.push(e.data.state); });
     router.broadcast('engine.status', { ...svc.engine.status(), state: 'starting' });
     router.broadcast('engine.status', { state: 'nonsense' }); // malformed: dropped
     win.send(IPC_CHANNELS.event, { name: 'not.an.event', data: {} }); // unknown: dropped
     assert.deepEqual(seen, ['starting']);
-    assert.deepEqual(frames.map((f) => (f as { type: string; name: string }).name), ['engine.status']);
     off();
     router.broadcast('engine.status', svc.engine.status());
     assert.deepEqual(seen, ['starting'], 'unsubscribed');
-    assert.throws(() => bridge.on('no.such' as 'engine.status', () => undefined), /no such event/);
   });
 
   it('checks input in the preload before anything crosses IPC', async () => {
     const { bridge, win } = setup();
-    await assert.rejects(bridge.invoke('containers.start', { id: 42 } as never), /bad input for containers.start: id/);
-    await assert.rejects(bridge.invoke('no.such' as 'engine.status', {}), /no such call: no.such/);
-    await assert.rejects(bridge.invoke('engine.status', { extra: 1 } as never), /bad input for engine.status/);
+    for (const [frame, why, status] of [
+      [{ type: 'call', id: 1, name: 'containers.start', input: { id: 42 } }, /bad input for containers.start: id/, 400],
+      [{ type: 'call', id: 2, name: 'no.such', input: {} }, /no such call: no.such/, 404],
+      [{ type: 'call', id: 3, name: 'engine.status', input: { extra: 1 } }, /bad input for engine.status/, 400],
+      [{ type: 'call', id: 4, name: 'engine.status' }, /malformed frame/, 400],
+    ] as const) {
+      const reply = await rawFrame(bridge, frame);
+      assert.equal(reply.type, 'error', JSON.stringify(frame));
+      assert.match(reply.error?.message ?? '', why);
+      assert.equal(reply.error?.status, status);
+    }
     assert.equal(win.invokes, 0);
   });
 
@@ -93,24 +104,24 @@ describe('shell IPC', () => {
   it('refuses calls from windows it did not register and from other origins', async () => {
     const { ipcMain, win } = setup();
     const stranger = new FakeWindow(ipcMain);
-    await assert.rejects(createBridge(stranger.ipcRenderer).invoke('engine.status', {}), /not a Berth window/);
+    await assert.rejects(new ApiClient(createBridge(stranger.ipcRenderer)).call('engine.status', {}), /not a Berth window/);
     for (const url of ['https://example.com/', 'file:///etc/passwd', 'app://other/index.html', null]) {
       win.frameUrl = url;
-      await assert.rejects(createBridge(win.ipcRenderer).invoke('engine.status', {}), /accepted from the Berth dashboard only/, String(url));
+      await assert.rejects(new ApiClient(createBridge(win.ipcRenderer)).call('engine.status', {}), /accepted from the Berth dashboard only/, String(url));
     }
   });
 
   it('stops a window\'s live logs when it reloads, crashes or closes', async () => {
-    const { svc, bridge, win, router } = setup();
+    const { svc, client, win, router } = setup();
     let stops = 0;
     svc.docker.followLogs = async () => () => { stops++; };
-    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    await client.call('containers.followLogs', { id: 'c1', tail: 10 });
     win.emitLifecycle('did-navigate');
     assert.equal(stops, 1);
-    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    await client.call('containers.followLogs', { id: 'c1', tail: 10 });
     win.emitLifecycle('render-process-gone');
     assert.equal(stops, 2);
-    await bridge.invoke('containers.followLogs', { id: 'c1', tail: 10 });
+    await client.call('containers.followLogs', { id: 'c1', tail: 10 });
     assert.equal(router.clientCount, 1);
     win.emitLifecycle('destroyed');
     assert.equal(stops, 3);
@@ -118,9 +129,9 @@ describe('shell IPC', () => {
     router.broadcast('engine.status', svc.engine.status()); // a destroyed window is not sent to
   });
 
-  it('exposes invoke/on and the frame pair, nothing else', () => {
+  it('exposes one client API, the frame pair that ApiClient speaks, nothing else', () => {
     const { bridge } = setup();
-    assert.deepEqual(Object.keys(bridge).sort(), ['invoke', 'on', 'onFrame', 'send']);
+    assert.deepEqual(Object.keys(bridge).sort(), ['onFrame', 'send']);
   });
 });
 
@@ -142,8 +153,8 @@ describe('the built preload bundle', () => {
     assert.deepEqual(required, ['electron']);
     assert.deepEqual(Object.keys(exposed), ['berth']);
     const api = exposed.berth as BerthBridge;
-    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'on', 'onFrame', 'send']);
-    assert.equal((await api.invoke('engine.status', {})).state, 'running');
+    assert.deepEqual(Object.keys(api).sort(), ['onFrame', 'send']);
+    assert.equal((await new ApiClient(api).call('engine.status', {})).state, 'running');
     assert.deepEqual(ipcMain.channels, [IPC_CHANNELS.call]);
     assert.ok(callNames.length > 20);
   });

@@ -2,8 +2,7 @@
 // api-handler.ts): a call name maps to the same implementation whichever transport carries it.
 // Only windows the shell registered, showing the app's own origin, may call; every payload is
 // checked (the envelope here, the call's input and output by the handler against the contract).
-import type { EventName } from '../../node-host/api/contract.ts';
-import { describeIssues } from '../../node-host/api/contract.ts';
+import { describeIssues, errorBody, type EventName } from '../../node-host/api/contract.ts';
 import type { ClientContext } from '../../node-host/api/client-context.ts';
 import { IPC_CHANNELS, IpcCallSchema, type IpcEvent, type IpcReply } from '../preload/ipc-protocol.ts';
 import { isAppUrl } from './window-options.ts';
@@ -72,7 +71,7 @@ export class IpcRouter {
     try {
       return { ok: true, output: await this.handler.handle(req.data.name, req.data.input, client.ctx) };
     } catch (e) {
-      return refuse((e as Error).message ?? String(e));
+      return { ok: false, error: errorBody(e) };
     }
   }
 

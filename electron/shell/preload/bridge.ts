@@ -1,26 +1,20 @@
-// What the preload hands the page as window.berth: the dashboard contract and nothing else.
-// invoke/on are the typed form; send/onFrame are the same channel as frames, the FrameTransport
-// the renderer's ApiClient speaks (electron/node-host/api/client.ts), so the UI code is the same as over
-// the headless host's WebSocket. Every name and payload is checked against the contract here
-// and again in the main process.
-import { ApiError, calls, describeIssues, events, isCallName, isEventName, type CallInput, type CallName, type CallOutput, type EventData, type EventName } from '../../node-host/api/contract.ts';
-import { ClientFrameSchema, type ClientFrame } from '../../node-host/api/wire.ts';
+// What the preload hands the page as window.berth: the dashboard contract as a frame transport
+// (send/onFrame), the same FrameTransport the renderer's ApiClient speaks over the headless
+// host's WebSocket (electron/node-host/api/client.ts), so the UI code is one. Every name and
+// payload is checked against the contract here, before it crosses IPC, and again in the main
+// process; a frame that fails the check is answered with an error frame, never sent on.
+import { ApiError, calls, describeIssues, errorBody, events, isCallName, isEventName } from '../../node-host/api/contract.ts';
+import type { FrameTransport } from '../../node-host/api/client.ts';
+import { ClientFrameSchema } from '../../node-host/api/wire.ts';
 import { IPC_CHANNELS, IpcEventSchema, IpcReplySchema } from './ipc-protocol.ts';
 
 /** The slice of Electron's ipcRenderer the bridge uses (injected, so it tests without Electron). */
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
-  removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-export interface BerthBridge {
-  invoke<N extends CallName>(call: N, input: CallInput<N>): Promise<CallOutput<N>>;
-  /** Calls cb with each checked event of that name; returns the unsubscribe function. */
-  on<N extends EventName>(event: N, cb: (data: EventData<N>) => void): () => void;
-  send(frame: ClientFrame): void;
-  onFrame(handler: (frame: unknown) => void): void;
-}
+export type BerthBridge = FrameTransport;
 
 export function createBridge(ipc: IpcRendererLike): BerthBridge {
   const invoke = async (name: string, input: unknown): Promise<unknown> => {
@@ -29,48 +23,42 @@ export function createBridge(ipc: IpcRendererLike): BerthBridge {
     if (!checked.success) throw new ApiError(`bad input for ${name}: ${describeIssues(checked.error)}`, 400);
     const reply = IpcReplySchema.safeParse(await ipc.invoke(IPC_CHANNELS.call, { name, input: checked.data }));
     if (!reply.success) throw new ApiError(`malformed reply to ${name} from the main process`);
-    if (!reply.data.ok) throw new ApiError(reply.data.error.message);
+    if (!reply.data.ok) throw new ApiError(reply.data.error.message, reply.data.error.status);
     const out = calls[name].output.safeParse(reply.data.output);
     if (!out.success) throw new ApiError(`unexpected answer to ${name}: ${describeIssues(out.error)}`);
     return out.data;
   };
 
-  /** Listens for contract events; drops anything that is not one. */
-  const listen = (cb: (name: EventName, data: unknown) => void): (() => void) => {
-    const listener = (_e: unknown, payload: unknown): void => {
-      const ev = IpcEventSchema.safeParse(payload);
-      if (!ev.success || !isEventName(ev.data.name)) return;
-      const data = events[ev.data.name].safeParse(ev.data.data);
-      if (data.success) cb(ev.data.name, data.data);
-    };
-    ipc.on(IPC_CHANNELS.event, listener);
-    return () => { ipc.removeListener(IPC_CHANNELS.event, listener); };
-  };
-
-  let frameHandler: ((frame: unknown) => void) | null = null;
+  // Every handler hears every frame: a client ignores answers to ids it did not send.
+  const handlers = new Set<(frame: unknown) => void>();
   let listening = false;
+  const deliver = (frame: unknown): void => { for (const h of handlers) h(frame); };
 
   return {
-    invoke: invoke as BerthBridge['invoke'],
-    on: (event, cb) => {
-      if (!isEventName(event)) throw new ApiError(`no such event: ${String(event)}`, 404);
-      return listen((name, data) => { if (name === event) (cb as (d: unknown) => void)(data); });
-    },
     send: (frame) => {
       const f = ClientFrameSchema.safeParse(frame);
-      if (!f.success) return;
+      if (!f.success) {
+        const id = (frame as { id?: unknown } | null)?.id;
+        if (typeof id === 'number') deliver({ type: 'error', id, error: { message: `malformed frame: ${describeIssues(f.error)}`, status: 400 } });
+        return;
+      }
       const { id, name, input } = f.data;
       invoke(name, input).then(
-        (output) => frameHandler?.({ type: 'result', id, output }),
-        (e: Error) => frameHandler?.({ type: 'error', id, error: { message: e.message } }),
+        (output) => deliver({ type: 'result', id, output }),
+        (e: unknown) => deliver({ type: 'error', id, error: errorBody(e) }),
       );
     },
     onFrame: (handler) => {
-      frameHandler = handler;
-      if (!listening) {
-        listening = true;
-        listen((name, data) => frameHandler?.({ type: 'event', name, data }));
-      }
+      handlers.add(handler);
+      if (listening) return;
+      listening = true;
+      // Contract events only; anything else from the main process is dropped here.
+      ipc.on(IPC_CHANNELS.event, (_e: unknown, payload: unknown) => {
+        const ev = IpcEventSchema.safeParse(payload);
+        if (!ev.success || !isEventName(ev.data.name)) return;
+        const data = events[ev.data.name].safeParse(ev.data.data);
+        if (data.success) deliver({ type: 'event', name: ev.data.name, data: data.data });
+      });
     },
   };
 }

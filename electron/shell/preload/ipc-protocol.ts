@@ -10,7 +10,7 @@ export type IpcCall = z.infer<typeof IpcCallSchema>;
 
 export const IpcReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), output: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.object({ message: z.string() }) }),
+  z.object({ ok: z.literal(false), error: z.object({ message: z.string(), status: z.number().int().optional() }) }),
 ]);
 export type IpcReply = z.infer<typeof IpcReplySchema>;
 
