@@ -5,6 +5,8 @@
 // are dropped in the VM before each read. The same run checks coherence per option set: a host
 // edit read by the container after 1 s, a container write on the host when its `sync` returns.
 //   BERTH_BENCH_FS_ONLY=default   measure only the options Berth runs with (faster)
+//   BERTH_BENCH_FS_CANDIDATES     a JSON list of {name, tuning, guest} option sets instead of the built-in ones
+//   BERTH_BENCH_FS_PART=watch|vm  only the host's watch cost, or only the VM part
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,20 +22,43 @@ import { berthPath } from '../../engine/shared/berth-root.ts';
 
 const execFileP = promisify(execFile);
 
-interface Candidate { name: string; tuning: Partial<VirtiofsdTuning>; }
+/** Guest-side settings of one mount (its FUSE connection's backing device and queue). */
+export interface GuestTuning { readAheadKb?: number; maxBackground?: number; }
+interface Candidate { name: string; tuning: Partial<VirtiofsdTuning>; guest?: GuestTuning; }
 
 /**
- * The option sets compared; the first is what Berth runs with. Not here: --thread-pool-size (QEMU
- * 7.2's C virtiofsd's pool threads call sched_getaffinity, which its seccomp filter kills: the
- * daemon dies under the first parallel load and the guest's requests hang) and dropping
- * announce_submounts (it costs nothing where a share holds no other file system).
+ * The option sets compared; the first is what Berth runs with. BERTH_BENCH_FS_CANDIDATES (a JSON
+ * list of {name, tuning, guest}) replaces them. Not here by default: --thread-pool-size (QEMU
+ * 7.2's C virtiofsd, the one bookworm has, is killed by its own seccomp filter under parallel
+ * load; QEMU 10 ships no virtiofsd) and cache=always with a day's timeout (a host edit is not
+ * seen: see the coherence lines when it is asked for).
  */
-const CANDIDATES: Candidate[] = [
+const DEFAULT_CANDIDATES: Candidate[] = [
   { name: 'default', tuning: {} },
+  { name: 'auto, read-ahead 4 MiB', tuning: { cache: 'auto' }, guest: { readAheadKb: 4096 } },
+  { name: 'auto, read-ahead 4 MiB, 64 background', tuning: { cache: 'auto' }, guest: { readAheadKb: 4096, maxBackground: 64 } },
+  { name: 'auto, no announce_submounts', tuning: { cache: 'auto', announceSubmounts: false } },
+  { name: 'auto, no readdirplus', tuning: { cache: 'auto', readdirplus: false } },
   { name: 'auto+writeback', tuning: { cache: 'auto', writeback: true } },
   { name: 'always, timeout=1', tuning: { cache: 'always', writeback: false, timeout: 1 } },
-  { name: 'always+writeback, timeout=1', tuning: { cache: 'always', writeback: true, timeout: 1 } },
 ];
+
+function candidates(): Candidate[] {
+  const text = process.env.BERTH_BENCH_FS_CANDIDATES;
+  const all = text ? (JSON.parse(text) as Candidate[]) : DEFAULT_CANDIDATES;
+  const only = process.env.BERTH_BENCH_FS_ONLY;
+  return only ? all.filter((c) => c.name === only) : all;
+}
+
+/** A shell script that applies a guest tuning to the virtiofs mount at `dir` (as root in the VM). */
+export function guestTuningScript(dir: string, g: GuestTuning): string {
+  const dev = `d=$(mountpoint -d '${dir}') || exit 1`;
+  const ra = g.readAheadKb !== undefined ? `echo ${g.readAheadKb} > /sys/class/bdi/$d/read_ahead_kb` : 'true';
+  const bg = g.maxBackground !== undefined
+    ? `{ mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections; }; echo ${g.maxBackground} > /sys/fs/fuse/connections/\${d#*:}/max_background`
+    : 'true';
+  return `${dev}; ${ra} && ${bg}`;
+}
 
 const WORKLOADS = ['write 64 MiB + fsync', 'read 64 MiB', 'create 2,000 files', 'stat 2,000 files', 'read 2,000 files', 'delete 2,000 files', 'unpack tree', 'git status'] as const;
 type Workload = typeof WORKLOADS[number];
@@ -104,14 +129,13 @@ export async function watchCost(): Promise<void> {
 }
 
 export async function bench(): Promise<void> {
-  await watchCost();
-  const only = process.env.BERTH_BENCH_FS_ONLY;
-  const candidates = only ? CANDIDATES.filter((c) => c.name === only) : CANDIDATES;
+  if (process.env.BERTH_BENCH_FS_PART !== 'vm') await watchCost();
+  const cands = candidates();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-fs-'));
-  const shares = candidates.map((_, i) => path.join(root, `share${i}`));
+  const shares = cands.map((_, i) => path.join(root, `share${i}`));
   for (const s of shares) fs.mkdirSync(s);
   const tuning: Record<string, Partial<VirtiofsdTuning>> = {};
-  candidates.forEach((c, i) => { tuning[shares[i]!] = c.tuning; });
+  cands.forEach((c, i) => { tuning[shares[i]!] = c.tuning; });
   const before = process.env.BERTH_VIRTIOFSD_TUNING;
   process.env.BERTH_VIRTIOFSD_TUNING = JSON.stringify(tuning);
   const data = new DataDir(path.join(root, 'home'));
@@ -123,6 +147,12 @@ export async function bench(): Promise<void> {
     const st = await engine.start();
     console.log(`accelerator: ${st.accelerator}; file sharing: ${st.fileSharing?.mechanism}${st.fileSharing?.message ? ` (${st.fileSharing.message})` : ''}`);
     if (st.fileSharing?.mechanism !== 'virtiofs') { console.log('file sharing: not measured (no virtiofs on this host)'); return; }
+    const fuseOf = (dir: string): string => `d=$(mountpoint -d '${dir}'); echo "read_ahead_kb $(cat /sys/class/bdi/$d/read_ahead_kb), max_background $(cat /sys/fs/fuse/connections/\${d#*:}/max_background 2>/dev/null || echo '?')"`;
+    console.log(`guest defaults of a virtiofs mount: ${(await engine.guest.run(fuseOf(shares[0]!))).trim()}`);
+    for (let i = 0; i < cands.length; i++) {
+      const g = cands[i]!.guest;
+      if (g) console.log(`guest tuning ${cands[i]!.name}: ${(await engine.guest.run(`${guestTuningScript(shares[i]!, g)} && ${fuseOf(shares[i]!)}`)).trim()}`);
+    }
     // The image: busybox and the tree's tarball (read from the VM's disk by both sides).
     const ctx = path.join(root, 'ctx');
     fs.mkdirSync(ctx);
@@ -171,23 +201,23 @@ export async function bench(): Promise<void> {
     const vol1 = await measure('/vol', null);
     raw('volume', vol1);
     const results: Array<Record<Workload, number>> = [];
-    for (let i = 0; i < candidates.length; i++) {
+    for (let i = 0; i < cands.length; i++) {
       results.push(await measure(`/b${i}`, shares[i]!));
-      raw(`bind, ${candidates[i]!.name}`, results[i]!);
+      raw(`bind, ${cands[i]!.name}`, results[i]!);
     }
     const vol2 = await measure('/vol', null);
     raw('volume again', vol2);
     const vol = Object.fromEntries(WORKLOADS.map((w) => [w, (vol1[w] + vol2[w]) / 2])) as Record<Workload, number>;
     const ms = (n: number): string => (Number.isNaN(n) ? 'skipped' : `${n} ms`);
-    console.log(`| workload | volume (ms, two runs) | ${candidates.map((c) => c.name === 'default' ? `bind: ${describe(DEFAULT_TUNING)} (today)` : `bind: ${c.name}`).join(' | ')} |`);
-    console.log(`|---|---|${candidates.map(() => '---').join('|')}|`);
+    console.log(`| workload | volume (ms, two runs) | ${cands.map((c) => c.name === 'default' ? `bind: ${describe(DEFAULT_TUNING)} (today)` : `bind: ${c.name}`).join(' | ')} |`);
+    console.log(`|---|---|${cands.map(() => '---').join('|')}|`);
     for (const w of WORKLOADS) {
       const cells = results.map((r) => (Number.isNaN(r[w]) ? 'skipped' : `${r[w]} ms → **${(vol[w] / Math.max(r[w], 10)).toFixed(2)}**`));
       console.log(`| ${w} | ${ms(vol1[w])}, ${ms(vol2[w])} | ${cells.join(' | ')} |`);
     }
     console.log('(ratio = volume time ÷ bind time: 1.00 is the VM disk\'s speed; 10 ms is the timer\'s step)');
     // Coherence per option set.
-    for (let i = 0; i < candidates.length; i++) {
+    for (let i = 0; i < cands.length; i++) {
       const host = path.join(shares[i]!, 'coherent.txt');
       fs.writeFileSync(host, 'version-1\n');
       await exec(`cat /b${i}/coherent.txt >/dev/null; ls -l /b${i}/coherent.txt >/dev/null`);
@@ -197,7 +227,7 @@ export async function bench(): Promise<void> {
       await exec(`echo from-container > /b${i}/written.txt && sync`);
       const onHost = fs.readFileSync(path.join(shares[i]!, 'written.txt'), 'utf8').trim();
       const owner = fs.statSync(path.join(shares[i]!, 'written.txt'));
-      console.log(`coherence ${candidates[i]!.name}: host edit seen after 1 s: ${seen === 'version-2' ? 'yes' : `NO (${seen})`}; container write on the host after sync: ${onHost === 'from-container' ? 'yes' : 'NO'}; owner ${owner.uid}:${owner.gid}`);
+      console.log(`coherence ${cands[i]!.name}: host edit seen after 1 s: ${seen === 'version-2' ? 'yes' : `NO (${seen})`}; container write on the host after sync: ${onHost === 'from-container' ? 'yes' : 'NO'}; owner ${owner.uid}:${owner.gid}`);
     }
     // File events: a watcher in a container on the default share; host creates, edits, deletes.
     const watched = path.join(shares[0]!, 'watched');

@@ -138,7 +138,7 @@ export class EngineBoot {
     const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, memoryMiB: e.memoryMiB, log: e.log });
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
-    this.shareEvents = forwardShareEvents(sharing.status().shared, () => this.agent, e.log);
+    this.shareEvents = forwardShareEvents(sharing.status().shared, () => this.agent, e.log, () => this.docker());
     const vm = e.driver.create({
       ...this.vmSpec(keys), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
     });
@@ -200,7 +200,7 @@ export class EngineBoot {
     const mux = await MuxLink.connect(e.data.muxSocket, 2_000);
     this.mux = mux;
     e.patch({ qemuPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
-    this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log);
+    this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log, () => this.docker());
     return { vm, mux, ended: endedWith(vm, 'the VM stopped'), bundle: quietly(agentBundle()) };
   }
 
@@ -212,6 +212,9 @@ export class EngineBoot {
     this.env.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`);
     return this.agentOverSsh(up, await this.whenLinked());
   }
+
+  /** A client of the docker socket this host serves. */
+  private docker(): Docker { return new Docker({ socketPath: this.env.data.dockerSocket }); }
 
   /** What the store step did: null when it had nothing to apply. */
   storeResult: { store: StoreName; changed: boolean } | null = null;
@@ -350,7 +353,7 @@ export class EngineBoot {
 
   /** One Docker API call through the socket just served (a CLI in the VM costs seconds under emulation). */
   private async readVersions(): Promise<void> {
-    const v = DockerVersionSchema.parse(await new Docker({ socketPath: this.env.data.dockerSocket }).version());
+    const v = DockerVersionSchema.parse(await this.docker().version());
     const component = (name: string): string | undefined => v.Components?.find((c) => c.Name === name)?.Version;
     this.env.patch({ versions: { docker: v.Version, api: v.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: v.KernelVersion, qemu: this.env.driver.version(), qemuReason: this.env.driver.reason } });
   }

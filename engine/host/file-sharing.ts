@@ -25,7 +25,8 @@ function isDirectory(p: string): boolean {
   try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }
 
-function within(child: string, parent: string): boolean {
+/** child is parent or inside it. */
+export function within(child: string, parent: string): boolean {
   return parent === '/' || child === parent || child.startsWith(`${parent}/`);
 }
 
@@ -108,6 +109,8 @@ export interface VirtiofsdTuning {
   threadPoolSize?: number;
   timeout?: number;
   announceSubmounts: boolean;
+  /** READDIRPLUS (names with their attributes in one reply); the daemon's default is on. */
+  readdirplus?: boolean;
 }
 
 /** What Berth runs with, chosen by the file-sharing bench (see the README's shared folders). */
@@ -132,10 +135,12 @@ export function tuningFor(hostPath: string, env: NodeJS.ProcessEnv = process.env
 export function tuningArgs(flavor: VirtiofsdFlavor, t: VirtiofsdTuning): string[] {
   if (flavor === 'rust') {
     return [`--cache=${t.cache === 'none' ? 'never' : t.cache}`, ...(t.writeback ? ['--writeback'] : []),
-      ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['--announce-submounts'] : [])];
+      ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['--announce-submounts'] : []),
+      ...(t.readdirplus === false ? ['--no-readdirplus'] : [])];
   }
   return ['-o', `cache=${t.cache}`, ...(t.writeback ? ['-o', 'writeback'] : []), ...(t.timeout !== undefined ? ['-o', `timeout=${t.timeout}`] : []),
-    ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['-o', 'announce_submounts'] : [])];
+    ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['-o', 'announce_submounts'] : []),
+    ...(t.readdirplus === false ? ['-o', 'no_readdirplus'] : [])];
 }
 
 /** The command line for one daemon, run as `owner` (see the top of this file). */

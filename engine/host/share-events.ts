@@ -1,7 +1,8 @@
 // File-change events for shared folders. Linux's virtiofs never tells the guest kernel about a
 // change made on the host, so a watcher in a container (inotify: fs.watch, chokidar, webpack,
-// inotifywait) would see nothing. The host watches every folder of each share (one inotify watch
-// per directory through fs.watch, bounded), coalesces what it hears for DELAY_MS, checks each
+// inotifywait) would see nothing. The host watches the folders containers can see (the running
+// containers' bind mounts in a share: bind-mount-roots.ts; one inotify watch per directory
+// through fs.watch, bounded), coalesces what it hears for DELAY_MS, checks each
 // path with lstat and sends the guest agent a batch: which paths changed or went away, with the
 // host's inode numbers. The agent makes the guest kernel emit events on the paths someone in the
 // VM watches (engine/agent/file-events.ts).
@@ -11,6 +12,9 @@
 // sent again, so nothing ping-pongs.
 import fs from 'node:fs';
 import path from 'node:path';
+import type Docker from 'dockerode';
+import { ContainerBinds, type WatchRoot } from './bind-mount-roots.ts';
+import { within } from './file-sharing.ts';
 
 export interface HostFileChange {
   path: string;
@@ -46,7 +50,8 @@ export function decide(p: string, st: fs.Stats | null, parent: fs.Stats | null, 
 }
 
 export interface ShareEventsOptions {
-  roots: string[];
+  /** Watched from start(); setRoots() changes them. A plain path is a whole tree. */
+  roots: Array<string | WatchRoot>;
   /** Sends one batch; a failure drops it (the guest may be restarting). */
   send: (changes: HostFileChange[]) => Promise<void>;
   log?: (line: string) => void;
@@ -84,8 +89,10 @@ export class ShareEvents {
   private readonly delayMs: number;
   private readonly batchMax: number;
   private readonly log: (line: string) => void;
+  private roots: WatchRoot[];
 
   constructor(private readonly o: ShareEventsOptions) {
+    this.roots = o.roots.map((r) => (typeof r === 'string' ? { path: r, recursive: true } : r));
     this.maxWatches = o.maxWatches ?? defaultMaxWatches();
     this.delayMs = o.delayMs ?? 50;
     this.batchMax = o.batchMax ?? 2000;
@@ -94,11 +101,32 @@ export class ShareEvents {
 
   /** Watches every folder of the roots (breadth first, within the budget); resolves when done. */
   async start(): Promise<ShareEventsStatus> {
+    return this.setRoots(this.roots);
+  }
+
+  /**
+   * Watches these roots from now on: folders no root covers any more are let go, new roots are
+   * walked (within the budget). Resolves when the walk is done; walkMs is its time.
+   */
+  async setRoots(roots: WatchRoot[]): Promise<ShareEventsStatus> {
     const t0 = performance.now();
-    for (const root of this.o.roots) await this.watchTree(root, false);
+    const before = new Set(this.roots.map((r) => JSON.stringify(r)));
+    this.roots = roots;
+    for (const d of [...this.watchers.keys()]) if (!this.covers(d)) { this.watchers.get(d)?.close(); this.watchers.delete(d); }
+    this.truncated = false;
+    for (const r of roots) {
+      if (before.has(JSON.stringify(r)) && this.watchers.has(r.path)) continue;
+      if (r.recursive) await this.watchTree(r.path, false);
+      else if (!this.watchers.has(r.path) && this.watchers.size < this.maxWatches) this.watchOne(r.path);
+    }
     this.walkMs = Math.round(performance.now() - t0);
-    if (this.truncated) this.log(`file events: more than ${this.maxWatches} folders under ${this.o.roots.join(', ')}: changes in the rest are not forwarded`);
+    if (this.truncated) this.log(`file events: more than ${this.maxWatches} folders under ${roots.map((r) => r.path).join(', ')}: changes in the rest are not forwarded`);
     return this.status();
+  }
+
+  /** A folder some root watches: inside a tree, or a single folder itself. */
+  private covers(dir: string): boolean {
+    return this.roots.some((r) => (r.recursive ? within(dir, r.path) : dir === r.path));
   }
 
   status(): ShareEventsStatus {
@@ -125,9 +153,11 @@ export class ShareEvents {
     let n = 0;
     while (queue.length && !this.stopped) {
       const d = queue.shift()!;
-      if (this.watchers.has(d)) continue;
-      if (this.watchers.size >= this.maxWatches) { this.truncated = true; return; }
-      if (!this.watchOne(d)) continue;
+      // A folder watched already (alone, as a bind-mounted file's) is still walked into.
+      if (!this.watchers.has(d)) {
+        if (this.watchers.size >= this.maxWatches) { this.truncated = true; return; }
+        if (!this.watchOne(d)) continue;
+      }
       let entries: fs.Dirent[];
       try { entries = await fs.promises.readdir(d, { withFileTypes: true }); } catch { continue; }
       for (const e of entries) {
@@ -179,7 +209,7 @@ export class ShareEvents {
       const c = decide(p, st, parent, this.sent);
       if (!c) continue;
       changes.push(c);
-      if (st?.isDirectory() && !this.watchers.has(p)) newDirs.push(p);
+      if (st?.isDirectory() && !this.watchers.has(p) && this.covers(p)) newDirs.push(p);
       if (!st && this.watchers.has(p)) this.unwatch(p);
       // The touch of a deleted path's folder comes back as that folder's change: expected.
       if (!st && parent) this.sent.set(path.dirname(p), signature(parent));
@@ -196,17 +226,20 @@ export class ShareEvents {
 }
 
 /**
- * The engine's hook: watches the shared folders and sends what changes to the agent of the moment
- * (none while the VM boots: those changes predate any watcher in it). An agent without the call
- * (an older build) is told nothing more.
+ * The engine's hook: watches what containers see of the shared folders (the running containers'
+ * bind mounts, followed through `docker`; without it, or with BERTH_FILE_EVENTS_WATCH=shares, the
+ * whole shares) and sends what changes to the agent of the moment (none while the VM boots: those
+ * changes predate any watcher in it). An agent without the call (an older build) is told nothing more.
  */
-export function forwardShareEvents(shared: string[], agent: () => { fileChanges(c: HostFileChange[]): Promise<unknown> } | null, log: (line: string) => void): ShareEvents | null {
+export function forwardShareEvents(shared: string[], agent: () => { fileChanges(c: HostFileChange[]): Promise<unknown> } | null,
+  log: (line: string) => void, docker?: () => Docker): ShareEvents | null {
   if (!shared.length || process.env.BERTH_FILE_EVENTS === '0') return null;
   let unsupported = false;
   let lastFailLog = 0;
   const debug = process.env.BERTH_FILE_EVENTS_DEBUG === '1';
+  const lazy = docker !== undefined && process.env.BERTH_FILE_EVENTS_WATCH !== 'shares';
   const events = new ShareEvents({
-    roots: shared, log,
+    roots: lazy ? [] : shared, log,
     send: async (changes) => {
       const a = agent();
       if (!a || unsupported) return;
@@ -220,7 +253,20 @@ export function forwardShareEvents(shared: string[], agent: () => { fileChanges(
       });
     },
   });
-  void events.start().then((s) => log(`file events: watching ${s.watchedFolders} folders in ${s.walkMs} ms${s.truncated ? ' (the budget ran out: not all)' : ''}`));
+  if (lazy) {
+    const isDir = (p: string): boolean => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
+    const binds = new ContainerBinds({
+      docker, shares: shared, isDir, log,
+      onRoots: async (roots) => {
+        const s = await events.setRoots(roots);
+        log(`file events: ${roots.length} bind-mounted folders, ${s.watchedFolders} watched (${s.walkMs} ms)${s.truncated ? ' (the budget ran out: not all)' : ''}`);
+      },
+    });
+    binds.start();
+    events.onStop(() => binds.stop());
+  } else {
+    void events.start().then((s) => log(`file events: watching ${s.watchedFolders} folders in ${s.walkMs} ms${s.truncated ? ' (the budget ran out: not all)' : ''}`));
+  }
   // Once the agent answers, an empty batch has it list the VM's watches ahead of the first change.
   const warm = setInterval(() => {
     const a = agent();
