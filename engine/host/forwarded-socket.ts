@@ -54,7 +54,8 @@ export class ForwardedSocket {
     local.on('error', () => local.destroy());
     const open = this.open;
     if (!open) { this.refuse(local, this.down); return; }
-    open().then((remote) => {
+    // A carrier that throws at once (the SSH link reconnecting) refuses this client; it must not end the host.
+    Promise.resolve().then(open).then((remote) => {
       if (local.destroyed) remote.destroy(); else splice(local, remote);
     }, (e: Error) => this.refuse(local, e.message));
   }
