@@ -11,20 +11,14 @@
 // /proc/<pid>/fdinfo with its inode, and the host sends its inode numbers, which the guest shares.
 import fs from 'node:fs';
 import path from 'node:path';
+import { virtiofsMountDevices } from './virtiofs-tuning.ts';
 
 export interface FileChange { path: string; deleted: boolean; ino: number; parent_ino: number; mode: number; }
 export interface FileChangesResult { poked: number; unwatched: number; failed: number; }
 
 /** "major:minor" of each virtiofs mount (its submounts included), from a mountinfo text. */
 export function virtiofsDevices(mountinfo: string): Set<string> {
-  const out = new Set<string>();
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right || right.split(' ')[0] !== 'virtiofs') continue;
-    const dev = left.split(' ')[2];
-    if (dev) out.add(dev);
-  }
-  return out;
+  return new Set(virtiofsMountDevices(mountinfo).map((m) => m.dev));
 }
 
 /** The inodes an inotify fdinfo text watches on the given devices ("major:minor"). */

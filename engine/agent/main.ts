@@ -7,6 +7,7 @@ import { startVportMux } from './vport-mux.ts';
 import { AGENT_SOCKET } from './guest-sockets.ts';
 import { keepDnsProxy } from './dns-proxy.ts';
 import { setUpLoopbackRedirect } from './loopback-redirect.ts';
+import { tuneVirtiofsMounts } from './virtiofs-tuning.ts';
 
 let apiUp: () => void = () => undefined;
 const apiListening = new Promise<void>((resolve) => { apiUp = resolve; });
@@ -17,6 +18,8 @@ if (vport) await Promise.race([vport.connected, new Promise((resolve) => setTime
 const { serveApi } = await import('./agent-api.ts');
 await serveApi();
 apiUp();
+// Shared folders' read-ahead (the initramfs mounted them; sysfs writes, no process started).
+tuneVirtiofsMounts();
 // host.docker.internal for the VM and its containers; a failure leaves the agent's API up.
 keepDnsProxy();
 // UDP ports published on the VM's loopback reach the host through QEMU's user network.

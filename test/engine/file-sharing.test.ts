@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthEnv } from '../helpers/berth-env.ts';
 import { buildImage } from '../helpers/docker-ops.ts';
+import { VIRTIOFS_READ_AHEAD_KB } from '../../engine/agent/virtiofs-tuning.ts';
 import { IN, maskNames, parseEvents, watcherContext, type InotifyEvent } from '../helpers/inotify-watcher.ts';
 
 const IMAGE = 'berth-test/inotify-watch:1';
@@ -81,6 +82,12 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
     }
     const modes = (await execIn(c, ['/bin/busybox', 'stat', '-c', '%a %u', '/w/written.txt'])).output.trim();
     assert.equal(modes, `${(fs.statSync(path.join(dir, 'written.txt')).mode & 0o777).toString(8)} 0`, 'the user\'s files look root-owned in containers');
+  });
+
+  it('the VM reads shared files ahead by VIRTIOFS_READ_AHEAD_KB (the agent sets it)', async () => {
+    const r = await env.cli(['shell', `cat /sys/class/bdi/$(mountpoint -d '${env.shareRoot}')/read_ahead_kb`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), String(VIRTIOFS_READ_AHEAD_KB));
   });
 
   it('events: an inotify watcher in a container sees a host-side create, modify and delete within 1 s', async () => {

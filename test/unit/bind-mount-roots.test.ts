@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bindRoots } from '../../engine/host/bind-mount-roots.ts';
 import { ShareEvents, type HostFileChange } from '../../engine/host/share-events.ts';
+import { tuneVirtiofsMounts, virtiofsMountDevices } from '../../engine/agent/virtiofs-tuning.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -65,4 +66,22 @@ test('ShareEvents.setRoots: watches only the roots, lets go of what no root cove
     ev.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('tuneVirtiofsMounts: the read-ahead of each virtiofs mount\'s device, once per device', () => {
+  const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sysfs-unit-'));
+  try {
+    for (const d of ['0:51', '0:52', '8:1']) { fs.mkdirSync(path.join(sys, 'class/bdi', d), { recursive: true }); fs.writeFileSync(path.join(sys, 'class/bdi', d, 'read_ahead_kb'), '128\n'); }
+    const mountinfo = path.join(sys, 'mountinfo');
+    fs.writeFileSync(mountinfo, [
+      '30 1 8:1 / / rw,relatime - ext4 /dev/vda rw',
+      '60 1 0:51 / /home/u rw,relatime - virtiofs berth0 rw',
+      '61 60 0:51 /src /home/u/src rw,relatime - virtiofs berth0 rw',
+      '62 1 0:52 / /srv/with\\040space rw,relatime - virtiofs berth1 rw',
+    ].join('\n'));
+    assert.deepEqual(virtiofsMountDevices(fs.readFileSync(mountinfo, 'utf8')).map((m) => m.mountPoint), ['/home/u', '/home/u/src', '/srv/with space']);
+    assert.deepEqual(tuneVirtiofsMounts(sys, mountinfo, 4096), ['/home/u', '/srv/with space']);
+    const ra = (d: string): string => fs.readFileSync(path.join(sys, 'class/bdi', d, 'read_ahead_kb'), 'utf8').trim();
+    assert.deepEqual([ra('0:51'), ra('0:52'), ra('8:1')], ['4096', '4096', '128']);
+  } finally { fs.rmSync(sys, { recursive: true, force: true }); }
 });
