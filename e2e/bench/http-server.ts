@@ -4,15 +4,17 @@ import type Docker from 'dockerode';
 import { buildScratch } from '../../test/helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 
-export interface ServedFile { container: Docker.Container; port: number; url: string; path: string }
+export interface ServedFile { container: Docker.Container; port: number; url: string; path: string; loopbackUrl?: string }
 
-export async function serveFile(docker: Docker, mib: number, source: '/dev/zero' | '/dev/urandom'): Promise<ServedFile> {
+/** With `loopback`, the same server is also published on 127.0.0.1 alone (`-p 127.0.0.1:P:80`), at loopbackUrl. */
+export async function serveFile(docker: Docker, mib: number, source: '/dev/zero' | '/dev/urandom', loopback = false): Promise<ServedFile> {
   await buildScratch(docker, 'berth-bench/busybox:1', 'bench');
   const port = await freeTcpPort();
+  const loPort = loopback ? await freeTcpPort() : 0;
   const container = await docker.createContainer({
     Image: 'berth-bench/busybox:1',
     Cmd: ['sh', '-c', `mkdir /www && dd if=${source} of=/www/big bs=1M count=${mib} 2>/dev/null && exec httpd -f -p 80 -h /www`],
-    ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }] } },
+    ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }, ...(loopback ? [{ HostIp: '127.0.0.1', HostPort: String(loPort) }] : [])] } },
   });
   await container.start();
   const url = `http://127.0.0.1:${port}/big`;
@@ -20,7 +22,12 @@ export async function serveFile(docker: Docker, mib: number, source: '/dev/zero'
     if (Date.now() > until) { await container.remove({ force: true }); throw new Error('the published port never answered'); }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { container, port, url, path: '/www/big' };
+  const loopbackUrl = loopback ? `http://127.0.0.1:${loPort}/big` : undefined;
+  for (let until = Date.now() + 180_000; loopbackUrl && !(await fetch(loopbackUrl, { method: 'HEAD' }).then((r) => r.ok, () => false));) {
+    if (Date.now() > until) { await container.remove({ force: true }); throw new Error('the loopback publish never answered'); }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { container, port, url, path: '/www/big', loopbackUrl };
 }
 
 /** busybox sh: fetch url `times` times with busybox wget, timed by busybox time (stderr: "real 0m 1.23s"). */

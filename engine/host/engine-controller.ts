@@ -22,6 +22,7 @@ import type { AgentEvent } from '../agent/agent-types.ts';
 import { followAgentEvents } from './agent-events.ts';
 import type { EngineState, EngineStatus, StartStage, StartStageName } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
+import { hostAddressTargets } from './port-host-address.ts';
 import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
 import { EngineBoot, type BootEnv } from './engine-boot.ts';
 import { BootStepError } from './boot-steps.ts';
@@ -368,6 +369,7 @@ export class EngineController extends EventEmitter {
       docker: () => dockerSource(this.docker()),
       connect: async (host, port) => this.streamCarrier().connectTcp(host, port),
       userNet: vm.userNetForwards(),
+      hostAddressTarget: hostAddressTargets((cmd) => this.guest.run(cmd)),
       log: this.log,
     });
     ports.on('change', () => {

@@ -1,19 +1,18 @@
 // Published ports on the host, following docker events; reconciled with the running containers
 // at start and whenever the event stream comes back (a dockerd restart, a new link to the VM).
-// A wildcard publish (TCP or UDP), and a UDP publish on 127.0.0.k or the VM's address: a QEMU
-// user-network forward of the same port to the VM (its address, or its loopback redirect: see
-// port-specs.ts), added and removed at run time over QMP; QEMU carries the bytes, half-close
-// included, and UDP replies go back to the sender's address and port.
-// Otherwise (a TCP publish on a chosen loopback address, ::1, a driver without a user network) a listener on the
-// host pipes each TCP connection (half-close kept) to dockerd's proxy inside the VM over the data
-// plane. Which ports: port-specs.ts.
+// An IPv4 publish (wildcard, 127.0.0.k, the VM's address or the host's own), TCP or UDP: a QEMU
+// user-network forward bound to that host address, to the VM (its address, its loopback redirect,
+// or its redirect for a host address: see port-specs.ts), added and removed at run time over QMP;
+// QEMU carries the bytes, half-close included, and UDP replies go back to the sender.
+// The fallback (TCP on ::1, a driver without a user network): a listener on the host pipes each
+// connection (half-close kept) to dockerd's proxy inside the VM over the data plane.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { splice } from '../transport/splice.ts';
-import { GUEST_ADDRESS, InspectSchema, forwardKey, forwardsFor, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
+import { GUEST_ADDRESS, InspectSchema, forwardKey, forwardsFor, hostIPv4Addresses, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
 
 export * from './port-specs.ts';
 
@@ -46,6 +45,10 @@ export interface PortForwarderDeps {
   connect: (host: string, port: number) => Promise<Duplex>;
   /** Forwards in QEMU's user network; rejects with QEMU's words when the port is taken. */
   userNet?: UserNetForwards;
+  /** The guest address that delivers to a host address of the host's own (port-host-address.ts). */
+  hostAddressTarget?: (hostIp: string) => Promise<string>;
+  /** The host's own IPv4 addresses (default: its interfaces', read at each container start). */
+  hostAddresses?: () => ReadonlySet<string>;
   log?: (line: string) => void;
   /** Delay before following the events again after the stream ends. */
   retryMs?: number;
@@ -190,7 +193,7 @@ export class PortForwarder extends EventEmitter {
       // Gone already (removed right after starting): nothing to forward.
       if (!/no such container|404/i.test((e as Error).message)) this.deps.log?.(`ports: cannot inspect ${id.slice(0, 12)}: ${(e as Error).message}`);
     }
-    await this.setContainer(id, info ? forwardsFor(info) : []);
+    await this.setContainer(id, info ? forwardsFor(info, (this.deps.hostAddresses ?? hostIPv4Addresses)()) : []);
   }
 
   private async setContainer(id: string, specs: ForwardSpec[]): Promise<void> {
@@ -227,7 +230,9 @@ export class PortForwarder extends EventEmitter {
     }
     const listener = spec.userNet && this.deps.userNet ? await this.openUserNet(key, spec, this.deps.userNet)
       : spec.protocol === 'tcp' ? await this.openTcp(key, spec)
-      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${this.deps.userNet ? `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1 (to 127.0.0.126) and ${GUEST_ADDRESS} publishes` : 'no UDP forwarding here'}`);
+      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${!this.deps.userNet ? 'no UDP forwarding here'
+        : net.isIPv6(spec.guestHost) ? `it is published on ${spec.guestHost}, and QEMU's user network forwards from IPv4 host addresses only (nothing outside the VM reaches its ${spec.guestHost}); publish it on 127.0.0.1 or 0.0.0.0`
+        : `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1-126, the host's own addresses and ${GUEST_ADDRESS}`}`);
     if (!listener) return;
     this.forwards.set(key, listener);
     this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`);
@@ -262,11 +267,19 @@ export class PortForwarder extends EventEmitter {
 
   private async openUserNet(key: string, spec: ForwardSpec, userNet: UserNetForwards): Promise<Listener | null> {
     const { protocol, hostIp, hostPort } = spec;
+    let target = spec.userNetTarget ?? GUEST_ADDRESS;
+    if (spec.hostAddress) {
+      try {
+        if (!this.deps.hostAddressTarget) throw new Error('no guest redirect for host addresses here');
+        target = await this.deps.hostAddressTarget(hostIp);
+      } catch (e) {
+        return this.fail(key, spec, `host address ${hostIp} cannot be forwarded for container ${spec.container} (${spec.containerPort}): ${(e as Error).message}`);
+      }
+    }
     try {
-      await userNet.add(protocol, hostIp, hostPort, spec.userNetTarget ?? GUEST_ADDRESS, hostPort);
+      await userNet.add(protocol, hostIp, hostPort, target, hostPort);
     } catch (e) {
-      this.fail(key, spec, `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`);
-      return null;
+      return this.fail(key, spec, `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`);
     }
     return { spec, close: () => userNet.remove(protocol, hostIp, hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)) };
   }
@@ -283,10 +296,21 @@ export class PortForwarder extends EventEmitter {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
-    this.deps.connect(spec.guestHost, spec.hostPort).then((remote) => {
+    // The ::1 companion of a wildcard publish goes to its IPv4 twin on the host when that is up
+    // (QEMU's forward: faster than the data plane), so `localhost` resolving to ::1 loses little.
+    const twin = spec.optional && this.forwards.has(forwardKey({ ...spec, hostIp: '127.0.0.1' }));
+    const dial = twin ? this.relayLocal(spec.hostPort) : this.deps.connect(spec.guestHost, spec.hostPort);
+    dial.then((remote) => {
       if (sock.destroyed) { remote.destroy(); return; }
       splice(sock, remote);
     }, () => sock.destroy());
+  }
+
+  private relayLocal(port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => { s.off('error', reject); resolve(s); });
+      s.once('error', reject);
+    });
   }
 
   private async close(key: string): Promise<void> {

@@ -1,12 +1,16 @@
 // Which host forwards a container's published ports need (pure: unit-tested without a VM).
-// A wildcard publish (TCP or UDP) is a user-network forward to the VM's own address, where
-// dockerd's proxy listens for it: the fast path, no copy by a process of ours. A UDP publish on a
-// VM loopback address (127.0.0.1, the usual compose form) is a user-network forward too, to the
-// VM's loopback redirect (LOOPBACK_REDIRECT: the guest maps 10.0.2.128+k to 127.0.0.k). A TCP publish
-// on a chosen loopback address (and the ::1 companion of a wildcard one) is a host listener whose
-// connections are carried into the VM to dockerd's proxy on that address: only that proxy accepts
-// them there.
+// Every IPv4 publish is a QEMU user-network forward (hostfwd), bound on the host to the address
+// asked, so QEMU carries the bytes (half-close included) and no process of ours copies them:
+// - a wildcard one goes to the VM's own address, where dockerd's proxy listens for it;
+// - one on 127.0.0.k goes to the VM's loopback redirect (LOOPBACK_REDIRECT: the guest maps
+//   10.0.2.128+k to 127.0.0.k), where dockerd's proxy listens on 127.0.0.k only;
+// - one on an address of the host's own (a LAN address) goes to a host-address redirect the host
+//   asks the guest for at run time (port-host-address.ts), because only the host knows that address.
+// QEMU 10 forwards from IPv4 host addresses only, and nothing outside the VM reaches its ::1: a TCP
+// publish on ::1 (and the ::1 companion of a wildcard one) is a host listener whose connections
+// the data plane carries to dockerd's proxy (the fallback path); a UDP one on ::1 is reported.
 import net from 'node:net';
+import os from 'node:os';
 import { z } from 'zod';
 import type { PortErrorSchema, PublishedPortSchema } from './engine-types.ts';
 
@@ -42,6 +46,8 @@ export interface ForwardSpec extends PublishedPort {
   userNet: boolean;
   /** Where a user-network forward goes: GUEST_ADDRESS, or the loopback redirect's address. */
   userNetTarget?: string;
+  /** A host address of the host's own: the forward's target is the guest's redirect for it, asked at run time. */
+  hostAddress?: boolean;
   /** A best-effort extra listener (::1 next to 127.0.0.1): only "address in use" is reported. */
   optional?: boolean;
 }
@@ -68,8 +74,8 @@ function isLoopback(ip: string): boolean {
  * The host address to listen on. A wildcard publish (docker's default, `-p 8080:80`) becomes
  * the host's loopback only: the VM is a development engine, and opening its ports to the local
  * network by default would expose containers the user thinks of as local. A loopback address
- * the user chose (127.0.0.2, ::1) is kept; any other address belongs to the VM's own interfaces
- * (10.0.2.15), which have no meaning on the host, so it is loopback too.
+ * the user chose (127.0.0.2, ::1) is kept; an address of the VM's own (10.0.2.15) has no meaning
+ * on the host, so it is loopback too. (One of the host's own addresses: see route.)
  */
 export function hostListenAddress(hostIp: string): string {
   return isLoopback(hostIp) ? hostIp : '127.0.0.1';
@@ -82,8 +88,26 @@ export function guestTarget(hostIp: string): string {
   return hostIp;
 }
 
+/** Where a binding goes: on QEMU's user network (to a guest address, or a host-address redirect) or carried. */
+function route(hostIp: string, protocol: 'tcp' | 'udp', hostAddrs: ReadonlySet<string>): Pick<ForwardSpec, 'hostIp' | 'guestHost' | 'userNet' | 'userNetTarget' | 'hostAddress'> {
+  if (hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::')) {
+    return { hostIp: '127.0.0.1', guestHost: protocol === 'udp' ? GUEST_ADDRESS : '127.0.0.1', userNet: true, userNetTarget: GUEST_ADDRESS };
+  }
+  const target = userNetAddress(hostIp);
+  if (target) return { hostIp: hostListenAddress(hostIp), guestHost: hostIp, userNet: true, userNetTarget: target };
+  // The host's own address: bound there on the host, and the guest delivers it to the same address
+  // (dockerd's proxy can bind it: the agent allows non-local binds).
+  if (net.isIPv4(hostIp) && hostAddrs.has(hostIp)) return { hostIp, guestHost: hostIp, userNet: true, hostAddress: true };
+  return { hostIp: hostListenAddress(hostIp), guestHost: guestTarget(hostIp), userNet: false };
+}
+
+/** The host's own non-loopback IPv4 addresses (a publish on one is bound there on the host too). */
+export function hostIPv4Addresses(): Set<string> {
+  return new Set(Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address));
+}
+
 /** Every host forward a running container needs, one per (protocol, address, port). */
-export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
+export function forwardsFor(c: ContainerPorts, hostAddrs: ReadonlySet<string> = hostIPv4Addresses()): ForwardSpec[] {
   if (!c.State.Running) return [];
   const byKey = new Map<string, ForwardSpec>();
   const name = c.Name.replace(/^\//, '');
@@ -94,23 +118,15 @@ export function forwardsFor(c: ContainerPorts): ForwardSpec[] {
       const hostPort = Number(b.HostPort);
       if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
       const hostIp = b.HostIp ?? '';
-      // UDP has no proxy of ours to fall back on: a wildcard publish of either family is forwarded
-      // to the VM's address, one on 127.0.0.k or the VM's address (a chosen IP) to where its proxy
-      // listens. Any other address (::1) cannot be reached over the user network: reported.
-      const wildcard = hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::');
-      const udpTarget = protocol === 'udp' && !wildcard ? userNetAddress(hostIp) : null;
-      const userNet = wildcard || udpTarget !== null;
-      const guestHost = protocol === 'udp' ? (wildcard ? GUEST_ADDRESS : hostIp) : guestTarget(hostIp);
-      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostIp: hostListenAddress(hostIp), hostPort, guestHost, userNet };
-      if (userNet) spec.userNetTarget = udpTarget ?? GUEST_ADDRESS;
+      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostPort, ...route(hostIp, protocol, hostAddrs) };
       const key = forwardKey(spec);
       const seen = byKey.get(key);
       // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
       if (!seen || (net.isIPv6(seen.guestHost) && net.isIPv4(spec.guestHost))) byKey.set(key, spec);
-      // QEMU 7.2 forwards from IPv4 host addresses only: UDP gets 127.0.0.1 alone, and a TCP
-      // wildcard publish gets a ::1 listener of ours beside its forward.
+      // A TCP wildcard publish gets a ::1 listener of ours beside its forward (`localhost` may
+      // resolve to ::1 first): best effort, the host may have no IPv6 loopback.
       if (WILDCARDS.has(hostIp) && protocol === 'tcp') {
-        const v6: ForwardSpec = { ...spec, hostIp: '::1', guestHost: '127.0.0.1', userNet: false, optional: true };
+        const v6: ForwardSpec = { ...spec, hostIp: '::1', guestHost: '127.0.0.1', userNet: false, userNetTarget: undefined, optional: true };
         if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
       }
     }

@@ -33,12 +33,12 @@ test('forwardsFor: one forward per protocol, address and port; UDP to the VM add
   const specs = forwardsFor(c).map((s) => `${s.protocol} ${s.hostIp}:${s.hostPort}->${s.guestHost} ${s.containerPort}${s.userNet ? ' user-net' : ''}${s.optional ? ' optional' : ''}`).sort();
   assert.deepEqual(specs, [
     'tcp 127.0.0.1:8080->127.0.0.1 80/tcp user-net',
-    'tcp 127.0.0.1:8443->127.0.0.1 443/tcp',
+    'tcp 127.0.0.1:8443->127.0.0.1 443/tcp user-net',
     'tcp ::1:8080->127.0.0.1 80/tcp optional',
     'udp 127.0.0.1:5353->10.0.2.15 53/udp user-net',
   ]);
-  // Only dockerd's proxy on 127.0.0.1 accepts a loopback publish: it cannot go to the VM address.
-  assert.equal(forwardsFor(container('l', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }))[0]!.userNet, false);
+  // Only dockerd's proxy on 127.0.0.1 accepts a loopback publish: it goes to the loopback redirect.
+  assert.equal(forwardsFor(container('l', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }))[0]!.userNetTarget, '10.0.2.129');
   assert.equal(forwardsFor(container('v6', { '80/tcp': [{ HostIp: '::', HostPort: '82' }] }))[0]!.userNet, false);
   const both = forwardsFor(container('d', { '53/tcp': [{ HostIp: '0.0.0.0', HostPort: '53' }], '53/udp': [{ HostIp: '0.0.0.0', HostPort: '53' }] }));
   assert.equal(both.filter((s) => s.hostIp === '127.0.0.1').length, 2, 'the same port number in TCP and UDP is two forwards');
@@ -69,9 +69,9 @@ class FakeDocker implements ContainerSource {
 
 
 /** Sends a line to host:port and returns the reply, or the error code. */
-function ask(port: number, line: string): Promise<string> {
+function ask(port: number, line: string, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = net.connect(port, host);
     let got = '';
     s.on('connect', () => s.write(line));
     s.on('data', (d) => { got += d; s.end(); });
@@ -169,21 +169,27 @@ test('a TCP client that half-closes still gets the whole reply through a publish
   assert.equal(reply, '11\n');
 });
 
-test('a UDP publish on 127.0.0.k or the VM\'s address is a QEMU forward too: to the VM\'s loopback redirect, or the VM address', () => {
-  const one = (hostIp: string) => forwardsFor(container('u', { '9001/udp': [{ HostIp: hostIp, HostPort: '5300' }] }))[0]!;
-  const lo = one('127.0.0.1');
-  assert.deepEqual([lo.hostIp, lo.userNet, lo.userNetTarget, lo.guestHost], ['127.0.0.1', true, '10.0.2.129', '127.0.0.1']);
-  assert.deepEqual([one('127.0.0.2').hostIp, one('127.0.0.2').userNetTarget], ['127.0.0.2', '10.0.2.130']);
-  // A publish on the VM's own address: the host's loopback, forwarded to that address as is.
-  assert.deepEqual([one('10.0.2.15').hostIp, one('10.0.2.15').userNetTarget], ['127.0.0.1', '10.0.2.15']);
-  assert.equal(one('0.0.0.0').userNetTarget, '10.0.2.15');
-  // Out of the redirect's range, or IPv6 loopback: not reachable over the user network.
-  assert.equal(one('127.0.0.127').userNet, false);
-  assert.equal(one('::1').userNet, false);
-  assert.equal(forwardsFor(container('t', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }))[0]!.userNetTarget, undefined, 'TCP on loopback stays a listener of ours');
+test('a publish on 127.0.0.k, the VM\'s or the host\'s own address is a QEMU forward too (TCP and UDP); ::1 is not', () => {
+  const host = new Set(['192.168.1.5']);
+  for (const proto of ['tcp', 'udp']) {
+    const one = (hostIp: string) => forwardsFor(container('u', { [`9001/${proto}`]: [{ HostIp: hostIp, HostPort: '5300' }] }), host).find((s) => s.hostIp !== '::1')!;
+    const lo = one('127.0.0.1');
+    assert.deepEqual([lo.hostIp, lo.userNet, lo.userNetTarget, lo.guestHost], ['127.0.0.1', true, '10.0.2.129', '127.0.0.1']);
+    assert.deepEqual([one('127.0.0.2').hostIp, one('127.0.0.2').userNetTarget], ['127.0.0.2', '10.0.2.130']);
+    // A publish on the VM's own address: the host's loopback, forwarded to that address as is.
+    assert.deepEqual([one('10.0.2.15').hostIp, one('10.0.2.15').userNetTarget], ['127.0.0.1', '10.0.2.15']);
+    assert.equal(one('0.0.0.0').userNetTarget, '10.0.2.15');
+    // The host's own address: bound there, its guest target asked for at run time.
+    assert.deepEqual([one('192.168.1.5').hostIp, one('192.168.1.5').userNet, one('192.168.1.5').hostAddress], ['192.168.1.5', true, true]);
+    // An address neither the host's nor the VM's, out of the redirect's range, IPv6 loopback: not on the user network.
+    assert.deepEqual([one('172.16.9.9').hostIp, one('172.16.9.9').userNet], ['127.0.0.1', false]);
+    assert.equal(one('127.0.0.127').userNet, false);
+  }
+  const v6 = (proto: string) => forwardsFor(container('s', { [`80/${proto}`]: [{ HostIp: '::1', HostPort: '81' }] }), host)[0]!;
+  assert.deepEqual([v6('tcp').hostIp, v6('tcp').userNet, v6('udp').userNet], ['::1', false, false]);
 });
 
-test('wildcard publishes become QEMU forwards to the VM address (TCP and UDP), removed on die; others are listeners; a taken one is reported', async (t) => {
+test('IPv4 publishes become QEMU forwards (TCP and UDP), removed on die; ::1 is a listener; a taken one is reported', async (t) => {
   const calls: string[] = [];
   let taken = -1;
   const docker = new FakeDocker();
@@ -201,6 +207,8 @@ test('wildcard publishes become QEMU forwards to the VM address (TCP and UDP), r
       },
       remove: async (protocol, hostIp, hostPort) => { calls.push(`remove ${protocol}:${hostIp}:${hostPort}`); },
     },
+    hostAddresses: () => new Set(['192.168.1.5']),
+    hostAddressTarget: async (ip) => { calls.push(`host address ${ip}`); return '10.0.2.64'; },
     retryMs: 20,
   });
   t.after(() => fw.stop());
@@ -208,20 +216,22 @@ test('wildcard publishes become QEMU forwards to the VM address (TCP and UDP), r
   docker.containers.set('dns', container('dns', {
     '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }],
     '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }],
-    '81/tcp': [{ HostIp: '127.0.0.1', HostPort: String(local) }],
+    '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '8081' }],
+    '82/tcp': [{ HostIp: '::1', HostPort: String(local) }],
+    '83/udp': [{ HostIp: '192.168.1.5', HostPort: '8083' }],
   }));
   fw.start();
-  await until(fw, () => fw.ports().length >= 3, 'the forwards');
-  assert.deepEqual(calls.sort(), ['add tcp:127.0.0.1:8080->10.0.2.15:8080', 'add udp:127.0.0.1:5353->10.0.2.15:5353']);
-  // The loopback publish is a listener of ours, carried to dockerd's proxy on 127.0.0.1 in the VM.
-  assert.equal(await ask(local, 'hi\n'), 'from the guest proxy\n');
-  assert.deepEqual(dialed, [`127.0.0.1:${local}`]);
+  await until(fw, () => fw.ports().length >= 6, 'the forwards');
+  assert.deepEqual(calls.sort(), ['add tcp:127.0.0.1:8080->10.0.2.15:8080', 'add tcp:127.0.0.1:8081->10.0.2.129:8081', 'add udp:127.0.0.1:5353->10.0.2.15:5353', 'add udp:192.168.1.5:8083->10.0.2.64:8083', 'host address 192.168.1.5']);
+  // The ::1 publish is a listener of ours, carried to dockerd's proxy on ::1 in the VM.
+  assert.equal(await ask(local, 'hi\n', '::1'), 'from the guest proxy\n');
+  assert.deepEqual(dialed, [`::1:${local}`]);
   calls.length = 0;
   docker.containers.get('dns')!.State.Running = false;
   docker.emit('die', 'dns');
   await until(fw, () => fw.ports().length === 0, 'the forwards to go');
-  assert.deepEqual(calls.sort(), ['remove tcp:127.0.0.1:8080', 'remove udp:127.0.0.1:5353']);
-  assert.equal(await ask(local, 'hi\n'), 'ECONNREFUSED', 'the listener is closed');
+  assert.deepEqual(calls.sort(), ['remove tcp:127.0.0.1:8080', 'remove tcp:127.0.0.1:8081', 'remove udp:127.0.0.1:5353', 'remove udp:192.168.1.5:8083']);
+  assert.equal(await ask(local, 'hi\n', '::1'), 'ECONNREFUSED', 'the listener is closed');
 
   taken = 5454;
   docker.containers.set('busy', container('busy', { '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5454' }], '53/tcp': [{ HostIp: '0.0.0.0', HostPort: '5454' }] }));
