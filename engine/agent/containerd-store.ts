@@ -2,6 +2,7 @@
 // an index lists every platform, but only some may have their content on disk.
 import type { ImageInfo } from './agent-types.ts';
 import type { ContainerdClient, Descriptor } from './containerd-client.ts';
+import { attestedDigest, isAttestationManifest, predicateTypes } from './attestations.ts';
 
 interface Manifest { config: Descriptor; layers: Descriptor[]; }
 interface Index { manifests: Array<Descriptor & { platform?: { os?: string; architecture?: string; variant?: string } }>; }
@@ -61,10 +62,12 @@ async function describe(ctr: ContainerdClient, target: Descriptor, refs: string[
     const index = await ctr.readJson<Index>(target.digest);
     for (const m of index.manifests ?? []) {
       const { present, manifest, bytes } = await manifestPresent(m);
-      const entry = { os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', present, digest: m.digest, size: bytes };
       // Attestations ride in the index as unknown/unknown manifests: listed apart, not a platform.
-      if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || m.platform?.os === 'unknown') { attestations.push(entry); continue; }
-      platforms.push(entry);
+      if (isAttestationManifest(m)) {
+        attestations.push({ digest: m.digest, present, size: bytes, reference_digest: attestedDigest(m), predicate_types: predicateTypes(manifest) });
+        continue;
+      }
+      platforms.push({ os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', present, digest: m.digest, size: bytes });
       if (present && manifest && (!chosen || m.platform?.architecture === hostArch)) chosen = manifest;
     }
   } else {

@@ -36,6 +36,13 @@ export const PlatformVariantSchema = z.object({
   size: z.number().optional(),
   /** True when this variant's content is in the local store (not only listed in the index). */
   present: z.boolean(),
+  /** Set on an index's attestation manifest (its platform is unknown/unknown). */
+  attestation: z.object({
+    /** The platform of the manifest it is about ('' when the index does not say). */
+    subject: z.string(),
+    /** Its in-toto predicate types (SPDX SBOM, SLSA provenance); empty while its content is not in the store. */
+    predicateTypes: z.array(z.string()),
+  }).strict().optional(),
 });
 export type PlatformVariant = z.infer<typeof PlatformVariantSchema>;
 

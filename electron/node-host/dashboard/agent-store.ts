@@ -7,6 +7,7 @@ import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
+import { imageVariants } from './image-variants.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
 import { otherStore, storeSetting } from '../../../engine/shared/image-store.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
@@ -22,14 +23,7 @@ export class AgentStoreProvider implements StoreProvider {
     const inv = await this.engine.agent.inventory();
     return {
       store: activeStoreOf(inv),
-      images: inv.active.images.map((i) => ({
-        id: i.id, repoTags: i.refs,
-        // Attestation manifests keep their unknown/unknown platform: the dashboard lists them after the platforms.
-        variants: [...i.platforms, ...i.attestations].map((p) => ({
-          platform: [p.os, p.architecture, p.variant].filter(Boolean).join('/') || 'unknown/unknown', present: p.present,
-          ...(p.digest ? { digest: p.digest } : {}), ...(p.size ? { size: p.size } : {}),
-        })),
-      })),
+      images: inv.active.images.map((i) => ({ id: i.id, repoTags: i.refs, variants: imageVariants(i) })),
     };
   }
 

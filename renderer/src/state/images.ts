@@ -13,7 +13,7 @@ export type ImageRow =
   | { kind: 'variant'; key: string; parentKey: string; variant: PlatformVariant };
 
 /** An index lists attestations (SBOM, provenance) as manifests for the platform unknown/unknown. */
-export function isAttestation(v: PlatformVariant): boolean { return v.platform.split('/')[0] === 'unknown'; }
+export function isAttestation(v: PlatformVariant): boolean { return v.attestation !== undefined || v.platform.split('/')[0] === 'unknown'; }
 
 /** Each image's variants by ID and by tag; only the containerd store has indexes to expand. */
 export function variantsById(inv: StoreInventory | undefined): Map<string, PlatformVariant[]> {

@@ -6,6 +6,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDash } from '../context.ts';
 import { formatBytes, relativeTime, shortId } from '../format.ts';
 import { imageRows, isAttestation, type ImageRow } from '../state/images.ts';
+import { attestationKinds, attestationStatements, attestationSubject, attestationText } from '../state/attestations.ts';
 import { ErrorText, ProgressBar } from './common.tsx';
 import { EngineGate } from './EngineGate.tsx';
 import { ImageDialog, type ImageAction } from './ImageDialogs.tsx';
@@ -39,6 +40,12 @@ export function ImagesView(): ReactNode {
           <button type="button" className="primary" onClick={() => setAction({ kind: 'pull' })}>Pull…</button>
         </div>
         <ErrorText error={images?.error} />
+        {inventory?.store === 'classic' ? (
+          <p className="muted" data-testid="attestations-classic">
+            Attestations (SBOM, provenance) need the containerd image store: on the classic store <code>docker buildx build --sbom</code> or{' '}
+            <code>--provenance</code> fails with Docker's "Attestation is not supported for the docker driver". The containerd image store keeps them in the image index.
+          </p>
+        ) : null}
         {active.map((t) => (
           <div key={t.opId} className="transfer" data-testid="transfer">
             <span>{t.kind === 'pull' ? 'Pulling' : 'Pushing'} <strong className="mono">{t.ref}</strong> — {t.status}</span>
@@ -88,9 +95,11 @@ function ImageCells({ row, onAction }: { row: Extract<ImageRow, { kind: 'image' 
   const toggle = useDash((s) => s.toggleExpanded);
   const { image, repoTag } = row;
   const inUse = image.usedBy.length > 0;
-  const attestations = row.variants.filter(isAttestation).length;
-  const platforms = row.variants.length - attestations;
-  const summary = [`${platforms} ${platforms === 1 ? 'platform' : 'platforms'}`, ...(attestations ? [`${attestations} ${attestations === 1 ? 'attestation' : 'attestations'}`] : [])].join(', ');
+  const attestations = row.variants.filter(isAttestation);
+  const platforms = row.variants.length - attestations.length;
+  const kinds = attestationKinds(attestations);
+  const n = attestations.length;
+  const summary = [`${platforms} ${platforms === 1 ? 'platform' : 'platforms'}`, ...(n ? [`${n} ${n === 1 ? 'attestation' : 'attestations'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`] : [])].join(', ');
   return (
     <>
       <span role="cell" className="mono ellipsis" title={repoTag}>
@@ -119,14 +128,18 @@ function ImageCells({ row, onAction }: { row: Extract<ImageRow, { kind: 'image' 
 
 function VariantCells({ row }: { row: Extract<ImageRow, { kind: 'variant' }> }): ReactNode {
   const v = row.variant;
+  const attestation = isAttestation(v);
   return (
     <>
-      <span role="cell" className="mono variant-name">{isAttestation(v) ? <>attestation manifest <span className="muted">({v.platform})</span></> : v.platform}</span>
+      <span role="cell" className="mono variant-name ellipsis" title={attestation ? attestationText(v) : v.platform}>{attestation ? attestationSubject(v) : v.platform}</span>
       <span role="cell" className="mono">{v.digest ? shortId(v.digest) : ''}</span>
       <span role="cell" />
       <span role="cell">{v.size !== undefined ? formatBytes(v.size) : ''}</span>
       <span role="cell">{v.present ? <span className="badge ok">Present</span> : <span className="badge">Not pulled</span>}</span>
-      <span role="cell" />
+      {/* What an attestation manifest states goes where an image's actions are: the widest cell. */}
+      <span role="cell" className="statements" data-testid={attestation ? 'attestation-statements' : undefined}>
+        {attestation ? attestationStatements(v).map((s) => <span key={s} className="badge">{s}</span>) : null}
+      </span>
     </>
   );
 }
