@@ -7,6 +7,7 @@
 //   BERTH_BENCH_FS_ONLY=default   measure only the options Berth runs with (faster)
 //   BERTH_BENCH_FS_CANDIDATES     a JSON list of {name, tuning, guest} option sets instead of the built-in ones
 //   BERTH_BENCH_FS_PART=watch|vm  only the host's watch cost, or only the VM part
+//   BERTH_BENCH_FS_WORKLOADS      a comma-separated subset of the workloads
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -136,6 +137,8 @@ export async function watchCost(): Promise<void> {
 export async function bench(): Promise<void> {
   if (process.env.BERTH_BENCH_FS_PART !== 'vm') await watchCost();
   const cands = candidates();
+  // BERTH_BENCH_FS_WORKLOADS: a comma-separated subset of WORKLOADS (a loaded host takes minutes per option set).
+  const wanted = new Set<Workload>(process.env.BERTH_BENCH_FS_WORKLOADS ? WORKLOADS.filter((w) => process.env.BERTH_BENCH_FS_WORKLOADS?.split(',').includes(w)) : WORKLOADS);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-fs-'));
   const shares = cands.map((_, i) => path.join(root, `share${i}`));
   for (const s of shares) fs.mkdirSync(s);
@@ -176,20 +179,22 @@ export async function bench(): Promise<void> {
     // there onto the volume in the container.
     const repo = berthPath();
     const measure = async (dir: string, hostDir: string | null): Promise<Record<Workload, number>> => {
-      const r = {} as Record<Workload, number>;
-      r['write 64 MiB + fsync'] = Number(await exec(`t dd if=/dev/zero of=${dir}/big bs=1M count=64 conv=fsync 2>/dev/null`));
+      const r = Object.fromEntries(WORKLOADS.map((w) => [w, NaN])) as Record<Workload, number>;
+      const time = async (w: Workload, script: string): Promise<void> => { if (wanted.has(w)) r[w] = Number(await exec(script)); };
+      await time('write 64 MiB + fsync', `t dd if=/dev/zero of=${dir}/big bs=1M count=64 conv=fsync 2>/dev/null`);
       await dropCaches();
-      r['read 64 MiB'] = Number(await exec(`t dd if=${dir}/big of=/dev/null bs=1M 2>/dev/null; rm ${dir}/big`));
-      r['create 2,000 files'] = Number(await exec(`mkdir ${dir}/small && cd ${dir}/small && mk() { i=0; while [ $i -lt 2000 ]; do echo hello $i > f$i; i=$((i+1)); done; }; t mk`));
+      await time('read 64 MiB', `t dd if=${dir}/big of=/dev/null bs=1M 2>/dev/null; rm -f ${dir}/big`);
+      // The small files are made even when their creation is not timed: the next steps need them.
+      await exec(`mkdir ${dir}/small && cd ${dir}/small && mk() { i=0; while [ $i -lt 2000 ]; do echo hello $i > f$i; i=$((i+1)); done; }; ${wanted.has('create 2,000 files') ? 't mk' : 'mk'}`)
+        .then((out) => { if (wanted.has('create 2,000 files')) r['create 2,000 files'] = Number(out); });
       await dropCaches();
-      r['stat 2,000 files'] = Number(await exec(`t sh -c 'ls -ln ${dir}/small >/dev/null'`));
+      await time('stat 2,000 files', `t sh -c 'ls -ln ${dir}/small >/dev/null'`);
       await dropCaches();
-      r['read 2,000 files'] = Number(await exec(`cd ${dir}/small && t sh -c 'cat f* >/dev/null'`));
-      r['delete 2,000 files'] = Number(await exec(`t rm -rf ${dir}/small`));
+      await time('read 2,000 files', `cd ${dir}/small && t sh -c 'cat f* >/dev/null'`);
+      await exec(`${wanted.has('delete 2,000 files') ? 't ' : ''}rm -rf ${dir}/small`).then((out) => { if (wanted.has('delete 2,000 files')) r['delete 2,000 files'] = Number(out); });
       await dropCaches();
-      r['unpack tree'] = Number(await exec(`mkdir ${dir}/tree && t tar -xf /tree.tar -C ${dir}/tree; rm -rf ${dir}/tree`));
-      r['git status'] = NaN;
-      if (hasGit) {
+      await time('unpack tree', `mkdir ${dir}/tree && t tar -xf /tree.tar -C ${dir}/tree; rm -rf ${dir}/tree`);
+      if (hasGit && wanted.has('git status')) {
         if (hostDir) await execFileP('git', ['clone', '-q', '--no-hardlinks', repo, path.join(hostDir, 'repo')]);
         else await exec('cp -a /b0/repo-src /vol/repo');
         // The first status refreshes the index (a copy has new inode times); the second is timed, cold.
@@ -200,7 +205,7 @@ export async function bench(): Promise<void> {
       }
       return r;
     };
-    if (hasGit) await execFileP('git', ['clone', '-q', '--no-hardlinks', repo, path.join(shares[0]!, 'repo-src')]);
+    if (hasGit && wanted.has('git status')) await execFileP('git', ['clone', '-q', '--no-hardlinks', repo, path.join(shares[0]!, 'repo-src')]);
     console.log(`tree: ${tree.files} files (${tree.mb.toFixed(1)} MB) of node_modules; git: ${hasGit ? 'the host\'s, in the container (cold cache)' : 'no git on this host: git status row skipped'}`);
     const raw = (what: string, r: Record<Workload, number>): void => console.log(`  ${what}: ${WORKLOADS.map((w) => `${w} ${r[w]}`).join(', ')} (ms)`);
     const vol1 = await measure('/vol', null);
