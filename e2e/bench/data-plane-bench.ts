@@ -20,6 +20,7 @@ import { GUEST_ADDRESS } from '../../engine/host/port-specs.ts';
 import { DOCKER_SOCKET } from '../../engine/agent/guest-sockets.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
 import { serveFile, timedMs, wgetInVm, wgetLoop } from './http-server.ts';
+import { passtCandidate } from './passt-candidate.ts';
 
 const execFileP = promisify(execFile);
 const TIMES = 2;
@@ -76,6 +77,15 @@ async function insideMs(engine: EngineController, cmd: string): Promise<number> 
   return Number(out.trim().split('\n').pop());
 }
 
+/** passt as a candidate (a NIC hot-plugged into this VM through QEMU's monitor; a bench-only reach into the running VM). */
+export async function printPasst(engine: EngineController, port: number, vmMs: number, all: number): Promise<void> {
+  const vm = (engine as unknown as { boot?: { vm?: { hmp?: (c: string) => Promise<string> } } }).boot?.vm;
+  const hmp = vm?.hmp?.bind(vm);
+  const r = hmp ? await passtCandidate({ hmp, guestRun: (c) => engine.guest.run(c) }, port, TIMES) : 'no QEMU monitor here';
+  console.log(typeof r === 'string' ? `  candidate: passt: not measured (${r})`
+    : `  candidate: passt ${r.version}: host ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (stream netdev, no run-time forward changes in this build)`);
+}
+
 export async function bench(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-dp-'));
   const data = new DataDir(path.join(root, 'home'));
@@ -110,6 +120,7 @@ export async function bench(): Promise<void> {
         const ms = Date.now() - t0;
         console.log(`  rejected: ${`${name}:`.padEnd(19)}${mbps(got, ms)}   ratio ${((vmMs / TIMES) / ms).toFixed(2)}`);
       }
+      await printPasst(engine, port, vmMs, all);
 
       const cp0 = Date.now();
       const cpBytes = await drain(await c.getArchive({ path: '/www/big' }));

@@ -1,0 +1,63 @@
+// A candidate path for published ports, measured beside the chosen one (QEMU's user network):
+// passt, Debian's build when one is installed, on a second NIC hot-plugged into the running VM
+// over the monitor (a `stream` netdev on passt's UNIX socket), forwarding one host port to the
+// VM's address on that NIC, where dockerd's proxy listens for a wildcard publish. Only a
+// measurement: Berth does not ship it (see the bench's output for why).
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freeTcpPort } from '../../engine/host/vm-files.ts';
+import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
+import { timedMs, wgetLoop } from './http-server.ts';
+
+const execFileP = promisify(execFile);
+const MAC = '52:54:00:12:34:99';
+
+export interface CandidateVm {
+  hmp(command: string): Promise<string>;
+  guestRun(command: string): Promise<string>;
+}
+
+/** A HEAD request, our side shut at once: the reply must still come (half-close kept). */
+function halfCloseReply(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end('HEAD /big HTTP/1.0\r\n\r\n'));
+    let got = '';
+    const timer = setTimeout(() => { s.destroy(); resolve('no reply in 20 s'); }, 20_000);
+    s.on('data', (d) => { got += d; });
+    s.on('end', () => { clearTimeout(timer); resolve(got.split('\r\n')[0] ?? ''); });
+    s.on('error', (e) => { clearTimeout(timer); resolve(e.message); });
+  });
+}
+
+/** Milliseconds for `times` downloads of the published file through passt, and its half-close result; null with the reason when passt is missing or fails. */
+export async function passtCandidate(vm: CandidateVm, guestPort: number, times: number): Promise<{ ms: number; halfClose: string; version: string } | string> {
+  const version = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'passt'], { encoding: 'utf8' }).stdout.trim();
+  if (!version) return 'passt is not installed (Debian: apt-get install passt)';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-passt-'));
+  const sock = path.join(dir, 'passt.sock');
+  const hostPort = await freeTcpPort();
+  const passt = spawn('passt', ['-f', '-q', '-4', '-s', sock, '-a', '10.0.3.15', '-n', '24', '-g', '10.0.3.2', '--no-dhcp', '-t', `127.0.0.1/${hostPort}:${guestPort}`, '-u', 'none'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  passt.stderr.on('data', (d: Buffer) => { err += d; });
+  try {
+    for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
+    const out = (await vm.hmp(`netdev_add stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) + (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
+    if (out.trim()) return `QEMU: ${out.trim()}`;
+    await vm.guestRun(`for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`);
+    const halfClose = await halfCloseReply(hostPort);
+    const url = `http://127.0.0.1:${hostPort}/big`;
+    const ms = timedMs((await execFileP(BUSYBOX, ['sh', '-c', wgetLoop(url, times)], { encoding: 'utf8', timeout: 600_000 })).stderr);
+    return { ms, halfClose, version };
+  } finally {
+    await vm.hmp('device_del passtnic').catch(() => '');
+    await new Promise((r) => setTimeout(r, 1000));
+    await vm.hmp('netdev_del passt0').catch(() => '');
+    passt.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
