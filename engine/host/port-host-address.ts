@@ -21,11 +21,12 @@ export function hostAddressScript(guestIp: string, hostIp: string): string {
 /** Host address -> its guest address, one mapping per address for this host's life. */
 export function hostAddressTargets(run: (command: string) => Promise<string>): (hostIp: string) => Promise<string> {
   const mapped = new Map<string, Promise<string>>();
+  let next = 0; // never reused: a failed mapping's guest address stays unused
   return (hostIp) => {
     let target = mapped.get(hostIp);
     if (!target) {
-      if (mapped.size >= HOST_ADDRESS.size) return Promise.reject(new Error(`at most ${HOST_ADDRESS.size} host addresses are forwarded`));
-      const guestIp = `10.0.2.${HOST_ADDRESS.base + mapped.size}`;
+      if (next >= HOST_ADDRESS.size) return Promise.reject(new Error(`at most ${HOST_ADDRESS.size} host addresses are forwarded`));
+      const guestIp = `10.0.2.${HOST_ADDRESS.base + next++}`;
       target = run(hostAddressScript(guestIp, hostIp)).then(() => guestIp);
       // A failed mapping is tried again next time rather than remembered.
       target.catch(() => mapped.delete(hostIp));

@@ -5,6 +5,7 @@ import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
+import { hostAddressTargets } from '../../engine/host/port-host-address.ts';
 import { PortForwarder, forwardsFor, guestTarget, hostListenAddress, type ContainerPorts, type ContainerSource, type PortError } from '../../engine/host/port-forwarder.ts';
 
 function container(id: string, ports: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>, running = true): ContainerPorts {
@@ -258,4 +259,21 @@ test('pause lets go of the events stream (a dockerd restart would wait on it) un
   fw.resume();
   await until(fw, () => fw.ports().some((x) => x.hostPort === p), 'the reconcile after resume');
   assert.equal(docker.streams.length, 2);
+});
+
+test('host addresses get guest addresses of their own, asked once each; a failed mapping is asked again', async () => {
+  const ran: string[] = [];
+  let fail = true;
+  const target = hostAddressTargets(async (cmd) => {
+    ran.push(cmd);
+    if (cmd.includes('192.168.1.9') && fail) { fail = false; throw new Error('iptables: busy'); }
+    return '';
+  });
+  assert.equal(await target('192.168.1.5'), '10.0.2.64');
+  assert.equal(await target('192.168.1.5'), '10.0.2.64');
+  await assert.rejects(target('192.168.1.9'), /busy/);
+  assert.equal(await target('192.168.1.9'), '10.0.2.66');
+  assert.equal(ran.length, 3, 'one command per mapping (and the retry)');
+  assert.match(ran[0]!, /-d 10\.0\.2\.64\/32 -j DNAT --to-destination 192\.168\.1\.5/);
+  assert.match(ran[0]!, /ip addr replace 192\.168\.1\.5\/32 dev lo/);
 });
