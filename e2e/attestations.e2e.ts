@@ -62,7 +62,7 @@ describe('attestations in the dashboard (real VM, Chromium)', { timeout: 30 * MI
     await rig.ok(`docker pull ${pushed}`);
     await row(pushed).getByText('1 platform, 1 attestation').waitFor({ timeout: 2 * MIN });
     await expand(pushed);
-    await attestationRow().getByTestId('attestation-statements').getByText('in the registry, not pulled', { exact: true }).waitFor();
+    await attestationRow().getByTestId('attestation-statements').getByText('kept in the registry', { exact: true }).waitFor();
     await shot('attestations-pulled');
   });
 

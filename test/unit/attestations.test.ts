@@ -48,7 +48,7 @@ describe('the contract\'s variants', () => {
   it('say so when the index names a manifest it does not list, or the content was not pulled', () => {
     const [, att] = imageVariants(info({ reference_digest: 'sha256:gone', present: false, predicate_types: [] }));
     assert.deepEqual(att?.attestation, { subject: '', predicateTypes: [] });
-    assert.equal(att && attestationText(att), 'attestation manifest: in the registry, not pulled');
+    assert.equal(att && attestationText(att), 'attestation manifest: kept in the registry');
   });
 });
 

@@ -33,7 +33,7 @@ export function attestationStatements(v: PlatformVariant): string[] {
   const types = v.attestation?.predicateTypes ?? [];
   if (types.length) return types.map(predicateLabel);
   // dockerd 28 pulls an index without its attestation manifests: they stay in the registry.
-  return v.present ? [] : ['in the registry, not pulled'];
+  return v.present ? [] : ['kept in the registry'];
 }
 
 /** The whole line, for a tooltip or a screen reader. */
