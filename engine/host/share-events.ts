@@ -113,9 +113,11 @@ export class ShareEvents {
     const before = new Set(this.roots.map((r) => JSON.stringify(r)));
     this.roots = roots;
     for (const d of [...this.watchers.keys()]) if (!this.covers(d)) { this.watchers.get(d)?.close(); this.watchers.delete(d); }
+    // A walk the budget cut short is walked again: dropped roots may have freed watches.
+    const wasTruncated = this.truncated;
     this.truncated = false;
     for (const r of roots) {
-      if (before.has(JSON.stringify(r)) && this.watchers.has(r.path)) continue;
+      if (!wasTruncated && before.has(JSON.stringify(r)) && this.watchers.has(r.path)) continue;
       if (r.recursive) await this.watchTree(r.path, false);
       else if (!this.watchers.has(r.path) && this.watchers.size < this.maxWatches) this.watchOne(r.path);
     }

@@ -85,3 +85,17 @@ test('tuneVirtiofsMounts: the read-ahead of each virtiofs mount\'s device, once 
     assert.deepEqual([ra('0:51'), ra('0:52'), ra('8:1')], ['4096', '4096', '128']);
   } finally { fs.rmSync(sys, { recursive: true, force: true }); }
 });
+
+test('ShareEvents.setRoots: a root the budget cut short is walked again once another root is let go', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-roots-budget-'));
+  for (const d of ['a/1', 'a/2', 'b/1', 'b/2']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  const ev = new ShareEvents({ roots: [], send: async () => {}, maxWatches: 4 });
+  try {
+    const a = { path: path.join(root, 'a'), recursive: true };
+    const b = { path: path.join(root, 'b'), recursive: true };
+    const both = await ev.setRoots([a, b]);
+    assert.deepEqual([both.watchedFolders, both.truncated], [4, true]);
+    const onlyB = await ev.setRoots([b]);
+    assert.deepEqual([onlyB.watchedFolders, onlyB.truncated], [3, false]);
+  } finally { ev.stop(); fs.rmSync(root, { recursive: true, force: true }); }
+});
