@@ -55,4 +55,10 @@ node bin/cli-bundle.js >/dev/null
 # the engine on the system QEMU. See engine/host/qemu-runtime.ts.
 node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup || true
 
+# Lazy pulling (a Features setting) needs containerd-stargz-grpc, which no Debian package ships:
+# built once into Berth's cache from forky's Go sources (about 270 MB of -dev packages fetched
+# through the same private apt configuration, 2 minutes of build; nothing installed). Not in the
+# VM image: the feature copies it onto the data disk when turned on. A failure only warns.
+node bin/run-ts.js engine/host/stargz-build-cli.ts --prefix setup || true
+
 [ "${1:-}" = --no-image ] || node bin/run-ts.js engine/image/build.ts

@@ -196,10 +196,10 @@ export function debianMirror(sources: AptSource[], suite = BASE_SUITE): { uri: s
   return s ? { uri: s.uris[0]!, ...(s.signedBy ? { signedBy: s.signedBy } : {}) } : null;
 }
 
-/** A private deb822 sources file: the mirror's base suite (dependencies) and its backports. */
-export function privateSources(mirror: { uri: string; signedBy?: string }): string {
+/** A private deb822 sources file: by default the mirror's base suite (dependencies) and its backports. */
+export function privateSources(mirror: { uri: string; signedBy?: string }, suites: readonly string[] = [BASE_SUITE, BACKPORTS_SUITE]): string {
   const signed = mirror.signedBy ? `Signed-By: ${mirror.signedBy.split('\n').join('\n ')}\n` : '';
-  return `Types: deb\nURIs: ${mirror.uri}\nSuites: ${BASE_SUITE} ${BACKPORTS_SUITE}\nComponents: main\n${signed}`;
+  return `Types: deb\nURIs: ${mirror.uri}\nSuites: ${suites.join(' ')}\nComponents: main\n${signed}`;
 }
 
 // ---- Fetching --------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ export function bookwormHost(osRelease = '/etc/os-release'): string | null {
   return null;
 }
 
-function run(cmd: string, args: string[], cwd?: string): string {
+export function run(cmd: string, args: string[], cwd?: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
   if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.filter((a) => !a.includes('::') && a !== '-o').join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`);
   return r.stdout;
@@ -236,20 +236,7 @@ export function fetchBackportsQemu(o: FetchOptions = {}): BundledQemu {
   const downloads = o.downloads ?? downloadsDir();
   const have = cachedQemu(downloads);
   if (have) return have;
-  const mirror = debianMirror(readAptSources(o.etcApt));
-  if (!mirror) throw new Error(`no '${BASE_SUITE}' entry with 'main' in the host's apt sources`);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-apt-'));
-  try {
-    // apt drops to its _apt user to download: it must reach the lists and the download dir.
-    fs.chmodSync(work, 0o755);
-    const sources = path.join(work, 'berth.sources');
-    fs.writeFileSync(sources, privateSources(mirror));
-    for (const d of ['lists/partial', 'cache/archives/partial', 'debs']) fs.mkdirSync(path.join(work, d), { recursive: true });
-    const opts = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
-      '-o', `Dir::State::Lists=${path.join(work, 'lists')}`, '-o', `Dir::Cache=${path.join(work, 'cache')}`,
-      '-o', 'Dir::Etc::Preferences=/dev/null', '-o', 'Dir::Etc::PreferencesParts=/dev/null',
-      ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [])];
-    run('apt-get', [...opts, '-qq', 'update']);
+  return withPrivateApt({ etcApt: o.etcApt }, ({ opts, work, mirror }) => {
     const madison = run('apt-cache', [...opts, 'madison', 'qemu-system-x86']);
     const line = madison.split('\n').find((l) => l.includes(` ${BACKPORTS_SUITE}/`));
     const debianVersion = line?.split('|')[1]?.trim();
@@ -285,6 +272,40 @@ export function fetchBackportsQemu(o: FetchOptions = {}): BundledQemu {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
     return bundled;
+  });
+}
+
+export interface PrivateApt {
+  /** apt-get/apt-cache options that use only the private configuration. */
+  opts: string[];
+  /** A scratch directory (removed afterwards) with an empty `debs/` to download into. */
+  work: string;
+  mirror: { uri: string; signedBy?: string };
+}
+
+/**
+ * Runs `fn` with apt configured to use only the host's own Debian mirror for `suites` (lists and
+ * cache in a temporary directory): the host's apt sources, lists and packages stay as they were.
+ * A testing suite's Release file may carry a Valid-Until a frozen mirror outlives: freshness is not
+ * checked (signatures still are).
+ */
+export function withPrivateApt<T>(o: { etcApt?: string; suites?: readonly string[] }, fn: (apt: PrivateApt) => T): T {
+  const mirror = debianMirror(readAptSources(o.etcApt));
+  if (!mirror) throw new Error(`no '${BASE_SUITE}' entry with 'main' in the host's apt sources`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-apt-'));
+  try {
+    // apt drops to its _apt user to download: it must reach the lists and the download dir.
+    fs.chmodSync(work, 0o755);
+    const sources = path.join(work, 'berth.sources');
+    fs.writeFileSync(sources, privateSources(mirror, o.suites));
+    for (const d of ['lists/partial', 'cache/archives/partial', 'debs']) fs.mkdirSync(path.join(work, d), { recursive: true });
+    const opts = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
+      '-o', `Dir::State::Lists=${path.join(work, 'lists')}`, '-o', `Dir::Cache=${path.join(work, 'cache')}`,
+      '-o', 'Dir::Etc::Preferences=/dev/null', '-o', 'Dir::Etc::PreferencesParts=/dev/null',
+      ...(o.suites ? ['-o', 'Acquire::Check-Valid-Until=false'] : []),
+      ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [])];
+    run('apt-get', [...opts, '-qq', 'update']);
+    return fn({ opts, work, mirror });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

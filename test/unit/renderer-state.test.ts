@@ -66,7 +66,7 @@ describe('renderer state', () => {
   });
 
   it('turns the settings draft into a patch only when something changed', () => {
-    const cur: Settings = { useContainerdSnapshotter: true, dockerEngine: { debug: true }, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto', fileSharing: [] };
+    const cur: Settings = { useContainerdSnapshotter: true, dockerEngine: { debug: true }, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto', fileSharing: [], features: { lazyPulling: false, wasm: false } };
     assert.equal(draftPatch(cur, {}).changed, false);
     assert.equal(draftPatch(cur, { useContainerdSnapshotter: true, 'vm.cpus': 2, daemonJsonText: '{ "debug": true }' }).changed, false);
     assert.deepEqual(draftPatch(cur, { useContainerdSnapshotter: false }).patch, { useContainerdSnapshotter: false });

@@ -44,6 +44,8 @@ const SAMPLE: Record<string, unknown> = {
   'vm.diskGiB': 96,
   accelerator: 'tcg',
   fileSharing: ['/srv/projects'],
+  'features.lazyPulling': true,
+  'features.wasm': true,
 };
 
 const LIMITS = { maxCpus: 4, maxMemoryMiB: 8192, minDiskGiB: 64, maxDiskGiB: 2048 };

@@ -3,7 +3,7 @@
 
 export const VIEWS = ['containers', 'images', 'volumes', 'disk', 'settings', 'troubleshoot'] as const;
 export type View = (typeof VIEWS)[number];
-export const SETTINGS_TABS = ['general', 'engine', 'resources'] as const;
+export const SETTINGS_TABS = ['general', 'engine', 'resources', 'features'] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 /** Where the dashboard is: a view, and for Settings its tab. */
@@ -20,6 +20,7 @@ const TABLE: ReadonlyArray<readonly [string, Route]> = [
   ['#/settings', { view: 'settings', tab: 'general' }],
   ['#/settings/engine', { view: 'settings', tab: 'engine' }],
   ['#/settings/resources', { view: 'settings', tab: 'resources' }],
+  ['#/settings/features', { view: 'settings', tab: 'features' }],
   ['#/troubleshoot', { view: 'troubleshoot', tab: 'general' }],
 ];
 

@@ -30,6 +30,13 @@ export const SettingsSchema = z.object({
   accelerator: AcceleratorSettingSchema,
   /** Host folders shared into the VM at the same path, so bind mounts of host paths work. */
   fileSharing: z.array(z.string()).max(MAX_SHARED_FOLDERS),
+  /** What the containerd image store makes possible; each needs that store (features-rules.ts). */
+  features: z.object({
+    /** eStargz lazy pulling: the stargz snapshotter as containerd's proxy plugin, dockerd's storage-driver. */
+    lazyPulling: z.boolean(),
+    /** Wasm containers: a Wasm-capable runtime registered with dockerd. */
+    wasm: z.boolean(),
+  }).strict(),
 }).strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -37,8 +44,8 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsFileSchema = SettingsSchema.extend({ schemaVersion: z.literal(CURRENT_SCHEMA_VERSION) }).strict();
 
 /** Groups of settings: nested objects in the file and API, dotted keys everywhere else. */
-type Group = 'vm';
-const GROUPS: readonly Group[] = ['vm'];
+type Group = 'vm' | 'features';
+const GROUPS: readonly Group[] = ['vm', 'features'];
 
 /** Every setting by its dotted name: what the CLI, locks, changes, errors and the form talk about. */
 export type SettingKey = Exclude<keyof Settings, Group> | { [G in Group]: `${G}.${keyof Settings[G] & string}` }[Group];
@@ -60,7 +67,7 @@ export function keySchema(key: SettingKey): z.ZodType {
   return sub === undefined ? shape[head]! : (shape[head] as z.ZodObject).shape[sub] as z.ZodType;
 }
 
-export type FormTab = 'general' | 'engine' | 'resources';
+export type FormTab = 'general' | 'engine' | 'resources' | 'features';
 
 export interface SettingInfo {
   /** What a change needs before it takes effect. */
@@ -81,6 +88,9 @@ export const SETTING_INFO: Readonly<Record<SettingKey, SettingInfo>> = {
   accelerator: { restart: 'vm', tab: 'resources', label: 'Virtualization' },
   // virtiofs devices and the guest's mounts are set up at boot.
   fileSharing: { restart: 'vm', tab: 'resources', label: 'Shared folders' },
+  // containerd's proxy plugin and dockerd's storage-driver change: both restart, the VM keeps running.
+  'features.lazyPulling': { restart: 'engine', tab: 'features', label: 'Lazy pulling (eStargz)' },
+  'features.wasm': { restart: 'engine', tab: 'features', label: 'Wasm containers' },
 };
 
 /** Clean install and factory reset. The containerd store is the default since Docker Desktop 4.34. */
@@ -91,6 +101,7 @@ export function defaultSettingsFor(home: string): Settings {
     vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 },
     accelerator: 'auto',
     fileSharing: [home],
+    features: { lazyPulling: false, wasm: false },
   };
 }
 
@@ -109,7 +120,7 @@ export function withKey(s: Settings, key: SettingKey, value: unknown): Settings 
 }
 
 /** A partial, nested patch as the dashboard sends it: { vm: { cpus: 4 } }. The service validates values. */
-export const SettingsPatchSchema = SettingsSchema.extend({ vm: SettingsSchema.shape.vm.partial() }).partial();
+export const SettingsPatchSchema = SettingsSchema.extend({ vm: SettingsSchema.shape.vm.partial(), features: SettingsSchema.shape.features.partial() }).partial();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 /**

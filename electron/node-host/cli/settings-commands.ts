@@ -19,7 +19,8 @@ export const SETTINGS_USAGE = `usage:
   berth reset --factory [--yes]         delete the VM data (both image stores), restore defaults
 
 Keys: ${SETTING_KEYS.join(', ')}
-Values are JSON when they parse as JSON, else text: vm.cpus=4 accelerator=tcg dockerEngine='{"debug":true}'`;
+Values are JSON when they parse as JSON, else text: vm.cpus=4 accelerator=tcg dockerEngine='{"debug":true}'
+Features (containerd image store only): features.lazyPulling=true (eStargz lazy pulling), features.wasm=true`;
 
 const RESTART_TEXT: Record<RestartKind, string> = {
   none: 'no restart',

@@ -8,9 +8,13 @@ import { storeOf } from '../../../engine/shared/image-store.ts';
 import { bootDaemonJson } from '../../../engine/host/boot-daemon-json.ts';
 import type { SettingsService } from './service.ts';
 import { classicContents } from './store-decision.ts';
+import { anyFeatureOn, bootFeatures, featureDaemonKeys } from '../../../engine/host/features.ts';
+import type { GuestRunner } from '../../../engine/host/feature-payload.ts';
 
 export interface BootGuest {
   agent: { inventory(): Promise<InventoryReply>; status(): Promise<StatusReply> };
+  /** Commands in the VM: only a feature that is on uses it. */
+  ssh?: GuestRunner;
 }
 
 export async function bootEngineConfig(settings: SettingsService, guest: BootGuest, log: (line: string) => void):
@@ -24,7 +28,14 @@ export async function bootEngineConfig(settings: SettingsService, guest: BootGue
     store = running ?? storeOf(settings.get());
     log(`settings: the image store could not be decided (${(e as Error).message}); staying on the ${store} store dockerd runs`);
   }
-  return { store, userDaemonJson: JSON.stringify(settings.get().dockerEngine) };
+  const { dockerEngine, features } = settings.get();
+  // A feature that is on is set up in the VM before dockerd restarts with its keys; the boot handed
+  // dockerd the daemon.json without them (bootDaemonJsonFor), so a boot with none on costs nothing.
+  if (anyFeatureOn(features)) {
+    if (!guest.ssh) throw new Error('the features need a link to the VM to set them up');
+    for (const note of await bootFeatures(guest.ssh, features, dockerEngine)) log(`settings: ${note}`);
+  }
+  return { store, userDaemonJson: JSON.stringify(featureDaemonKeys(dockerEngine, features)) };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Settings } from './schema.ts';
 import { otherStore, storeOf } from '../../../engine/shared/image-store.ts';
 import { diskFullAdvice, isDiskFull } from '../../../engine/host/disk-full.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
+import { applyFeatures, featureDaemonKeys } from '../../../engine/host/features.ts';
 
 /**
  * Engine options whose VM resources follow the settings: EngineController reads them at each
@@ -44,14 +45,18 @@ export class ControllerEnginePort implements EnginePort {
 
   isRunning(): boolean { return this.engine?.status().state === 'running'; }
 
-  async applyEngineConfig(cfg: EngineConfig): Promise<void> {
+  async applyEngineConfig(cfg: EngineConfig, onProgress: (msg: string) => void): Promise<void> {
     const engine = this.connected();
     const store = storeOf(cfg);
+    const daemonKeys = JSON.stringify(featureDaemonKeys(cfg.dockerEngine, cfg.features));
     try {
       // Written down: a host that dies during it leaves the next one the work to finish or check.
-      await engine.journal.run({ kind: cfg.switching ? 'switch' : 'engine-config', store },
-        () => engine.agent.setImageStore(store, JSON.stringify(cfg.dockerEngine)));
-      engine.noteEngineConfig(store, JSON.stringify(cfg.dockerEngine));
+      await engine.journal.run({ kind: cfg.switching ? 'switch' : 'engine-config', store }, async () => {
+        // The features' VM side first: dockerd restarts onto a snapshotter that answers.
+        if (cfg.features) for (const note of await applyFeatures(engine.guest, cfg.features, cfg.dockerEngine)) onProgress(note);
+        return engine.agent.setImageStore(store, daemonKeys);
+      });
+      engine.noteEngineConfig(store, daemonKeys);
     } catch (e) {
       const err = await engineCallFailure(engine, e);
       if (!isDiskFull(err) || !this.isRunning()) throw err;

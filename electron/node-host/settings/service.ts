@@ -14,6 +14,7 @@ import type { RawSettings } from './migrations.ts';
 import { dataDiskGiB } from '../../../engine/host/vm-files.ts';
 import { hostLimits, hostShare, type HostShare } from './host-limits.ts';
 import { validateValue, type SettingError } from './validate.ts';
+import { featureConflicts } from './features-rules.ts';
 import { decideStore, type ClassicContents, type StoreDecision } from './store-decision.ts';
 import { STORE_LABEL, storeOf, storeSetting, type ImageStore } from '../../../engine/shared/image-store.ts';
 import type { SettingsLimits } from '../api/settings-types.ts';
@@ -224,6 +225,8 @@ export class SettingsService extends EventEmitter {
       if (message) errors.push({ key, message });
       else nextUser = withKey(nextUser, key, value);
     }
+    // Features need the containerd store: checked on the settings as they would be, whichever key changed.
+    if (!errors.length) errors.push(...featureConflicts(overlay(nextUser, this.policy.locked)));
     const changes = diffSettings(current, overlay(nextUser, this.policy.locked));
     return { changes: errors.length ? [] : changes, errors, nextUser, decidesStore: this.storeUnknown !== null && values.has('useContainerdSnapshotter') && !errors.length };
   }
@@ -308,9 +311,9 @@ export class SettingsService extends EventEmitter {
       if (previous.useContainerdSnapshotter !== next.useContainerdSnapshotter) {
         progress(`Switching the image store to ${STORE_LABEL[storeOf(next)]}: the Docker Engine restarts.`);
       } else {
-        progress('Restarting the Docker Engine with the new daemon.json keys.');
+        progress('Restarting the Docker Engine with the new daemon.json keys and features.');
       }
-      await this.port.applyEngineConfig({ useContainerdSnapshotter: next.useContainerdSnapshotter, dockerEngine: next.dockerEngine,
+      await this.port.applyEngineConfig({ useContainerdSnapshotter: next.useContainerdSnapshotter, dockerEngine: next.dockerEngine, features: next.features,
         switching: previous.useContainerdSnapshotter !== next.useContainerdSnapshotter }, progress);
     }
     if (restart === 'vm') {
@@ -329,7 +332,7 @@ export class SettingsService extends EventEmitter {
       }
       if (done.engine && this.port.isRunning()) {
         progress('Restarting the Docker Engine with the previous configuration.');
-        await this.port.applyEngineConfig({ useContainerdSnapshotter: previous.useContainerdSnapshotter, dockerEngine: previous.dockerEngine }, progress);
+        await this.port.applyEngineConfig({ useContainerdSnapshotter: previous.useContainerdSnapshotter, dockerEngine: previous.dockerEngine, features: previous.features }, progress);
       }
       return null;
     } catch (e) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { berthRuleIssues, typeIssues } from '../api/daemon-json.ts';
 import { AcceleratorSettingSchema, MAX_DISK_GIB, MAX_SHARED_FOLDERS, MIN_DISK_GIB, MIN_MEMORY_MIB, type SettingKey } from '../api/settings-schema.ts';
 import type { HostShare } from './host-limits.ts';
+import { validateFeature } from './features-rules.ts';
 
 export interface SettingError {
   key: string;
@@ -90,5 +91,8 @@ export function validateValue(key: SettingKey, v: unknown, limits?: HostShare): 
       return AcceleratorSettingSchema.safeParse(v).success ? null : `${key} must be one of ${AcceleratorSettingSchema.options.join(', ')}; got ${JSON.stringify(v)}`;
     case 'fileSharing':
       return validateSharedFolders(key, v, limits !== undefined);
+    case 'features.lazyPulling':
+    case 'features.wasm':
+      return validateFeature(key, v);
   }
 }

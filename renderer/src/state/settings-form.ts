@@ -18,6 +18,8 @@ export const FORM_CONTROLS: Readonly<Record<SettingKey, Control>> = {
   'vm.diskGiB': { kind: 'number', min: (l) => l.minDiskGiB, max: (l) => l.maxDiskGiB, step: 1, unit: 'GiB' },
   accelerator: { kind: 'select', options: AcceleratorSettingSchema.options },
   fileSharing: { kind: 'folders' },
+  'features.lazyPulling': { kind: 'checkbox' },
+  'features.wasm': { kind: 'checkbox' },
 };
 
 export function keysOnTab(tab: FormTab): SettingKey[] { return SETTING_KEYS.filter((k) => SETTING_INFO[k].tab === tab); }

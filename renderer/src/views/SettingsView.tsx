@@ -1,15 +1,16 @@
-// Settings: General (the image-store checkbox), Docker Engine (daemon.json) and Resources, with
+// Settings: General (the image-store checkbox), Docker Engine (daemon.json), Resources and Features, with
 // one Apply & Restart that is enabled only when something changed and says what will restart.
 import { useEffect, useState, type ReactNode } from 'react';
 import { restartSentence, type Proposal, type SettingsState } from '../../../electron/node-host/api/settings-types.ts';
 import { useClient, useDash } from '../context.ts';
 import { daemonJsonText, draftPatch, shown } from '../state/settings-draft.ts';
 import { FORM_CONTROLS, foldersFromText, keysOnTab } from '../state/settings-form.ts';
-import { SETTING_INFO, type SettingKey } from '../../../electron/node-host/api/settings-schema.ts';
+import { SETTING_INFO, type SettingKey, type Settings } from '../../../electron/node-host/api/settings-schema.ts';
+import { CLASSIC_STORE_REASON, FEATURE_EXPLAIN, UNAVAILABLE, type FeatureKey } from '../../../electron/node-host/api/features.ts';
 import type { SettingsTab } from '../../../electron/node-host/api/routes.ts';
 import { ErrorText, useAction } from './common.tsx';
 
-const TABS: Array<[SettingsTab, string]> = [['general', 'General'], ['engine', 'Docker Engine'], ['resources', 'Resources']];
+const TABS: Array<[SettingsTab, string]> = [['general', 'General'], ['engine', 'Docker Engine'], ['resources', 'Resources'], ['features', 'Features']];
 
 export function SettingsView(): ReactNode {
   const loaded = useDash((s) => s.settings);
@@ -36,7 +37,7 @@ export function SettingsView(): ReactNode {
       </div>
       {state.notices.map((n) => <p key={n} className="warning-text">{n}</p>)}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
-        {tab === 'general' ? <General state={state} /> : tab === 'engine' ? <EngineTab state={state} /> : <Resources state={state} />}
+        {tab === 'general' ? <General state={state} /> : tab === 'engine' ? <EngineTab state={state} /> : tab === 'features' ? <FeaturesTab state={state} /> : <Resources state={state} />}
       </div>
       <ApplyBar state={state} />
     </div>
@@ -89,6 +90,27 @@ function Resources({ state }: { state: SettingsState }): ReactNode {
       {keysOnTab('resources').map((key) => <Field key={key} state={state} k={key} />)}
       <p className="muted">The VM may use up to {l.maxCpus} CPUs and {(l.maxMemoryMiB / 1024).toFixed(1)} GiB on this machine; its disk
         can grow from {l.minDiskGiB} to {l.maxDiskGiB} GiB (it never shrinks).</p>
+    </div>
+  );
+}
+
+/** Offered only while the containerd store is active (as applied, not as drafted): the classic store says why not. */
+function FeaturesTab({ state }: { state: SettingsState }): ReactNode {
+  const containerd = state.settings.useContainerdSnapshotter;
+  return (
+    <div className="setting">
+      {keysOnTab('features').map((key) => {
+        const k = key as FeatureKey;
+        const on = state.settings.features[k.slice('features.'.length) as keyof Settings['features']];
+        return (
+          <div key={k} className="feature">
+            {containerd || on ? <Field state={state} k={k} /> : <p><strong>{SETTING_INFO[k].label}</strong></p>}
+            <p className="muted">{FEATURE_EXPLAIN[k]}</p>
+            {!containerd ? <p className="error" data-testid={`classic-${k}`}>Needs the containerd image store (General): {CLASSIC_STORE_REASON[k]}.</p> : null}
+            {UNAVAILABLE[k] ? <p className="muted">{UNAVAILABLE[k]}.</p> : null}
+          </div>
+        );
+      })}
     </div>
   );
 }

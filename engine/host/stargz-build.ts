@@ -1,0 +1,87 @@
+// Builds containerd-stargz-grpc into Berth's cache (downloads/stargz-<version>/), for lazy pulling (lazy-pulling.ts). Debian
+// forky packages the stargz snapshotter's Go library (golang-github-containerd-stargz-snapshotter-dev)
+// but its stargz-snapshotter package holds only ctr-remote, not the gRPC service containerd's proxy
+// plugin talks to. So the library, the -dev packages it needs and forky's Go are fetched through a
+// private apt configuration (qemu-runtime.ts withPrivateApt: the host's apt is not changed),
+// unpacked into a scratch directory, and stargz-grpc/main.go (the upstream command's main, reduced)
+// is built static. Nothing is installed on the host.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { downloadsDir } from '../image/locate.ts';
+import { berthPath } from '../shared/berth-root.ts';
+import { cachedStargz, CONVERTER, STARGZ_MANIFEST, type StargzBuild, type StargzManifest } from './lazy-pulling.ts';
+import { writePayload } from './feature-payload.ts';
+import { run, withPrivateApt } from './qemu-runtime.ts';
+
+const SUITE = 'forky';
+const LIBRARY = 'golang-github-containerd-stargz-snapshotter-dev';
+const CONVERTER_PACKAGE = 'stargz-snapshotter';
+
+/** Every golang-* package the library needs, forky's Go toolchain included. */
+function goPackages(list: string): string[] {
+  return [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^golang-[a-z0-9.+-]+$/.test(l)))].sort();
+}
+
+/**
+ * The package's own converter (ctr-remote, from forky's stargz-snapshotter, which carries Debian's
+ * fix for the Go 1.27 footer panic that dockerd's vendored copy lacks) beside the snapshotter.
+ */
+function fetchConverter(build: StargzBuild, log: (line: string) => void): StargzBuild {
+  if (build.manifest.converter === CONVERTER && fs.existsSync(path.join(build.dir, CONVERTER))) return build;
+  return withPrivateApt({ suites: [SUITE] }, ({ opts, work }) => {
+    const debs = path.join(work, 'debs');
+    log(`downloading ${CONVERTER_PACKAGE} from ${SUITE} (${CONVERTER})`);
+    run('apt-get', [...opts, '-qq', 'download', `${CONVERTER_PACKAGE}/${SUITE}`], debs);
+    const deb = fs.readdirSync(debs).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new Error(`${SUITE} has no ${CONVERTER_PACKAGE}`);
+    run('dpkg-deb', ['-x', path.join(debs, deb), path.join(work, 'x')]);
+    const dest = path.join(build.dir, CONVERTER);
+    fs.copyFileSync(path.join(work, 'x', 'usr', 'bin', CONVERTER), `${dest}.tmp`);
+    fs.chmodSync(`${dest}.tmp`, 0o755);
+    fs.renameSync(`${dest}.tmp`, dest);
+    // The manifest changes with it, so a VM holding the build without the converter gets it.
+    const manifest: StargzManifest = { ...build.manifest, converter: CONVERTER };
+    fs.writeFileSync(path.join(build.dir, STARGZ_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { dir: build.dir, manifest };
+  });
+}
+
+export function buildStargz(downloads = downloadsDir(), log: (line: string) => void = () => {}): StargzBuild {
+  return fetchConverter(cachedStargz(downloads) ?? buildSnapshotter(downloads, log), log);
+}
+
+function buildSnapshotter(downloads: string, log: (line: string) => void): StargzBuild {
+  return withPrivateApt({ suites: [SUITE] }, ({ opts, work }) => {
+    const deps = run('apt-cache', [...opts, 'depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts',
+      '--no-breaks', '--no-replaces', '--no-enhances', LIBRARY, 'golang-go']);
+    const pkgs = goPackages(deps);
+    const debs = path.join(work, 'debs');
+    log(`downloading ${pkgs.length} Go packages from ${SUITE}`);
+    run('apt-get', [...opts, '-qq', 'download', ...pkgs], debs);
+    const tree = path.join(work, 'tree');
+    let version = '';
+    for (const deb of fs.readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
+      run('dpkg-deb', ['-x', path.join(debs, deb), tree]);
+      if (deb.startsWith(`${LIBRARY}_`)) version = run('dpkg-deb', ['-f', path.join(debs, deb), 'Version']).trim();
+    }
+    if (!version) throw new Error(`${SUITE} has no ${LIBRARY}`);
+    const goroot = fs.readdirSync(path.join(tree, 'usr', 'lib')).filter((d) => /^go-\d/.test(d)).sort().pop();
+    if (!goroot) throw new Error(`no Go toolchain among the ${SUITE} packages`);
+    const gopath = path.join(work, 'gopath');
+    const src = path.join(gopath, 'src', 'berth', 'stargz-grpc');
+    fs.mkdirSync(src, { recursive: true });
+    fs.copyFileSync(berthPath('engine', 'host', 'stargz-grpc', 'main.go'), path.join(src, 'main.go'));
+    log(`building containerd-stargz-grpc ${version} with Go from ${goroot}`);
+    return writePayload(`stargz-${version}`, STARGZ_MANIFEST, (tmp): StargzManifest => {
+      const GOROOT = path.join(tree, 'usr', 'lib', goroot);
+      // GOPATH mode, as Debian builds Go: the -dev packages are the source tree, no module download.
+      const env = { ...process.env, GOROOT, GOPATH: `${gopath}:${path.join(tree, 'usr', 'share', 'gocode')}`, GO111MODULE: 'off',
+        GOTOOLCHAIN: 'local', GOPROXY: 'off', CGO_ENABLED: '0', GOCACHE: path.join(work, 'gocache'), GOFLAGS: '' };
+      const r = spawnSync(path.join(GOROOT, 'bin', 'go'), ['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(tmp, 'containerd-stargz-grpc'), 'berth/stargz-grpc'],
+        { env, encoding: 'utf8', maxBuffer: 16 << 20 });
+      if (r.status !== 0) throw new Error(`go build failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' / ')}`);
+      return { version, suite: SUITE, go: goroot, builtAt: new Date().toISOString() };
+    }, downloads);
+  });
+}
