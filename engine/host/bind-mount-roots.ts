@@ -73,7 +73,9 @@ export class ContainerBinds {
     this.busy = this.busy.then(async () => {
       this.again = false;
       if (this.stopped) return;
-      const list = await this.o.docker().listContainers({ filters: { status: ['running'] } });
+      // Bounded: a request that hangs (dockerd restarting under it) must not hold every later one.
+      const list = await Promise.race([this.o.docker().listContainers({ filters: { status: ['running'] } }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref())]);
       const roots = bindRoots(list, this.o.shares, this.o.isDir);
       const key = JSON.stringify(roots);
       if (key === this.last) return;
