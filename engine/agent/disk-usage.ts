@@ -21,6 +21,13 @@ export const STORE_DIRS: Record<StoreName, string[]> = {
   classic: [path.join(DOCKER, 'overlay2'), path.join(DOCKER, 'image', 'overlay2')],
   containerd: [path.join(CONTAINERD, 'io.containerd.content.v1.content'), path.join(CONTAINERD, 'io.containerd.snapshotter.v1.overlayfs')],
 };
+/**
+ * Lazy pulling's snapshotter keeps what it fetched (and its snapshots' upper layers) here, on the
+ * data disk behind /var/lib/containerd-stargz-grpc: part of the containerd store's images, which
+ * dockerd's own account leaves out (it sees a lazily pulled layer as nearly empty). Measured with
+ * -x, so the FUSE-mounted layers themselves are not walked.
+ */
+const STARGZ_CACHE = '/mnt/data/containerd-stargz-grpc';
 
 interface SystemDf {
   Images?: Array<{ Size?: number; SharedSize?: number }> | null;
@@ -44,7 +51,8 @@ export async function diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
   const containers = df.Containers ?? [];
   const activeUsage: StoreUsage = {
     store: toStoreEnum(active), active: true,
-    images: (df.Images ?? []).length, images_bytes: df.LayersSize ?? 0,
+    images: (df.Images ?? []).length,
+    images_bytes: (df.LayersSize ?? 0) + (active === 'containerd' ? (await du([STARGZ_CACHE])).get(STARGZ_CACHE) ?? 0 : 0),
     containers: containers.length, containers_bytes: containers.reduce((s, c) => s + Math.max(0, c.SizeRw ?? 0), 0),
     build_cache_bytes: (df.BuildCache ?? []).filter((b) => !b.Shared).reduce((s, b) => s + (b.Size ?? 0), 0),
   };
@@ -72,7 +80,7 @@ function volumeMounts(active: StoreName, live: NonNullable<SystemDf['Containers'
 /** The hidden store, measured on disk; its containers' writable layers are split out of the total. */
 async function measureHidden(store: StoreName, containers: DiskContainer[]): Promise<StoreUsage> {
   const images = (await readStoreImages(store)).length;
-  const dirs = await du(STORE_DIRS[store]);
+  const dirs = await du(store === 'containerd' ? [...STORE_DIRS.containerd, STARGZ_CACHE] : STORE_DIRS[store]);
   const total = [...dirs.values()].reduce((s, n) => s + n, 0);
   const rw = store === 'classic' ? await classicWritableBytes(containers) : await containerdWritableBytes(containers);
   return {

@@ -1,0 +1,103 @@
+// Measuring lazy pulling for real: a counting HTTP proxy in front of the loopback registry (blob
+// bytes as the registry sends them, whole or in ranges), an eStargz image built and converted in
+// the VM with the tools there, and a `docker run` timed to its first output through the host's CLI.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUSYBOX } from './scratch-image.ts';
+import type { BerthEnv } from './berth-env.ts';
+
+const BERTH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
+
+export interface CountingProxy { port: number; guestAddress: string; blobBytes(): number; reset(): void; stop(): void }
+
+/** Forwards everything to the registry; counts the body bytes of blob responses. */
+export async function startCountingProxy(registryPort: number): Promise<CountingProxy> {
+  let bytes = 0;
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      const blob = /\/blobs\/sha256:/.test(req.url ?? '') && req.method === 'GET';
+      r.on('data', (d: Buffer) => { if (blob) bytes += d.length; res.write(d); });
+      r.on('end', () => res.end());
+    });
+    up.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { port, guestAddress: `10.0.2.2:${port}`, blobBytes: () => bytes, reset: () => { bytes = 0; }, stop: () => { server.close(); } };
+}
+
+/** Compressed size of an image's layers as the registry holds them (its manifest's layer sizes). */
+export async function imageLayerBytes(registryPort: number, repo: string, tag: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${tag}`, {
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${tag}`);
+  const m = (await res.json()) as { layers?: Array<{ size?: unknown }> };
+  return (m.layers ?? []).reduce((n, l) => n + (typeof l.size === 'number' ? l.size : 0), 0);
+}
+
+/** A command in the VM with stdin (berth shell), failing with its output. */
+export function shellIn(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BERTH, 'shell', cmd], { env: env.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`berth shell ${cmd.slice(0, 80)}: exit ${code}\n${out.slice(-2000)}`))));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export const HELLO = 'hello from a lazily pulled image';
+
+/**
+ * Builds in the VM an image of about `mib` MiB of random data (incompressible) whose entrypoint
+ * reads one small file, as `src`; converts it to eStargz with the package's converter (ctr-remote,
+ * on the VM's PATH while lazy pulling is on) as `estargzRef` and pushes it; pushes the plain
+ * (gzip) image as `plainRef`; then deletes every local copy, so the next run pulls.
+ */
+export async function buildAndPush(env: BerthEnv, mib: number, estargzRef: string, plainRef: string): Promise<void> {
+  const ctx = '/tmp/berth-lazy-ctx';
+  await shellIn(env, `rm -rf ${ctx} && mkdir -p ${ctx} && cat > ${ctx}/busybox && chmod 755 ${ctx}/busybox`, fs.readFileSync(BUSYBOX));
+  const dockerfile = [
+    'FROM scratch', 'COPY busybox /bin/busybox',
+    `RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p /data && /bin/busybox head -c ${mib * 1024 * 1024} /dev/urandom > /data/big.bin"]`,
+    'COPY hello.txt /hello.txt', 'ENTRYPOINT ["/bin/busybox", "cat", "/hello.txt"]', ''].join('\n');
+  await shellIn(env, `cd ${ctx} && cat > Dockerfile && echo '${HELLO}' > hello.txt && docker build -q -t berth-lazy-src:1 . && ` +
+    `ctr-remote -n moby images convert --estargz --oci docker.io/library/berth-lazy-src:1 ${estargzRef} && docker push -q ${estargzRef} && ` +
+    `docker tag berth-lazy-src:1 ${plainRef} && docker push -q ${plainRef} && rm -rf ${ctx}`, Buffer.from(dockerfile));
+  await forget(env, [estargzRef, plainRef, 'berth-lazy-src:1']);
+}
+
+/** Deletes the images and everything that keeps their content (build cache, stopped containers). */
+export async function forget(env: BerthEnv, refs: readonly string[]): Promise<void> {
+  await shellIn(env, `docker container prune -f >/dev/null; docker rmi -f ${refs.join(' ')} >/dev/null 2>&1; docker builder prune -af >/dev/null; docker image prune -af >/dev/null; true`);
+}
+
+export interface TimedRun { firstOutputMs: number; bytesBeforeOutput: number; bytesTotal: number; output: string }
+
+/** `docker run --rm <image>` through the host's CLI: when its first output comes, and what the registry sent by then. */
+export function timedRun(env: BerthEnv, proxy: CountingProxy, image: string, timeoutMs = 900_000): Promise<TimedRun> {
+  proxy.reset();
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['run', '--rm', image], { env: { ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` } });
+    let first: { ms: number; bytes: number } | null = null;
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`docker run ${image} timed out`)); }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => { first ??= { ms: performance.now() - t0, bytes: proxy.blobBytes() }; out += d; });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0 || !first) reject(new Error(`docker run ${image}: exit ${code}: ${err.trim()}`));
+      else resolve({ firstOutputMs: first.ms, bytesBeforeOutput: first.bytes, bytesTotal: proxy.blobBytes(), output: out.trim() });
+    });
+  });
+}
