@@ -38,13 +38,15 @@ export async function passtCandidate(vm: CandidateVm, guestPort: number, times: 
   const version = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'passt'], { encoding: 'utf8' }).stdout.trim();
   if (!version) return 'passt is not installed (Debian: apt-get install passt)';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-passt-'));
+  // passt drops to nobody before it binds its socket: the folder must let it.
+  fs.chmodSync(dir, 0o777);
   const sock = path.join(dir, 'passt.sock');
   const hostPort = await freeTcpPort();
   const passt = spawn('passt', ['-f', '-q', '-4', '-s', sock, '-a', '10.0.3.15', '-n', '24', '-g', '10.0.3.2', '--no-dhcp', '-t', `127.0.0.1/${hostPort}:${guestPort}`, '-u', 'none'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   passt.stderr.on('data', (d: Buffer) => { err += d; });
   try {
-    for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
     const out = (await vm.hmp(`netdev_add stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) + (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
     if (out.trim()) return `QEMU: ${out.trim()}`;
