@@ -2,7 +2,8 @@
 // passt, Debian's build when one is installed, on a second NIC hot-plugged into the running VM
 // over the monitor (a `stream` netdev on passt's UNIX socket), forwarding one host port to the
 // VM's address on that NIC, where dockerd's proxy listens for a wildcard publish. Only a
-// measurement: Berth does not ship it (see the bench's output for why).
+// measurement: Berth does not ship it. The q35 machine's root bus takes no hot-plugged device, so
+// it needs a free pcie-root-port in the VM's arguments; without one QEMU's refusal is printed.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -48,7 +49,7 @@ export async function passtCandidate(vm: CandidateVm, guestPort: number, times: 
   try {
     for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
-    const out = (await vm.hmp(`netdev_add stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) + (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
+    const out = (await vm.hmp(`netdev_add type=stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) + (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
     if (out.trim()) return `QEMU: ${out.trim()}`;
     await vm.guestRun(`for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`);
     const halfClose = await halfCloseReply(hostPort);
