@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A need=(
   [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [mmdebstrap]=mmdebstrap
   [mkfs.ext4]=e2fsprogs [zstd]=zstd [xz]=xz-utils [docker-registry]=docker-registry [chromium]=chromium
+  [clang]=clang [wasm-ld]=lld
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
@@ -18,6 +19,13 @@ for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${n
 # exists (trixie and later), else docker.io (bookworm ships the CLI in it).
 if ! command -v docker >/dev/null 2>&1; then
   if apt-cache show docker-cli >/dev/null 2>&1; then missing+=(docker-cli); else missing+=(docker.io); fi
+fi
+# The Wasm test builds a WASI module with Debian's clang (above: clang, lld's wasm-ld), wasi-libc
+# and clang's wasm32 runtime library (its package is named after clang's major version).
+[ -f /usr/lib/wasm32-wasi/libc.a ] || missing+=(wasi-libc)
+if ! compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' >/dev/null; then
+  major=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9]*\)$/\1/p' | head -1)
+  missing+=("libclang-rt-${major:-14}-dev-wasm32")
 fi
 # The image recipe needs the trixie archive keys (newer debian-archive-keyring).
 [ -f /usr/share/keyrings/debian-archive-trixie-stable.gpg ] || missing+=(debian-archive-keyring)
@@ -61,4 +69,10 @@ node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup |
 # VM image: the feature copies it onto the data disk when turned on. A failure only warns.
 node bin/run-ts.js engine/host/stargz-build-cli.ts --prefix setup || true
 
-[ "${1:-}" = --no-image ] || node bin/run-ts.js engine/image/build.ts
+[ "${1:-}" = --no-image ] || {
+  node bin/run-ts.js engine/image/build.ts
+  # Wasm containers (a Features setting) run trixie's crun with WasmEdge: it and what it needs that
+  # the image lacks (read from the image, hence after it; scripts/test.sh does the same) are
+  # unpacked into Berth's cache, 37 MB fetched through the private apt configuration. Warns only.
+  node bin/run-ts.js engine/host/wasm-fetch-cli.ts --prefix setup || true
+}

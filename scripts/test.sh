@@ -49,6 +49,8 @@ if [ "$mode" != unit ]; then
   {
     node bin/run-ts.js engine/image/build.ts
     node bin/run-ts.js engine/image/build.ts --release engine26 >"$work/release.log" 2>&1 & rel=$!
+    # The Wasm feature's runtime needs the image's package list (wasm-fetch.ts): fetched once built.
+    node bin/run-ts.js engine/host/wasm-fetch-cli.ts --prefix setup || true
     [ ${#shared[@]} -eq 0 ] || node bin/run-ts.js test/helpers/shared-engine.ts start "$work/shared-home" || s=1
     wait "$rel" || { echo "test: the released image (engine26) did not build:"; cat "$work/release.log"; exit 1; }
     exit "${s:-0}"

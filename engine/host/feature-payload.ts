@@ -5,7 +5,8 @@
 // a payload needs outside the data disk is the feature's own boot step.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { downloadsDir } from '../image/locate.ts';
 import type { ExecOptions } from './guest-link.ts';
 
@@ -65,11 +66,12 @@ export async function ensureOnDataDisk(guest: GuestRunner, payloadDir: string, m
   const manifest = fs.readFileSync(path.join(payloadDir, manifestName), 'utf8');
   const there = await guest.run(`cat ${dest}/${manifestName} 2>/dev/null || true`);
   if (there === manifest) return false;
-  const r = spawnSync('sh', ['-c', 'tar -C "$1" -cf - . | zstd -q -1 -c', 'pack', payloadDir], { maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`packing ${payloadDir} failed: ${r.stderr.toString().trim()}`);
+  // Not spawnSync: the host serves the docker socket and the data plane meanwhile.
+  const packed = await promisify(execFile)('bash', ['-c', 'set -o pipefail; tar -C "$1" -cf - . | zstd -q -1 -c', 'pack', payloadDir],
+    { encoding: 'buffer', maxBuffer: 1 << 30 }).catch((e: Error) => { throw new Error(`packing ${payloadDir} failed: ${e.message}`); });
   // Unpacked beside, then swapped in: a copy cut short never looks like the build.
   await guest.run(`set -e; rm -rf ${dest}.tmp ${dest}.old; mkdir -p ${dest}.tmp; zstd -q -d -c | tar -C ${dest}.tmp -xf -; ` +
-    `if [ -e ${dest} ]; then mv ${dest} ${dest}.old; fi; mv ${dest}.tmp ${dest}; rm -rf ${dest}.old`, { stdin: r.stdout, timeoutMs: 600_000 });
+    `if [ -e ${dest} ]; then mv ${dest} ${dest}.old; fi; mv ${dest}.tmp ${dest}; rm -rf ${dest}.old`, { stdin: packed.stdout, timeoutMs: 600_000 });
   return true;
 }
 

@@ -137,7 +137,7 @@ function VariantCells({ row }: { row: Extract<ImageRow, { kind: 'variant' }> }):
       <span role="cell">{v.size !== undefined ? formatBytes(v.size) : ''}</span>
       <span role="cell">{v.present ? <span className="badge ok">Present</span> : <span className="badge">Not pulled</span>}</span>
       {/* What an attestation manifest states goes where an image's actions are: the widest cell. */}
-      <span role="cell" className="statements" data-testid={attestation ? 'attestation-statements' : undefined}>
+      <span role="cell" className="statements" title={attestation ? attestationStatements(v).join(', ') : undefined} data-testid={attestation ? 'attestation-statements' : undefined}>
         {attestation ? attestationStatements(v).map((s) => <span key={s} className="badge">{s}</span>) : null}
       </span>
     </>
