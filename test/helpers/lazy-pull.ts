@@ -43,7 +43,7 @@ export async function imageLayerBytes(registryPort: number, repo: string, tag: s
 }
 
 /** A command in the VM with stdin (berth shell), failing with its output. */
-export function shellIn(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> {
+function shellOnce(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BERTH, 'shell', cmd], { env: env.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -52,6 +52,15 @@ export function shellIn(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<str
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`berth shell ${cmd.slice(0, 80)}: exit ${code}\n${out.slice(-2000)}`))));
     child.stdin.end(stdin ?? '');
   });
+}
+
+/** berth shell, again when SSH's handshake timed out before the command ran (a loaded host). */
+export async function shellIn(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try { return await shellOnce(env, cmd, stdin); } catch (e) {
+      if (attempt >= 4 || !/Timed out while waiting for handshake/.test((e as Error).message)) throw e;
+    }
+  }
 }
 
 export const HELLO = 'hello from a lazily pulled image';
