@@ -50,9 +50,13 @@ export function wasmRuntimeEntry(): { runtimeType: string; options: { BinaryName
  * right after (featureDaemonKeys).
  */
 export async function applyWasm(guest: GuestRunner, on: boolean, payload: WasmPayload | null = cachedWasm()): Promise<void> {
-  if (on) {
-    if (!payload) throw new Error('Wasm containers need trixie\'s crun and WasmEdge, which set-up fetches (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/wasm-fetch-cli.ts)');
-    await ensureOnDataDisk(guest, payload.dir, WASM_MANIFEST, 'wasm');
+  if (on && payload) await ensureOnDataDisk(guest, payload.dir, WASM_MANIFEST, 'wasm');
+  try {
+    await runGuestScript(guest, berthPath('engine', 'host', 'wasm-guest.sh'), [on ? 'on' : 'off'], { timeoutMs: 180_000 });
+  } catch (e) {
+    // Without a payload for this image (a new image, set-up not run since) the data disk's copy
+    // of an earlier one still serves; only when there is none either is set-up the answer.
+    if (!on || payload) throw e;
+    throw new Error(`Wasm containers need trixie's crun and WasmEdge, which set-up fetches (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/wasm-fetch-cli.ts): ${(e as Error).message}`);
   }
-  await runGuestScript(guest, berthPath('engine', 'host', 'wasm-guest.sh'), [on ? 'on' : 'off'], { timeoutMs: 180_000 });
 }
