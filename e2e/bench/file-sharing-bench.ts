@@ -37,7 +37,6 @@ interface Candidate { name: string; tuning: Partial<VirtiofsdTuning>; guest?: Gu
 const DEFAULT_CANDIDATES: Candidate[] = [
   { name: 'default', tuning: {} },
   { name: 'auto, the kernel\'s read-ahead (128 KiB)', tuning: { cache: 'auto' }, guest: { readAheadKb: 128 } },
-  { name: 'auto, read-ahead 4 MiB, 64 background', tuning: { cache: 'auto' }, guest: { readAheadKb: 4096, maxBackground: 64 } },
   { name: 'auto, no announce_submounts', tuning: { cache: 'auto', announceSubmounts: false } },
   { name: 'auto, no readdirplus', tuning: { cache: 'auto', readdirplus: false } },
   { name: 'auto+writeback', tuning: { cache: 'auto', writeback: true } },
