@@ -32,13 +32,21 @@ export async function startCountingProxy(registryPort: number): Promise<Counting
   return { port, guestAddress: `10.0.2.2:${port}`, blobBytes: () => bytes, reset: () => { bytes = 0; }, stop: () => { server.close(); } };
 }
 
-/** Compressed size of an image's layers as the registry holds them (its manifest's layer sizes). */
+/**
+ * Compressed size of an image's layers as the registry holds them. dockerd's containerd store
+ * pushes an index (one linux/amd64 manifest here): its first image manifest is the one measured.
+ */
 export async function imageLayerBytes(registryPort: number, repo: string, tag: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${tag}`, {
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
-  });
-  if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${tag}`);
-  const m = (await res.json()) as { layers?: Array<{ size?: unknown }> };
+  const get = async (ref: string): Promise<{ layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: unknown }> }> => {
+    const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${ref}`, { headers: { accept: [
+      'application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
+      'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'].join(', ') } });
+    if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${ref}`);
+    return (await res.json()) as { layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: unknown }> };
+  };
+  let m = await get(tag);
+  const first = m.manifests?.[0]?.digest;
+  if (!m.layers && typeof first === 'string') m = await get(first);
   return (m.layers ?? []).reduce((n, l) => n + (typeof l.size === 'number' ? l.size : 0), 0);
 }
 
