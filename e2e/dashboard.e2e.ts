@@ -275,7 +275,7 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
 
   it('a crashed Berth host: the next one adopts the running engine, and its dashboard says so', async () => {
     const hostPid = Number(fs.readFileSync(path.join(env.data.runDir, 'host.pid'), 'utf8'));
-    const qemuPid = (await env.status()).qemuPid;
+    const vmPid = (await env.status()).vmPid;
     process.kill(hostPid, 'SIGKILL');
     await page.getByText('Reconnecting to the Berth host…').waitFor();
     const dash = await env.cli(['dashboard']);
@@ -283,7 +283,7 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     assert.match(dash.stderr, /adopted a running engine/);
     const next = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(dash.stdout)?.[1] ?? '';
     await page.goto(next);
-    await page.getByTestId('engine-adopted').filter({ hasText: `adopted a running engine (pid ${qemuPid})` }).waitFor();
+    await page.getByTestId('engine-adopted').filter({ hasText: `adopted a running engine (pid ${vmPid})` }).waitFor();
     await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
     await shot('adopted');
   });

@@ -53,12 +53,12 @@ describe('desktop app e2e (Electron, real VM)', { timeout: 15 * MIN }, () => {
       berth.send({ type: 'call', id: 9e6, name: 'engine.status', input: {} });
     })));
     assert.equal(status.state, 'running');
-    assert.ok(status.qemuPid && alive(status.qemuPid));
+    assert.ok(status.vmPid && alive(status.vmPid));
 
     const exited = new Promise<number | null>((resolve) => app!.process().once('exit', (code) => resolve(code)));
     await app.evaluate(({ app: electronApp }) => { electronApp.quit(); });
     assert.equal(await exited, 0);
     app = null;
-    assert.equal(alive(status.qemuPid), false, 'the VM stopped before the app exited');
+    assert.equal(alive(status.vmPid), false, 'the VM stopped before the app exited');
   });
 });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataDir } from '../engine/host/paths.ts';
 import { EngineController } from '../engine/host/engine-controller.ts';
-import { qemuDriver } from '../engine/host/vm-driver.ts';
+import { qemuDriver } from '../engine/host/qemu-driver.ts';
 import { bootDaemonJson } from '../engine/host/boot-daemon-json.ts';
 import { cachedQemu, systemQemuBinary } from '../engine/host/qemu-runtime.ts';
 import { qemuVersion } from '../engine/host/vm-files.ts';

@@ -67,7 +67,7 @@ async function afterStart(engine: EngineController, st: EngineStatus): Promise<v
   await new Promise((r) => setTimeout(r, 20_000));
   const free = await engine.guest.run("free -b | awk '/Mem:/ {print $3}'");
   console.log(`idle guest memory used: ${mib(Number(free.trim()))}`);
-  console.log(`idle QEMU RSS:          ${mib(rssOf(st.qemuPid!))} (goal <= 1.1 GB under TCG)`);
+  console.log(`idle QEMU RSS:          ${mib(rssOf(st.vmPid!))} (goal <= 1.1 GB under TCG)`);
   const now = engine.status();
   const slowest = [...(now.timeline ?? []), ...(now.guestTimeline ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5);
   console.log(`slowest start stages:   ${slowest.map((t) => `${t.stage} ${s(t.ms)}`).join(', ')}`);

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
 import type { VmImage } from '../image/vm-image.ts';
-import type { VmDriver, VmHandle, VmSpec } from './vm-driver.ts';
+import type { SharedFolders, VmDriver, VmHandle, VmSpec } from './vm-driver.ts';
 import type { VmRecord } from './vm-record.ts';
 import { qemuPidFile } from './stale-vm.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
@@ -135,13 +135,12 @@ export class EngineBoot {
     const keys = ensureKeys(d.keysDir);
     this.sshPort = await freeTcpPort();
     // Host integration: the virtiofs daemons listen before the VM connects to them.
-    const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, memoryMiB: e.memoryMiB, log: e.log });
+    const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, log: e.log });
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
     this.shareEvents = forwardShareEvents(sharing.status().shared, () => this.agent, e.log, () => this.docker());
-    const vm = e.driver.create({
-      ...this.vmSpec(keys), daemonJsonFile: this.writeDaemonJson(), extra: [...sharing.qemuArgs(), ...e.extraQemuArgs],
-    });
+    const spec = this.vmSpec(keys, sharing.devices());
+    const vm = e.driver.create({ ...spec, bootFiles: { ...spec.bootFiles, daemonJson: this.writeDaemonJson() } });
     this.vm = vm;
     // Watching starts before the VM does: an abort in its first milliseconds is a verdict too.
     this.supervisor = new BootSupervisor(vm, { hardware: this.accel !== 'tcg', consoleLog: d.consoleLog });
@@ -158,21 +157,22 @@ export class EngineBoot {
     // QEMU made the port's socket before it answered QMP: a short wait is plenty.
     const mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
     this.mux = mux;
-    e.patch({ qemuPid: vm.pid, sshPort: this.sshPort });
+    e.patch({ vmPid: vm.pid, sshPort: this.sshPort });
     // Without the data port, SSH carries everything: connect at once.
     if (!mux) void this.whenLinked().catch(() => undefined);
     return { vm, ended, bundle, mux };
   }
 
   /** The VM as this host starts it, or finds it started by an earlier host. */
-  private vmSpec(keys: ReturnType<typeof ensureKeys>): VmSpec {
+  private vmSpec(keys: ReturnType<typeof ensureKeys>, shares: SharedFolders = { devices: [] }): VmSpec {
     const e = this.env;
     const d = e.data;
     return {
       image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
-      dataDisk: d.dataDisk, sshPort: this.sshPort, qmpSocket: d.qmpSocket, consoleLog: d.consoleLog,
-      authorizedKeysFile: keys.authorizedKeysFile, hostKeyFile: keys.hostKeyFile,
-      pidFile: qemuPidFile(d), muxSocket: d.muxSocket, bootSocket: d.bootSocket,
+      dataDisk: d.dataDisk, sshPort: this.sshPort, consoleLog: d.consoleLog,
+      bootFiles: { authorizedKeys: keys.authorizedKeysFile, hostKey: keys.hostKeyFile },
+      channels: { mux: d.muxSocket, boot: d.bootSocket }, shares,
+      control: { socket: d.qmpSocket, pidFile: qemuPidFile(d) }, hypervisorArgs: e.extraQemuArgs,
     };
   }
 
@@ -183,7 +183,7 @@ export class EngineBoot {
    */
   async adopt(record: VmRecord, trusted: boolean, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
     const step = stepper(t0, onStage, this.timeline);
-    const up = await step('adopt', { detail: () => `QEMU pid ${record.pid}`, run: () => this.attach(record) });
+    const up = await step('adopt', { detail: () => `${this.env.driver.name} pid ${record.pid}`, run: () => this.attach(record) });
     await step('socket', { detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() });
     const agent = await step('agent', { detail: () => 'guest agent', run: () => this.reattachAgent(up) });
     // With nothing cut off, dockerd runs what the record says: the store step compares, applies nothing.
@@ -199,7 +199,7 @@ export class EngineBoot {
     await vm.attach(record.pid, 5_000);
     const mux = await MuxLink.connect(e.data.muxSocket, 2_000);
     this.mux = mux;
-    e.patch({ qemuPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
+    e.patch({ vmPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
     this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log, () => this.docker());
     return { vm, mux, ended: endedWith(vm, 'the VM stopped'), bundle: quietly(agentBundle()) };
   }

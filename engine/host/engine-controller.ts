@@ -10,7 +10,7 @@ import { sshToGuest } from './guest-ssh.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
 import { DataDir } from './paths.ts';
 import { ensureDataDisk } from './vm-files.ts';
-import { findDataDirQemu, poweroffOverSsh, retireQemu } from './stale-vm.ts';
+import { poweroffOverSsh } from './stale-vm.ts';
 import { readVmRecord, removeVmRecord, updateVmRecord, vmKey, writeVmRecord, type VmRecord } from './vm-record.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
 import { OperationJournal } from './operation-journal.ts';
@@ -23,7 +23,8 @@ import { followAgentEvents } from './agent-events.ts';
 import type { EngineState, EngineStatus, StartStage, StartStageName } from './engine-types.ts';
 import { PortForwarder, dockerSource } from './port-forwarder.ts';
 import { hostAddressTargets } from './port-host-address.ts';
-import { qemuDriver, type VmDriver, type VmExit, type VmHandle } from './vm-driver.ts';
+import type { VmDriver, VmExit, VmHandle } from './vm-driver.ts';
+import { qemuDriver } from './qemu-driver.ts';
 import { EngineBoot, type BootEnv } from './engine-boot.ts';
 import { BootStepError } from './boot-steps.ts';
 import { readGuestTimeline } from './guest-timeline.ts';
@@ -167,7 +168,7 @@ export class EngineController extends EventEmitter {
    * be (see startEngine). Nothing happens when no such VM runs.
    */
   async resume(): Promise<EngineStatus> {
-    if (findDataDirQemu(this.opts.data) === null) {
+    if (this.driver.findLeftover(this.opts.data) === null) {
       removeVmRecord(this.opts.data);
       const op = this.journal.takeInterrupted();
       if (op) this.st.notices = [interruptedNotice(op, 'stopped')];
@@ -244,7 +245,7 @@ export class EngineController extends EventEmitter {
   private async resumeLeftVm(image: VmImage, interrupted: ReturnType<OperationJournal['takeInterrupted']>, t0: number,
     stage: (s: StartStageName, detail?: string) => void): Promise<boolean> {
     const d = this.opts.data;
-    const pid = findDataDirQemu(d);
+    const pid = this.driver.findLeftover(d);
     const record = readVmRecord(d);
     if (pid !== null && record?.pid === pid) {
       const why = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, interrupted === null, t0, stage);
@@ -253,11 +254,11 @@ export class EngineController extends EventEmitter {
         this.emit('status', this.status());
         return true;
       }
-      this.log(`engine: the VM an earlier Berth host left running (QEMU pid ${pid}) cannot be adopted: ${why}; replacing it`);
+      this.log(`engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; replacing it`);
     }
     if (pid !== null) {
-      stage('replace', `QEMU pid ${pid}`);
-      await retireQemu(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
+      stage('replace', `${this.driver.name} pid ${pid}`);
+      await this.driver.retire(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
     }
     removeVmRecord(d);
     return false;
@@ -418,7 +419,7 @@ export class EngineController extends EventEmitter {
     const boot = this.boot;
     this.boot = null;
     boot?.teardown(keepVm);
-    this.st.qemuPid = undefined;
+    this.st.vmPid = undefined;
     this.st.sshPort = undefined;
   }
 

@@ -39,7 +39,8 @@ export const EngineStatusSchema = z.object({
   dockerSocket: z.string(),
   dataDir: z.string(),
   sshPort: z.number().int().optional(),
-  qemuPid: z.number().int().optional(),
+  /** The hypervisor process running the VM (QEMU today). */
+  vmPid: z.number().int().optional(),
   startedAt: z.string().optional(),
   /** Set when this host took over a VM an earlier host left running (it was not restarted). */
   adopted: z.object({ pid: z.number().int(), at: z.string() }).optional(),

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FileSharingStatus } from './engine-types.ts';
+import type { SharedFolders } from './vm-driver.ts';
 
 export interface Share { tag: string; hostPath: string; }
 export interface SharePlan { shares: Share[]; skipped: Array<{ path: string; reason: string }>; }
@@ -48,25 +49,6 @@ export function planShares(folders: string[], isDir: (p: string) => boolean = is
 /** The fw_cfg file berth-init reads: "tag<TAB>path" per line. */
 export function sharesFileText(shares: Share[]): string {
   return shares.map((s) => `${s.tag}\t${s.hostPath}\n`).join('');
-}
-
-/** QEMU's option syntax: a comma inside a value is written twice. */
-function optValue(v: string): string { return v.replaceAll(',', ',,'); }
-
-/**
- * vhost-user devices need the guest's RAM in shared memory the daemons can map: a memfd backend
- * the size of the VM's memory, as the only NUMA node.
- */
-export function virtiofsQemuArgs(shares: Array<Share & { socket: string }>, memoryMiB: number, sharesFile: string): string[] {
-  if (!shares.length) return [];
-  return [
-    '-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`, '-numa', 'node,memdev=mem',
-    ...shares.flatMap((s, i) => [
-      '-chardev', `socket,id=fs${i},path=${optValue(s.socket)}`,
-      '-device', `vhost-user-fs-pci,chardev=fs${i},tag=${s.tag}`,
-    ]),
-    '-fw_cfg', `name=opt/berth/shares,file=${optValue(sharesFile)}`,
-  ];
 }
 
 /** BERTH_VIRTIOFSD, else where Linux distributions install it (QEMU's C one, the Rust one). */
@@ -167,17 +149,16 @@ export interface FileSharingOptions {
   folders: string[];
   runDir: string;
   logsDir: string;
-  memoryMiB: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
 /** The daemons of one VM boot. */
 export class FileSharing {
-  private constructor(private readonly children: ChildProcess[], private readonly args: string[], private st: FileSharingStatus,
+  private constructor(private readonly children: ChildProcess[], private readonly folders: SharedFolders, private st: FileSharingStatus,
     private readonly dirs: string[], private readonly wanted: Share[]) {}
 
-  static none(message: string): FileSharing { return new FileSharing([], [], { mechanism: 'none', shared: [], message }, [], []); }
+  static none(message: string): FileSharing { return new FileSharing([], { devices: [] }, { mechanism: 'none', shared: [], message }, [], []); }
 
   /** Starts one virtiofsd per folder. Never throws: any failure means a VM without sharing. */
   static async start(o: FileSharingOptions): Promise<FileSharing> {
@@ -230,7 +211,7 @@ export class FileSharing {
       fs.writeFileSync(sharesFile, sharesFileText(plan.shares), { mode: 0o600 });
       for (const c of children) c.on('exit', (code, sig) => log(`file sharing: virtiofsd ${c.pid} exited (${code ?? sig})`));
       log(`file sharing: virtiofs for ${plan.shares.map((s) => s.hostPath).join(', ')} (owner uid ${owner.uid})`);
-      return new FileSharing(children, virtiofsQemuArgs(withSockets, o.memoryMiB, sharesFile),
+      return new FileSharing(children, { devices: withSockets, listFile: sharesFile },
         { mechanism: 'virtiofs', shared: plan.shares.map((s) => s.hostPath), ...(skippedText ? { message: `not shared: ${skippedText}` } : {}) },
         dirs, plan.shares);
     } catch (e) {
@@ -242,7 +223,8 @@ export class FileSharing {
     }
   }
 
-  qemuArgs(): string[] { return [...this.args]; }
+  /** What the VM is given: each share's device (its daemon's socket) and the guest's mount list. */
+  devices(): SharedFolders { return structuredClone(this.folders); }
   status(): FileSharingStatus { return structuredClone(this.st); }
 
   /** Records which shares the guest really mounted (from its /proc/mounts). */

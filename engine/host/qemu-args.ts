@@ -5,6 +5,7 @@ import { MUX_PORT } from './mux-link.ts';
 import { BOOT_PORT } from './agent-boot-port.ts';
 import { selectQemu } from './qemu-runtime.ts';
 import type { VmImage } from '../image/vm-image.ts';
+import type { SharedFolders } from './vm-driver.ts';
 
 export type { VmImage };
 
@@ -26,7 +27,9 @@ export interface VmConfig {
   bootSocket?: string;
   /** dockerd's daemon.json for this boot, installed by berth-init before dockerd starts. */
   daemonJsonFile?: string;
-  /** Extra QEMU args (file sharing devices, …) appended last. */
+  /** Shared folders: vhost-user-fs devices, and the guest's mount list over fw_cfg. */
+  shares?: SharedFolders;
+  /** Extra QEMU args (BERTH_QEMU_ARGS) appended last. */
   extra?: string[];
   /** Firmware directories searched first (-L): an unpacked QEMU's own (qemu-runtime.ts). */
   firmwareDirs?: string[];
@@ -62,7 +65,27 @@ export function qemuArgs(c: VmConfig): string[] {
     ...serialPorts(c),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
+    ...(c.shares ? virtiofsQemuArgs(c.shares, c.memoryMiB) : []),
     ...(c.extra ?? []),
+  ];
+}
+
+/** QEMU's option syntax: a comma inside a value is written twice. */
+function optValue(v: string): string { return v.replaceAll(',', ',,'); }
+
+/**
+ * vhost-user devices need the guest's RAM in shared memory the daemons can map: a memfd backend
+ * the size of the VM's memory, as the only NUMA node.
+ */
+export function virtiofsQemuArgs(shares: SharedFolders, memoryMiB: number): string[] {
+  if (!shares.devices.length) return [];
+  return [
+    '-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`, '-numa', 'node,memdev=mem',
+    ...shares.devices.flatMap((s, i) => [
+      '-chardev', `socket,id=fs${i},path=${optValue(s.socket)}`,
+      '-device', `vhost-user-fs-pci,chardev=fs${i},tag=${s.tag}`,
+    ]),
+    ...(shares.listFile ? ['-fw_cfg', `name=opt/berth/shares,file=${optValue(shares.listFile)}`] : []),
   ];
 }
 

@@ -5,18 +5,10 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { QmpClient, type QmpEvent } from './qmp.ts';
-import type { RunStateChange } from './vm-driver.ts';
+import type { RunStateChange, VmExit } from './vm-driver.ts';
 import { freshConsoleLog } from './vm-files.ts';
 import { qemuArgs, type VmConfig } from './qemu-args.ts';
 import { pidAlive, waitForExit } from './process-watch.ts';
-
-export interface VmExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** True when we asked for it (stop); false means a crash or an outside kill. */
-  expected: boolean;
-  stderr: string;
-}
 
 /** QEMU's stderr file: beside the console log. */
 export function qemuLogOf(consoleLog: string): string { return consoleLog.replace(/console(\.log)?$/, 'qemu.log'); }

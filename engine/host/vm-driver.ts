@@ -3,15 +3,50 @@
 // platform); Apple's Virtualization.framework and WSL 2, which Docker Desktop and Rancher
 // Desktop use on macOS and Windows, would be others behind the same interface.
 import type { EventEmitter } from 'node:events';
-import type { VmConfig } from './qemu-args.ts';
-import { firmwareDirs, selectQemu } from './qemu-runtime.ts';
-import { QemuVm, type VmExit } from './qemu-vm.ts';
-import { qemuForwards } from './qemu-hostfwd.ts';
-import { qemuVersion } from './vm-files.ts';
+import type { Accelerator } from './accel-args.ts';
+import type { VmImage } from '../image/vm-image.ts';
 import type { UserNetForwards } from './port-forwarder.ts';
+import type { DataDir } from './paths.ts';
+import type { RetireOptions } from './stale-vm.ts';
 
-export type { VmExit } from './qemu-vm.ts';
-export type VmSpec = VmConfig;
+/** How a VM ended: its exit code or signal, whether Berth asked for it, the hypervisor's last words. */
+export interface VmExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when we asked for it (stop); false means a crash or an outside kill. */
+  expected: boolean;
+  stderr: string;
+}
+
+/** Host folders shared into the guest over virtiofs (vhost-user): each served by a daemon the host started. */
+export interface SharedFolders {
+  devices: Array<{ tag: string; hostPath: string; socket: string }>;
+  /** The guest's mount list ("tag<TAB>path" per line), read at boot; absent when nothing is shared. */
+  listFile?: string;
+}
+
+/** What any hypervisor is asked to run: Berth's VM, in Berth's words. */
+export interface VmSpec {
+  image: VmImage;
+  accel: Accelerator;
+  cpus: number;
+  memoryMiB: number;
+  /** The qcow2 data disk (both image stores, the volumes). */
+  dataDisk: string;
+  /** The host loopback port that reaches the guest's SSH server. */
+  sshPort: number;
+  /** Where the guest's serial console is written. */
+  consoleLog: string;
+  /** Files the guest reads at boot: Berth's public key, this install's SSH host key, dockerd's daemon.json. */
+  bootFiles: { authorizedKeys: string; hostKey: string; daemonJson?: string };
+  /** Unix sockets the host connects to for the guest's byte channels: the data plane, the agent at boot. */
+  channels: { mux?: string; boot?: string };
+  shares: SharedFolders;
+  /** The driver's own control channel and pid file: a later host attaches through them. */
+  control: { socket: string; pidFile: string };
+  /** Extra hypervisor arguments (a debugging knob, BERTH_QEMU_ARGS): the driver that understands them appends them. */
+  hypervisorArgs?: string[];
+}
 
 /**
  * A change of the VM's run state as any hypervisor can say it: it shut down (with the
@@ -46,19 +81,8 @@ export interface VmDriver {
   readonly reason?: string;
   version(): string | undefined;
   create(spec: VmSpec): VmHandle;
-}
-
-export function qemuDriver(given?: string): VmDriver {
-  const { binary, reason } = given ? { binary: given, reason: 'given to the driver' } : selectQemu();
-  const firmware = firmwareDirs(binary);
-  return {
-    name: 'QEMU',
-    binary,
-    reason,
-    version: () => qemuVersion(binary),
-    create: (spec) => {
-      const vm = new QemuVm(binary, firmware.length ? { ...spec, firmwareDirs: firmware } : spec);
-      return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
-    },
-  };
+  /** The hypervisor process an earlier host left running on this data dir (adopted or retired), or null. */
+  findLeftover(data: DataDir): number | null;
+  /** Ends that leftover (the guest asked first) and resolves once the data disk is free. */
+  retire(data: DataDir, pid: number, o: RetireOptions): Promise<void>;
 }

@@ -141,9 +141,9 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   });
 
   it('reports a killed QEMU as an error, then recovers with data intact', async () => {
-    const { qemuPid } = await env.status();
-    assert.ok(qemuPid);
-    process.kill(qemuPid, 'SIGKILL');
+    const { vmPid } = await env.status();
+    assert.ok(vmPid);
+    process.kill(vmPid, 'SIGKILL');
     const st = await waitFor('error state', async () => {
       const s = await env.status();
       return s.state === 'error' ? s : undefined;
@@ -168,8 +168,8 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   });
 
   it('a VM that dies mid-switch: a clear error, the settings kept, the next start on their store with nothing lost', async () => {
-    const { qemuPid } = await env.status();
-    assert.ok(qemuPid);
+    const { vmPid } = await env.status();
+    assert.ok(vmPid);
     // A switch ends the docker event streams just before it restarts dockerd (daemon.json is
     // written by then; new requests wait in docker.socket's backlog): the VM dies right then.
     const events = await env.docker().getEvents();
@@ -179,7 +179,7 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     });
     const switching = env.cli(['store', 'use', 'classic']);
     await restarting;
-    process.kill(qemuPid, 'SIGKILL');
+    process.kill(vmPid, 'SIGKILL');
     const r = await switching;
     assert.notEqual(r.code, 0, `the switch reported success:\n${r.stdout}`);
     assert.match(r.stderr, /applying the settings failed: the VM stopped unexpectedly \(.*SIGKILL\); the previous settings were restored\n/, `the VM's end, in words:\n${r.stderr}`);

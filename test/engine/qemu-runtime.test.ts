@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bookwormHost, QEMU_MIN_MAJOR, selectQemu, systemQemuBinary, versionParts } from '../../engine/host/qemu-runtime.ts';
 import { qemuBinary } from '../../engine/host/qemu-args.ts';
-import { qemuDriver } from '../../engine/host/vm-driver.ts';
+import { qemuDriver } from '../../engine/host/qemu-driver.ts';
 import { qemuVersion } from '../../engine/host/vm-files.ts';
 import { kernelBoot } from '../../engine/host/kernel-probe.ts';
 import { locateImage } from '../../engine/image/locate.ts';

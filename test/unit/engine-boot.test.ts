@@ -118,7 +118,7 @@ describe('engine boot steps (fake driver and link)', () => {
     data.ensure();
     // A real (empty) data disk, so the disk step finds what it expects.
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', data.dataDisk, '64G']);
-    const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => (lastVm = new FakeVm(fail)) };
+    const driver: VmDriver = { name: 'fake', binary: '/bin/true', version: () => 'fake 1', create: () => (lastVm = new FakeVm(fail)), findLeftover: () => null, retire: async () => undefined };
     let boots = 0;
     return new EngineController({
       data, driver, accelerator: 'tcg', log: () => undefined, ...extra,

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  FileSharing, findVirtiofsd, planShares, shareOwner, sharesFileText, virtiofsMounts, virtiofsQemuArgs, virtiofsdCommand,
+  FileSharing, findVirtiofsd, planShares, shareOwner, sharesFileText, virtiofsMounts, virtiofsdCommand,
 } from '../../engine/host/file-sharing.ts';
+import { virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
 
 test('planShares: existing folders, deduplicated, nested ones covered by their parent', () => {
   const dirs = new Set(['/home/u', '/home/u/src', '/data']);
@@ -19,13 +20,13 @@ test('planShares: existing folders, deduplicated, nested ones covered by their p
 });
 
 test('QEMU args: guest RAM in a shared memfd, one vhost-user-fs device per share, the list over fw_cfg', () => {
-  const args = virtiofsQemuArgs([{ tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' }, { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' }], 3072, '/d/run/fs/shares');
+  const args = virtiofsQemuArgs({ devices: [{ tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' }, { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' }], listFile: '/d/run/fs/shares' }, 3072);
   const text = args.join(' ');
   assert.match(text, /-object memory-backend-memfd,id=mem,size=3072M,share=on -numa node,memdev=mem/);
   assert.match(text, /-chardev socket,id=fs0,path=\/d\/run\/fs\/berth0.sock -device vhost-user-fs-pci,chardev=fs0,tag=berth0/);
   assert.match(text, /path=\/d,,x\/berth1.sock/, 'commas doubled for QEMU');
   assert.match(text, /-fw_cfg name=opt\/berth\/shares,file=\/d\/run\/fs\/shares/);
-  assert.deepEqual(virtiofsQemuArgs([], 2048, '/x'), [], 'no shares: no shared memory either');
+  assert.deepEqual(virtiofsQemuArgs({ devices: [], listFile: '/x' }, 2048), [], 'no shares: no shared memory either');
 });
 
 test('virtiofsd runs as the owning user in a user namespace unless Berth is root for root', () => {
@@ -63,24 +64,24 @@ function tmpDirs(): { runDir: string; logsDir: string; share: string } {
 
 test('without virtiofsd the VM starts without sharing, and says why', async () => {
   const d = tmpDirs();
-  const fsh = await FileSharing.start({ folders: [d.share], runDir: d.runDir, logsDir: d.logsDir, memoryMiB: 2048, env: { BERTH_VIRTIOFSD: '/nonexistent/virtiofsd' } });
+  const fsh = await FileSharing.start({ folders: [d.share], runDir: d.runDir, logsDir: d.logsDir, env: { BERTH_VIRTIOFSD: '/nonexistent/virtiofsd' } });
   assert.equal(fsh.status().mechanism, 'none');
   assert.match(fsh.status().message ?? '', /virtiofsd not found|no virtiofsd/);
-  assert.deepEqual(fsh.qemuArgs(), []);
-  const none = await FileSharing.start({ folders: [], runDir: d.runDir, logsDir: d.logsDir, memoryMiB: 2048 });
+  assert.deepEqual(fsh.devices(), { devices: [] });
+  const none = await FileSharing.start({ folders: [], runDir: d.runDir, logsDir: d.logsDir });
   assert.match(none.status().message ?? '', /no folders configured/);
 });
 
 test('a real virtiofsd: started with its socket before QEMU, verified against the guest mounts, stopped', async () => {
   const d = tmpDirs();
-  const fsh = await FileSharing.start({ folders: [d.share, '/definitely/missing'], runDir: d.runDir, logsDir: d.logsDir, memoryMiB: 2048, env: {} });
+  const fsh = await FileSharing.start({ folders: [d.share, '/definitely/missing'], runDir: d.runDir, logsDir: d.logsDir, env: {} });
   try {
     assert.equal(fsh.status().mechanism, 'virtiofs', fsh.status().message);
     assert.deepEqual(fsh.status().shared, [d.share]);
     assert.match(fsh.status().message ?? '', /\/definitely\/missing: does not exist/);
     const socket = path.join(d.runDir, 'fs', 'berth0.sock');
     assert.ok(fs.statSync(socket).isSocket(), 'the daemon listens before QEMU starts');
-    assert.ok(fsh.qemuArgs().includes(`socket,id=fs0,path=${socket}`));
+    assert.deepEqual(fsh.devices(), { devices: [{ tag: 'berth0', hostPath: d.share, socket }], listFile: path.join(d.runDir, 'fs', 'shares') });
     assert.equal(fs.readFileSync(path.join(d.runDir, 'fs', 'shares'), 'utf8'), `berth0\t${d.share}\n`);
     const verified = fsh.verify('/dev/vdb /mnt/data ext4 rw 0 0\n');
     assert.equal(verified.mechanism, 'none');
