@@ -9,7 +9,7 @@ import { DataDir } from '../../engine/host/paths.ts';
 import { SettingsService } from '../../electron/node-host/settings/service.ts';
 import { OfflineEnginePort } from '../../electron/node-host/settings/offline-reset.ts';
 import { defaultSettings, CURRENT_SCHEMA_VERSION, type Settings } from '../../electron/node-host/settings/schema.ts';
-import { decideStore, classicContents, type ClassicContents } from '../../electron/node-host/settings/store-decision.ts';
+import { decideStore, classicContents, type ClassicContents } from '../../electron/node-host/store/store-decision.ts';
 import type { ImageStore } from '../../engine/shared/image-store.ts';
 
 const D = defaultSettings();

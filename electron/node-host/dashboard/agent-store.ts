@@ -1,5 +1,5 @@
-// StoreProvider over the guest agent (inventory of both stores, migration) and the settings
-// service (a switch is a settings change, so the choice survives the next start).
+// StoreProvider over the guest agent: inventory of both stores, migration, reclaim, and the store
+// switch (store/store-switch.ts: a settings change, so the choice survives the next start).
 import type { EngineController } from '../../../engine/host/engine-controller.ts';
 import { fromStoreEnum, type InventoryReply } from '../../../engine/agent/agent-types.ts';
 import type { StoreInventory, StoreStatus, StoreSwitchResult } from '../api/store-types.ts';
@@ -9,7 +9,7 @@ import { ApiError } from '../api/contract.ts';
 import { diskFileSpace, reclaimPlan, toDiskUsage } from './store-space.ts';
 import { imageVariants } from './image-variants.ts';
 import type { SettingsProvider, StoreEvent, StoreProvider } from './services.ts';
-import { otherStore, storeSetting } from '../../../engine/shared/image-store.ts';
+import { switchStore } from '../store/store-switch.ts';
 import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 
 export class AgentStoreProvider implements StoreProvider {
@@ -27,18 +27,14 @@ export class AgentStoreProvider implements StoreProvider {
     };
   }
 
-  async switch(store: 'containerd' | 'classic'): Promise<StoreSwitchResult> {
-    const t0 = Date.now();
-    this.emit({ type: 'progress', progress: { step: `Switching to the ${store} image store`, detail: 'restarting the Docker Engine', done: false } });
-    try {
-      await this.settings.apply(storeSetting(store));
-    } finally {
-      this.emit({ type: 'progress', progress: { step: 'done', done: true } });
-    }
-    const result = { active: store, hidden: otherStore(store), ms: Date.now() - t0 };
-    // What each store holds is counted after the answer: the switch is done once dockerd runs it.
-    setImmediate(() => void this.status().then((st) => this.emit({ type: 'changed', status: st }), () => undefined));
-    return result;
+  switch(store: 'containerd' | 'classic'): Promise<StoreSwitchResult> {
+    return switchStore(store, {
+      applySetting: (patch) => this.settings.apply(patch),
+      activeStore: async () => fromStoreEnum((await this.engine.agent.status()).active_store),
+      status: () => this.status(),
+      progress: (progress) => this.emit({ type: 'progress', progress }),
+      changed: (status) => this.emit({ type: 'changed', status }),
+    });
   }
 
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {

@@ -7,7 +7,7 @@ import { fromStoreEnum } from '../../../engine/agent/agent-types.ts';
 import { storeOf } from '../../../engine/shared/image-store.ts';
 import { bootDaemonJson } from '../../../engine/host/boot-daemon-json.ts';
 import type { SettingsService } from './service.ts';
-import { classicContents } from './store-decision.ts';
+import { classicContents } from '../store/store-decision.ts';
 import { anyFeatureOn, bootFeatures, featureDaemonKeys } from '../../../engine/host/features.ts';
 import type { GuestRunner } from '../../../engine/host/feature-payload.ts';
 

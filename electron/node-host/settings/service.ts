@@ -15,7 +15,7 @@ import { dataDiskGiB } from '../../../engine/host/vm-files.ts';
 import { hostLimits, hostShare, type HostShare } from './host-limits.ts';
 import { validateValue, type SettingError } from './validate.ts';
 import { featureConflicts } from './features-rules.ts';
-import { decideStore, type ClassicContents, type StoreDecision } from './store-decision.ts';
+import { decideStore, type ClassicContents, type StoreDecision } from '../store/store-decision.ts';
 import { STORE_LABEL, storeOf, storeSetting, type ImageStore } from '../../../engine/shared/image-store.ts';
 import type { SettingsLimits } from '../api/settings-types.ts';
 
@@ -126,8 +126,8 @@ export class SettingsService extends EventEmitter {
       return;
     }
     this.editedProblem = null;
-    const store = this.user.useContainerdSnapshotter;
-    this.user = loaded.storeUnknown === null ? loaded.settings : withKey(loaded.settings, 'useContainerdSnapshotter', store);
+    // A file that does not say which store keeps the store in use.
+    this.user = loaded.storeUnknown === null ? loaded.settings : { ...loaded.settings, ...storeSetting(storeOf(this.user)) };
     this.unknown = loaded.unknown;
     this.log('settings: the settings file changed on disk; read it again');
     this.emit('changed', this.get());
