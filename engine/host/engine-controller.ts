@@ -116,19 +116,22 @@ export class EngineController extends EventEmitter {
   }
 
   start(): Promise<EngineStatus> {
-    return this.serial(async () => {
-      if (this.st.state === 'running') return this.status();
-      try {
-        await this.startEngine();
-      } catch (e) {
-        const console = e instanceof BootStepError && e.console.length ? e.console : this.boot?.vm?.consoleTail(20) ?? [];
-        const step = e instanceof BootStepError ? e.step : undefined;
-        await this.teardown();
-        this.set('error', { error: { message: (e as Error).message, console, step }, stage: undefined });
-        throw e;
-      }
-      return this.status();
-    });
+    return this.serial(() => this.startOrFail(false));
+  }
+
+  /** adoptOnly: a leftover VM is adopted, or retired with the engine left stopped; nothing boots. */
+  private async startOrFail(adoptOnly: boolean): Promise<EngineStatus> {
+    if (this.st.state === 'running') return this.status();
+    try {
+      await this.startEngine(adoptOnly);
+    } catch (e) {
+      const console = e instanceof BootStepError && e.console.length ? e.console : this.boot?.vm?.consoleTail(20) ?? [];
+      const step = e instanceof BootStepError ? e.step : undefined;
+      await this.teardown();
+      this.set('error', { error: { message: (e as Error).message, console, step }, stage: undefined });
+      throw e;
+    }
+    return this.status();
   }
 
   stop(): Promise<void> {
@@ -164,8 +167,9 @@ export class EngineController extends EventEmitter {
   }
 
   /**
-   * At a host's start: a VM an earlier host left running is adopted, or replaced when it cannot
-   * be (see startEngine). Nothing happens when no such VM runs.
+   * At a host's start: a VM an earlier host left running is adopted, or stopped when it cannot be
+   * (a host started for `berth status` or `berth stop` must not boot one). Nothing happens when no
+   * such VM runs.
    */
   async resume(): Promise<EngineStatus> {
     if (this.driver.findLeftover(this.opts.data) === null) {
@@ -174,10 +178,10 @@ export class EngineController extends EventEmitter {
       if (op) this.st.notices = [interruptedNotice(op, 'stopped')];
       return this.status();
     }
-    return this.start().catch(() => this.status());
+    return this.serial(() => this.startOrFail(true)).catch(() => this.status());
   }
 
-  private async startEngine(): Promise<void> {
+  private async startEngine(adoptOnly = false): Promise<void> {
     const d = this.opts.data;
     const t0 = Date.now();
     const timeline: NonNullable<EngineStatus['timeline']> = [];
@@ -192,7 +196,13 @@ export class EngineController extends EventEmitter {
     stage('image', imageDir());
     const image = locateImage();
     const interrupted = this.journal.takeInterrupted();
-    if (await this.resumeLeftVm(image, interrupted, t0, stage)) return;
+    const left = await this.resumeLeftVm(image, interrupted, t0, stage);
+    if (left === 'adopted') return;
+    if (adoptOnly) {
+      const notices = [left, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter((n) => n !== null);
+      this.set('stopped', { stage: undefined, ...(notices.length ? { notices } : {}) });
+      return;
+    }
     ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64, image.dataTemplate);
     const setting = this.opts.accelerator ?? 'auto';
     const probe: ProbeDeps = { qemuBinary: this.driver.binary, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json'), probe: this.opts.probe };
@@ -239,29 +249,30 @@ export class EngineController extends EventEmitter {
 
   /**
    * A VM an earlier host left running on this data dir: adopted when its record matches the VM this
-   * host would boot (true: the engine runs), otherwise stopped, and waited for until its disk is
-   * free (false: a boot follows).
+   * host would boot ('adopted': the engine runs), otherwise stopped and waited for until its disk is
+   * free (the notice saying so). Null when there was none.
    */
   private async resumeLeftVm(image: VmImage, interrupted: ReturnType<OperationJournal['takeInterrupted']>, t0: number,
-    stage: (s: StartStageName, detail?: string) => void): Promise<boolean> {
+    stage: (s: StartStageName, detail?: string) => void): Promise<'adopted' | string | null> {
     const d = this.opts.data;
     const pid = this.driver.findLeftover(d);
     const record = readVmRecord(d);
-    if (pid !== null && record?.pid === pid) {
-      const why = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, interrupted === null, t0, stage);
-      if (why === null) {
+    if (pid === null) { removeVmRecord(d); return null; }
+    let why = 'there is no record of how it was started';
+    if (record?.pid === pid) {
+      const refused = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, interrupted === null, t0, stage);
+      if (refused === null) {
         if (interrupted) this.st.notices = [interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed)];
         this.emit('status', this.status());
-        return true;
+        return 'adopted';
       }
-      this.log(`engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; replacing it`);
+      why = refused;
     }
-    if (pid !== null) {
-      stage('replace', `${this.driver.name} pid ${pid}`);
-      await this.driver.retire(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
-    }
+    this.log(`engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; stopping it`);
+    stage('replace', `${this.driver.name} pid ${pid}`);
+    await this.driver.retire(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
     removeVmRecord(d);
-    return false;
+    return `the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) could not be adopted (${why}): it was stopped`;
   }
 
   /** Takes over the VM in record; null once it runs here, else why it cannot be. */

@@ -122,21 +122,43 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
     assert.deepEqual(JSON.parse(get.stdout), { 'log-level': 'warn' });
   });
 
-  it('a leftover QEMU that ignores the power button, and two berth start at once: it is killed and waited for, one engine boots, both succeed', async () => {
-    // A real QEMU on the data disk, paused before its guest runs (-S): it holds the disk's write
-    // lock and nothing in it can answer the power button.
+  /**
+   * A real QEMU on the data disk, paused before its guest runs (-S): it holds the disk's write
+   * lock and nothing in it can answer the power button. No record says how it was started.
+   */
+  async function staleQemu() {
     const pidFile = path.join(env.data.vmDir, 'qemu.pid');
     const stale = spawn(qemuBinary(), ['-S', '-nodefaults', '-display', 'none', '-machine', 'q35',
       '-drive', `if=none,id=data,file=${env.data.dataDisk},format=qcow2`, '-device', 'virtio-blk-pci,drive=data',
       '-qmp', `unix:${env.data.qmpSocket},server=on,wait=off`, '-pidfile', pidFile], { stdio: 'ignore', detached: true });
+    await waitFor('the stale QEMU', async () => (fs.existsSync(pidFile) ? true : undefined), 30_000);
+    return stale;
+  }
+
+  it('berth stop over a leftover QEMU it cannot adopt stops it and boots nothing', async () => {
+    assert.equal((await env.cli(['stop'])).code, 0);
+    const stale = await staleQemu();
     try {
-      await waitFor('the stale QEMU', async () => (fs.existsSync(pidFile) ? true : undefined), 30_000);
+      const st = await env.cli(['stop']);
+      assert.equal(st.code, 0, st.stderr);
+      assert.match(st.stderr, /could not be adopted \(there is no record of how it was started\): it was stopped/);
+      assert.equal(pidAlive(stale.pid!), false, 'the old QEMU is gone');
+      assert.equal(qemus().length, 0, 'a stop boots no engine');
+      assert.equal((await env.status()).state, 'stopped');
+    } finally {
+      if (pidAlive(stale.pid!)) stale.kill('SIGKILL');
+    }
+  });
+
+  it('a leftover QEMU that ignores the power button, and two berth start at once: it is killed and waited for, one engine boots, both succeed', async () => {
+    const stale = await staleQemu();
+    try {
       const [a, b] = await Promise.all([env.cli(['start']), env.cli(['start'])]);
       for (const r of [a, b]) {
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
         assert.doesNotMatch(`${r.stdout}${r.stderr}`, /write.? lock/i);
       }
-      assert.match(`${a.stderr}${b.stderr}`, /could not be adopted and was restarted/, 'the start says it replaced the old VM');
+      assert.match(`${a.stderr}${b.stderr}`, /could not be adopted \(there is no record of how it was started\): it was stopped/, 'the start says the old VM was stopped, then it boots');
       assert.equal(pidAlive(stale.pid!), false, 'the old QEMU is gone');
       assert.match(fs.readFileSync(env.data.hostLog, 'utf8'), /did not power off within 3 s; killing QEMU/);
       assert.equal(qemus().length, 1, 'one engine for the two starts');

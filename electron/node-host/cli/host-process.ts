@@ -53,8 +53,7 @@ async function waitForHost(data: DataDir, ownerPid: number): Promise<void> {
 async function tellTakeover(data: DataDir): Promise<void> {
   const st = await callHost(data.controlSocket, 'engine.status', {}).catch(() => null);
   if (!st) return;
-  if (st.adopted) console.error(`berth: adopted a running engine (QEMU pid ${st.adopted.pid}): containers kept running`);
-  else if (st.state === 'running') console.error('berth: the engine could not be adopted and was restarted');
+  if (st.adopted) console.error(`berth: adopted a running engine (pid ${st.adopted.pid}): containers kept running`);
   for (const n of st.notices ?? []) console.error(`berth: ${n}`);
 }
 
