@@ -76,6 +76,8 @@ export class EngineController extends EventEmitter {
   private ports: PortForwarder | null = null;
   private stopEvents: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  /** Why a leftover VM was stopped instead of adopted: said until the next start has run. */
+  private retired: string | null = null;
   /** What this host is in the middle of, for the next host should this one die. */
   readonly journal: OperationJournal;
 
@@ -191,15 +193,17 @@ export class EngineController extends EventEmitter {
       this.emit('stage', ev);
       this.emit('status', this.status());
     };
-    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined, adopted: undefined, notices: undefined });
+    // A command racing this start (two 'berth start' at once) still reads why the old VM went.
+    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined, adopted: undefined, notices: this.retired ? [this.retired] : undefined });
     d.ensure();
     stage('image', imageDir());
     const image = locateImage();
     const interrupted = this.journal.takeInterrupted();
     const left = await this.resumeLeftVm(image, interrupted, t0, stage);
     if (left === 'adopted') return;
+    if (left) this.retired = left;
     if (adoptOnly) {
-      const notices = [left, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter((n) => n !== null);
+      const notices = [this.retired, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter((n) => n !== null);
       this.set('stopped', { stage: undefined, ...(notices.length ? { notices } : {}) });
       return;
     }
@@ -224,7 +228,7 @@ export class EngineController extends EventEmitter {
         timeline.push(...boot.timeline);
         this.watch(boot);
         this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0, timeline,
-          notices: interrupted ? [interruptedNotice(interrupted, 'replaced', boot.storeResult?.store)] : undefined });
+          notices: this.startNotices(interrupted ? interruptedNotice(interrupted, 'replaced', boot.storeResult?.store) : null) });
         this.record(boot, image, accel);
         return;
       } catch (e) {
@@ -245,6 +249,13 @@ export class EngineController extends EventEmitter {
         accel = recordBootFailure(setting, probe, accel.accel, verdict.message);
       }
     }
+  }
+
+  /** The notices of a finished start: why a leftover VM was stopped (said once more), what was interrupted. */
+  private startNotices(interrupted: string | null): string[] | undefined {
+    const notices = [this.retired, interrupted].filter((n) => n !== null);
+    this.retired = null;
+    return notices.length ? notices : undefined;
   }
 
   /**
