@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { attestedDigest, isAttestationManifest, predicateTypes } from '../../engine/agent/attestations.ts';
-import { imageVariants } from '../../electron/node-host/dashboard/image-variants.ts';
+import { imageVariants } from '../../electron/node-host/services/image-variants.ts';
 import { StoreInventorySchema } from '../../electron/node-host/api/store-types.ts';
 import { attestationKinds, attestationText, predicateLabel } from '../../renderer/src/state/attestations.ts';
 import type { ImageInfo } from '../../engine/agent/agent-types.ts';

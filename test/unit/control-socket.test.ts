@@ -13,12 +13,12 @@ import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts
 import { ApiError, type ApiEvent } from '../../electron/node-host/api/contract.ts';
 import { ControlServer } from '../../electron/node-host/control/control-server.ts';
 import { ControlClient, callHost, hostPid } from '../../electron/node-host/control/control-client.ts';
-import { ApiHandler } from '../../electron/node-host/dashboard/api-handler.ts';
-import type { DashboardServices, DockerService } from '../../electron/node-host/dashboard/services.ts';
+import { ApiHandler } from '../../electron/node-host/services/api-handler.ts';
+import type { DashboardServices, DockerService } from '../../electron/node-host/services/services.ts';
 import { HostEvents } from '../../electron/node-host/process/host-events.ts';
 import type { EnginePort } from '../../electron/node-host/settings/engine-port.ts';
 import { SettingsService } from '../../electron/node-host/settings/service.ts';
-import { DataDirTroubleshoot } from '../../electron/node-host/dashboard/troubleshoot.ts';
+import { DataDirTroubleshoot } from '../../electron/node-host/services/troubleshoot.ts';
 
 class HeldPort implements EnginePort {
   running = true;

@@ -1,7 +1,7 @@
 // Pull and push progress folded from the engine's JSON messages.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TransferTracker } from '../../electron/node-host/dashboard/transfer-progress.ts';
+import { TransferTracker } from '../../electron/node-host/services/transfer-progress.ts';
 
 describe('transfer progress', () => {
   it('computes the percentage over announced layer sizes and finishes at 100', () => {

@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { fakeServices } from '../../e2e/fixtures/fake-services.ts';
 import { ApiClient } from '../../electron/node-host/api/client.ts';
 import { callNames } from '../../electron/node-host/api/contract.ts';
-import { ApiHandler } from '../../electron/node-host/dashboard/api-handler.ts';
+import { ApiHandler } from '../../electron/node-host/services/api-handler.ts';
 import type { ClientContext } from '../../electron/node-host/api/client-context.ts';
 import { IpcRouter } from '../../electron/shell/main/ipc-router.ts';
 import { createBridge, type BerthBridge } from '../../electron/shell/preload/bridge.ts';

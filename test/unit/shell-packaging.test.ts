@@ -131,7 +131,7 @@ describe('electron-builder.yml', () => {
       bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', external: ['electron'], logLevel: 'silent',
     });
     const inputs = Object.keys(r.metafile.inputs);
-    assert.ok(inputs.includes('electron/shell/main/app.ts') && inputs.includes('electron/node-host/dashboard/api-handler.ts') && inputs.includes('engine/host/engine-controller.ts'), 'the graph was followed');
+    assert.ok(inputs.includes('electron/shell/main/app.ts') && inputs.includes('electron/node-host/services/api-handler.ts') && inputs.includes('engine/host/engine-controller.ts'), 'the graph was followed');
     const missing = inputs.filter((f) => !packaged(f));
     assert.deepEqual(missing, [], 'loaded by the main process but not in files');
     // Read at run time by path, not imported.

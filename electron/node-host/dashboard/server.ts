@@ -7,11 +7,11 @@ import { ApiError, contractJsonSchema, type EventData, type EventName } from '..
 import { API_PATHS, ClientFrameSchema, TOKEN_PARAM, type ServerFrame } from '../api/wire.ts';
 import { readJson } from './http-json.ts';
 import { errorBody } from '../api/contract.ts';
-import { ApiHandler } from './api-handler.ts';
+import { ApiHandler } from '../services/api-handler.ts';
 import type { ClientContext } from '../api/client-context.ts';
 import { hostAllowed, newToken, originAllowed, presentedToken, tokenCookie } from './auth.ts';
-import { EventHub } from './event-hub.ts';
-import type { DashboardServices } from './services.ts';
+import { EventHub } from '../services/event-hub.ts';
+import type { DashboardServices } from '../services/services.ts';
 import { serveStatic } from './static-files.ts';
 
 export interface DashboardOptions { port?: number; token?: string; rendererDir?: string; }

@@ -15,9 +15,10 @@ import { acquireLock } from './instance-lock.ts';
 import { SettingsService } from '../settings/service.ts';
 import { ControllerEnginePort, engineOptionsFromSettings } from '../settings/controller-port.ts';
 import { bootDaemonJsonFor, bootEngineConfig } from '../settings/boot-config.ts';
-import { ApiHandler } from '../dashboard/api-handler.ts';
-import { DashboardLauncher, dashboardServices } from '../dashboard/host-services.ts';
-import type { DashboardServices } from '../dashboard/services.ts';
+import { ApiHandler } from '../services/api-handler.ts';
+import { dashboardServices } from '../services/host-services.ts';
+import { DashboardLauncher } from '../dashboard/launcher.ts';
+import type { DashboardServices } from '../services/services.ts';
 import { HostEvents } from './host-events.ts';
 
 export interface BerthHost {

@@ -3,8 +3,8 @@
 // only while someone listens, so a host no client is connected to watches nothing.
 import type { EventData, EventName } from '../api/contract.ts';
 import type { Broadcast } from '../api/client-context.ts';
-import { EventHub } from '../dashboard/event-hub.ts';
-import type { DashboardServices } from '../dashboard/services.ts';
+import { EventHub } from '../services/event-hub.ts';
+import type { DashboardServices } from '../services/services.ts';
 
 type Listener = <N extends EventName>(name: N, data: EventData<N>) => void;
 

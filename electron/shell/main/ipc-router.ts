@@ -1,4 +1,4 @@
-// IPC from Berth's windows to the same ApiHandler the headless host runs (electron/node-host/dashboard/
+// IPC from Berth's windows to the same ApiHandler the headless host runs (electron/node-host/services/
 // api-handler.ts): a call name maps to the same implementation whichever transport carries it.
 // Only windows the shell registered, showing the app's own origin, may call; every payload is
 // checked (the envelope here, the call's input and output by the handler against the contract).

@@ -4,7 +4,7 @@
 // windows instead of a socket.
 import type { EventName } from '../../node-host/api/contract.ts';
 import { callHost, hostPid } from '../../node-host/control/control-client.ts';
-import { ApiHandler } from '../../node-host/dashboard/api-handler.ts';
+import { ApiHandler } from '../../node-host/services/api-handler.ts';
 import { startHost, type BerthHost } from '../../node-host/process/berth-host.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import type { ShellHostLike } from './shell.ts';

@@ -3,7 +3,6 @@
 import type { DataDir } from '../../../engine/host/paths.ts';
 import type { EngineController } from '../../../engine/host/engine-controller.ts';
 import { DockerodeService } from './docker-service.ts';
-import { DashboardServer } from './server.ts';
 import type { DashboardServices, SettingsProvider, StoreProvider } from './services.ts';
 import type { SettingsLimits } from '../api/settings-types.ts';
 import { DataDirTroubleshoot } from './troubleshoot.ts';
@@ -30,27 +29,4 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
     ...(d.settings ? { settings: d.settings } : {}),
     volumes: new VolumeService({ docker: () => d.engine.docker(), agent: () => d.engine.agent }),
   };
-}
-
-/** The dashboard's web server for `berth dashboard`: started on first use, then the same one. */
-export class DashboardLauncher {
-  private server: Promise<DashboardServer> | null = null;
-
-  constructor(private readonly services: DashboardServices) {}
-
-  async open(): Promise<{ url: string }> {
-    this.server ??= (async () => {
-      const s = new DashboardServer(this.services, { port: Number(process.env.BERTH_DASHBOARD_PORT ?? 0) });
-      await s.listen();
-      return s;
-    })().catch((e: unknown) => { this.server = null; throw e; });
-    return { url: (await this.server).url };
-  }
-
-  /** True once the dashboard is served (its browser tabs keep the host alive). */
-  get serving(): boolean { return this.server !== null; }
-
-  async close(): Promise<void> {
-    if (this.server) await (await this.server).close().catch(() => undefined);
-  }
 }
