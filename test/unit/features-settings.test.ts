@@ -13,6 +13,8 @@ import { SettingsService, SettingsValidationError } from '../../electron/node-ho
 import type { EnginePort } from '../../electron/node-host/settings/engine-port.ts';
 import { validateValue } from '../../electron/node-host/settings/validate.ts';
 import { flattenPatch, settingsFromCli } from '../../electron/node-host/settings/patch.ts';
+import { migrate, v3ToV4 } from '../../electron/node-host/settings/migrations.ts';
+import { SettingsFileSchema } from '../../electron/node-host/settings/schema.ts';
 
 type Cfg = Parameters<EnginePort['applyEngineConfig']>[0];
 
@@ -74,4 +76,13 @@ test('the snapshotter reaches the user\'s plain-HTTP registries over HTTP', () =
   assert.match(toml, /\[\[resolver\.host\."10\.0\.2\.2:5000"\.mirrors\]\]\nhost = "10\.0\.2\.2:5000"\ninsecure = true/);
   assert.doesNotMatch(toml, /bad/);
   assert.match(toml, /no_background_fetch = true/);
+});
+
+test('settings version 3 -> 4: the features arrive off, a value already there is kept, the result is a current file', () => {
+  const v3 = { schemaVersion: 3, useContainerdSnapshotter: true, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto', fileSharing: [] };
+  const { value, from } = migrate(structuredClone(v3));
+  assert.equal(from, 3);
+  assert.deepEqual(value.features, { lazyPulling: false, wasm: false });
+  assert.ok(SettingsFileSchema.safeParse(value).success, 'valid at version 4');
+  assert.deepEqual(v3ToV4({ ...v3, features: { wasm: true } }).features, { lazyPulling: false, wasm: true });
 });

@@ -1,4 +1,4 @@
-// The fileSharing setting: default, migration 2 -> 3, validation, and the restart it needs.
+// The settings file: defaults, migrations 2 -> 3 (file sharing), validation, and the restart it needs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { loadSettings } from '../../electron/node-host/settings/settings-file.ts
 const V2 = { schemaVersion: 2, useContainerdSnapshotter: true, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' };
 
 test('a clean install shares the home directory', () => {
-  assert.equal(CURRENT_SCHEMA_VERSION, 3);
+  assert.equal(CURRENT_SCHEMA_VERSION, 4);
   assert.deepEqual(defaultSettings().fileSharing, [os.homedir()]);
 });
 

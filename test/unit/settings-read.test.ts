@@ -55,7 +55,7 @@ const ROWS: Row[] = [
   {
     name: 'a newer schemaVersion', text: JSON.stringify({ schemaVersion: 9, useContainerdSnapshotter: false, vm: { cpus: 1 }, gpus: 'all' }),
     settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } }, store: decided('classic'), aside: null,
-    notices: [/written by a newer Berth \(settings version 9; this one knows up to 3\)/], keeps: { schemaVersion: 9, gpus: 'all' },
+    notices: [/written by a newer Berth \(settings version 9; this one knows up to 4\)/], keeps: { schemaVersion: 9, gpus: 'all' },
   },
   {
     name: 'not JSON', text: '{"useContainerdSnapshotter": fal', settings: D, store: fromDisk, aside: 'corrupt',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DaemonJsonSchema } from './daemon-json.ts';
 
 /** Bumped with every migration in electron/node-host/settings/migrations.ts. */
-export const CURRENT_SCHEMA_VERSION = 3;
+export const CURRENT_SCHEMA_VERSION = 4;
 
 export const MIN_MEMORY_MIB = 1024;
 export const MIN_DISK_GIB = 16;

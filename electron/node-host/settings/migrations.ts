@@ -41,8 +41,17 @@ export function v2ToV3(raw: RawSettings, home = os.homedir()): RawSettings {
   return { ...raw, schemaVersion: 3, fileSharing: Array.isArray(raw.fileSharing) ? raw.fileSharing : [home] };
 }
 
+/**
+ * 3 -> 4: the containerd store's features arrive (lazy pulling, Wasm), both off: an upgrade turns
+ * nothing on. Values already there (a file written while they were being built) are kept.
+ */
+export function v3ToV4(raw: RawSettings): RawSettings {
+  const had = typeof raw.features === 'object' && raw.features !== null && !Array.isArray(raw.features) ? raw.features as RawSettings : {};
+  return { ...raw, schemaVersion: 4, features: { lazyPulling: false, wasm: false, ...had } };
+}
+
 /** Keyed by the version they migrate from. */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = { 1: v1ToV2, 2: (raw) => v2ToV3(raw) };
+export const MIGRATIONS: Readonly<Record<number, Migration>> = { 1: v1ToV2, 2: (raw) => v2ToV3(raw), 3: v3ToV4 };
 
 export class MigrationError extends Error {}
 
