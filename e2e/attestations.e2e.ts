@@ -26,7 +26,10 @@ describe('attestations in the dashboard (real VM, Chromium)', { timeout: 30 * MI
   let pushed = '';
   const row = (ref: string) => page.locator('.vrow.image').filter({ hasText: ref });
   const attestationRow = () => page.locator('.vrow.variant').filter({ hasText: /^attestations of linux\/amd64/ });
-  const expand = (ref: string) => row(ref).getByRole('button', { name: new RegExp(`^Show the variants of ${ref}`) }).click();
+  const expand = (ref: string) =>
+    row(ref)
+      .getByRole('button', { name: new RegExp(`^Show the variants of ${ref}`) })
+      .click();
 
   before(async () => {
     await rig.setUp(10 * MIN);
@@ -47,9 +50,15 @@ describe('attestations in the dashboard (real VM, Chromium)', { timeout: 30 * MI
 
   it('lists the SBOM and provenance under the image, beside its platform', async () => {
     await rig.ok(attestedBuild(rig.generator, APP, writeAppContext(path.join(rig.tmp, 'app'), 'e2e')));
-    await row(APP).getByText('1 platform, 1 attestation (SBOM, provenance)').waitFor({ timeout: 2 * MIN });
+    await row(APP)
+      .getByText('1 platform, 1 attestation (SBOM, provenance)')
+      .waitFor({ timeout: 2 * MIN });
     await expand(APP);
-    await page.locator('.vrow.variant').filter({ hasText: /^linux\/amd64/ }).getByText('Present').waitFor();
+    await page
+      .locator('.vrow.variant')
+      .filter({ hasText: /^linux\/amd64/ })
+      .getByText('Present')
+      .waitFor();
     const statements = attestationRow().getByTestId('attestation-statements');
     await statements.getByText('SBOM (SPDX)', { exact: true }).waitFor();
     await statements.getByText(/^provenance \(SLSA v[\d.]+\)$/).waitFor();
@@ -57,12 +66,21 @@ describe('attestations in the dashboard (real VM, Chromium)', { timeout: 30 * MI
   });
 
   it('pulled back from the registry, the attestation manifest is listed as left in the registry', async () => {
-    await rig.ok(`docker tag ${APP} ${pushed} && docker push ${pushed} && docker rmi ${APP} ${pushed} ${rig.generator}`);
-    await row('attested:1').first().waitFor({ state: 'detached', timeout: 2 * MIN });
+    await rig.ok(
+      `docker tag ${APP} ${pushed} && docker push ${pushed} && docker rmi ${APP} ${pushed} ${rig.generator}`,
+    );
+    await row('attested:1')
+      .first()
+      .waitFor({ state: 'detached', timeout: 2 * MIN });
     await rig.ok(`docker pull ${pushed}`);
-    await row(pushed).getByText('1 platform, 1 attestation').waitFor({ timeout: 2 * MIN });
+    await row(pushed)
+      .getByText('1 platform, 1 attestation')
+      .waitFor({ timeout: 2 * MIN });
     await expand(pushed);
-    await attestationRow().getByTestId('attestation-statements').getByText('kept in the registry', { exact: true }).waitFor();
+    await attestationRow()
+      .getByTestId('attestation-statements')
+      .getByText('kept in the registry', { exact: true })
+      .waitFor();
     await shot('attestations-pulled');
   });
 
@@ -70,7 +88,10 @@ describe('attestations in the dashboard (real VM, Chromium)', { timeout: 30 * MI
     const use = await env.cli(['store', 'use', 'classic']);
     assert.equal(use.code, 0, use.stderr);
     try {
-      await page.getByTestId('attestations-classic').getByText(/The containerd image store keeps them/).waitFor({ timeout: 2 * MIN });
+      await page
+        .getByTestId('attestations-classic')
+        .getByText(/The containerd image store keeps them/)
+        .waitFor({ timeout: 2 * MIN });
       await shot('attestations-classic');
     } finally {
       const back = await env.cli(['store', 'use', 'containerd']);

@@ -35,13 +35,17 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
   const images = () => page.locator('.vrow.image');
   /** A failed step must not leave a modal over the page for the next one. */
   const closeDialogs = async () => {
-    for (let i = 0; i < 3 && await page.locator('dialog[open]').count() > 0; i++) await page.keyboard.press('Escape');
+    for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
   };
 
   before(async () => {
     registry = await startRegistry();
     // The registry is plain HTTP on the host's loopback: allowed by the user's daemon.json key.
-    const set = await env.cli(['settings', 'set', `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`]);
+    const set = await env.cli([
+      'settings',
+      'set',
+      `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`,
+    ]);
     assert.equal(set.code, 0, set.stderr);
     const start = await env.start(10 * MIN);
     assert.equal(start.code, 0, `berth start failed:\n${start.stdout}\n${start.stderr}`);
@@ -51,13 +55,19 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     assert.ok(url, `no URL in: ${dash.stdout}`);
     browser = await launchChromium();
     page = await browser.context.newPage();
-    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
-      const m = JSON.parse(String(f.payload)) as { name?: string; data?: { percent?: number | null } };
-      if (m.name === 'images.progress' && typeof m.data?.percent === 'number') progress.push(m.data.percent);
-    }));
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (f) => {
+        const m = JSON.parse(String(f.payload)) as { name?: string; data?: { percent?: number | null } };
+        if (m.name === 'images.progress' && typeof m.data?.percent === 'number') progress.push(m.data.percent);
+      }),
+    );
     shot = screenshotter(page, OUT);
   });
-  after(async () => { await browser?.close(); registry?.stop(); await env.dispose(); });
+  after(async () => {
+    await browser?.close();
+    registry?.stop();
+    await env.dispose();
+  });
 
   it('refuses the dashboard without its token', async () => {
     const r = await fetch(url.replace(/\?token=.*/, ''));
@@ -71,14 +81,20 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     // The engine's versions as the host's status reads them from dockerd (28.x with containerd 2.x).
     const v = (await env.status()).versions!;
     assert.match(v.containerd ?? '', /^v?2\./, JSON.stringify(v));
-    await page.getByTestId('engine-versions').filter({ hasText: `Docker Engine ${v.docker} · containerd ${v.containerd}` }).waitFor();
+    await page
+      .getByTestId('engine-versions')
+      .filter({ hasText: `Docker Engine ${v.docker} · containerd ${v.containerd}` })
+      .waitFor();
     await page.getByTestId('containers-empty').waitFor();
     await shot('containers-empty');
     await nav('Images').click();
     await page.getByTestId('images-empty').waitFor();
     await shot('images-empty');
     await nav('Settings').click();
-    assert.equal(await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(), true);
+    assert.equal(
+      await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(),
+      true,
+    );
     assert.equal(await page.getByRole('button', { name: 'Apply & Restart' }).isDisabled(), true, 'nothing changed yet');
     await shot('settings-general');
     assert.equal(await page.getByTestId('hidden-store-banner').count(), 0, 'nothing is hidden on a clean install');
@@ -91,10 +107,15 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByRole('button', { name: 'Pull…' }).click();
     await page.getByLabel('Image reference').fill(ref);
     await page.getByRole('button', { name: 'Pull', exact: true }).click();
-    await page.locator('[data-testid="pull-progress"] [role="progressbar"][aria-valuenow]').waitFor({ timeout: 5 * MIN });
+    await page
+      .locator('[data-testid="pull-progress"] [role="progressbar"][aria-valuenow]')
+      .waitFor({ timeout: 5 * MIN });
     await shot('pull-progress');
     await page.getByText(`Pulled ${ref}`).waitFor({ timeout: 10 * MIN });
-    assert.ok(progress.some((p) => p > 0 && p < 100), `progress between 0 and 100 was shown (saw ${progress.slice(0, 20).join(', ')})`);
+    assert.ok(
+      progress.some((p) => p > 0 && p < 100),
+      `progress between 0 and 100 was shown (saw ${progress.slice(0, 20).join(', ')})`,
+    );
     await page.getByRole('button', { name: 'Close' }).click();
     await images().filter({ hasText: ref }).waitFor();
     await shot('images-pulled');
@@ -108,7 +129,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     // Create and start take a while on an emulated VM sharing 2 cores.
     await page.getByTestId('container-e2e-first').waitFor({ timeout: 3 * MIN });
     await page.getByTestId('container-e2e-first').getByRole('button', { name: 'Logs' }).click();
-    await page.getByTestId('logs-panel').getByText(/BusyBox v/).waitFor({ timeout: 2 * MIN });
+    await page
+      .getByTestId('logs-panel')
+      .getByText(/BusyBox v/)
+      .waitFor({ timeout: 2 * MIN });
     await shot('containers-logs');
     await nav('Images').click();
     await images().filter({ hasText: ref }).getByText('In use').waitFor();
@@ -117,17 +141,27 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
   it('shows the Docker Engine, Resources and Troubleshoot views', async () => {
     await nav('Settings').click();
     await page.getByRole('tab', { name: 'Docker Engine' }).click();
-    assert.match(await page.locator('#daemon-json').inputValue(), new RegExp(registry.guestAddress.replace(/\./g, '\\.')));
+    assert.match(
+      await page.locator('#daemon-json').inputValue(),
+      new RegExp(registry.guestAddress.replace(/\./g, '\\.')),
+    );
     await page.locator('#daemon-json').fill('{"debug": "yes"}');
     await page.getByText('debug: Invalid input').waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Apply & Restart' }).isDisabled(), true, 'invalid daemon.json cannot be applied');
+    assert.equal(
+      await page.getByRole('button', { name: 'Apply & Restart' }).isDisabled(),
+      true,
+      'invalid daemon.json cannot be applied',
+    );
     await shot('settings-engine-invalid');
     await page.getByRole('button', { name: 'Discard' }).click();
     await page.getByRole('tab', { name: 'Resources' }).click();
     await shot('settings-resources');
     await nav('Troubleshoot').click();
     await page.getByRole('button', { name: 'Reset to factory defaults' }).click();
-    await page.getByTestId('deletes').getByText(/data\.qcow2/).waitFor();
+    await page
+      .getByTestId('deletes')
+      .getByText(/data\.qcow2/)
+      .waitFor();
     await shot('troubleshoot-confirm');
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
@@ -141,12 +175,22 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByRole('button', { name: 'Apply & Restart' }).click();
     await page.getByTestId('apply-bar').getByRole('button', { name: 'Applying…' }).waitFor();
     await shot('settings-applying');
-    await page.getByTestId('apply-bar').getByText('No changes.').waitFor({ timeout: 10 * MIN });
-    await page.getByTestId('active-store').filter({ hasText: 'classic' }).waitFor({ timeout: 2 * MIN });
+    await page
+      .getByTestId('apply-bar')
+      .getByText('No changes.')
+      .waitFor({ timeout: 10 * MIN });
+    await page
+      .getByTestId('active-store')
+      .filter({ hasText: 'classic' })
+      .waitFor({ timeout: 2 * MIN });
     await nav('Images').click();
     await page.getByTestId('images-empty').waitFor({ timeout: 2 * MIN });
     const banner = page.getByTestId('hidden-store-banner');
-    await banner.getByText(/^1 images \([\d.]+ MB\) and 1 containers from the containerd image store are hidden while the classic image store is active$/).waitFor({ timeout: 2 * MIN });
+    await banner
+      .getByText(
+        /^1 images \([\d.]+ MB\) and 1 containers from the containerd image store are hidden while the classic image store is active$/,
+      )
+      .waitFor({ timeout: 2 * MIN });
     await shot('classic-empty-banner');
   });
 
@@ -165,28 +209,43 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await nav('Settings').click();
     await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).check();
     await page.getByRole('button', { name: 'Apply & Restart' }).click();
-    await page.getByTestId('apply-bar').getByText('No changes.').waitFor({ timeout: 10 * MIN });
-    await page.getByTestId('active-store').filter({ hasText: 'containerd' }).waitFor({ timeout: 2 * MIN });
+    await page
+      .getByTestId('apply-bar')
+      .getByText('No changes.')
+      .waitFor({ timeout: 10 * MIN });
+    await page
+      .getByTestId('active-store')
+      .filter({ hasText: 'containerd' })
+      .waitFor({ timeout: 2 * MIN });
     await nav('Images').click();
-    await images().filter({ hasText: 'e2e/big:1' }).getByText('In use').waitFor({ timeout: 2 * MIN });
-    await page.getByTestId('hidden-store-banner')
-      .getByText(/^1 images \([\d.]+ MB\) and 0 containers from the classic image store are hidden while the containerd image store is active$/).waitFor({ timeout: 2 * MIN });
+    await images()
+      .filter({ hasText: 'e2e/big:1' })
+      .getByText('In use')
+      .waitFor({ timeout: 2 * MIN });
+    await page
+      .getByTestId('hidden-store-banner')
+      .getByText(
+        /^1 images \([\d.]+ MB\) and 0 containers from the classic image store are hidden while the containerd image store is active$/,
+      )
+      .waitFor({ timeout: 2 * MIN });
     await shot('containerd-back');
     await nav('Containers').click();
     await page.getByTestId('container-e2e-first').waitFor();
   });
 
-  it('the reclaim dialog lists the hidden store\'s images; Cancel deletes nothing', async () => {
+  it("the reclaim dialog lists the hidden store's images; Cancel deletes nothing", async () => {
     const ref = `${registry.guestAddress}/e2e/big:1`;
     const banner = page.getByTestId('hidden-store-banner');
     await banner.getByRole('button', { name: 'Reclaim space…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Reclaim the classic image store\'s space?' });
+    const dialog = page.getByRole('dialog', { name: "Reclaim the classic image store's space?" });
     try {
       await dialog.getByTestId('reclaim-images').getByText(ref).waitFor({ timeout: MIN });
       await shot('reclaim-dialog');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'detached' });
-    } finally { await closeDialogs(); }
+    } finally {
+      await closeDialogs();
+    }
     await banner.getByText(/^1 images .* from the classic image store are hidden/).waitFor();
   });
 
@@ -203,7 +262,14 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
       assert.equal(df.code, 0, df.stderr);
       const cli = DiskUsageSchema.parse(JSON.parse(df.stdout));
       diffs = diskDifferences(shown, cli);
-      assert.deepEqual(cli.stores.map((x) => [x.store, x.active, x.images > 0]), [['containerd', true, true], ['classic', false, true]], 'each store holds the story\'s image');
+      assert.deepEqual(
+        cli.stores.map((x) => [x.store, x.active, x.images > 0]),
+        [
+          ['containerd', true, true],
+          ['classic', false, true],
+        ],
+        "each store holds the story's image",
+      );
       if (diffs.length === 0) break;
     }
     assert.deepEqual(diffs, [], 'the page and the CLI agree');
@@ -222,11 +288,20 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     const docker = env.docker();
     try {
       await row.getByText('Unused').waitFor();
-      const c = await docker.createContainer({ name: 'e2e-vol-user', Image: ref, Cmd: ['sleep', '600'], HostConfig: { Binds: ['e2e-vol:/data'] } });
+      const c = await docker.createContainer({
+        name: 'e2e-vol-user',
+        Image: ref,
+        Cmd: ['sleep', '600'],
+        HostConfig: { Binds: ['e2e-vol:/data'] },
+      });
       try {
         await c.start();
         await row.getByText('e2e-vol-user (containerd store, running)', { exact: true }).waitFor({ timeout: MIN });
-        assert.equal(await row.getByRole('button', { name: 'Remove volume e2e-vol' }).isDisabled(), true, 'Remove is refused while in use');
+        assert.equal(
+          await row.getByRole('button', { name: 'Remove volume e2e-vol' }).isDisabled(),
+          true,
+          'Remove is refused while in use',
+        );
         await row.getByText('In use by container e2e-vol-user (containerd store, running): remove it first.').waitFor();
         await shot('volume-in-use');
       } finally {
@@ -239,7 +314,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     } finally {
       // Whatever failed, the engine is left as the story had it.
       await closeDialogs();
-      await docker.getVolume('e2e-vol').remove().catch(() => undefined);
+      await docker
+        .getVolume('e2e-vol')
+        .remove()
+        .catch(() => undefined);
     }
   });
 
@@ -269,7 +347,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByTestId('active-store').waitFor();
     await page.getByTestId('hidden-store-banner').waitFor({ state: 'detached', timeout: 2 * MIN });
     await nav('Settings').click();
-    assert.equal(await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(), true);
+    assert.equal(
+      await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).isChecked(),
+      true,
+    );
     await shot('after-reset-settings');
   });
 
@@ -283,7 +364,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     assert.match(dash.stderr, /adopted a running engine/);
     const next = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(dash.stdout)?.[1] ?? '';
     await page.goto(next);
-    await page.getByTestId('engine-adopted').filter({ hasText: `adopted a running engine (pid ${vmPid})` }).waitFor();
+    await page
+      .getByTestId('engine-adopted')
+      .filter({ hasText: `adopted a running engine (pid ${vmPid})` })
+      .waitFor();
     await page.getByTestId('engine-state').filter({ hasText: 'Running' }).waitFor();
     await shot('adopted');
   });

@@ -3,7 +3,16 @@
 import type { Page } from 'playwright-core';
 import type { DiskUsage } from '../electron/node-host/api/disk-types.ts';
 
-export interface ShownStore { store: string; active: boolean; images: number; imagesBytes: number; containers: number; containersBytes: number; buildCacheBytes: number; totalBytes: number; }
+export interface ShownStore {
+  store: string;
+  active: boolean;
+  images: number;
+  imagesBytes: number;
+  containers: number;
+  containersBytes: number;
+  buildCacheBytes: number;
+  totalBytes: number;
+}
 export interface ShownDisk {
   stores: ShownStore[];
   volumes: { count: number; bytes: number };
@@ -44,12 +53,27 @@ export async function shownDisk(page: Page): Promise<ShownDisk> {
  */
 export function diskDifferences(shown: ShownDisk, cli: DiskUsage): string[] {
   const out: string[] = [];
-  const same = (what: string, a: unknown, b: unknown): void => { if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${what}: page ${JSON.stringify(a)}, CLI ${JSON.stringify(b)}`); };
+  const same = (what: string, a: unknown, b: unknown): void => {
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      out.push(`${what}: page ${JSON.stringify(a)}, CLI ${JSON.stringify(b)}`);
+  };
   const near = (what: string, a: number | undefined, b: number): void => {
     if (a === undefined || Math.abs(a - b) > Math.max(0.01 * b, 16 * 2 ** 20)) out.push(`${what}: page ${a}, CLI ${b}`);
   };
-  same('stores', shown.stores, cli.stores.map((s) => ({ store: s.store, active: s.active, images: s.images, imagesBytes: s.imagesBytes, containers: s.containers,
-    containersBytes: s.containersBytes, buildCacheBytes: s.buildCacheBytes, totalBytes: s.totalBytes })));
+  same(
+    'stores',
+    shown.stores,
+    cli.stores.map((s) => ({
+      store: s.store,
+      active: s.active,
+      images: s.images,
+      imagesBytes: s.imagesBytes,
+      containers: s.containers,
+      containersBytes: s.containersBytes,
+      buildCacheBytes: s.buildCacheBytes,
+      totalBytes: s.totalBytes,
+    })),
+  );
   same('volumes', shown.volumes, cli.volumes);
   same('data disk size', shown.dataDisk[1], cli.dataDisk.sizeBytes);
   near('data disk used', shown.dataDisk[0], cli.dataDisk.usedBytes);

@@ -9,7 +9,10 @@ import type { Page } from 'playwright-core';
 
 export function bigImageContext(marker: string, megabytes: number): NodeJS.ReadableStream {
   const pack = tar.pack();
-  pack.entry({ name: 'Dockerfile' }, 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY blob /blob\nCOPY marker /marker\nENTRYPOINT ["/bin/busybox"]\n');
+  pack.entry(
+    { name: 'Dockerfile' },
+    'FROM scratch\nCOPY busybox /bin/busybox\nCOPY blob /blob\nCOPY marker /marker\nENTRYPOINT ["/bin/busybox"]\n',
+  );
   pack.entry({ name: 'busybox', mode: 0o755 }, fs.readFileSync('/bin/busybox'));
   // Random bytes do not compress: the registry serves the whole layer and the pull takes a while.
   pack.entry({ name: 'blob' }, crypto.randomBytes(megabytes * 1_000_000));
@@ -20,7 +23,9 @@ export function bigImageContext(marker: string, megabytes: number): NodeJS.Reada
 
 async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
   const out = await new Promise<Array<{ error?: string }>>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
+    docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) =>
+      err ? reject(err) : resolve(res),
+    );
   });
   const failed = out.find((m) => m.error);
   if (failed) throw new Error(failed.error);
@@ -29,7 +34,10 @@ async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<vo
 /** Builds ref in the VM, pushes it to the registry and deletes it locally. */
 export async function seedRegistry(docker: Docker, ref: string, marker: string, megabytes = 24): Promise<void> {
   await follow(docker, await docker.buildImage(bigImageContext(marker, megabytes), { t: ref }));
-  await follow(docker, await docker.getImage(ref).push({ authconfig: {} } as never) as unknown as NodeJS.ReadableStream);
+  await follow(
+    docker,
+    (await docker.getImage(ref).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream,
+  );
   await docker.getImage(ref).remove({ force: true });
   await docker.pruneBuilder().catch(() => undefined);
 }

@@ -15,8 +15,8 @@ bash scripts/setup.sh --no-image
 # Independent builds, overlapped; the VM installs the agent bundle at every start.
 pids=()
 npx tsc -p tsconfig.json & pids+=($!)
-# Lint (biome.json): no unused code, no floating promises, no '!' in the files that opted in.
-node_modules/.bin/biome lint --reporter=summary & pids+=($!)
+# Format and lint (biome.json, `npm run format` fixes the format): no unused code, no floating promises, no '!' in the files that opted in.
+node_modules/.bin/biome ci --reporter=summary & pids+=($!)
 npm run --silent build:renderer >/dev/null & pids+=($!)
 node bin/run-ts.js engine/agent/build.ts & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done

@@ -21,7 +21,12 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
 
 export async function bench(): Promise<void> {
   const data = new DataDir(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-adopt-')), 'home'));
-  const env = { ...process.env, BERTH_HOME: data.root, BERTH_NO_DOCKER_CONTEXT: '1', DOCKER_HOST: `unix://${data.dockerSocket}` };
+  const env = {
+    ...process.env,
+    BERTH_HOME: data.root,
+    BERTH_NO_DOCKER_CONTEXT: '1',
+    DOCKER_HOST: `unix://${data.dockerSocket}`,
+  };
   try {
     const cold = timed(process.execPath, [BIN, 'start'], env) + timed('docker', ['version'], env);
     console.log(`cold start + docker version:        ${s(cold)}`);

@@ -36,12 +36,17 @@ export async function bench(): Promise<void> {
     console.log(`npx berth status:           ${s(npx)} median of 3 (before: 1.7 s; npm's own start-up is the rest)`);
     const first = berth('store', 'use', 'classic');
     const later: number[] = [];
-    for (const store of ['containerd', 'classic', 'containerd', 'classic', 'containerd']) later.push(berth('store', 'use', store));
+    for (const store of ['containerd', 'classic', 'containerd', 'classic', 'containerd'])
+      later.push(berth('store', 'use', store));
     const restart = berth('restart');
     console.log(`berth store use, first:     ${s(first)} after the boot (before: 8.5 s)`);
-    console.log(`berth store use, later:     ${later.map(s).join(', ')} (median ${s(median(later))}; before: 5.3-6.1 s)`);
+    console.log(
+      `berth store use, later:     ${later.map(s).join(', ')} (median ${s(median(later))}; before: 5.3-6.1 s)`,
+    );
     console.log(`berth restart:              ${s(restart)} (before: 25.3 s)`);
-    console.log(`switch / restart:           first ${(first / restart).toFixed(2)} (before 0.34), later ${(median(later) / restart).toFixed(2)} (before 0.21-0.24); goal <= 0.2, then <= 0.1`);
+    console.log(
+      `switch / restart:           first ${(first / restart).toFixed(2)} (before 0.34), later ${(median(later) / restart).toFixed(2)} (before 0.21-0.24); goal <= 0.2, then <= 0.1`,
+    );
   } finally {
     spawnSync(process.execPath, [BIN, 'stop'], { env });
     fs.rmSync(path.dirname(home), { recursive: true, force: true });

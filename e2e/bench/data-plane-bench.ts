@@ -32,7 +32,9 @@ const mbps = (bytes: number, ms: number): string => `${(bytes / 1e6 / (ms / 1000
 function drain(s: NodeJS.ReadableStream): Promise<number> {
   return new Promise((resolve, reject) => {
     let n = 0;
-    s.on('data', (d: Buffer) => { n += d.length; });
+    s.on('data', (d: Buffer) => {
+      n += d.length;
+    });
     s.on('end', () => resolve(n));
     s.on('error', reject);
   });
@@ -46,7 +48,12 @@ async function roundTrips(socketPath: string, api: string): Promise<number[]> {
   for (let i = 0; i < 51; i++) {
     const t = performance.now();
     await new Promise<void>((resolve, reject) => {
-      http.get({ socketPath, path: api, agent }, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject);
+      http
+        .get({ socketPath, path: api, agent }, (r) => {
+          r.resume();
+          r.on('end', resolve);
+        })
+        .on('error', reject);
     });
     if (i > 0) out.push(performance.now() - t);
   }
@@ -73,7 +80,10 @@ async function tarOf(name: string, content: Buffer): Promise<Buffer> {
 
 /** The guest's own clock around a command: milliseconds it took inside the VM. */
 async function insideMs(engine: EngineController, cmd: string): Promise<number> {
-  const out = await engine.guest.run(`s=$(date +%s%N); ${cmd} >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))`, { timeoutMs: 600_000 });
+  const out = await engine.guest.run(
+    `s=$(date +%s%N); ${cmd} >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))`,
+    { timeoutMs: 600_000 },
+  );
   return Number(out.trim().split('\n').pop());
 }
 
@@ -81,9 +91,14 @@ async function insideMs(engine: EngineController, cmd: string): Promise<number> 
 export async function printPasst(engine: EngineController, port: number, vmMs: number, all: number): Promise<void> {
   const vm = (engine as unknown as { boot?: { vm?: { hmp?: (c: string) => Promise<string> } } }).boot?.vm;
   const hmp = vm?.hmp?.bind(vm);
-  const r = hmp ? await passtCandidate({ hmp, guestRun: (c) => engine.guest.run(c) }, port, TIMES) : 'no QEMU monitor here';
-  console.log(typeof r === 'string' ? `  candidate: passt: not measured (${r})`
-    : `  candidate: passt ${r.version}: host ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (stream netdev, no run-time forward changes in this build)`);
+  const r = hmp
+    ? await passtCandidate({ hmp, guestRun: (c) => engine.guest.run(c) }, port, TIMES)
+    : 'no QEMU monitor here';
+  console.log(
+    typeof r === 'string'
+      ? `  candidate: passt: not measured (${r})`
+      : `  candidate: passt ${r.version}: host ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (stream netdev, no run-time forward changes in this build)`,
+  );
 }
 
 export async function bench(): Promise<void> {
@@ -100,25 +115,37 @@ export async function bench(): Promise<void> {
       // Published-port HTTP, host vs inside the VM with the same client. Inside, 127.0.0.1 goes
       // through dockerd's userland proxy and the VM's own address through its DNAT rule: the
       // faster of the two is the reference.
-      const hostWget = async (u: string): Promise<number> => timedMs((await execFileP(BUSYBOX, ['sh', '-c', wgetLoop(u, TIMES)], { encoding: 'utf8', timeout: 600_000 })).stderr);
+      const hostWget = async (u: string): Promise<number> =>
+        timedMs(
+          (await execFileP(BUSYBOX, ['sh', '-c', wgetLoop(u, TIMES)], { encoding: 'utf8', timeout: 600_000 })).stderr,
+        );
       const hostMs = await hostWget(url);
       const hostLoMs = await hostWget(loopbackUrl ?? url);
       const vmLoMs = await wgetInVm(docker, `http://127.0.0.1:${port}/big`, TIMES);
       const vmAddrMs = await wgetInVm(docker, `http://${GUEST_ADDRESS}:${port}/big`, TIMES);
       const vmMs = Math.min(vmLoMs, vmAddrMs);
       const all = TIMES * bytes;
-      console.log(`HTTP ${MIB} MiB inside the VM: ${mbps(all, vmMs)} (127.0.0.1 ${mbps(all, vmLoMs)}, ${GUEST_ADDRESS} ${mbps(all, vmAddrMs)}; busybox wget, ${TIMES} x, the faster is the reference)`);
-      console.log(`  -p P:80 (wildcard):      host ${mbps(all, hostMs)}   ratio ${(vmMs / hostMs).toFixed(2)} (QEMU user network -> ${GUEST_ADDRESS}; goal >= 0.4, long-term 0.7)`);
-      console.log(`  -p 127.0.0.1:P:80:       host ${mbps(all, hostLoMs)}   ratio ${(vmMs / hostLoMs).toFixed(2)} (QEMU user network -> loopback redirect; goal >= 0.4, long-term 0.7)`);
+      console.log(
+        `HTTP ${MIB} MiB inside the VM: ${mbps(all, vmMs)} (127.0.0.1 ${mbps(all, vmLoMs)}, ${GUEST_ADDRESS} ${mbps(all, vmAddrMs)}; busybox wget, ${TIMES} x, the faster is the reference)`,
+      );
+      console.log(
+        `  -p P:80 (wildcard):      host ${mbps(all, hostMs)}   ratio ${(vmMs / hostMs).toFixed(2)} (QEMU user network -> ${GUEST_ADDRESS}; goal >= 0.4, long-term 0.7)`,
+      );
+      console.log(
+        `  -p 127.0.0.1:P:80:       host ${mbps(all, hostLoMs)}   ratio ${(vmMs / hostLoMs).toFixed(2)} (QEMU user network -> loopback redirect; goal >= 0.4, long-term 0.7)`,
+      );
       // The rejected paths, once, for comparison: the same bytes carried by the mux (still the
       // fallback for ::1 TCP publishes; half-close kept), then by SSH.
-      for (const [name, carrier] of [['virtio-serial mux', engine.streamCarrier()], ['SSH', engine.guest]] as const) {
+      for (const [name, carrier] of [
+        ['virtio-serial mux', engine.streamCarrier()],
+        ['SSH', engine.guest],
+      ] as const) {
         const t0 = Date.now();
         const s = await carrier.connectTcp('127.0.0.1', port);
         s.write(`GET /big HTTP/1.0\r\nHost: x\r\n\r\n`);
         const got = await drain(s);
         const ms = Date.now() - t0;
-        console.log(`  rejected: ${`${name}:`.padEnd(19)}${mbps(got, ms)}   ratio ${((vmMs / TIMES) / ms).toFixed(2)}`);
+        console.log(`  rejected: ${`${name}:`.padEnd(19)}${mbps(got, ms)}   ratio ${(vmMs / TIMES / ms).toFixed(2)}`);
       }
       await printPasst(engine, port, vmMs, all);
 
@@ -126,7 +153,9 @@ export async function bench(): Promise<void> {
       const cpBytes = await drain(await c.getArchive({ path: '/www/big' }));
       const cpHostMs = Date.now() - cp0;
       const cpVmMs = await insideMs(engine, `docker cp ${c.id}:/www/big - | wc -c`);
-      console.log(`docker cp ${MIB} MiB out: host ${mbps(cpBytes, cpHostMs)}   inside the VM ${mbps(bytes, cpVmMs)}   ratio ${(cpVmMs / cpHostMs).toFixed(2)} (goal >= 0.7)`);
+      console.log(
+        `docker cp ${MIB} MiB out: host ${mbps(cpBytes, cpHostMs)}   inside the VM ${mbps(bytes, cpVmMs)}   ratio ${(cpVmMs / cpHostMs).toFixed(2)} (goal >= 0.7)`,
+      );
       // The other direction, which build contexts and `docker cp` into a container take.
       const inTar = await tarOf('big-in', crypto.randomBytes(bytes));
       const in0 = Date.now();
@@ -134,20 +163,27 @@ export async function bench(): Promise<void> {
       const cpInHostMs = Date.now() - in0;
       await engine.guest.run(`head -c ${bytes} /dev/urandom > /tmp/big-in`);
       const cpInVmMs = await insideMs(engine, `docker cp /tmp/big-in ${c.id}:/www/big-in-vm`);
-      console.log(`docker cp ${MIB} MiB in:  host ${mbps(bytes, cpInHostMs)}   inside the VM ${mbps(bytes, cpInVmMs)}   ratio ${(cpInVmMs / cpInHostMs).toFixed(2)}`);
+      console.log(
+        `docker cp ${MIB} MiB in:  host ${mbps(bytes, cpInHostMs)}   inside the VM ${mbps(bytes, cpInVmMs)}   ratio ${(cpInVmMs / cpInHostMs).toFixed(2)}`,
+      );
       // `docker save` of a ~200 MB image (the container's layer, committed): a long guest → host
       // stream through the socket beside the same save inside the VM. On the containerd store
       // dockerd's own CPU bounds both (minutes under TCG: it unpacks and packs the layer).
       await engine.guest.run(`docker exec ${c.id} /bin/busybox sh -c 'cat /www/big /www/big /www/big > /www/save-1'`);
-      const img = await c.commit({ repo: 'berth-bench-save', tag: 'latest' }) as { Id: string };
+      const img = (await c.commit({ repo: 'berth-bench-save', tag: 'latest' })) as { Id: string };
       try {
         const s0 = Date.now();
         const saveBytes = await drain(await docker.getImage('berth-bench-save:latest').get());
         const saveHostMs = Date.now() - s0;
         const saveVmMs = await insideMs(engine, 'docker save berth-bench-save:latest | wc -c');
-        console.log(`docker save ${(saveBytes / 1e6).toFixed(0)} MB:  host ${mbps(saveBytes, saveHostMs)}   inside the VM ${mbps(saveBytes, saveVmMs)}   ratio ${(saveVmMs / saveHostMs).toFixed(2)}`);
+        console.log(
+          `docker save ${(saveBytes / 1e6).toFixed(0)} MB:  host ${mbps(saveBytes, saveHostMs)}   inside the VM ${mbps(saveBytes, saveVmMs)}   ratio ${(saveVmMs / saveHostMs).toFixed(2)}`,
+        );
       } finally {
-        await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
     } finally {
       await c.remove({ force: true });
@@ -158,9 +194,17 @@ export async function bench(): Promise<void> {
     // docker-init for their versions), /_ping mostly the path to it.
     for (const api of ['/version', '/_ping']) {
       const host = percentiles(await roundTrips(data.dockerSocket, api));
-      const vm = JSON.parse((await engine.guest.run(`/usr/local/bin/node --input-type=module -e ${shellQuote(`${roundTrips.toString()}; console.log(JSON.stringify(await roundTrips('${DOCKER_SOCKET}', '${api}')))`)}`)).trim()) as number[];
+      const vm = JSON.parse(
+        (
+          await engine.guest.run(
+            `/usr/local/bin/node --input-type=module -e ${shellQuote(`${roundTrips.toString()}; console.log(JSON.stringify(await roundTrips('${DOCKER_SOCKET}', '${api}')))`)}`,
+          )
+        ).trim(),
+      ) as number[];
       const inVm = percentiles(vm);
-      console.log(`GET ${api.padEnd(8)} RTT:     host p50 ${host.p50} ms, p99 ${host.p99} ms   inside the VM p50 ${inVm.p50} ms, p99 ${inVm.p99} ms (50 calls, one connection)`);
+      console.log(
+        `GET ${api.padEnd(8)} RTT:     host p50 ${host.p50} ms, p99 ${host.p99} ms   inside the VM p50 ${inVm.p50} ms, p99 ${inVm.p99} ms (50 calls, one connection)`,
+      );
     }
 
     // Nothing happening: the host's CPU time over 10 s (this process is the Berth host here).
@@ -168,7 +212,9 @@ export async function bench(): Promise<void> {
     const u0 = process.cpuUsage();
     await new Promise((r) => setTimeout(r, 10_000));
     const u = process.cpuUsage(u0);
-    console.log(`idle host CPU:          ${(((u.user + u.system) / 1000) / 10_000 * 100).toFixed(2)} % of one core (10 s, engine running, nothing happening; goal ~0)`);
+    console.log(
+      `idle host CPU:          ${(((u.user + u.system) / 1000 / 10_000) * 100).toFixed(2)} % of one core (10 s, engine running, nothing happening; goal ~0)`,
+    );
   } finally {
     await engine.stop().catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });

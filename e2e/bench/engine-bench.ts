@@ -23,9 +23,18 @@ function rssOf(pid: number): number {
 export async function engineBench(): Promise<void> {
   const dir = imageDir();
   try {
-    const b = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as { buildSeconds: number; compressedBytes: number; engine?: Record<string, string> };
+    const b = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as {
+      buildSeconds: number;
+      compressedBytes: number;
+      engine?: Record<string, string>;
+    };
     console.log(`image build:            ${b.buildSeconds.toFixed(0)} s (cached; 'npm run image -- --force' rebuilds)`);
-    if (b.engine) console.log(`image engine:           ${Object.entries(b.engine).map(([p, v]) => `${p} ${v}`).join(', ')}`);
+    if (b.engine)
+      console.log(
+        `image engine:           ${Object.entries(b.engine)
+          .map(([p, v]) => `${p} ${v}`)
+          .join(', ')}`,
+      );
     console.log(`image root compressed:  ${mib(b.compressedBytes)} (goal <= 200 MB)`);
   } catch {
     console.log(`image root compressed:  ${mib(fs.statSync(path.join(dir, 'rootfs.img.zst')).size)} (no build record)`);
@@ -38,7 +47,9 @@ export async function engineBench(): Promise<void> {
   for (const store of ['containerd', 'classic'] as const) {
     const data = new DataDir(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-')));
     const engine = new EngineController({
-      data, bootDaemonJson: () => bootDaemonJson(store, '{}'), engineConfig: () => ({ store }),
+      data,
+      bootDaemonJson: () => bootDaemonJson(store, '{}'),
+      engineConfig: () => ({ store }),
     });
     try {
       const t0 = Date.now();
@@ -46,13 +57,21 @@ export async function engineBench(): Promise<void> {
       cold[store] = Date.now() - t0;
       if (store === 'containerd') {
         const image = locateImage();
-        const ref = await kernelBoot(qemuBinary(), st.accelerator ?? 'tcg', image.kernel, { initrd: image.initrd, extra: ['-smp', '2', '-m', '2048'], timeoutMs: 120_000 });
+        const ref = await kernelBoot(qemuBinary(), st.accelerator ?? 'tcg', image.kernel, {
+          initrd: image.initrd,
+          extra: ['-smp', '2', '-m', '2048'],
+          timeoutMs: 120_000,
+        });
         kernelMs = ref.ms;
         console.log(`accelerator:            ${st.accelerator} (${st.acceleratorReason})`);
         console.log(`qemu:                   ${st.versions?.qemu} (${st.versions?.qemuReason})`);
-        console.log(`kernel's own boot:      ${s(kernelMs)} (kernel + initrd to the first userspace attempt${ref.failure ? `; ${ref.failure}` : ''})`);
+        console.log(
+          `kernel's own boot:      ${s(kernelMs)} (kernel + initrd to the first userspace attempt${ref.failure ? `; ${ref.failure}` : ''})`,
+        );
       }
-      console.log(`cold start, ${store.padEnd(10)}  ${s(cold[store]!)}   ratio to the kernel's boot ${(cold[store]! / kernelMs).toFixed(1)} (goal <= 5, then <= 2)`);
+      console.log(
+        `cold start, ${store.padEnd(10)}  ${s(cold[store]!)}   ratio to the kernel's boot ${(cold[store]! / kernelMs).toFixed(1)} (goal <= 5, then <= 2)`,
+      );
       if (store === 'containerd') await afterStart(engine, st);
     } finally {
       await engine.stop().catch(() => undefined);
@@ -89,7 +108,11 @@ async function afterStart(engine: EngineController, st: EngineStatus): Promise<v
   await engine.restart();
   await engine.docker().ping();
   const restartMs = Date.now() - r0;
-  console.log(`store switch:           first to classic ${s(first)} (sets the classic store up on a fresh disk); then ${later.map(s).join(', ')} (median ${s(median)})`);
+  console.log(
+    `store switch:           first to classic ${s(first)} (sets the classic store up on a fresh disk); then ${later.map(s).join(', ')} (median ${s(median)})`,
+  );
   console.log(`full restart:           ${s(restartMs)}`);
-  console.log(`switch / restart:       ${(median / restartMs).toFixed(2)} median of ${later.length} switches, ${(first / restartMs).toFixed(2)} the first (goal <= 0.2)`);
+  console.log(
+    `switch / restart:       ${(median / restartMs).toFixed(2)} median of ${later.length} switches, ${(first / restartMs).toFixed(2)} the first (goal <= 0.2)`,
+  );
 }

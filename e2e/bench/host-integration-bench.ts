@@ -19,13 +19,21 @@ export async function bench(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-hi-'));
   const share = path.join(root, 'share');
   fs.mkdirSync(share);
-  const engine = new EngineController({ data: new DataDir(path.join(root, 'home')), fileSharing: [share], log: () => {} });
+  const engine = new EngineController({
+    data: new DataDir(path.join(root, 'home')),
+    fileSharing: [share],
+    log: () => {},
+  });
   try {
     const st = await engine.start();
-    console.log(`accelerator:            ${st.accelerator}; file sharing: ${st.fileSharing?.mechanism}${st.fileSharing?.message ? ` (${st.fileSharing.message})` : ''}`);
+    console.log(
+      `accelerator:            ${st.accelerator}; file sharing: ${st.fileSharing?.mechanism}${st.fileSharing?.message ? ` (${st.fileSharing.message})` : ''}`,
+    );
     const dd = async (dir: string): Promise<{ write: number; read: number }> => {
       const f = `${dir}/berth-bench.bin`;
-      const w = await engine.guest.run(`dd if=/dev/zero of=${f} bs=1M count=64 conv=fsync 2>&1`, { timeoutMs: 600_000 });
+      const w = await engine.guest.run(`dd if=/dev/zero of=${f} bs=1M count=64 conv=fsync 2>&1`, {
+        timeoutMs: 600_000,
+      });
       await engine.guest.run('sync; echo 3 > /proc/sys/vm/drop_caches');
       const r = await engine.guest.run(`dd if=${f} of=/dev/null bs=1M 2>&1`, { timeoutMs: 600_000 });
       await engine.guest.run(`rm -f ${f}`);
@@ -34,8 +42,12 @@ export async function bench(): Promise<void> {
     if (st.fileSharing?.mechanism === 'virtiofs') {
       const shared = await dd(share);
       const disk = await dd('/mnt/data');
-      console.log(`shared folder write:    ${shared.write.toFixed(1)} MB/s   VM disk ${disk.write.toFixed(1)} MB/s   ratio ${(shared.write / disk.write).toFixed(2)}`);
-      console.log(`shared folder read:     ${shared.read.toFixed(1)} MB/s   VM disk ${disk.read.toFixed(1)} MB/s   ratio ${(shared.read / disk.read).toFixed(2)} (64 MiB, guest cache dropped)`);
+      console.log(
+        `shared folder write:    ${shared.write.toFixed(1)} MB/s   VM disk ${disk.write.toFixed(1)} MB/s   ratio ${(shared.write / disk.write).toFixed(2)}`,
+      );
+      console.log(
+        `shared folder read:     ${shared.read.toFixed(1)} MB/s   VM disk ${disk.read.toFixed(1)} MB/s   ratio ${(shared.read / disk.read).toFixed(2)} (64 MiB, guest cache dropped)`,
+      );
     } else {
       console.log('shared folder:          not measured (no file sharing on this host)');
     }

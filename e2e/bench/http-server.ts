@@ -4,27 +4,69 @@ import type Docker from 'dockerode';
 import { buildScratch } from '../../test/helpers/docker-ops.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 
-export interface ServedFile { container: Docker.Container; port: number; url: string; path: string; loopbackUrl?: string }
+export interface ServedFile {
+  container: Docker.Container;
+  port: number;
+  url: string;
+  path: string;
+  loopbackUrl?: string;
+}
 
 /** With `loopback`, the same server is also published on 127.0.0.1 alone (`-p 127.0.0.1:P:80`), at loopbackUrl. */
-export async function serveFile(docker: Docker, mib: number, source: '/dev/zero' | '/dev/urandom', loopback = false): Promise<ServedFile> {
+export async function serveFile(
+  docker: Docker,
+  mib: number,
+  source: '/dev/zero' | '/dev/urandom',
+  loopback = false,
+): Promise<ServedFile> {
   await buildScratch(docker, 'berth-bench/busybox:1', 'bench');
   const port = await freeTcpPort();
   const loPort = loopback ? await freeTcpPort() : 0;
   const container = await docker.createContainer({
     Image: 'berth-bench/busybox:1',
-    Cmd: ['sh', '-c', `mkdir /www && dd if=${source} of=/www/big bs=1M count=${mib} 2>/dev/null && exec httpd -f -p 80 -h /www`],
-    ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }, ...(loopback ? [{ HostIp: '127.0.0.1', HostPort: String(loPort) }] : [])] } },
+    Cmd: [
+      'sh',
+      '-c',
+      `mkdir /www && dd if=${source} of=/www/big bs=1M count=${mib} 2>/dev/null && exec httpd -f -p 80 -h /www`,
+    ],
+    ExposedPorts: { '80/tcp': {} },
+    HostConfig: {
+      PortBindings: {
+        '80/tcp': [
+          { HostPort: String(port) },
+          ...(loopback ? [{ HostIp: '127.0.0.1', HostPort: String(loPort) }] : []),
+        ],
+      },
+    },
   });
   await container.start();
   const url = `http://127.0.0.1:${port}/big`;
-  for (let until = Date.now() + 180_000; !(await fetch(url, { method: 'HEAD' }).then((r) => r.ok, () => false));) {
-    if (Date.now() > until) { await container.remove({ force: true }); throw new Error('the published port never answered'); }
+  for (
+    let until = Date.now() + 180_000;
+    !(await fetch(url, { method: 'HEAD' }).then(
+      (r) => r.ok,
+      () => false,
+    ));
+  ) {
+    if (Date.now() > until) {
+      await container.remove({ force: true });
+      throw new Error('the published port never answered');
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   const loopbackUrl = loopback ? `http://127.0.0.1:${loPort}/big` : undefined;
-  for (let until = Date.now() + 180_000; loopbackUrl && !(await fetch(loopbackUrl, { method: 'HEAD' }).then((r) => r.ok, () => false));) {
-    if (Date.now() > until) { await container.remove({ force: true }); throw new Error('the loopback publish never answered'); }
+  for (
+    let until = Date.now() + 180_000;
+    loopbackUrl &&
+    !(await fetch(loopbackUrl, { method: 'HEAD' }).then(
+      (r) => r.ok,
+      () => false,
+    ));
+  ) {
+    if (Date.now() > until) {
+      await container.remove({ force: true });
+      throw new Error('the loopback publish never answered');
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   return { container, port, url, path: '/www/big', loopbackUrl };
@@ -44,7 +86,12 @@ export function timedMs(out: string): number {
 
 /** The same wget loop in a host-network container: the download as the VM itself sees it. */
 export async function wgetInVm(docker: Docker, url: string, times: number): Promise<number> {
-  const client = await docker.createContainer({ Image: 'berth-bench/busybox:1', Cmd: ['sh', '-c', wgetLoop(url, times)], Tty: true, HostConfig: { NetworkMode: 'host' } });
+  const client = await docker.createContainer({
+    Image: 'berth-bench/busybox:1',
+    Cmd: ['sh', '-c', wgetLoop(url, times)],
+    Tty: true,
+    HostConfig: { NetworkMode: 'host' },
+  });
   try {
     await client.start();
     await client.wait();

@@ -33,10 +33,16 @@ export async function bench(): Promise<void> {
     const off = await timedRun(env, proxy, ref);
     const mib = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`;
     console.log(`eStargz image: ${mib(size)} of layers`);
-    console.log(`on:  first output ${(on.firstOutputMs / 1000).toFixed(1)} s, ${mib(on.bytesBeforeOutput)} fetched before it (${mib(on.bytesTotal)} by the end)`);
-    console.log(`off: first output ${(off.firstOutputMs / 1000).toFixed(1)} s, ${mib(off.bytesBeforeOutput)} fetched before it`);
+    console.log(
+      `on:  first output ${(on.firstOutputMs / 1000).toFixed(1)} s, ${mib(on.bytesBeforeOutput)} fetched before it (${mib(on.bytesTotal)} by the end)`,
+    );
+    console.log(
+      `off: first output ${(off.firstOutputMs / 1000).toFixed(1)} s, ${mib(off.bytesBeforeOutput)} fetched before it`,
+    );
     console.log(`time to first output on ÷ off: ${(on.firstOutputMs / off.firstOutputMs).toFixed(3)} (goal ≤ 0.3)`);
-    console.log(`bytes before first output ÷ image size (on): ${(on.bytesBeforeOutput / size).toFixed(3)} (goal ≤ 0.2)`);
+    console.log(
+      `bytes before first output ÷ image size (on): ${(on.bytesBeforeOutput / size).toFixed(3)} (goal ≤ 0.2)`,
+    );
   } finally {
     proxy.stop();
     registry.stop();

@@ -23,8 +23,13 @@ async function send(s: net.Socket, bytes: number): Promise<void> {
 function drain(s: Duplex): Promise<number> {
   return new Promise((resolve, reject) => {
     let n = 0;
-    s.on('data', (d: Buffer) => { n += d.length; });
-    s.once('end', () => { s.end(); resolve(n); });
+    s.on('data', (d: Buffer) => {
+      n += d.length;
+    });
+    s.once('end', () => {
+      s.end();
+      resolve(n);
+    });
     s.once('error', reject);
   });
 }
@@ -40,14 +45,19 @@ async function timed(streams: number, open: () => Promise<Duplex>, bytesEach: nu
 
 export async function bench(mib = Number(process.env.BERTH_MUX_BENCH_MIB ?? 256)): Promise<void> {
   for (const streams of [1, 4]) {
-    const each = Math.round(mib * MiB / streams);
-    const source = await service((s) => { s.resume(); void send(s, each); });
+    const each = Math.round((mib * MiB) / streams);
+    const source = await service((s) => {
+      s.resume();
+      void send(s, each);
+    });
     const m = await muxPair(() => connectUnix(source.path));
     try {
       const plain = await timed(streams, () => connectUnix(source.path), each);
       const muxed = await timed(streams, () => m.host.open('source'), each);
-      console.log(`${streams} stream${streams > 1 ? 's' : ''}, ${mib} MiB: plain unix socket ${plain.toFixed(0)} MB/s, `
-        + `mux ${muxed.toFixed(0)} MB/s (ratio ${(muxed / plain).toFixed(2)})`);
+      console.log(
+        `${streams} stream${streams > 1 ? 's' : ''}, ${mib} MiB: plain unix socket ${plain.toFixed(0)} MB/s, ` +
+          `mux ${muxed.toFixed(0)} MB/s (ratio ${(muxed / plain).toFixed(2)})`,
+      );
     } finally {
       m.close();
       source.close();

@@ -27,15 +27,30 @@ function halfCloseReply(port: number): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end('HEAD /big HTTP/1.0\r\n\r\n'));
     let got = '';
-    const timer = setTimeout(() => { s.destroy(); resolve('no reply in 20 s'); }, 20_000);
-    s.on('data', (d) => { got += d; });
-    s.on('end', () => { clearTimeout(timer); resolve(got.split('\r\n')[0] ?? ''); });
-    s.on('error', (e) => { clearTimeout(timer); resolve(e.message); });
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve('no reply in 20 s');
+    }, 20_000);
+    s.on('data', (d) => {
+      got += d;
+    });
+    s.on('end', () => {
+      clearTimeout(timer);
+      resolve(got.split('\r\n')[0] ?? '');
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(e.message);
+    });
   });
 }
 
 /** Milliseconds for `times` downloads of the published file through passt, and its half-close result; null with the reason when passt is missing or fails. */
-export async function passtCandidate(vm: CandidateVm, guestPort: number, times: number): Promise<{ ms: number; halfClose: string; version: string } | string> {
+export async function passtCandidate(
+  vm: CandidateVm,
+  guestPort: number,
+  times: number,
+): Promise<{ ms: number; halfClose: string; version: string } | string> {
   const version = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'passt'], { encoding: 'utf8' }).stdout.trim();
   if (!version) return 'passt is not installed (Debian: apt-get install passt)';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-passt-'));
@@ -43,18 +58,47 @@ export async function passtCandidate(vm: CandidateVm, guestPort: number, times: 
   fs.chmodSync(dir, 0o777);
   const sock = path.join(dir, 'passt.sock');
   const hostPort = await freeTcpPort();
-  const passt = spawn('passt', ['-f', '-q', '-4', '-s', sock, '-a', '10.0.3.15', '-n', '24', '-g', '10.0.3.2', '--no-dhcp', '-t', `127.0.0.1/${hostPort}:${guestPort}`, '-u', 'none'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const passt = spawn(
+    'passt',
+    [
+      '-f',
+      '-q',
+      '-4',
+      '-s',
+      sock,
+      '-a',
+      '10.0.3.15',
+      '-n',
+      '24',
+      '-g',
+      '10.0.3.2',
+      '--no-dhcp',
+      '-t',
+      `127.0.0.1/${hostPort}:${guestPort}`,
+      '-u',
+      'none',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
-  passt.stderr.on('data', (d: Buffer) => { err += d; });
+  passt.stderr.on('data', (d: Buffer) => {
+    err += d;
+  });
   try {
     for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
-    const out = (await vm.hmp(`netdev_add type=stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) + (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
+    const out =
+      (await vm.hmp(`netdev_add type=stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) +
+      (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
     if (out.trim()) return `QEMU: ${out.trim()}`;
-    await vm.guestRun(`for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`);
+    await vm.guestRun(
+      `for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`,
+    );
     const halfClose = await halfCloseReply(hostPort);
     const url = `http://127.0.0.1:${hostPort}/big`;
-    const ms = timedMs((await execFileP(BUSYBOX, ['sh', '-c', wgetLoop(url, times)], { encoding: 'utf8', timeout: 600_000 })).stderr);
+    const ms = timedMs(
+      (await execFileP(BUSYBOX, ['sh', '-c', wgetLoop(url, times)], { encoding: 'utf8', timeout: 600_000 })).stderr,
+    );
     return { ms, halfClose, version };
   } finally {
     await vm.hmp('device_del passtnic').catch(() => '');

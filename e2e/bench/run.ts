@@ -8,7 +8,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 console.log('== engine ==');
 await engineBench();
 // Other benchmarks live beside this file and export bench(); run each that exists.
-for (const name of fs.readdirSync(here).filter((f) => f.endsWith('-bench.ts') && f !== 'engine-bench.ts').sort()) {
+for (const name of fs
+  .readdirSync(here)
+  .filter((f) => f.endsWith('-bench.ts') && f !== 'engine-bench.ts')
+  .sort()) {
   const mod = (await import(path.join(here, name))) as { bench?: () => Promise<void> };
-  if (mod.bench) { console.log(`== ${name.replace(/-bench\.ts$/, '')} ==`); await mod.bench(); }
+  if (mod.bench) {
+    console.log(`== ${name.replace(/-bench\.ts$/, '')} ==`);
+    await mod.bench();
+  }
 }

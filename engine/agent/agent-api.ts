@@ -15,7 +15,14 @@ import { startDockerd } from './dockerd-service.ts';
 import { applyFileChanges } from './file-events.ts';
 import { ownBuildId } from './bundle-identity.ts';
 import { AGENT_SOCKET } from './guest-sockets.ts';
-import { fromStoreEnum, toStoreEnum, type AgentEvent, type AgentHandlers, type MigrateProgress, type StatusReply } from './agent-types.ts';
+import {
+  fromStoreEnum,
+  toStoreEnum,
+  type AgentEvent,
+  type AgentHandlers,
+  type MigrateProgress,
+  type StatusReply,
+} from './agent-types.ts';
 
 export const AGENT_VERSION = '1';
 
@@ -24,16 +31,28 @@ type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 /** Runs an async handler and turns its error into a gRPC error with the message intact. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
   return (call, cb) => {
-    fn(call.request).then((r) => cb(null, r), (e: Error & { grpcCode?: grpc.status }) => {
-      cb({ code: e.grpcCode ?? grpc.status.FAILED_PRECONDITION, details: e.message, name: 'AgentError', message: e.message });
-    });
+    fn(call.request).then(
+      (r) => cb(null, r),
+      (e: Error & { grpcCode?: grpc.status }) => {
+        cb({
+          code: e.grpcCode ?? grpc.status.FAILED_PRECONDITION,
+          details: e.message,
+          name: 'AgentError',
+          message: e.message,
+        });
+      },
+    );
   };
 }
 
 async function status(): Promise<StatusReply> {
   const info = await dockerInfo().catch(() => null);
   const ctrVersion = await import('node:child_process').then(({ execFileSync }) => {
-    try { return execFileSync('containerd', ['--version'], { encoding: 'utf8' }).split(' ')[2] ?? ''; } catch { return ''; }
+    try {
+      return execFileSync('containerd', ['--version'], { encoding: 'utf8' }).split(' ')[2] ?? '';
+    } catch {
+      return '';
+    }
   });
   return {
     engine_state: info ? 'running' : 'stopped',
@@ -68,9 +87,12 @@ const handlers: AgentHandlers = {
     };
     // A server stream reports failure by emitting 'error' with a status; destroy() would leave
     // the client waiting forever.
-    exclusive(() => migrateImages(write)).then(() => call.end(), (e: Error) => {
-      call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: e.message });
-    });
+    exclusive(() => migrateImages(write)).then(
+      () => call.end(),
+      (e: Error) => {
+        call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: e.message });
+      },
+    );
   },
   FactoryReset: unary(async () => {
     await exclusive(() => factoryReset((msg) => publish('progress', { message: `factory reset: ${msg}` })));
@@ -83,14 +105,24 @@ const handlers: AgentHandlers = {
     const store = fromStoreEnum(req.store);
     if (!store) throw new Error('ReclaimStore needs a store: containerd or classic');
     // Refused rather than queued: the user asked for this store's state as it is now.
-    if (storeBusy()) throw Object.assign(new Error('a store switch, migration or reset is running: reclaim when it has ended'), { grpcCode: grpc.status.ABORTED });
-    const r = await exclusive(() => reclaimStore(store, (msg) => publish('progress', { message: `reclaim: ${msg}`, store: req.store })));
-    publish('progress', { message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`, store: req.store });
+    if (storeBusy())
+      throw Object.assign(new Error('a store switch, migration or reset is running: reclaim when it has ended'), {
+        grpcCode: grpc.status.ABORTED,
+      });
+    const r = await exclusive(() =>
+      reclaimStore(store, (msg) => publish('progress', { message: `reclaim: ${msg}`, store: req.store })),
+    );
+    publish('progress', {
+      message: `reclaim: done, ${r.images} image(s) and ${r.containers} container(s) deleted`,
+      store: req.store,
+    });
     return { images: r.images, containers: r.containers, reclaimed_bytes: r.reclaimedBytes };
   }),
   FileChanges: unary((req) => applyFileChanges(req.changes)),
   Events: (call) => {
-    const onEvent = (ev: AgentEvent): void => { call.write(ev); };
+    const onEvent = (ev: AgentEvent): void => {
+      call.write(ev);
+    };
     bus.on('event', onEvent);
     call.on('cancelled', () => bus.off('event', onEvent));
     call.on('close', () => bus.off('event', onEvent));
@@ -103,10 +135,15 @@ export function serveApi(): Promise<void> {
   server.addService(agentPackage(agentProto).berth.agent.v1.Agent.service, handlers);
   fs.mkdirSync('/run/berth', { recursive: true, mode: 0o700 });
   fs.rmSync(AGENT_SOCKET, { force: true });
-  return new Promise((resolve) => server.bindAsync(`unix://${AGENT_SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
-    if (err) { console.error(`agent: cannot listen on ${AGENT_SOCKET}: ${err.message}`); process.exit(1); }
-    fs.chmodSync(AGENT_SOCKET, 0o600);
-    console.log(`agent ${AGENT_VERSION} listening on ${AGENT_SOCKET}`);
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    server.bindAsync(`unix://${AGENT_SOCKET}`, grpc.ServerCredentials.createInsecure(), (err) => {
+      if (err) {
+        console.error(`agent: cannot listen on ${AGENT_SOCKET}: ${err.message}`);
+        process.exit(1);
+      }
+      fs.chmodSync(AGENT_SOCKET, 0o600);
+      console.log(`agent ${AGENT_VERSION} listening on ${AGENT_SOCKET}`);
+      resolve();
+    }),
+  );
 }

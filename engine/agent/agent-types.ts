@@ -42,8 +42,12 @@ export type ReclaimStoreReply = ReclaimStoreReply__Output;
 /** As decoded; proto3 message fields may be absent on the wire. */
 export type DecodedInventoryReply = InventoryReply__Output;
 /** The agent always sends both stores; the host checks (engine/host/agent-client.ts). */
-export type InventoryReply = Omit<InventoryReply__Output, 'active' | 'hidden'> & { active: StoreInventory; hidden: StoreInventory };
+export type InventoryReply = Omit<InventoryReply__Output, 'active' | 'hidden'> & {
+  active: StoreInventory;
+  hidden: StoreInventory;
+};
 
-export const toStoreEnum = (s: StoreName): ImageStoreEnum => (s === 'containerd' ? 'IMAGE_STORE_CONTAINERD' : 'IMAGE_STORE_CLASSIC');
+export const toStoreEnum = (s: StoreName): ImageStoreEnum =>
+  s === 'containerd' ? 'IMAGE_STORE_CONTAINERD' : 'IMAGE_STORE_CLASSIC';
 export const fromStoreEnum = (e: ImageStoreEnum): StoreName | null =>
   e === 'IMAGE_STORE_CONTAINERD' ? 'containerd' : e === 'IMAGE_STORE_CLASSIC' ? 'classic' : null;

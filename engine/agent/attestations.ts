@@ -7,7 +7,9 @@ export const REFERENCE_TYPE = 'vnd.docker.reference.type';
 export const REFERENCE_DIGEST = 'vnd.docker.reference.digest';
 export const PREDICATE_TYPE = 'in-toto.io/predicate-type';
 
-interface IndexEntry extends Descriptor { platform?: { os?: string } }
+interface IndexEntry extends Descriptor {
+  platform?: { os?: string };
+}
 
 /**
  * An attestation manifest by its annotation; a manifest for unknown/unknown without one is taken
@@ -18,7 +20,9 @@ export function isAttestationManifest(d: IndexEntry): boolean {
 }
 
 /** The manifest an attestation manifest is about ('' when the index does not say). */
-export function attestedDigest(d: Descriptor): string { return d.annotations?.[REFERENCE_DIGEST] ?? ''; }
+export function attestedDigest(d: Descriptor): string {
+  return d.annotations?.[REFERENCE_DIGEST] ?? '';
+}
 
 /** Each distinct predicate type of the attestation manifest's layers, in their order. */
 export function predicateTypes(manifest: { layers?: Descriptor[] } | undefined): string[] {

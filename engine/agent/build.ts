@@ -15,7 +15,8 @@ const protoDescriptors: Plugin = {
   name: 'proto-descriptors',
   setup(b) {
     b.onLoad({ filter: /\.proto$/ }, (args) => ({
-      contents: JSON.stringify(descriptorFromText(fs.readFileSync(args.path, 'utf8'))), loader: 'json',
+      contents: JSON.stringify(descriptorFromText(fs.readFileSync(args.path, 'utf8'))),
+      loader: 'json',
     }));
   },
 };
@@ -28,30 +29,51 @@ const protoDescriptors: Plugin = {
 const builtinsAsRequire: Plugin = {
   name: 'builtins-as-require',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'node-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'require-call'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'node-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
 export async function buildAgent(): Promise<{ file: string; sha256: string }> {
   await build({
     entryPoints: [path.join(ROOT, 'engine', 'agent', 'main.ts')],
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: AGENT_BUNDLE,
-    plugins: [protoDescriptors, builtinsAsRequire], logLevel: 'error', legalComments: 'none',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: AGENT_BUNDLE,
+    plugins: [protoDescriptors, builtinsAsRequire],
+    logLevel: 'error',
+    legalComments: 'none',
     // Fewer bytes to hand over the boot port, hash and parse in an emulated VM at every start
     // (0.9 -> 0.6 MB); identifiers stay, so stack traces in the agent's log still read.
-    minifyWhitespace: true, minifySyntax: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     // grpc-js requires proto-loader only to serve channelz, which the agent never turns on:
     // bundled, its code (and its own protobufjs) was parsed at every agent start.
     external: ['@grpc/proto-loader'],
     // grpc-js is CommonJS and calls require() for Node's built-ins.
-    banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);",
+    },
   });
   fs.writeFileSync(AGENT_BUNDLE, withBuildId(fs.readFileSync(AGENT_BUNDLE)));
-  return { file: AGENT_BUNDLE, sha256: crypto.createHash('sha256').update(fs.readFileSync(AGENT_BUNDLE)).digest('hex') };
+  return {
+    file: AGENT_BUNDLE,
+    sha256: crypto.createHash('sha256').update(fs.readFileSync(AGENT_BUNDLE)).digest('hex'),
+  };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = await buildAgent();
-  console.log(`agent bundle: ${r.file} (${(fs.statSync(r.file).size / 1024).toFixed(0)} KiB, sha256 ${r.sha256.slice(0, 12)})`);
+  console.log(
+    `agent bundle: ${r.file} (${(fs.statSync(r.file).size / 1024).toFixed(0)} KiB, sha256 ${r.sha256.slice(0, 12)})`,
+  );
 }

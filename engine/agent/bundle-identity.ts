@@ -30,6 +30,8 @@ export function ownBuildId(): string | null {
   try {
     const head = Buffer.alloc(128);
     own = buildIdOf(head.subarray(0, fs.readSync(fd, head, 0, 128, 0)));
-  } finally { fs.closeSync(fd); }
+  } finally {
+    fs.closeSync(fd);
+  }
   return own;
 }

@@ -31,20 +31,28 @@ export function readClassicImages(dockerRoot = '/var/lib/docker'): ImageInfo[] {
   if (!fs.existsSync(contentDir)) return [];
   const refsById = new Map<string, string[]>();
   try {
-    const repos = JSON.parse(fs.readFileSync(path.join(base, 'repositories.json'), 'utf8')) as { Repositories?: Record<string, Record<string, string>> };
+    const repos = JSON.parse(fs.readFileSync(path.join(base, 'repositories.json'), 'utf8')) as {
+      Repositories?: Record<string, Record<string, string>>;
+    };
     for (const tags of Object.values(repos.Repositories ?? {})) {
       for (const [ref, id] of Object.entries(tags)) {
         if (ref.includes('@')) continue; // digest refs duplicate the tag refs
         refsById.set(id, [...(refsById.get(id) ?? []), ref]);
       }
     }
-  } catch { /* no repositories.json yet: only untagged images */ }
+  } catch {
+    /* no repositories.json yet: only untagged images */
+  }
 
   // Untagged parents are the legacy builder's intermediate images: `docker images` hides them too.
   const parents = new Set<string>();
   const metaDir = path.join(base, 'imagedb', 'metadata', 'sha256');
   for (const name of fs.existsSync(metaDir) ? fs.readdirSync(metaDir) : []) {
-    try { parents.add(fs.readFileSync(path.join(metaDir, name, 'parent'), 'utf8').trim()); } catch { /* no parent */ }
+    try {
+      parents.add(fs.readFileSync(path.join(metaDir, name, 'parent'), 'utf8').trim());
+    } catch {
+      /* no parent */
+    }
   }
 
   const images: ImageInfo[] = [];
@@ -52,15 +60,35 @@ export function readClassicImages(dockerRoot = '/var/lib/docker'): ImageInfo[] {
     const id = `sha256:${name}`;
     if (!refsById.has(id) && parents.has(id)) continue;
     let cfg: ImageConfig;
-    try { cfg = JSON.parse(fs.readFileSync(path.join(contentDir, name), 'utf8')) as ImageConfig; } catch { continue; }
+    try {
+      cfg = JSON.parse(fs.readFileSync(path.join(contentDir, name), 'utf8')) as ImageConfig;
+    } catch {
+      continue;
+    }
     const size = chainIds(cfg.rootfs?.diff_ids ?? []).reduce((sum, chain) => {
-      try { return sum + Number(fs.readFileSync(path.join(base, 'layerdb', 'sha256', hex(chain), 'size'), 'utf8')); } catch { return sum; }
+      try {
+        return sum + Number(fs.readFileSync(path.join(base, 'layerdb', 'sha256', hex(chain), 'size'), 'utf8'));
+      } catch {
+        return sum;
+      }
     }, 0);
     const refs = (refsById.get(id) ?? []).sort();
     images.push({
-      id, refs, config_digest: id, size,
+      id,
+      refs,
+      config_digest: id,
+      size,
       created: cfg.created ? Math.floor(Date.parse(cfg.created) / 1000) : 0,
-      platforms: [{ os: cfg.os ?? '', architecture: cfg.architecture ?? '', variant: cfg.variant ?? '', present: true, digest: id, size }],
+      platforms: [
+        {
+          os: cfg.os ?? '',
+          architecture: cfg.architecture ?? '',
+          variant: cfg.variant ?? '',
+          present: true,
+          digest: id,
+          size,
+        },
+      ],
       attestations: [],
       dangling: refs.length === 0,
     });

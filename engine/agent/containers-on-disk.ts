@@ -27,7 +27,11 @@ export function readContainersOnDisk(dockerRoot = '/var/lib/docker'): DiskContai
   const out: DiskContainer[] = [];
   for (const id of fs.readdirSync(dir)) {
     let c: ContainerConfig;
-    try { c = JSON.parse(fs.readFileSync(path.join(dir, id, 'config.v2.json'), 'utf8')) as ContainerConfig; } catch { continue; }
+    try {
+      c = JSON.parse(fs.readFileSync(path.join(dir, id, 'config.v2.json'), 'utf8')) as ContainerConfig;
+    } catch {
+      continue;
+    }
     const started = c.State?.StartedAt && !c.State.StartedAt.startsWith('0001-');
     out.push({
       id: c.ID ?? id,
@@ -37,7 +41,9 @@ export function readContainersOnDisk(dockerRoot = '/var/lib/docker'): DiskContai
       state: c.State?.Dead ? 'dead' : started ? 'exited' : 'created',
       created: c.Created ? Math.floor(Date.parse(c.Created) / 1000) : 0,
       driver: c.Driver ?? '',
-      volumes: Object.values(c.MountPoints ?? {}).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!),
+      volumes: Object.values(c.MountPoints ?? {})
+        .filter((m) => m.Type === 'volume' && m.Name)
+        .map((m) => m.Name!),
     });
   }
   return out;

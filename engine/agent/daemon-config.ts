@@ -22,7 +22,8 @@ export function storeFromConfig(cfg: JsonObject): 'containerd' | 'classic' {
 
 /** The config with the store toggle set; every other key (and other features) untouched. */
 export function withStore(cfg: JsonObject, store: 'containerd' | 'classic'): JsonObject {
-  const features = cfg.features && typeof cfg.features === 'object' && !Array.isArray(cfg.features) ? { ...cfg.features } : {};
+  const features =
+    cfg.features && typeof cfg.features === 'object' && !Array.isArray(cfg.features) ? { ...cfg.features } : {};
   features[STORE_KEY] = store === 'containerd';
   return { ...cfg, features };
 }

@@ -23,7 +23,11 @@ export function du(dirs: string[]): Promise<Map<string, number>> {
   });
 }
 
-export interface FsSpace { size: number; used: number; free: number; }
+export interface FsSpace {
+  size: number;
+  used: number;
+  free: number;
+}
 
 export function fsSpace(dir = DATA_MOUNT): FsSpace {
   const st = fs.statfsSync(dir);

@@ -19,7 +19,10 @@ const CONTAINERD = '/var/lib/containerd';
 /** Where each store keeps its image data (and, for classic, its containers' writable layers too). */
 export const STORE_DIRS: Record<StoreName, string[]> = {
   classic: [path.join(DOCKER, 'overlay2'), path.join(DOCKER, 'image', 'overlay2')],
-  containerd: [path.join(CONTAINERD, 'io.containerd.content.v1.content'), path.join(CONTAINERD, 'io.containerd.snapshotter.v1.overlayfs')],
+  containerd: [
+    path.join(CONTAINERD, 'io.containerd.content.v1.content'),
+    path.join(CONTAINERD, 'io.containerd.snapshotter.v1.overlayfs'),
+  ],
 };
 /**
  * Lazy pulling's snapshotter keeps what it fetched (and its snapshots' upper layers) here, on the
@@ -32,7 +35,13 @@ const STARGZ_CACHE = '/mnt/data/containerd-stargz-grpc';
 interface SystemDf {
   Images?: Array<{ Size?: number; SharedSize?: number }> | null;
   LayersSize?: number;
-  Containers?: Array<{ Id: string; Names?: string[]; State?: string; SizeRw?: number; Mounts?: Array<{ Type?: string; Name?: string }> }> | null;
+  Containers?: Array<{
+    Id: string;
+    Names?: string[];
+    State?: string;
+    SizeRw?: number;
+    Mounts?: Array<{ Type?: string; Name?: string }>;
+  }> | null;
   Volumes?: Array<{ Name: string; UsageData?: { Size?: number } | null }> | null;
   BuildCache?: Array<{ Size?: number; Shared?: boolean }> | null;
 }
@@ -45,15 +54,26 @@ export async function diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
     const live = await dockerJson<NonNullable<SystemDf['Containers']>>('GET', '/containers/json?all=1');
     // statfs is as cheap as the mounts: the filesystem's fill comes along (a full disk's advice uses it).
     const space = fsSpace();
-    return { stores: [], volumes: 0, volumes_bytes: 0, disk_size_bytes: space.size, disk_used_bytes: space.used, disk_free_bytes: space.free, mounts: volumeMounts(active, live, hidden, onDisk) };
+    return {
+      stores: [],
+      volumes: 0,
+      volumes_bytes: 0,
+      disk_size_bytes: space.size,
+      disk_used_bytes: space.used,
+      disk_free_bytes: space.free,
+      mounts: volumeMounts(active, live, hidden, onDisk),
+    };
   }
   const df = await dockerJson<SystemDf>('GET', '/system/df');
   const containers = df.Containers ?? [];
   const activeUsage: StoreUsage = {
-    store: toStoreEnum(active), active: true,
+    store: toStoreEnum(active),
+    active: true,
     images: (df.Images ?? []).length,
-    images_bytes: (df.LayersSize ?? 0) + (active === 'containerd' ? (await du([STARGZ_CACHE])).get(STARGZ_CACHE) ?? 0 : 0),
-    containers: containers.length, containers_bytes: containers.reduce((s, c) => s + Math.max(0, c.SizeRw ?? 0), 0),
+    images_bytes:
+      (df.LayersSize ?? 0) + (active === 'containerd' ? ((await du([STARGZ_CACHE])).get(STARGZ_CACHE) ?? 0) : 0),
+    containers: containers.length,
+    containers_bytes: containers.reduce((s, c) => s + Math.max(0, c.SizeRw ?? 0), 0),
     build_cache_bytes: (df.BuildCache ?? []).filter((b) => !b.Shared).reduce((s, b) => s + (b.Size ?? 0), 0),
   };
   const hiddenUsage = await measureHidden(hidden, onDisk);
@@ -61,19 +81,44 @@ export async function diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
   const volumes = df.Volumes ?? [];
   const space = fsSpace();
   return {
-    stores: [activeUsage, hiddenUsage], mounts,
-    volumes: volumes.length, volumes_bytes: volumes.reduce((s, v) => s + Math.max(0, v.UsageData?.Size ?? 0), 0),
-    disk_size_bytes: space.size, disk_used_bytes: space.used, disk_free_bytes: space.free,
+    stores: [activeUsage, hiddenUsage],
+    mounts,
+    volumes: volumes.length,
+    volumes_bytes: volumes.reduce((s, v) => s + Math.max(0, v.UsageData?.Size ?? 0), 0),
+    disk_size_bytes: space.size,
+    disk_used_bytes: space.used,
+    disk_free_bytes: space.free,
   };
 }
 
 /** Which container of which store mounts which named volume: the active store's from dockerd, the hidden one's from disk. */
-function volumeMounts(active: StoreName, live: NonNullable<SystemDf['Containers']>, hidden: StoreName, onDisk: DiskContainer[]): VolumeMount[] {
+function volumeMounts(
+  active: StoreName,
+  live: NonNullable<SystemDf['Containers']>,
+  hidden: StoreName,
+  onDisk: DiskContainer[],
+): VolumeMount[] {
   return [
-    ...live.flatMap((c) => (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => ({
-      volume: m.Name!, store: toStoreEnum(active), container_id: c.Id, container_name: (c.Names?.[0] ?? '').replace(/^\//, ''), running: c.State === 'running',
-    }))),
-    ...onDisk.flatMap((c) => c.volumes.map((v) => ({ volume: v, store: toStoreEnum(hidden), container_id: c.id, container_name: c.name, running: false }))),
+    ...live.flatMap((c) =>
+      (c.Mounts ?? [])
+        .filter((m) => m.Type === 'volume' && m.Name)
+        .map((m) => ({
+          volume: m.Name!,
+          store: toStoreEnum(active),
+          container_id: c.Id,
+          container_name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+          running: c.State === 'running',
+        })),
+    ),
+    ...onDisk.flatMap((c) =>
+      c.volumes.map((v) => ({
+        volume: v,
+        store: toStoreEnum(hidden),
+        container_id: c.id,
+        container_name: c.name,
+        running: false,
+      })),
+    ),
   ];
 }
 
@@ -84,8 +129,12 @@ async function measureHidden(store: StoreName, containers: DiskContainer[]): Pro
   const total = [...dirs.values()].reduce((s, n) => s + n, 0);
   const rw = store === 'classic' ? await classicWritableBytes(containers) : await containerdWritableBytes(containers);
   return {
-    store: toStoreEnum(store), active: false, images, images_bytes: Math.max(0, total - rw),
-    containers: containers.length, containers_bytes: rw,
+    store: toStoreEnum(store),
+    active: false,
+    images,
+    images_bytes: Math.max(0, total - rw),
+    containers: containers.length,
+    containers_bytes: rw,
     // A hidden store's build cache layers sit among its layers (overlay2, or containerd snapshots)
     // and are counted in images_bytes: only dockerd can tell them apart, and it runs the other store.
     build_cache_bytes: 0,
@@ -103,8 +152,14 @@ async function classicWritableBytes(containers: DiskContainer[]): Promise<number
 
 function readMountId(containerId: string): string | null {
   try {
-    return fs.readFileSync(path.join(DOCKER, 'image', 'overlay2', 'layerdb', 'mounts', containerId, 'mount-id'), 'utf8').trim() || null;
-  } catch { return null; }
+    return (
+      fs
+        .readFileSync(path.join(DOCKER, 'image', 'overlay2', 'layerdb', 'mounts', containerId, 'mount-id'), 'utf8')
+        .trim() || null
+    );
+  } catch {
+    return null;
+  }
 }
 
 /** The containerd store keys a container's writable snapshot by the container's ID. */
@@ -112,9 +167,16 @@ async function containerdWritableBytes(containers: DiskContainer[]): Promise<num
   if (!containers.length) return 0;
   const ids = new Set(containers.map((c) => c.id));
   try {
-    const { stdout } = await run('ctr', ['-n', 'moby', 'snapshots', '--snapshotter', 'overlayfs', 'usage'], { maxBuffer: 16 << 20 });
+    const { stdout } = await run('ctr', ['-n', 'moby', 'snapshots', '--snapshotter', 'overlayfs', 'usage'], {
+      maxBuffer: 16 << 20,
+    });
     // Columns "KEY SIZE INODES", padded with spaces; SIZE itself holds one ("4.0 KiB").
-    return stdout.split('\n').map((l) => /^(\S+)\s+([\d.]+\s*[KMGTP]?i?B)\s+\d+/.exec(l.trim())).filter((m) => m && ids.has(m[1]!))
+    return stdout
+      .split('\n')
+      .map((l) => /^(\S+)\s+([\d.]+\s*[KMGTP]?i?B)\s+\d+/.exec(l.trim()))
+      .filter((m) => m && ids.has(m[1]!))
       .reduce((s, m) => s + parseHumanBytes(m![2]!), 0);
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }

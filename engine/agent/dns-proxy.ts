@@ -22,7 +22,12 @@ export const HOST_NAMES = ['host.docker.internal', 'gateway.docker.internal', 'h
 const TYPE_A = 1;
 const CLASS_IN = 1;
 
-export interface DnsQuestion { name: string; qtype: number; qclass: number; /** Offset just after the question. */ end: number; }
+export interface DnsQuestion {
+  name: string;
+  qtype: number;
+  qclass: number /** Offset just after the question. */;
+  end: number;
+}
 
 /** The first question of a standard query, or null when it is not one this proxy reads. */
 export function parseQuestion(msg: Buffer): DnsQuestion | null {
@@ -35,13 +40,21 @@ export function parseQuestion(msg: Buffer): DnsQuestion | null {
   for (;;) {
     if (off >= msg.length) return null;
     const len = msg[off]!;
-    if (len === 0) { off += 1; break; }
+    if (len === 0) {
+      off += 1;
+      break;
+    }
     if (len > 63 || off + 1 + len > msg.length) return null; // compression in a question: not ours
     labels.push(msg.toString('latin1', off + 1, off + 1 + len));
     off += 1 + len;
   }
   if (off + 4 > msg.length) return null;
-  return { name: labels.join('.').toLowerCase(), qtype: msg.readUInt16BE(off), qclass: msg.readUInt16BE(off + 2), end: off + 4 };
+  return {
+    name: labels.join('.').toLowerCase(),
+    qtype: msg.readUInt16BE(off),
+    qclass: msg.readUInt16BE(off + 2),
+    end: off + 4,
+  };
 }
 
 /** True when the name is one this proxy answers itself. */
@@ -73,7 +86,11 @@ export function hostAnswer(query: Buffer, q: DnsQuestion, address: string, ttl =
   return Buffer.concat([header, question, answer]);
 }
 
-export interface DnsProxy { udp: dgram.Socket; tcp: net.Server; close(): Promise<void>; }
+export interface DnsProxy {
+  udp: dgram.Socket;
+  tcp: net.Server;
+  close(): Promise<void>;
+}
 
 export async function startDnsProxy(o: DnsProxyOptions = {}): Promise<DnsProxy> {
   const listenHost = o.listenHost ?? '10.0.2.15';
@@ -91,11 +108,20 @@ export async function startDnsProxy(o: DnsProxyOptions = {}): Promise<DnsProxy> 
   const udp = dgram.createSocket('udp4');
   udp.on('message', (msg, rinfo) => {
     const answer = local(msg);
-    if (answer) { udp.send(answer, rinfo.port, rinfo.address); return; }
+    if (answer) {
+      udp.send(answer, rinfo.port, rinfo.address);
+      return;
+    }
     // One upstream socket per query: the reply goes back to whoever asked, IDs untouched.
     const up = dgram.createSocket('udp4');
     let open = true;
-    const done = (): void => { if (open) { open = false; clearTimeout(timer); up.close(); } };
+    const done = (): void => {
+      if (open) {
+        open = false;
+        clearTimeout(timer);
+        up.close();
+      }
+    };
     const timer = setTimeout(done, timeoutMs);
     up.on('error', done);
     up.once('message', (reply) => {
@@ -118,22 +144,37 @@ export async function startDnsProxy(o: DnsProxyOptions = {}): Promise<DnsProxy> 
         buf = buf.subarray(2 + msg.length);
         const answer = local(msg);
         if (answer) sock.write(frame(answer));
-        else forwardTcp(msg, upstreamHost, upstreamPort, timeoutMs).then((r) => sock.write(frame(r)), () => sock.destroy());
+        else
+          forwardTcp(msg, upstreamHost, upstreamPort, timeoutMs).then(
+            (r) => sock.write(frame(r)),
+            () => sock.destroy(),
+          );
       }
     });
   });
 
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
-    udp.bind(port, listenHost, () => { udp.off('error', reject); resolve(); });
+    udp.bind(port, listenHost, () => {
+      udp.off('error', reject);
+      resolve();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
-    tcp.listen(port, listenHost, () => { tcp.off('error', reject); resolve(); });
+    tcp.listen(port, listenHost, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
   });
   return {
-    udp, tcp,
-    close: () => new Promise<void>((r) => { udp.close(); tcp.close(() => r()); }),
+    udp,
+    tcp,
+    close: () =>
+      new Promise<void>((r) => {
+        udp.close();
+        tcp.close(() => r());
+      }),
   };
 }
 
@@ -147,7 +188,10 @@ function forwardTcp(msg: Buffer, host: string, port: number, timeoutMs: number):
   return new Promise((resolve, reject) => {
     const up = net.connect(port, host);
     let buf = Buffer.alloc(0);
-    up.setTimeout(timeoutMs, () => { up.destroy(); reject(new Error('upstream timeout')); });
+    up.setTimeout(timeoutMs, () => {
+      up.destroy();
+      reject(new Error('upstream timeout'));
+    });
     up.on('error', reject);
     up.on('connect', () => up.write(frame(msg)));
     up.on('data', (d: Buffer) => {
@@ -165,6 +209,9 @@ function forwardTcp(msg: Buffer, host: string, port: number, timeoutMs: number):
 export function keepDnsProxy(o: DnsProxyOptions = {}, retryMs = 2000): void {
   startDnsProxy(o).then(
     (p) => console.log(`dns proxy listening on ${p.udp.address().address}:${p.udp.address().port}`),
-    (e: Error) => { console.error(`agent: dns proxy: ${e.message}; retrying`); setTimeout(() => keepDnsProxy(o, retryMs), retryMs); },
+    (e: Error) => {
+      console.error(`agent: dns proxy: ${e.message}; retrying`);
+      setTimeout(() => keepDnsProxy(o, retryMs), retryMs);
+    },
   );
 }

@@ -6,10 +6,20 @@ import { storeFromDriverStatus } from '../shared/image-store.ts';
 import { DOCKER_SOCKET } from './guest-sockets.ts';
 
 export class DockerApiError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-function request(method: string, path: string, body?: NodeJS.ReadableStream | string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+function request(
+  method: string,
+  path: string,
+  body?: NodeJS.ReadableStream | string,
+  headers: Record<string, string> = {},
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath: DOCKER_SOCKET, method, path, headers }, resolve);
     req.on('error', reject);
@@ -29,13 +39,23 @@ async function check(res: http.IncomingMessage): Promise<http.IncomingMessage> {
   if ((res.statusCode ?? 500) < 400) return res;
   const body = await text(res);
   let msg = body;
-  try { msg = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* plain text */ }
+  try {
+    msg = (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    /* plain text */
+  }
   throw new DockerApiError(res.statusCode ?? 500, msg.trim());
 }
 
 export async function dockerJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await check(await request(method, path, body === undefined ? undefined : JSON.stringify(body),
-    body === undefined ? {} : { 'content-type': 'application/json' }));
+  const res = await check(
+    await request(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? {} : { 'content-type': 'application/json' },
+    ),
+  );
   const t = await text(res);
   return (t ? JSON.parse(t) : {}) as T;
 }
@@ -54,7 +74,9 @@ export async function dockerDownload(path: string, file: string): Promise<void> 
 
 /** POSTs a file (e.g. /images/load) and returns the JSON-lines answer, throwing on an error line. */
 export async function dockerUpload(path: string, file: string): Promise<string[]> {
-  const res = await check(await request('POST', path, fs.createReadStream(file), { 'content-type': 'application/x-tar' }));
+  const res = await check(
+    await request('POST', path, fs.createReadStream(file), { 'content-type': 'application/x-tar' }),
+  );
   const lines = (await text(res)).split('\n').filter((l) => l.trim());
   for (const l of lines) {
     const m = JSON.parse(l) as { error?: string; errorDetail?: { message?: string } };

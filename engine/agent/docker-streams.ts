@@ -10,7 +10,11 @@ import type { Readable } from 'node:stream';
 /** The request line of an events stream, with or without the API version prefix. */
 const EVENTS_REQUEST = /^GET \/(?:v\d+(?:\.\d+)?\/)?events(?:[?# ]|$)/;
 
-export interface EndableSocket { destroyed: boolean; destroy(): void; once(event: 'close', fn: () => void): unknown }
+export interface EndableSocket {
+  destroyed: boolean;
+  destroy(): void;
+  once(event: 'close', fn: () => void): unknown;
+}
 
 export class DockerStreams {
   private readonly events = new Set<EndableSocket>();
@@ -25,7 +29,10 @@ export class DockerStreams {
     request.on('data', (chunk: Buffer) => {
       if (sock.destroyed || !EVENTS_REQUEST.test(chunk.subarray(0, 64).toString('latin1'))) return;
       // Subscribed while dockerd goes down: it would hold the shutdown just the same.
-      if (this.restarts > 0) { sock.destroy(); return; }
+      if (this.restarts > 0) {
+        sock.destroy();
+        return;
+      }
       this.events.add(sock);
     });
   }
@@ -43,7 +50,9 @@ export class DockerStreams {
   }
 
   /** Events streams open now (for tests and diagnostics). */
-  get open(): number { return this.events.size; }
+  get open(): number {
+    return this.events.size;
+  }
 }
 
 /** The agent's one registry: the mux relay watches, dockerd restarts end. */

@@ -37,25 +37,37 @@ export async function startDockerd(): Promise<{ waitedMs: number }> {
 export const BERTH_INIT_ERROR = 'berth-init: error: ';
 
 /** What a start reports when berth-init refused the data disk, whoever read its words. */
-export function refusedDiskError(words: string): Error { return new Error(`the VM did not start the engine: ${words}`); }
+export function refusedDiskError(words: string): Error {
+  return new Error(`the VM did not start the engine: ${words}`);
+}
 
 /** berth-init's "error:" line of this boot (it refused the data disk), if any. */
 async function berthInitRefusal(): Promise<string | null> {
   try {
     const { stdout } = await run('journalctl', ['-u', 'berth-init.service', '-b', '--no-pager', '-o', 'cat']);
-    const line = stdout.split('\n').filter((l) => l.startsWith(BERTH_INIT_ERROR)).pop();
+    const line = stdout
+      .split('\n')
+      .filter((l) => l.startsWith(BERTH_INIT_ERROR))
+      .pop();
     return line ? line.slice(BERTH_INIT_ERROR.length).trim() : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** dockerd's own last error from the journal ("failed to start daemon: …", "unable to configure …"). */
 export async function dockerdFailure(): Promise<string> {
   try {
     const { stdout } = await run('journalctl', ['-u', 'docker.service', '-n', '40', '-o', 'cat', '--no-pager']);
-    const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const own = lines.filter((l) => /failed to start daemon|unable to configure|level=(fatal|error)/i.test(l));
     const pick = own.pop() ?? lines.filter((l) => !l.startsWith('docker.service:')).pop();
     if (pick) return pick.replace(/^time="[^"]*" level=\w+ msg=/, '').replace(/^"|"$/g, '');
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   return 'dockerd failed to start (no message in its journal)';
 }

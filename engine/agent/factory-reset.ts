@@ -32,8 +32,11 @@ export async function factoryReset(progress: (msg: string) => void): Promise<voi
 
 /** Mount points strictly below the given roots, deepest first (the roots are our bind mounts). */
 function mountsUnder(roots: string[]): string[] {
-  const points = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ')[4]).filter((p): p is string => !!p)
+  const points = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p)
     .filter((p) => roots.some((r) => p.startsWith(`${r}/`)));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

@@ -13,8 +13,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { virtiofsMountDevices } from './virtiofs-tuning.ts';
 
-export interface FileChange { path: string; deleted: boolean; ino: number; parent_ino: number; mode: number; }
-export interface FileChangesResult { poked: number; unwatched: number; failed: number; }
+export interface FileChange {
+  path: string;
+  deleted: boolean;
+  ino: number;
+  parent_ino: number;
+  mode: number;
+}
+export interface FileChangesResult {
+  poked: number;
+  unwatched: number;
+  failed: number;
+}
 
 /** "major:minor" of each virtiofs mount (its submounts included), from a mountinfo text. */
 export function virtiofsDevices(mountinfo: string): Set<string> {
@@ -36,8 +46,20 @@ export function watchedInodes(fdinfo: string, devices: Set<string>, into = new S
  * few thousand readlinks through the thread pool cost far more under emulation than in one go.
  */
 export function scanWatches(proc = '/proc'): Set<number> {
-  const read = (p: string): string => { try { return fs.readFileSync(p, 'utf8'); } catch { return ''; } };
-  const list = (p: string): string[] => { try { return fs.readdirSync(p); } catch { return []; } };
+  const read = (p: string): string => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const list = (p: string): string[] => {
+    try {
+      return fs.readdirSync(p);
+    } catch {
+      return [];
+    }
+  };
   const devices = virtiofsDevices(read(path.join(proc, 'self', 'mountinfo')));
   const out = new Set<number>();
   if (!devices.size) return out;
@@ -45,7 +67,11 @@ export function scanWatches(proc = '/proc'): Set<number> {
     if (!/^\d+$/.test(pid)) continue;
     for (const fd of list(path.join(proc, pid, 'fd'))) {
       let target = '';
-      try { target = fs.readlinkSync(path.join(proc, pid, 'fd', fd)); } catch { continue; }
+      try {
+        target = fs.readlinkSync(path.join(proc, pid, 'fd', fd));
+      } catch {
+        continue;
+      }
       if (target === 'anon_inode:inotify') watchedInodes(read(path.join(proc, pid, 'fdinfo', fd)), devices, out);
     }
   }
@@ -62,11 +88,15 @@ let scanned: { at: number; set: Set<number>; ms: number } | null = null;
 let scanning: Promise<void> | null = null;
 
 function rescan(): Promise<void> {
-  scanning ??= new Promise<void>((r) => setImmediate(r)).then(() => {
-    const t0 = performance.now();
-    const set = scanWatches();
-    scanned = { at: Date.now(), set, ms: performance.now() - t0 };
-  }).finally(() => { scanning = null; });
+  scanning ??= new Promise<void>((r) => setImmediate(r))
+    .then(() => {
+      const t0 = performance.now();
+      const set = scanWatches();
+      scanned = { at: Date.now(), set, ms: performance.now() - t0 };
+    })
+    .finally(() => {
+      scanning = null;
+    });
   return scanning;
 }
 
@@ -87,20 +117,29 @@ export async function touch(p: string, mode: number, ino: number): Promise<boole
   const flags = O_NONBLOCK | O_NOFOLLOW | O_NOCTTY;
   const fh = st.isDirectory()
     ? await fs.promises.open(p, O_RDONLY | O_DIRECTORY | flags).catch(() => null)
-    : await fs.promises.open(p, O_WRONLY | flags).catch(() => fs.promises.open(p, O_RDONLY | flags)).catch(() => null);
+    : await fs.promises
+        .open(p, O_WRONLY | flags)
+        .catch(() => fs.promises.open(p, O_RDONLY | flags))
+        .catch(() => null);
   if (!fh) return false;
   try {
     const now = await fh.stat();
     if (now.ino !== st.ino) return false;
-    if (st.isFile() && (mode & 0o6000)) return true;
-    return await fh.chmod(mode & 0o7777).then(() => true, () => true);
-  } finally { await fh.close().catch(() => undefined); }
+    if (st.isFile() && mode & 0o6000) return true;
+    return await fh.chmod(mode & 0o7777).then(
+      () => true,
+      () => true,
+    );
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }
 
 /** Touches what watchers in the VM watch; eight at a time. An empty batch only refreshes the scan. */
 export async function applyFileChanges(changes: FileChange[], watched?: Set<number>): Promise<FileChangesResult> {
   const r: FileChangesResult = { poked: 0, unwatched: 0, failed: 0 };
-  const isHit = (w: Set<number>, c: FileChange): boolean => (c.deleted ? w.has(c.parent_ino) : (w.has(c.ino) || w.has(c.parent_ino)));
+  const isHit = (w: Set<number>, c: FileChange): boolean =>
+    c.deleted ? w.has(c.parent_ino) : w.has(c.ino) || w.has(c.parent_ino);
   let work: FileChange[];
   if (watched) {
     work = changes.filter((c) => isHit(watched, c));
@@ -121,8 +160,11 @@ export async function applyFileChanges(changes: FileChange[], watched?: Set<numb
   const worker = async (): Promise<void> => {
     while (next < work.length) {
       const c = work[next++]!;
-      const ok = c.deleted ? await touch(path.dirname(c.path), c.mode, c.parent_ino) : await touch(c.path, c.mode, c.ino);
-      if (ok) r.poked++; else r.failed++;
+      const ok = c.deleted
+        ? await touch(path.dirname(c.path), c.mode, c.parent_ino)
+        : await touch(c.path, c.mode, c.ino);
+      if (ok) r.poked++;
+      else r.failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, work.length) }, worker));

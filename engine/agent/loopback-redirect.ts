@@ -20,7 +20,14 @@ import fs from 'node:fs';
 export const REDIRECT_FROM = '10.0.2.128/25';
 export const REDIRECT_TO = '127.0.0.0/25';
 /** The guest addresses the host forwards host-address publishes to: base+j, j < size. */
-export const HOST_ADDRESS = { base: 64, size: 64, net: '10.0.2.64/26', chain: 'BERTH_HOSTADDR', mark: '0xb3', table: 179 } as const;
+export const HOST_ADDRESS = {
+  base: 64,
+  size: 64,
+  net: '10.0.2.64/26',
+  chain: 'BERTH_HOSTADDR',
+  mark: '0xb3',
+  table: 179,
+} as const;
 
 /** The shell line that sets the redirects up; run again, it changes nothing. */
 export function redirectScript(dev = 'eth0'): string {
@@ -44,7 +51,10 @@ export function redirectScript(dev = 'eth0'): string {
  * is up), except the non-local bind, which dockerd needs before it starts a container published on
  * a host address. Resolves to the reason on failure (logged), null when done.
  */
-export async function setUpLoopbackRedirect(log: (msg: string) => void = (m) => console.log(`agent: ${m}`), dev = 'eth0'): Promise<string | null> {
+export async function setUpLoopbackRedirect(
+  log: (msg: string) => void = (m) => console.log(`agent: ${m}`),
+  dev = 'eth0',
+): Promise<string | null> {
   try {
     fs.writeFileSync('/proc/sys/net/ipv4/ip_nonlocal_bind', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`, '1');
@@ -55,7 +65,10 @@ export async function setUpLoopbackRedirect(log: (msg: string) => void = (m) => 
   }
   return new Promise((resolve) => {
     execFile('/bin/sh', ['-c', redirectScript(dev)], { timeout: 30_000 }, (err, _out, stderr) => {
-      if (!err) { resolve(null); return; }
+      if (!err) {
+        resolve(null);
+        return;
+      }
       const why = `no loopback redirect (${(stderr || err.message).trim()}): ports published on 127.0.0.1 or a host address are not reachable from the host`;
       log(why);
       resolve(why);

@@ -10,8 +10,12 @@ import { setUpLoopbackRedirect } from './loopback-redirect.ts';
 import { tuneVirtiofsMounts } from './virtiofs-tuning.ts';
 
 let apiUp: () => void = () => undefined;
-const apiListening = new Promise<void>((resolve) => { apiUp = resolve; });
-const vport = startVportMux(undefined, undefined, (target) => (target === `unix:${AGENT_SOCKET}` ? apiListening : Promise.resolve()));
+const apiListening = new Promise<void>((resolve) => {
+  apiUp = resolve;
+});
+const vport = startVportMux(undefined, undefined, (target) =>
+  target === `unix:${AGENT_SOCKET}` ? apiListening : Promise.resolve(),
+);
 // Loading the API holds the event loop for seconds: let the session handshake finish first (the
 // host is usually connected already), but never wait long for a host that is not there.
 if (vport) await Promise.race([vport.connected, new Promise((resolve) => setTimeout(resolve, 3000))]);

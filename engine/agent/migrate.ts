@@ -27,9 +27,15 @@ export async function migrateImages(progress: Progress): Promise<{ migrated: str
   const need = Math.ceil(classicBytes * 2.2) + 256 * MB;
   const free = diskFree('/var/lib/docker');
   if (free < need) {
-    throw new Error(`not enough free disk space to migrate: needs about ${Math.round(need / MB)} MB, ${Math.round(free / MB)} MB free`);
+    throw new Error(
+      `not enough free disk space to migrate: needs about ${Math.round(need / MB)} MB, ${Math.round(free / MB)} MB free`,
+    );
   }
-  progress({ phase: 'check', message: `${images.length} images (${Math.round(classicBytes / MB)} MB) to migrate`, total: images.length });
+  progress({
+    phase: 'check',
+    message: `${images.length} images (${Math.round(classicBytes / MB)} MB) to migrate`,
+    total: images.length,
+  });
 
   const start = storeFromInfo(await dockerInfo());
   fs.rmSync(WORK_DIR, { recursive: true, force: true });
@@ -59,7 +65,8 @@ export async function migrateImages(progress: Progress): Promise<{ migrated: str
     for (const t of tars) {
       for (const ref of t.refs) {
         const got = landed.find((l) => l.refs.includes(normalizeRef(ref)));
-        if (got?.config_digest !== t.config) throw new Error(`${ref} did not land in the containerd store with config ${t.config}`);
+        if (got?.config_digest !== t.config)
+          throw new Error(`${ref} did not land in the containerd store with config ${t.config}`);
       }
     }
     if (start === 'classic') {
@@ -67,8 +74,12 @@ export async function migrateImages(progress: Progress): Promise<{ migrated: str
       await switchStore('classic');
     }
     progress({
-      phase: 'done', message: `migrated ${migrated.length} image refs; the classic copies still hold ${Math.round(classicBytes / MB)} MB`,
-      done: tars.length, total: tars.length, migrated, classic_bytes: classicBytes,
+      phase: 'done',
+      message: `migrated ${migrated.length} image refs; the classic copies still hold ${Math.round(classicBytes / MB)} MB`,
+      done: tars.length,
+      total: tars.length,
+      migrated,
+      classic_bytes: classicBytes,
     });
     return { migrated, classicBytes };
   } catch (e) {

@@ -19,17 +19,27 @@ const CONTAINERS_DIR = '/var/lib/docker/containers';
 const BUILDKIT = '/var/lib/docker/buildkit';
 const CLASSIC_BUILDKIT = ['snapshots.db', 'metadata_v2.db', 'containerdmeta.db', 'content'];
 
-export interface ReclaimResult { images: number; containers: number; reclaimedBytes: number; }
+export interface ReclaimResult {
+  images: number;
+  containers: number;
+  reclaimedBytes: number;
+}
 
 /** Must run inside exclusive(): no switch may make the store active meanwhile. */
 export async function reclaimStore(store: StoreName, progress: (msg: string) => void): Promise<ReclaimResult> {
   const active = storeFromInfo(await dockerInfo());
   if (active === store) {
     // INVALID_ARGUMENT: the host answers it as a refusal (400), in these words.
-    throw Object.assign(new Error(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`), { grpcCode: grpcStatus.INVALID_ARGUMENT });
+    throw Object.assign(
+      new Error(
+        `the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`,
+      ),
+      { grpcCode: grpcStatus.INVALID_ARGUMENT },
+    );
   }
   const mounted = mountsUnder(STORE_DIRS[store]);
-  if (mounted.length) throw new Error(`the ${store} store still has filesystems mounted (${mounted[0]}): nothing was deleted`);
+  if (mounted.length)
+    throw new Error(`the ${store} store still has filesystems mounted (${mounted[0]}): nothing was deleted`);
   const before = fsSpace().used;
   const images = await readStoreImages(store);
   const containers = readContainersOnDisk().filter((c) => c.driver === CONTAINER_DRIVER[store]);
@@ -59,7 +69,8 @@ export async function reclaimStore(store: StoreName, progress: (msg: string) => 
  * collector frees (content and image snapshots no image refers to any more).
  */
 async function deleteContainerdStore(containerIds: string[]): Promise<void> {
-  const ctr = (...args: string[]): Promise<string> => run('ctr', ['-n', 'moby', ...args], { maxBuffer: 64 << 20 }).then((r) => r.stdout);
+  const ctr = (...args: string[]): Promise<string> =>
+    run('ctr', ['-n', 'moby', ...args], { maxBuffer: 64 << 20 }).then((r) => r.stdout);
   for (const id of containerIds) {
     await ctr('containers', 'rm', id).catch(() => undefined);
     await ctr('snapshots', '--snapshotter', 'overlayfs', 'rm', id).catch(() => undefined);
@@ -75,6 +86,9 @@ async function deleteContainerdStore(containerIds: string[]): Promise<void> {
 
 /** Mount points at or under the given directories (a hidden store should have none). */
 function mountsUnder(dirs: string[]): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
     .filter((p) => dirs.some((d) => p === d || p.startsWith(`${d}/`)));
 }

@@ -1,6 +1,13 @@
 // Switching image stores: daemon.json edit, dockerd restart, DriverStatus check, rollback on failure.
 import fs from 'node:fs';
-import { parseDaemonJson, serialize, storeFromConfig, withStore, withUserKeys, type JsonObject } from './daemon-config.ts';
+import {
+  parseDaemonJson,
+  serialize,
+  storeFromConfig,
+  withStore,
+  withUserKeys,
+  type JsonObject,
+} from './daemon-config.ts';
 import { dockerInfo, storeFromInfo } from './docker-api.ts';
 import { restartDockerd, systemctl } from './dockerd-service.ts';
 import { publish } from './events.ts';
@@ -13,16 +20,24 @@ let pending = 0;
 /** Store switches, migrations, resets and reclaims run one at a time. */
 export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   pending++;
-  const next = switching.then(fn, fn).finally(() => { pending--; });
+  const next = switching.then(fn, fn).finally(() => {
+    pending--;
+  });
   switching = next.catch(() => undefined);
   return next;
 }
 
 /** True while a switch, migration, reset or reclaim runs or waits. */
-export function storeBusy(): boolean { return pending > 0; }
+export function storeBusy(): boolean {
+  return pending > 0;
+}
 
 export function readDaemonText(): string {
-  try { return fs.readFileSync(DAEMON_JSON, 'utf8'); } catch { return '{}\n'; }
+  try {
+    return fs.readFileSync(DAEMON_JSON, 'utf8');
+  } catch {
+    return '{}\n';
+  }
 }
 
 function writeAtomic(text: string): void {
@@ -30,7 +45,11 @@ function writeAtomic(text: string): void {
   fs.renameSync(`${DAEMON_JSON}.tmp`, DAEMON_JSON);
 }
 
-export interface SwitchResult { store: StoreName; changed: boolean; restartMs: number; }
+export interface SwitchResult {
+  store: StoreName;
+  changed: boolean;
+  restartMs: number;
+}
 
 /** Must run inside exclusive(). */
 export async function switchStore(store: StoreName, userJson?: string): Promise<SwitchResult> {
@@ -41,7 +60,7 @@ export async function switchStore(store: StoreName, userJson?: string): Promise<
   const nextText = serialize(next);
   // Only an unchanged configuration asks dockerd which store runs (an earlier switch may have
   // failed to apply it): a changed one restarts dockerd whatever it answers, so it is not asked.
-  if (nextText === serialize(current) && await dockerInfo().then(storeFromInfo, () => null) === store) {
+  if (nextText === serialize(current) && (await dockerInfo().then(storeFromInfo, () => null)) === store) {
     return { store, changed: false, restartMs: 0 };
   }
 
@@ -58,7 +77,10 @@ export async function switchStore(store: StoreName, userJson?: string): Promise<
     await systemctl('reset-failed', 'docker.service').catch(() => undefined);
     await restartDockerd().catch(() => undefined);
     const back = await dockerInfo().then(storeFromInfo, () => storeFromConfig(current));
-    publish('store-switched', { store: toStoreEnum(back), message: `switch failed, back on ${back}: ${(e as Error).message}` });
+    publish('store-switched', {
+      store: toStoreEnum(back),
+      message: `switch failed, back on ${back}: ${(e as Error).message}`,
+    });
     throw e;
   }
   const restartMs = Date.now() - t0;

@@ -15,15 +15,27 @@ export function virtiofsMountDevices(mountinfo: string): Array<{ dev: string; mo
     const [left, right] = line.split(' - ');
     if (!left || !right || right.split(' ')[0] !== 'virtiofs') continue;
     const f = left.split(' ');
-    if (f[2] && f[4]) out.push({ dev: f[2], mountPoint: f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) });
+    if (f[2] && f[4])
+      out.push({
+        dev: f[2],
+        mountPoint: f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+      });
   }
   return out;
 }
 
 /** Sets each virtiofs mount's read-ahead; what it set, by mount point. Errors are logged, not thrown. */
-export function tuneVirtiofsMounts(sysfs = '/sys', mountinfo = '/proc/self/mountinfo', kb = VIRTIOFS_READ_AHEAD_KB): string[] {
+export function tuneVirtiofsMounts(
+  sysfs = '/sys',
+  mountinfo = '/proc/self/mountinfo',
+  kb = VIRTIOFS_READ_AHEAD_KB,
+): string[] {
   let text = '';
-  try { text = fs.readFileSync(mountinfo, 'utf8'); } catch { return []; }
+  try {
+    text = fs.readFileSync(mountinfo, 'utf8');
+  } catch {
+    return [];
+  }
   const done: string[] = [];
   const seen = new Set<string>();
   for (const m of virtiofsMountDevices(text)) {
@@ -32,7 +44,9 @@ export function tuneVirtiofsMounts(sysfs = '/sys', mountinfo = '/proc/self/mount
     try {
       fs.writeFileSync(`${sysfs}/class/bdi/${m.dev}/read_ahead_kb`, `${kb}\n`);
       done.push(m.mountPoint);
-    } catch (e) { console.error(`virtiofs: read-ahead of ${m.mountPoint} not set: ${(e as Error).message}`); }
+    } catch (e) {
+      console.error(`virtiofs: read-ahead of ${m.mountPoint} not set: ${(e as Error).message}`);
+    }
   }
   return done;
 }

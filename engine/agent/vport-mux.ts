@@ -19,11 +19,17 @@ export const VPORT_NAME = 'berth.mux';
  */
 export function vportDevice(name: string, sysDir = '/sys/class/virtio-ports', devDir = '/dev'): string | null {
   let entries: string[];
-  try { entries = fs.readdirSync(sysDir); } catch { return null; }
+  try {
+    entries = fs.readdirSync(sysDir);
+  } catch {
+    return null;
+  }
   for (const e of entries) {
     try {
       if (fs.readFileSync(`${sysDir}/${e}/name`, 'utf8').trim() === name) return `${devDir}/${e}`;
-    } catch { /* a port without a name */ }
+    } catch {
+      /* a port without a name */
+    }
   }
   return null;
 }
@@ -54,12 +60,20 @@ export function targetAddress(target: string): net.NetConnectOpts {
 export function connectTarget(target: string): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     let address: net.NetConnectOpts;
-    try { address = targetAddress(target); } catch (e) { reject(e as Error); return; }
+    try {
+      address = targetAddress(target);
+    } catch (e) {
+      reject(e as Error);
+      return;
+    }
     // Half-open: a client that ends its request still gets the whole reply, and the reverse.
     const sock = net.connect({ ...address, allowHalfOpen: true });
     // The mux pipes the host's bytes into the socket: an events stream must not hold dockerd's restart.
     if (target === DOCKER_TARGET) sock.once('pipe', (request) => dockerStreams.watch(request, sock));
-    sock.once('connect', () => { sock.off('error', reject); resolve(sock); });
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
     sock.once('error', reject);
   });
 }
@@ -76,7 +90,9 @@ export interface VportMux {
  * OPEN until its target can answer (the agent's API while it loads).
  */
 export function startVportMux(
-  device = vportDevice(VPORT_NAME), log: (msg: string) => void = (m) => console.log(`agent: ${m}`), ready: (target: string) => Promise<void> = () => Promise.resolve(),
+  device = vportDevice(VPORT_NAME),
+  log: (msg: string) => void = (m) => console.log(`agent: ${m}`),
+  ready: (target: string) => Promise<void> = () => Promise.resolve(),
 ): VportMux | null {
   let fd: number;
   try {
@@ -88,14 +104,38 @@ export function startVportMux(
   }
   let session = 0;
   let hostConnected: () => void = () => undefined;
-  const connected = new Promise<void>((resolve) => { hostConnected = resolve; });
-  const sessions = new PortSessions(fdIo(fd, log), (carrier) => {
-    const n = ++session;
-    const mux = new Mux(carrier, { role: 'guest', onOpen: async (target) => { await ready(target); return connectTarget(target); } });
-    mux.on('ready', () => { log(`virtio mux session ${n}: host connected`); hostConnected(); });
-    mux.on('peer-reset', (dropped: number) => log(`virtio mux session ${n}: the host restarted, ${dropped} streams dropped`));
-    mux.on('close', (err: Error) => { if (mux.ready) log(`virtio mux session ${n} over: ${err.message}`); });
-  }, { log });
+  const connected = new Promise<void>((resolve) => {
+    hostConnected = resolve;
+  });
+  const sessions = new PortSessions(
+    fdIo(fd, log),
+    (carrier) => {
+      const n = ++session;
+      const mux = new Mux(carrier, {
+        role: 'guest',
+        onOpen: async (target) => {
+          await ready(target);
+          return connectTarget(target);
+        },
+      });
+      mux.on('ready', () => {
+        log(`virtio mux session ${n}: host connected`);
+        hostConnected();
+      });
+      mux.on('peer-reset', (dropped: number) =>
+        log(`virtio mux session ${n}: the host restarted, ${dropped} streams dropped`),
+      );
+      mux.on('close', (err: Error) => {
+        if (mux.ready) log(`virtio mux session ${n} over: ${err.message}`);
+      });
+    },
+    { log },
+  );
   log(`virtio mux serving ${device}`);
-  return { stop: () => { sessions.stop(); }, connected };
+  return {
+    stop: () => {
+      sessions.stop();
+    },
+    connected,
+  };
 }

@@ -43,15 +43,22 @@ export async function chooseAccelerator(setting: AcceleratorSetting, deps: Probe
   if (setting === 'tcg') return { accel: 'tcg', reason: 'set to TCG in settings' };
   const platform = deps.platform ?? process.platform;
   const native = nativeAccelerator(platform, deps.arch ?? process.arch);
-  if (!native) return { accel: 'tcg', reason: `no hardware accelerator for an x86_64 guest on ${platform}/${deps.arch ?? process.arch}` };
+  if (!native)
+    return {
+      accel: 'tcg',
+      reason: `no hardware accelerator for an x86_64 guest on ${platform}/${deps.arch ?? process.arch}`,
+    };
   if (native === 'kvm') {
-    try { fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK); } catch {
+    try {
+      fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
+    } catch {
       return fallback(setting, native, '/dev/kvm is missing or not accessible (add yourself to the kvm group)');
     }
   }
   const key = cacheKey(deps, native);
   const cached = readCache(deps.cacheFile, key);
-  const failure = cached !== undefined ? cached : await (deps.probe ?? probeKernelBoot)(deps.qemuBinary, native, deps.kernel);
+  const failure =
+    cached !== undefined ? cached : await (deps.probe ?? probeKernelBoot)(deps.qemuBinary, native, deps.kernel);
   if (cached === undefined) writeCache(deps.cacheFile, key, failure);
   if (failure) return fallback(setting, native, `${native} is present but unusable: ${failure}`);
   return { accel: native, reason: `${native} works on this machine` };
@@ -61,7 +68,12 @@ export async function chooseAccelerator(setting: AcceleratorSetting, deps: Probe
  * A hardware accelerator that passed the probe and then failed a real boot: remembered, so the
  * next start goes straight to TCG; returns what to run now (throws when the setting insists).
  */
-export function recordBootFailure(setting: AcceleratorSetting, deps: ProbeDeps, accel: Accelerator, failure: string): AcceleratorChoice {
+export function recordBootFailure(
+  setting: AcceleratorSetting,
+  deps: ProbeDeps,
+  accel: Accelerator,
+  failure: string,
+): AcceleratorChoice {
   writeCache(deps.cacheFile, cacheKey(deps, accel), `failed while booting: ${failure}`);
   return fallback(setting, accel, `${accel} failed while booting Berth's kernel: ${failure}`);
 }
@@ -74,7 +86,12 @@ function fallback(setting: AcceleratorSetting, native: Accelerator, why: string)
 /** The verdict holds for this QEMU build, this kernel image and this host kernel. */
 function cacheKey(deps: ProbeDeps, accel: Accelerator): string {
   const stamp = (file: string): string => {
-    try { const st = fs.statSync(file); return `${st.size}:${Math.round(st.mtimeMs)}`; } catch { return 'missing'; }
+    try {
+      const st = fs.statSync(file);
+      return `${st.size}:${Math.round(st.mtimeMs)}`;
+    } catch {
+      return 'missing';
+    }
   };
   const qemu = resolveOnPath(deps.qemuBinary);
   return [accel, qemu, stamp(qemu), stamp(deps.kernel), os.release()].join('|');
@@ -86,7 +103,12 @@ export function resolveOnPath(cmd: string, env = process.env): string {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, cmd);
-    try { fs.accessSync(candidate, fs.constants.X_OK); return candidate; } catch { /* next */ }
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      /* next */
+    }
   }
   return cmd;
 }
@@ -95,9 +117,15 @@ function readCache(file: string, key: string): string | null | undefined {
   try {
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; failure?: string | null };
     return data.key === key ? (data.failure ?? null) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function writeCache(file: string, key: string, failure: string | null): void {
-  try { fs.writeFileSync(file, JSON.stringify({ key, failure }), { mode: 0o600 }); } catch { /* cache only */ }
+  try {
+    fs.writeFileSync(file, JSON.stringify({ key, failure }), { mode: 0o600 });
+  } catch {
+    /* cache only */
+  }
 }

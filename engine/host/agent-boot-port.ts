@@ -29,13 +29,19 @@ export class AgentBootPort {
   private sock: net.Socket | null = null;
   private closed = false;
 
-  constructor(private readonly socketPath: string, private readonly log: (msg: string) => void) {}
+  constructor(
+    private readonly socketPath: string,
+    private readonly log: (msg: string) => void,
+  ) {}
 
   async offer(bundle: Promise<Buffer>, timeoutMs = 5_000): Promise<void> {
     const sock = await this.connect(timeoutMs);
     if (!sock) return;
     const bytes = await bundle;
-    if (this.closed) { sock.destroy(); return; }
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
     sock.write(bootPortHeader(bytes));
     sock.write(bytes);
   }
@@ -51,12 +57,16 @@ export class AgentBootPort {
     try {
       sock = await connectQemuSocket(this.socketPath, timeoutMs, () => this.closed);
     } catch (e) {
-      if (!this.closed) this.log(`agent: the VM's boot port does not answer (${(e as Error).message}); the agent goes over SSH`);
+      if (!this.closed)
+        this.log(`agent: the VM's boot port does not answer (${(e as Error).message}); the agent goes over SSH`);
       return null;
     }
     // The VM going away ends the connection; nothing here waits on it.
     sock.on('error', () => sock.destroy());
-    if (this.closed) { sock.destroy(); return null; }
+    if (this.closed) {
+      sock.destroy();
+      return null;
+    }
     this.sock = sock;
     return sock;
   }

@@ -6,8 +6,20 @@ import { berthPath } from '../shared/berth-root.ts';
 import * as grpc from '@grpc/grpc-js';
 import { agentPackage } from '../proto/load.ts';
 import {
-  toStoreEnum, type AgentEvent, type AgentStub, type DecodedInventoryReply, type DiskUsageReply, type FactoryResetReply, type InventoryReply, type MigrateProgress, type ReclaimStoreReply,
-  type SetImageStoreReply, type StatusReply, type StoreName, type HelloReply, type StartEngineReply,
+  toStoreEnum,
+  type AgentEvent,
+  type AgentStub,
+  type DecodedInventoryReply,
+  type DiskUsageReply,
+  type FactoryResetReply,
+  type InventoryReply,
+  type MigrateProgress,
+  type ReclaimStoreReply,
+  type SetImageStoreReply,
+  type StatusReply,
+  type StoreName,
+  type HelloReply,
+  type StartEngineReply,
 } from '../agent/agent-types.ts';
 import type { FileChange } from '../proto/generated/berth/agent/v1/FileChange.ts';
 import type { FileChangesReply__Output as FileChangesReply } from '../proto/generated/berth/agent/v1/FileChangesReply.ts';
@@ -27,12 +39,17 @@ export class AgentClient {
     // A local socket: reconnect within a fraction of a second (grpc-js waits 1 s and more by
     // default), so a start or a VM restart does not sit out a back-off meant for networks.
     this.stub = new Agent(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
-      'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2000,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 2000,
     });
   }
 
   waitReady(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => this.stub.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(new Error(`guest agent did not answer: ${err.message}`)) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.stub.waitForReady(Date.now() + timeoutMs, (err) =>
+        err ? reject(new Error(`guest agent did not answer: ${err.message}`)) : resolve(),
+      ),
+    );
   }
 
   /** One unary call with a deadline; the agent's error keeps its own words. */
@@ -48,43 +65,64 @@ export class AgentClient {
   }
 
   /** Waits for the agent to answer (the start asks as soon as the data port is up). */
-  hello(): Promise<HelloReply> { return this.unary(60_000, (o, done) => this.stub.Hello({}, waitForReady(), o, done)); }
+  hello(): Promise<HelloReply> {
+    return this.unary(60_000, (o, done) => this.stub.Hello({}, waitForReady(), o, done));
+  }
 
   /** Resolves once dockerd is ready in the VM (it may take minutes under emulation). */
-  startEngine(): Promise<StartEngineReply> { return this.unary(600_000, (o, done) => this.stub.StartEngine({}, waitForReady(), o, done)); }
+  startEngine(): Promise<StartEngineReply> {
+    return this.unary(600_000, (o, done) => this.stub.StartEngine({}, waitForReady(), o, done));
+  }
 
-  status(): Promise<StatusReply> { return this.unary(30_000, (o, done) => this.stub.Status({}, o, done)); }
+  status(): Promise<StatusReply> {
+    return this.unary(30_000, (o, done) => this.stub.Status({}, o, done));
+  }
 
   setImageStore(store: StoreName, userDaemonJson?: string): Promise<SetImageStoreReply> {
-    const req = userDaemonJson === undefined ? { store: toStoreEnum(store) } : { store: toStoreEnum(store), user_daemon_json: userDaemonJson };
+    const req =
+      userDaemonJson === undefined
+        ? { store: toStoreEnum(store) }
+        : { store: toStoreEnum(store), user_daemon_json: userDaemonJson };
     return this.unary(900_000, (o, done) => this.stub.SetImageStore(req, o, done));
   }
 
   async inventory(): Promise<InventoryReply> {
     const inv = await this.unary<DecodedInventoryReply>(120_000, (o, done) => this.stub.Inventory({}, o, done));
     const { active, hidden } = inv;
-    if (!active || !hidden) throw new Error(`the guest agent's inventory lacks the ${active ? 'hidden' : 'active'} store`);
+    if (!active || !hidden)
+      throw new Error(`the guest agent's inventory lacks the ${active ? 'hidden' : 'active'} store`);
     return { ...inv, active, hidden };
   }
 
-  diskUsage(mountsOnly = false): Promise<DiskUsageReply> { return this.unary(300_000, (o, done) => this.stub.DiskUsage({ mounts_only: mountsOnly }, o, done)); }
+  diskUsage(mountsOnly = false): Promise<DiskUsageReply> {
+    return this.unary(300_000, (o, done) => this.stub.DiskUsage({ mounts_only: mountsOnly }, o, done));
+  }
 
   reclaimStore(store: StoreName): Promise<ReclaimStoreReply> {
     return this.unary(900_000, (o, done) => this.stub.ReclaimStore({ store: toStoreEnum(store) }, o, done));
   }
 
   /** Host-side changes in shared folders, for the guest's inotify watchers (share-events.ts). */
-  fileChanges(changes: FileChange[]): Promise<FileChangesReply> { return this.unary(10_000, (o, done) => this.stub.FileChanges({ changes }, o, done)); }
+  fileChanges(changes: FileChange[]): Promise<FileChangesReply> {
+    return this.unary(10_000, (o, done) => this.stub.FileChanges({ changes }, o, done));
+  }
 
-  factoryReset(): Promise<FactoryResetReply> { return this.unary(900_000, (o, done) => this.stub.FactoryReset({}, o, done)); }
+  factoryReset(): Promise<FactoryResetReply> {
+    return this.unary(900_000, (o, done) => this.stub.FactoryReset({}, o, done));
+  }
 
   /** Streams migration progress; resolves with the final message. */
   migrate(onProgress: (p: MigrateProgress) => void): Promise<MigrateProgress> {
     return new Promise((resolve, reject) => {
       const call = this.stub.MigrateImages({});
       let last: MigrateProgress | null = null;
-      call.on('data', (p: MigrateProgress) => { last = p; onProgress(p); });
-      call.on('error', (e: grpc.ServiceError) => reject(Object.assign(new Error(e.details || e.message), { grpcCode: e.code })));
+      call.on('data', (p: MigrateProgress) => {
+        last = p;
+        onProgress(p);
+      });
+      call.on('error', (e: grpc.ServiceError) =>
+        reject(Object.assign(new Error(e.details || e.message), { grpcCode: e.code })),
+      );
       call.on('end', () => (last ? resolve(last) : reject(new Error('migration ended without a result'))));
     });
   }
@@ -98,12 +136,19 @@ export class AgentClient {
   events(onEvent: (e: AgentEvent) => void, onEnd: () => void = () => {}): () => void {
     const call = this.stub.Events({});
     let ended = false;
-    const end = (): void => { if (!ended) { ended = true; onEnd(); } };
+    const end = (): void => {
+      if (!ended) {
+        ended = true;
+        onEnd();
+      }
+    };
     call.on('data', onEvent);
     call.on('error', end);
     call.on('end', end);
     return () => call.cancel();
   }
 
-  close(): void { this.stub.close(); }
+  close(): void {
+    this.stub.close();
+  }
 }

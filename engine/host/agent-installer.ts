@@ -22,12 +22,19 @@ export async function agentBundle(): Promise<Buffer> {
 export async function installAgent(ssh: GuestLink, bundle: Buffer): Promise<{ updated: boolean }> {
   const want = crypto.createHash('sha256').update(bundle).digest('hex');
   // An image with the boot port has /run/berth-agent (berth-agent-fetch's, even when it got nothing).
-  const have = (await ssh.exec(`f=${GUEST_BUNDLE}; [ -d ${path.posix.dirname(GUEST_BUNDLE)} ] || f=${DISK_BUNDLE}; sha256sum $f 2>/dev/null`)).stdout.split(' ')[0];
+  const have = (
+    await ssh.exec(
+      `f=${GUEST_BUNDLE}; [ -d ${path.posix.dirname(GUEST_BUNDLE)} ] || f=${DISK_BUNDLE}; sha256sum $f 2>/dev/null`,
+    )
+  ).stdout.split(' ')[0];
   if (have === want) {
     await ssh.run('systemctl start berth-agent.service');
     return { updated: false };
   }
-  await ssh.run(`mkdir -p /mnt/data/agent /run/berth-agent && cat > ${DISK_BUNDLE}.tmp && cp ${DISK_BUNDLE}.tmp ${GUEST_BUNDLE} && mv ${DISK_BUNDLE}.tmp ${DISK_BUNDLE}`, { stdin: bundle });
+  await ssh.run(
+    `mkdir -p /mnt/data/agent /run/berth-agent && cat > ${DISK_BUNDLE}.tmp && cp ${DISK_BUNDLE}.tmp ${GUEST_BUNDLE} && mv ${DISK_BUNDLE}.tmp ${DISK_BUNDLE}`,
+    { stdin: bundle },
+  );
   await ssh.run('systemctl restart berth-agent.service');
   return { updated: true };
 }

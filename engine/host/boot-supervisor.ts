@@ -42,24 +42,34 @@ export class BootSupervisor extends EventEmitter {
   private finished = false;
 
   /** Created before QEMU starts: an abort within its first milliseconds is a verdict too. */
-  constructor(private readonly vm: VmHandle, private readonly o: SupervisorOptions) {
+  constructor(
+    private readonly vm: VmHandle,
+    private readonly o: SupervisorOptions,
+  ) {
     super();
     vm.on('run-state', this.onRunState);
     vm.on('exit', this.onExit);
   }
 
-  get verdict(): BootVerdict | null { return this.result; }
+  get verdict(): BootVerdict | null {
+    return this.result;
+  }
 
   /** QEMU is running and its console file is new: start the silence bound. */
   watchConsole(): void {
     if (!this.o.hardware || this.result) return;
     const stallMs = this.o.stallMs ?? (Number(process.env.BERTH_BOOT_STALL_MS) || 30_000);
     this.stallTimer = setTimeout(() => {
-      this.fail(`the guest printed nothing within ${stallMs / 1000} s of a hardware-accelerated boot (a stuck vCPU)`, true);
+      this.fail(
+        `the guest printed nothing within ${stallMs / 1000} s of a hardware-accelerated boot (a stuck vCPU)`,
+        true,
+      );
     }, stallMs);
     try {
       this.watcher = fs.watch(this.o.consoleLog, () => this.checkMarker());
-    } catch { /* no console file: the stall timer still bounds the boot */ }
+    } catch {
+      /* no console file: the stall timer still bounds the boot */
+    }
   }
 
   /** The engine is up: later failures are the running engine's business. */
@@ -74,23 +84,30 @@ export class BootSupervisor extends EventEmitter {
   private readonly onRunState = (ev: RunStateChange): void => {
     if (ev.change === 'shutdown' && ev.reason) this.shutdownReason = ev.reason;
     if (ev.change === 'shutdown') return;
-    void this.vm.status().then((state) => {
-      if (BAD_RUN_STATES.has(state)) this.fail(`the VM stopped in run state ${state}`, state !== 'shutdown' || !this.markerSeen);
-    }, () => undefined);
+    void this.vm.status().then(
+      (state) => {
+        if (BAD_RUN_STATES.has(state))
+          this.fail(`the VM stopped in run state ${state}`, state !== 'shutdown' || !this.markerSeen);
+      },
+      () => undefined,
+    );
   };
 
   private readonly onExit = (e: VmExit): void => {
     if (e.expected) return;
     // The SHUTDOWN event may still be in flight on the QMP socket: read it first.
-    this.judging = new Promise((resolve) => setTimeout(() => {
-      const reason = this.shutdownReason;
-      const how = e.signal ? `was killed by ${e.signal}` : `exited (${e.code}${reason ? `, ${reason}` : ''})`;
-      // An abort, or any exit before the root system ran, under a hardware accelerator is its doing.
-      const accel = e.signal === 'SIGABRT' || /kvm|hvf|whpx/i.test(e.stderr) || (this.o.hardware && !this.markerSeen);
-      const guestEnded = e.code === 0 && !e.signal && (reason ? reason.startsWith('guest-') : !/terminating on signal/.test(e.stderr));
-      this.fail(`QEMU ${how} while booting`, accel, e.stderr, guestEnded);
-      resolve();
-    }, 100));
+    this.judging = new Promise((resolve) =>
+      setTimeout(() => {
+        const reason = this.shutdownReason;
+        const how = e.signal ? `was killed by ${e.signal}` : `exited (${e.code}${reason ? `, ${reason}` : ''})`;
+        // An abort, or any exit before the root system ran, under a hardware accelerator is its doing.
+        const accel = e.signal === 'SIGABRT' || /kvm|hvf|whpx/i.test(e.stderr) || (this.o.hardware && !this.markerSeen);
+        const guestEnded =
+          e.code === 0 && !e.signal && (reason ? reason.startsWith('guest-') : !/terminating on signal/.test(e.stderr));
+        this.fail(`QEMU ${how} while booting`, accel, e.stderr, guestEnded);
+        resolve();
+      }, 100),
+    );
   };
 
   private judging: Promise<void> = Promise.resolve();
@@ -105,7 +122,9 @@ export class BootSupervisor extends EventEmitter {
     if (this.markerSeen) return;
     try {
       if (!fs.readFileSync(this.o.consoleLog, 'utf8').includes(CONSOLE_MARKER)) return;
-    } catch { return; }
+    } catch {
+      return;
+    }
     this.markerSeen = true;
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.watcher?.close();
@@ -115,7 +134,12 @@ export class BootSupervisor extends EventEmitter {
     if (this.result || this.finished) return;
     this.checkMarker();
     const qemuSays = lastLines(stderr ?? this.vm.stderrText());
-    this.result = { message: qemuSays ? `${what}: ${qemuSays}` : what, accelerator: accelerator && this.o.hardware, guestEnded, console: this.vm.consoleTail(20) };
+    this.result = {
+      message: qemuSays ? `${what}: ${qemuSays}` : what,
+      accelerator: accelerator && this.o.hardware,
+      guestEnded,
+      console: this.vm.consoleTail(20),
+    };
     this.cleanup();
     if (this.vm.running) this.vm.kill();
     this.emit('verdict', this.result);

@@ -27,12 +27,18 @@ export interface DiagnosticsInput {
 }
 
 const GUEST_FILES: Array<[string, string]> = [
-  ['guest/journal.txt', 'journalctl -b --no-pager -o short-monotonic -u berth-init -u berth-late -u berth-net -u containerd -u docker -u berth-agent-fetch -u berth-agent | tail -n 5000'],
+  [
+    'guest/journal.txt',
+    'journalctl -b --no-pager -o short-monotonic -u berth-init -u berth-late -u berth-net -u containerd -u docker -u berth-agent-fetch -u berth-agent | tail -n 5000',
+  ],
   // The set-up that runs from the initramfs, before journald, and the parts it did.
   ['guest/early-set-up.txt', `${EARLY_SET_UP_LOG}; ls /run/berth-early`],
   ['guest/docker-info.txt', 'docker info 2>&1'],
   ['guest/daemon.json', 'cat /etc/docker/daemon.json'],
-  ['guest/boot.txt', 'systemd-analyze; systemd-analyze blame | head -n 30; systemd-analyze critical-chain docker.service'],
+  [
+    'guest/boot.txt',
+    'systemd-analyze; systemd-analyze blame | head -n 30; systemd-analyze critical-chain docker.service',
+  ],
   ['guest/system.txt', 'uname -a; free -m; df -h /mnt/data; cat /proc/cpuinfo | grep -m1 "model name"'],
 ];
 
@@ -54,7 +60,9 @@ function tail(file: string, maxBytes = 2 * 1024 * 1024): string | null {
     fs.readSync(fd, buf, 0, buf.length, size - buf.length);
     fs.closeSync(fd);
     return buf.toString('utf8');
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** Gathers everything and writes the archive; returns the names of the files in it. */
@@ -63,25 +71,51 @@ export async function writeDiagnostics(i: DiagnosticsInput): Promise<string[]> {
   files.set('status.json', JSON.stringify(i.status, null, 2));
   // Which QEMU this host would boot now, and why (the running VM's is in status.json's versions).
   const qemu = selectQemu();
-  files.set('host.json', JSON.stringify({ platform: process.platform, arch: process.arch, node: process.version, qemu, created: new Date().toISOString() }, null, 2));
+  files.set(
+    'host.json',
+    JSON.stringify(
+      {
+        platform: process.platform,
+        arch: process.arch,
+        node: process.version,
+        qemu,
+        created: new Date().toISOString(),
+      },
+      null,
+      2,
+    ),
+  );
   if (i.settings !== undefined) files.set('settings.json', JSON.stringify(i.settings, null, 2));
-  for (const [name, file] of [['logs/host.log', i.data.hostLog], ['logs/console.log', i.data.consoleLog], ['logs/console.previous.log', i.data.previousConsoleLog], ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')]] as const) {
+  for (const [name, file] of [
+    ['logs/host.log', i.data.hostLog],
+    ['logs/console.log', i.data.consoleLog],
+    ['logs/console.previous.log', i.data.previousConsoleLog],
+    ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')],
+  ] as const) {
     const text = tail(file);
     if (text !== null) files.set(name, text);
   }
   if (i.guest) {
     const guest = i.guest;
     // The guest's answers are gathered together; one that fails says so in its own file.
-    await Promise.all(GUEST_FILES.map(async ([name, cmd]) => {
-      const r = await guest.exec(cmd, { timeoutMs: 30_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
-      files.set(name, r.code === 0 ? r.stdout : `${r.stdout}\n(exit ${r.code}) ${r.stderr}`);
-    }));
+    await Promise.all(
+      GUEST_FILES.map(async ([name, cmd]) => {
+        const r = await guest
+          .exec(cmd, { timeoutMs: 30_000 })
+          .catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+        files.set(name, r.code === 0 ? r.stdout : `${r.stdout}\n(exit ${r.code}) ${r.stderr}`);
+      }),
+    );
   } else {
-    files.set('guest/not-running.txt', `The engine was ${i.status.state} when this archive was made: no guest journal.\n`);
+    files.set(
+      'guest/not-running.txt',
+      `The engine was ${i.status.state} when this archive was made: no guest journal.\n`,
+    );
   }
   const pack = tar.pack();
   const mtime = new Date();
-  for (const [name, text] of files) pack.entry({ name: `berth-diagnostics/${name}`, mode: 0o600, mtime }, scrub(text, i.secrets));
+  for (const [name, text] of files)
+    pack.entry({ name: `berth-diagnostics/${name}`, mode: 0o600, mtime }, scrub(text, i.secrets));
   pack.finalize();
   fs.mkdirSync(path.dirname(i.out), { recursive: true });
   await pipeline(pack, zlib.createGzip(), fs.createWriteStream(i.out, { mode: 0o600 }));

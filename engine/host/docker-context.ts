@@ -25,7 +25,11 @@ export function writeDockerContext(socketPath: string, opts: { use?: boolean; co
   if (opts.use) {
     const cfgFile = path.join(dir, 'config.json');
     let cfg: Record<string, unknown> = {};
-    try { cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>; } catch { /* new file */ }
+    try {
+      cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    } catch {
+      /* new file */
+    }
     cfg.currentContext = CONTEXT_NAME;
     fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
   }

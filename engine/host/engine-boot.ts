@@ -77,7 +77,10 @@ interface Launched {
 }
 
 /** dockerd up: the daemon.json it started with, and its versions being read beside the next step. */
-interface DockerdUp { daemonJson: string | null; versions: Promise<void> }
+interface DockerdUp {
+  daemonJson: string | null;
+  versions: Promise<void>;
+}
 
 export class EngineBoot {
   vm: VmHandle | null = null;
@@ -91,7 +94,11 @@ export class EngineBoot {
   private sharing: FileSharing | null = null;
   private shareEvents: ShareEvents | null = null;
 
-  constructor(private readonly env: BootEnv, readonly accel: Accelerator, private readonly image: VmImage) {}
+  constructor(
+    private readonly env: BootEnv,
+    readonly accel: Accelerator,
+    private readonly image: VmImage,
+  ) {}
 
   /** A fresh boot: each step gets what the steps before it made. */
   async run(t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
@@ -99,12 +106,24 @@ export class EngineBoot {
     const step = stepper(t0, onStage, this.timeline);
     const up = await step('boot', { detail: () => `${e.driver.name} ${this.accel}`, run: () => this.launch() });
     await step('socket', { detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() });
-    const { agent, engineStarted } = await step('agent', { detail: () => 'guest agent', run: () => this.startAgent(up) });
-    const dockerd = await step('dockerd', { detail: () => 'waiting for the Docker Engine', run: () => this.startDockerd(up, agent, engineStarted) });
+    const { agent, engineStarted } = await step('agent', {
+      detail: () => 'guest agent',
+      run: () => this.startAgent(up),
+    });
+    const dockerd = await step('dockerd', {
+      detail: () => 'waiting for the Docker Engine',
+      run: () => this.startDockerd(up, agent, engineStarted),
+    });
     await this.storeStep(step, agent, dockerd.daemonJson);
     // Read beside the store step; once more if that read met dockerd restarting for the store.
     await step('versions', { run: () => dockerd.versions.catch(() => this.readVersions()) });
-    if (e.dockerContext) await step('context', { detail: () => 'docker context "berth"', run: async () => { writeDockerContext(e.data.dockerSocket); } });
+    if (e.dockerContext)
+      await step('context', {
+        detail: () => 'docker context "berth"',
+        run: async () => {
+          writeDockerContext(e.data.dockerSocket);
+        },
+      });
   }
 
   /** The store the settings ask for (they may look at the data disk first), applied unless dockerd runs it already. */
@@ -135,10 +154,20 @@ export class EngineBoot {
     const keys = ensureKeys(d.keysDir);
     this.sshPort = await freeTcpPort();
     // Host integration: the virtiofs daemons listen before the VM connects to them.
-    const sharing = await FileSharing.start({ folders: e.fileSharing, runDir: d.runDir, logsDir: d.logsDir, log: e.log });
+    const sharing = await FileSharing.start({
+      folders: e.fileSharing,
+      runDir: d.runDir,
+      logsDir: d.logsDir,
+      log: e.log,
+    });
     this.sharing = sharing;
     e.patch({ fileSharing: sharing.status() });
-    this.shareEvents = forwardShareEvents(sharing.status().shared, () => this.agent, e.log, () => this.docker());
+    this.shareEvents = forwardShareEvents(
+      sharing.status().shared,
+      () => this.agent,
+      e.log,
+      () => this.docker(),
+    );
     const spec = this.vmSpec(keys, sharing.devices());
     const vm = e.driver.create({ ...spec, bootFiles: { ...spec.bootFiles, daemonJson: this.writeDaemonJson() } });
     this.vm = vm;
@@ -155,7 +184,10 @@ export class EngineBoot {
     void this.bootPort.offer(bundle).catch((err: Error) => e.log(`agent: boot port: ${err.message}`));
     // Until the guest agent answers on it, streams take the SSH link.
     // QEMU made the port's socket before it answered QMP: a short wait is plenty.
-    const mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => { e.log(`data plane: ${err.message}; streams go over SSH`); return null; });
+    const mux = await MuxLink.connect(d.muxSocket, 1000).catch((err: Error) => {
+      e.log(`data plane: ${err.message}; streams go over SSH`);
+      return null;
+    });
     this.mux = mux;
     e.patch({ vmPid: vm.pid, sshPort: this.sshPort });
     // Without the data port, SSH carries everything: connect at once.
@@ -168,11 +200,18 @@ export class EngineBoot {
     const e = this.env;
     const d = e.data;
     return {
-      image: this.image, accel: this.accel, cpus: e.cpus, memoryMiB: e.memoryMiB,
-      dataDisk: d.dataDisk, sshPort: this.sshPort, consoleLog: d.consoleLog,
+      image: this.image,
+      accel: this.accel,
+      cpus: e.cpus,
+      memoryMiB: e.memoryMiB,
+      dataDisk: d.dataDisk,
+      sshPort: this.sshPort,
+      consoleLog: d.consoleLog,
       bootFiles: { authorizedKeys: keys.authorizedKeysFile, hostKey: keys.hostKeyFile },
-      channels: { mux: d.muxSocket, boot: d.bootSocket }, shares,
-      control: { socket: d.qmpSocket, pidFile: qemuPidFile(d) }, hypervisorArgs: e.extraQemuArgs,
+      channels: { mux: d.muxSocket, boot: d.bootSocket },
+      shares,
+      control: { socket: d.qmpSocket, pidFile: qemuPidFile(d) },
+      hypervisorArgs: e.extraQemuArgs,
     };
   }
 
@@ -181,14 +220,27 @@ export class EngineBoot {
    * QMP and data port, the agent (replaced over SSH if it is another build), the docker socket,
    * the store the settings name (a switch cut off with that host completes here), the versions.
    */
-  async adopt(record: VmRecord, trusted: boolean, t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
+  async adopt(
+    record: VmRecord,
+    trusted: boolean,
+    t0: number,
+    onStage: (name: StartStageName, detail?: string) => void,
+  ): Promise<void> {
     const step = stepper(t0, onStage, this.timeline);
-    const up = await step('adopt', { detail: () => `${this.env.driver.name} pid ${record.pid}`, run: () => this.attach(record) });
+    const up = await step('adopt', {
+      detail: () => `${this.env.driver.name} pid ${record.pid}`,
+      run: () => this.attach(record),
+    });
     await step('socket', { detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() });
     const agent = await step('agent', { detail: () => 'guest agent', run: () => this.reattachAgent(up) });
     // With nothing cut off, dockerd runs what the record says: the store step compares, applies nothing.
-    await this.storeStep(step, agent, trusted ? record.daemonJson ?? null : null);
-    await step('versions', { run: async () => { if (record.versions) this.env.patch({ versions: record.versions }); else await this.readVersions(); } });
+    await this.storeStep(step, agent, trusted ? (record.daemonJson ?? null) : null);
+    await step('versions', {
+      run: async () => {
+        if (record.versions) this.env.patch({ versions: record.versions });
+        else await this.readVersions();
+      },
+    });
   }
 
   private async attach(record: VmRecord): Promise<Launched> {
@@ -200,21 +252,40 @@ export class EngineBoot {
     const mux = await MuxLink.connect(e.data.muxSocket, 2_000);
     this.mux = mux;
     e.patch({ vmPid: record.pid, sshPort: record.sshPort, fileSharing: record.fileSharing });
-    this.shareEvents = forwardShareEvents(record.fileSharing?.shared ?? [], () => this.agent, e.log, () => this.docker());
+    this.shareEvents = forwardShareEvents(
+      record.fileSharing?.shared ?? [],
+      () => this.agent,
+      e.log,
+      () => this.docker(),
+    );
     return { vm, mux, ended: endedWith(vm, 'the VM stopped'), bundle: quietly(agentBundle()) };
   }
 
   private async reattachAgent(up: Launched): Promise<AgentClient> {
-    if (!up.mux || !await Promise.race([up.mux.whenReady(15_000), up.ended])) throw new Error('the guest agent does not answer on the data port');
+    if (!up.mux || !(await Promise.race([up.mux.whenReady(15_000), up.ended])))
+      throw new Error('the guest agent does not answer on the data port');
     const agent = await this.connectAgent('virtio-serial');
-    const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), up.bundle.then(buildIdOf)]), up.ended]);
+    const [have, want] = await Promise.race([
+      Promise.all([
+        agent.hello().then(
+          (h) => h.build_id,
+          () => '',
+        ),
+        up.bundle.then(buildIdOf),
+      ]),
+      up.ended,
+    ]);
     if (want !== null && have === want) return agent;
-    this.env.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`);
+    this.env.log(
+      `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`,
+    );
     return this.agentOverSsh(up, await this.whenLinked());
   }
 
   /** A client of the docker socket this host serves. */
-  private docker(): Docker { return new Docker({ socketPath: this.env.data.dockerSocket }); }
+  private docker(): Docker {
+    return new Docker({ socketPath: this.env.data.dockerSocket });
+  }
 
   /** What the store step did: null when it had nothing to apply. */
   storeResult: { store: StoreName; changed: boolean } | null = null;
@@ -225,7 +296,9 @@ export class EngineBoot {
   private linkReady: Promise<GuestLink> | null = null;
 
   /** The SSH link, or one that waits for it while it connects (pending-link.ts). */
-  guestLink(): GuestLink { return this.link ?? new PendingLink(this.whenLinked()); }
+  guestLink(): GuestLink {
+    return this.link ?? new PendingLink(this.whenLinked());
+  }
 
   /**
    * The SSH link once it is up, connecting from the first call. With the data port it is off the
@@ -234,7 +307,9 @@ export class EngineBoot {
    * `berth shell` and diagnostics do, earlier.
    */
   whenLinked(): Promise<GuestLink> {
-    this.linkReady ??= this.connect().catch((err: Error) => { throw new BootStepError('ssh', err); });
+    this.linkReady ??= this.connect().catch((err: Error) => {
+      throw new BootStepError('ssh', err);
+    });
     return this.linkReady;
   }
 
@@ -248,11 +323,17 @@ export class EngineBoot {
   private async connect(): Promise<GuestLink> {
     const vm = this.vm;
     if (!vm) throw new Error('the VM has not started yet');
-    const link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () => (vm.running ? null : 'the VM stopped while booting'));
-    if (this.tornDown) { link.end(); throw new Error('the start was abandoned'); }
+    const link = await this.env.connectGuest(this.sshPort, this.env.bootTimeoutMs, () =>
+      vm.running ? null : 'the VM stopped while booting',
+    );
+    if (this.tornDown) {
+      link.end();
+      throw new Error('the start was abandoned');
+    }
     this.link = link;
     // An adopted VM's shares were checked by the host that booted it.
-    if (this.sharing) this.env.patch({ fileSharing: this.sharing.verify((await link.exec('cat /proc/mounts')).stdout) });
+    if (this.sharing)
+      this.env.patch({ fileSharing: this.sharing.verify((await link.exec('cat /proc/mounts')).stdout) });
     return link;
   }
 
@@ -264,7 +345,11 @@ export class EngineBoot {
   private tornDown = false;
   private bootPort: AgentBootPort | null = null;
 
-  private async startDockerd(up: Launched, agent: AgentClient, started: Promise<StartEngineReply> | null): Promise<DockerdUp> {
+  private async startDockerd(
+    up: Launched,
+    agent: AgentClient,
+    started: Promise<StartEngineReply> | null,
+  ): Promise<DockerdUp> {
     // Type=notify: dockerd is ready when the agent's `systemctl start` returns (no polling). The
     // agent answers with berth-init's refusal of the data disk, or dockerd's own last words.
     const daemonJson = (await Promise.race([started ?? agent.startEngine(), up.ended])).daemon_json;
@@ -278,13 +363,18 @@ export class EngineBoot {
    * SSH installs it instead when the image has no data port, the agent does not answer there, or
    * it runs another bundle than this host's.
    */
-  private async startAgent(up: Launched): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> | null }> {
+  private async startAgent(
+    up: Launched,
+  ): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> | null }> {
     const onMux = up.mux ? await this.agentOverMux(up, up.mux) : null;
     return onMux ?? { agent: await this.agentOverSsh(up, await this.whenLinked()), engineStarted: null };
   }
 
   /** The boot's own agent on the data port (null: SSH must install one), with dockerd's start asked for. */
-  private async agentOverMux(up: Launched, mux: MuxLink): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> } | null> {
+  private async agentOverMux(
+    up: Launched,
+    mux: MuxLink,
+  ): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> } | null> {
     const e = this.env;
     // berth-init refusing the data disk says so on the console, and no agent will start.
     const refusal = watchConsoleFor(e.data.consoleLog, new RegExp(`${BERTH_INIT_ERROR}(.+)$`));
@@ -293,18 +383,34 @@ export class EngineBoot {
     try {
       const answered = await Promise.race([
         mux.whenReady(AGENT_MUX_WAIT_MS),
-        refusal.found.then((m) => { throw refusedDiskError((m[1] ?? '').trim()); }),
+        refusal.found.then((m) => {
+          throw refusedDiskError((m[1] ?? '').trim());
+        }),
         ended,
       ]);
-      if (!answered) { e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`); return null; }
+      if (!answered) {
+        e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`);
+        return null;
+      }
       // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
       // agent from before Hello is another build): dockerd's wait begins beside the check, and
       // the dockerd step collects it (or asks again, when the check replaced this agent).
       const agent = await this.connectAgent('virtio-serial');
       const engineStarted = quietly(agent.startEngine());
-      const [have, want] = await Promise.race([Promise.all([agent.hello().then((h) => h.build_id, () => ''), up.bundle.then(buildIdOf)]), ended]);
+      const [have, want] = await Promise.race([
+        Promise.all([
+          agent.hello().then(
+            (h) => h.build_id,
+            () => '',
+          ),
+          up.bundle.then(buildIdOf),
+        ]),
+        ended,
+      ]);
       if (want !== null && have === want) return { agent, engineStarted };
-      e.log(`agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`);
+      e.log(
+        `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`,
+      );
       return null;
     } finally {
       refusal.stop();
@@ -315,7 +421,8 @@ export class EngineBoot {
     await installAgent(link, await up.bundle);
     // The agent serves the mux: once it answers there, every stream leaves SSH.
     const onMux = (await up.mux?.whenReady(30_000)) ?? false;
-    if (up.mux && !onMux) this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
+    if (up.mux && !onMux)
+      this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
     const agent = await this.connectAgent(onMux ? 'virtio-serial' : 'ssh');
     await agent.waitReady(60_000);
     return agent;
@@ -335,7 +442,11 @@ export class EngineBoot {
   }
 
   /** `startedWith`: daemon.json as dockerd started with it (the agent read it), or as the VM record says. */
-  private async applyEngineConfig(agent: AgentClient, want: EngineConfig | null, startedWith: string | null): Promise<void> {
+  private async applyEngineConfig(
+    agent: AgentClient,
+    want: EngineConfig | null,
+    startedWith: string | null,
+  ): Promise<void> {
     if (!want) return;
     const wanted = bootDaemonJson(want.store, want.userDaemonJson ?? '{}');
     this.daemonJson = wanted;
@@ -348,14 +459,26 @@ export class EngineBoot {
     }
     const r = await agent.setImageStore(want.store, want.userDaemonJson);
     this.storeResult = { store: want.store, changed: r.changed };
-    this.env.log(`engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`);
+    this.env.log(
+      `engine: the ${want.store} image store is active${r.changed ? ' (dockerd restarted to apply it)' : ''}`,
+    );
   }
 
   /** One Docker API call through the socket just served (a CLI in the VM costs seconds under emulation). */
   private async readVersions(): Promise<void> {
     const v = DockerVersionSchema.parse(await this.docker().version());
     const component = (name: string): string | undefined => v.Components?.find((c) => c.Name === name)?.Version;
-    this.env.patch({ versions: { docker: v.Version, api: v.ApiVersion, containerd: component('containerd'), runc: component('runc'), kernel: v.KernelVersion, qemu: this.env.driver.version(), qemuReason: this.env.driver.reason } });
+    this.env.patch({
+      versions: {
+        docker: v.Version,
+        api: v.ApiVersion,
+        containerd: component('containerd'),
+        runc: component('runc'),
+        kernel: v.KernelVersion,
+        qemu: this.env.driver.version(),
+        qemuReason: this.env.driver.reason,
+      },
+    });
   }
 }
 

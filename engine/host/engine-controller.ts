@@ -4,7 +4,13 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { chooseAccelerator, recordBootFailure, type AcceleratorChoice, type AcceleratorSetting, type ProbeDeps } from './accelerator.ts';
+import {
+  chooseAccelerator,
+  recordBootFailure,
+  type AcceleratorChoice,
+  type AcceleratorSetting,
+  type ProbeDeps,
+} from './accelerator.ts';
 import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
 import { sshToGuest } from './guest-ssh.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
@@ -91,18 +97,24 @@ export class EngineController extends EventEmitter {
     this.journal = new OperationJournal(opts.data);
   }
 
-  status(): EngineStatus { return structuredClone(this.st); }
+  status(): EngineStatus {
+    return structuredClone(this.st);
+  }
   /** The link to the running guest (commands, streams). */
   get guest(): GuestLink {
     const boot = this.boot;
     if (!boot || this.st.state !== 'running') throw new Error(`the engine is not running (state: ${this.st.state})`);
     return boot.guestLink();
   }
-  docker(): Docker { return new Docker({ socketPath: this.opts.data.dockerSocket }); }
+  docker(): Docker {
+    return new Docker({ socketPath: this.opts.data.dockerSocket });
+  }
   /** Follows what the guest agent reports until the returned function is called. */
   onAgentEvent(listener: (e: AgentEvent) => void): () => void {
     this.on('agent-event', listener);
-    return () => { this.off('agent-event', listener); };
+    return () => {
+      this.off('agent-event', listener);
+    };
   }
   get agent(): AgentClient {
     const agent = this.boot?.agent;
@@ -127,7 +139,8 @@ export class EngineController extends EventEmitter {
     try {
       await this.startEngine(adoptOnly);
     } catch (e) {
-      const console = e instanceof BootStepError && e.console.length ? e.console : this.boot?.vm?.consoleTail(20) ?? [];
+      const console =
+        e instanceof BootStepError && e.console.length ? e.console : (this.boot?.vm?.consoleTail(20) ?? []);
       const step = e instanceof BootStepError ? e.step : undefined;
       await this.teardown();
       this.set('error', { error: { message: (e as Error).message, console, step }, stage: undefined });
@@ -150,10 +163,16 @@ export class EngineController extends EventEmitter {
       this.ports = null;
       // The guest is asked to power off: the VM has no logind to act on the ACPI power button
       // (engine/image/customize.sh). The button, then a kill, remain for a guest that cannot be asked.
-      const asked = this.boot.guestLink().exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }).catch(() => undefined);
+      const asked = this.boot
+        .guestLink()
+        .exec('systemctl poweroff --no-block', { timeoutMs: 5_000 })
+        .catch(() => undefined);
       await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000).unref())]);
       const exit = await this.boot.vm.stop(30_000);
-      if (exit.signal) this.log(`engine: the VM did not power off within 30 s: ${exit.signal === 'SIGKILL' ? 'killed' : `ended by ${exit.signal}`}`);
+      if (exit.signal)
+        this.log(
+          `engine: the VM did not power off within 30 s: ${exit.signal === 'SIGKILL' ? 'killed' : `ended by ${exit.signal}`}`,
+        );
       removeVmRecord(this.opts.data);
       await this.teardown();
       this.dockerSock.close();
@@ -194,7 +213,15 @@ export class EngineController extends EventEmitter {
       this.emit('status', this.status());
     };
     // A command racing this start (two 'berth start' at once) still reads why the old VM went.
-    this.set('starting', { error: undefined, versions: undefined, bootMs: undefined, timeline, guestTimeline: undefined, adopted: undefined, notices: this.retired ? [this.retired] : undefined });
+    this.set('starting', {
+      error: undefined,
+      versions: undefined,
+      bootMs: undefined,
+      timeline,
+      guestTimeline: undefined,
+      adopted: undefined,
+      notices: this.retired ? [this.retired] : undefined,
+    });
     d.ensure();
     stage('image', imageDir());
     const image = locateImage();
@@ -203,13 +230,20 @@ export class EngineController extends EventEmitter {
     if (left === 'adopted') return;
     if (left) this.retired = left;
     if (adoptOnly) {
-      const notices = [this.retired, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter((n) => n !== null);
+      const notices = [this.retired, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter(
+        (n) => n !== null,
+      );
       this.set('stopped', { stage: undefined, ...(notices.length ? { notices } : {}) });
       return;
     }
     ensureDataDisk(d.dataDisk, this.opts.diskGiB ?? 64, image.dataTemplate);
     const setting = this.opts.accelerator ?? 'auto';
-    const probe: ProbeDeps = { qemuBinary: this.driver.binary, kernel: image.kernel, cacheFile: path.join(d.vmDir, 'accelerator.json'), probe: this.opts.probe };
+    const probe: ProbeDeps = {
+      qemuBinary: this.driver.binary,
+      kernel: image.kernel,
+      cacheFile: path.join(d.vmDir, 'accelerator.json'),
+      probe: this.opts.probe,
+    };
     const probing = Date.now();
     let accel = await chooseAccelerator(setting, probe);
     timeline.push({ stage: 'accelerator', detail: accel.accel, startMs: probing - t0, ms: Date.now() - probing });
@@ -227,8 +261,15 @@ export class EngineController extends EventEmitter {
         await boot.run(t0, stage);
         timeline.push(...boot.timeline);
         this.watch(boot);
-        this.set('running', { stage: undefined, startedAt: new Date().toISOString(), bootMs: Date.now() - t0, timeline,
-          notices: this.startNotices(interrupted ? interruptedNotice(interrupted, 'replaced', boot.storeResult?.store) : null) });
+        this.set('running', {
+          stage: undefined,
+          startedAt: new Date().toISOString(),
+          bootMs: Date.now() - t0,
+          timeline,
+          notices: this.startNotices(
+            interrupted ? interruptedNotice(interrupted, 'replaced', boot.storeResult?.store) : null,
+          ),
+        });
         this.record(boot, image, accel);
         return;
       } catch (e) {
@@ -238,7 +279,9 @@ export class EngineController extends EventEmitter {
         const step = e instanceof BootStepError ? e.step : 'boot';
         if (!verdict.accelerator && verdict.guestEnded && guestRetry) {
           guestRetry = false;
-          this.log(`boot: ${verdict.message}; booting once more (that boot's whole console is kept in ${path.basename(this.opts.data.previousConsoleLog)}). Last console lines:\n  ${verdict.console.join('\n  ')}`);
+          this.log(
+            `boot: ${verdict.message}; booting once more (that boot's whole console is kept in ${path.basename(this.opts.data.previousConsoleLog)}). Last console lines:\n  ${verdict.console.join('\n  ')}`,
+          );
           await this.teardown();
           stage('retry', verdict.message);
           continue;
@@ -263,31 +306,55 @@ export class EngineController extends EventEmitter {
    * host would boot ('adopted': the engine runs), otherwise stopped and waited for until its disk is
    * free (the notice saying so). Null when there was none.
    */
-  private async resumeLeftVm(image: VmImage, interrupted: ReturnType<OperationJournal['takeInterrupted']>, t0: number,
-    stage: (s: StartStageName, detail?: string) => void): Promise<'adopted' | string | null> {
+  private async resumeLeftVm(
+    image: VmImage,
+    interrupted: ReturnType<OperationJournal['takeInterrupted']>,
+    t0: number,
+    stage: (s: StartStageName, detail?: string) => void,
+  ): Promise<'adopted' | string | null> {
     const d = this.opts.data;
     const pid = this.driver.findLeftover(d);
     const record = readVmRecord(d);
-    if (pid === null) { removeVmRecord(d); return null; }
+    if (pid === null) {
+      removeVmRecord(d);
+      return null;
+    }
     let why = 'there is no record of how it was started';
     if (record?.pid === pid) {
-      const refused = record.key !== this.vmKey(image) ? 'it was started by another build of Berth or with other VM settings' : await this.adopt(record, image, interrupted === null, t0, stage);
+      const refused =
+        record.key !== this.vmKey(image)
+          ? 'it was started by another build of Berth or with other VM settings'
+          : await this.adopt(record, image, interrupted === null, t0, stage);
       if (refused === null) {
-        if (interrupted) this.st.notices = [interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed)];
+        if (interrupted)
+          this.st.notices = [
+            interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed),
+          ];
         this.emit('status', this.status());
         return 'adopted';
       }
       why = refused;
     }
-    this.log(`engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; stopping it`);
+    this.log(
+      `engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; stopping it`,
+    );
     stage('replace', `${this.driver.name} pid ${pid}`);
-    await this.driver.retire(d, pid, { log: this.log, askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined });
+    await this.driver.retire(d, pid, {
+      log: this.log,
+      askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined,
+    });
     removeVmRecord(d);
     return `the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) could not be adopted (${why}): it was stopped`;
   }
 
   /** Takes over the VM in record; null once it runs here, else why it cannot be. */
-  private async adopt(record: VmRecord, image: VmImage, trusted: boolean, t0: number, stage: (s: StartStageName, detail?: string) => void): Promise<string | null> {
+  private async adopt(
+    record: VmRecord,
+    image: VmImage,
+    trusted: boolean,
+    t0: number,
+    stage: (s: StartStageName, detail?: string) => void,
+  ): Promise<string | null> {
     this.useAccelerator({ accel: record.accel, reason: record.acceleratorReason });
     const boot = new EngineBoot(this.bootEnv(), record.accel, image);
     this.boot = boot;
@@ -301,23 +368,48 @@ export class EngineController extends EventEmitter {
     // Its containers' published ports answer again before the engine counts as taken over.
     await Promise.race([this.ports?.firstSync, new Promise((r) => setTimeout(r, 10_000).unref())]);
     const adopted = { pid: record.pid, at: new Date().toISOString() };
-    this.set('running', { stage: undefined, startedAt: record.startedAt, bootMs: record.bootMs, timeline: boot.timeline, adopted });
+    this.set('running', {
+      stage: undefined,
+      startedAt: record.startedAt,
+      bootMs: record.bootMs,
+      timeline: boot.timeline,
+      adopted,
+    });
     const steps = boot.timeline.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(', ');
-    this.log(`engine: adopted the running VM (QEMU pid ${record.pid}) in ${((Date.now() - t0) / 1000).toFixed(2)} s (${steps}): dockerd and its containers kept running`);
+    this.log(
+      `engine: adopted the running VM (QEMU pid ${record.pid}) in ${((Date.now() - t0) / 1000).toFixed(2)} s (${steps}): dockerd and its containers kept running`,
+    );
     return null;
   }
 
   /** The key of the VM this host would boot now (the boot's own resources, defaults included). */
   private vmKey(image: VmImage): string {
     const e = this.bootEnv();
-    return vmKey({ binary: this.driver.binary, image, cpus: e.cpus, memoryMiB: e.memoryMiB, fileSharing: e.fileSharing, extraQemuArgs: e.extraQemuArgs });
+    return vmKey({
+      binary: this.driver.binary,
+      image,
+      cpus: e.cpus,
+      memoryMiB: e.memoryMiB,
+      fileSharing: e.fileSharing,
+      extraQemuArgs: e.extraQemuArgs,
+    });
   }
 
   /** Written down for the next host, should this one die while the VM runs. */
   private record(boot: EngineBoot, image: VmImage, accel: AcceleratorChoice): void {
     if (boot.vm?.pid === undefined) return;
-    writeVmRecord(this.opts.data, { pid: boot.vm.pid, key: this.vmKey(image), sshPort: boot.sshPort, accel: accel.accel, acceleratorReason: accel.reason,
-      startedAt: this.st.startedAt!, bootMs: this.st.bootMs, fileSharing: this.st.fileSharing, daemonJson: boot.daemonJson, versions: this.st.versions });
+    writeVmRecord(this.opts.data, {
+      pid: boot.vm.pid,
+      key: this.vmKey(image),
+      sshPort: boot.sshPort,
+      accel: accel.accel,
+      acceleratorReason: accel.reason,
+      startedAt: this.st.startedAt!,
+      bootMs: this.st.bootMs,
+      fileSharing: this.st.fileSharing,
+      daemonJson: boot.daemonJson,
+      versions: this.st.versions,
+    });
   }
 
   /** A switch or daemon.json change applied: what the next host may take for granted. */
@@ -334,11 +426,23 @@ export class EngineController extends EventEmitter {
   private bootEnv(): BootEnv {
     const o = this.opts;
     return {
-      data: o.data, driver: this.driver, connectGuest: this.connectGuest, dockerSock: this.dockerSock, agentSock: this.agentSock,
-      cpus: o.cpus ?? 2, memoryMiB: o.memoryMiB ?? 2048, fileSharing: o.fileSharing ?? [], bootTimeoutMs: o.bootTimeoutMs ?? 240_000,
-      dockerContext: o.dockerContext ?? false, extraQemuArgs: o.extraQemuArgs?.() ?? [], bootDaemonJson: o.bootDaemonJson?.() ?? null,
-      engineConfig: o.engineConfig, log: this.log,
-      patch: (p) => { Object.assign(this.st, p); },
+      data: o.data,
+      driver: this.driver,
+      connectGuest: this.connectGuest,
+      dockerSock: this.dockerSock,
+      agentSock: this.agentSock,
+      cpus: o.cpus ?? 2,
+      memoryMiB: o.memoryMiB ?? 2048,
+      fileSharing: o.fileSharing ?? [],
+      bootTimeoutMs: o.bootTimeoutMs ?? 240_000,
+      dockerContext: o.dockerContext ?? false,
+      extraQemuArgs: o.extraQemuArgs?.() ?? [],
+      bootDaemonJson: o.bootDaemonJson?.() ?? null,
+      engineConfig: o.engineConfig,
+      log: this.log,
+      patch: (p) => {
+        Object.assign(this.st, p);
+      },
       streams: () => this.streamCarrier(),
     };
   }
@@ -349,24 +453,37 @@ export class EngineController extends EventEmitter {
     boot.supervisor?.finish();
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
     const agent = boot.agent!;
-    this.stopEvents = followAgentEvents(agent, (e) => {
-      // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
-      if (e.kind === 'store-switching') this.ports?.pause();
-      else if (e.kind === 'store-switched') this.ports?.resume();
-      this.emit('agent-event', e);
-    }, () => this.boot?.agent === agent && this.st.state === 'running');
+    this.stopEvents = followAgentEvents(
+      agent,
+      (e) => {
+        // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
+        if (e.kind === 'store-switching') this.ports?.pause();
+        else if (e.kind === 'store-switched') this.ports?.resume();
+        this.emit('agent-event', e);
+      },
+      () => this.boot?.agent === agent && this.st.state === 'running',
+    );
     this.startPorts(vm);
     // SSH may still be connecting (it is off the start's path when the VM has the data port).
-    void boot.whenLinked().then((link) => {
-      if (this.boot !== boot) return;
-      this.followLink(boot, link);
-      // The guest's half of the timeline, read after the start so it costs the start nothing.
-      void readGuestTimeline(link).then((t) => {
+    void boot.whenLinked().then(
+      (link) => {
         if (this.boot !== boot) return;
-        this.st.guestTimeline = t;
-        this.emit('status', this.status());
-      }, (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`));
-    }, (e: Error) => { if (this.boot === boot) this.log(`engine: no SSH link to the VM (${e.message}); berth shell and diagnostics cannot reach it`); });
+        this.followLink(boot, link);
+        // The guest's half of the timeline, read after the start so it costs the start nothing.
+        void readGuestTimeline(link).then(
+          (t) => {
+            if (this.boot !== boot) return;
+            this.st.guestTimeline = t;
+            this.emit('status', this.status());
+          },
+          (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`),
+        );
+      },
+      (e: Error) => {
+        if (this.boot === boot)
+          this.log(`engine: no SSH link to the VM (${e.message}); berth shell and diagnostics cannot reach it`);
+      },
+    );
   }
 
   /** The current link; connections look it up each time, so they follow a reconnect. */
@@ -383,7 +500,8 @@ export class EngineController extends EventEmitter {
   }
 
   private readonly log = (line: string): void => {
-    if (this.opts.log) this.opts.log(line); else console.log(`${new Date().toISOString()} ${line}`);
+    if (this.opts.log) this.opts.log(line);
+    else console.log(`${new Date().toISOString()} ${line}`);
   };
 
   /** Host integration: published ports follow docker events for as long as the engine runs. */
@@ -410,12 +528,20 @@ export class EngineController extends EventEmitter {
   private followLink(boot: EngineBoot, link: GuestLink): void {
     link.once('close', () => {
       if (this.boot !== boot || boot.link !== link || !boot.vm?.running || this.st.state !== 'running') return;
-      void this.connectGuest(boot.sshPort, 60_000, () => (boot.vm?.running ? null : 'VM gone')).then((next) => {
-        if (this.boot !== boot) { next.end(); return; }
-        boot.link = next;
-        this.followLink(boot, next);
-        this.emit('reconnected');
-      }, () => { /* the VM exit handler reports the failure */ });
+      void this.connectGuest(boot.sshPort, 60_000, () => (boot.vm?.running ? null : 'VM gone')).then(
+        (next) => {
+          if (this.boot !== boot) {
+            next.end();
+            return;
+          }
+          boot.link = next;
+          this.followLink(boot, next);
+          this.emit('reconnected');
+        },
+        () => {
+          /* the VM exit handler reports the failure */
+        },
+      );
     });
   }
 
@@ -448,8 +574,12 @@ export class EngineController extends EventEmitter {
   private set(state: EngineState, patch: Partial<EngineStatus>): void {
     this.st = { ...this.st, ...patch, state };
     if (state === 'starting') this.dockerSock.disconnect('the Berth engine is starting: try again in a moment');
-    else if (state === 'error') this.dockerSock.disconnect(`the Berth engine is not running (${this.st.error?.message ?? 'it failed'}): run 'berth start'`);
-    else if (state !== 'running') this.dockerSock.disconnect(`the Berth engine is not running (${state}): run 'berth start'`);
+    else if (state === 'error')
+      this.dockerSock.disconnect(
+        `the Berth engine is not running (${this.st.error?.message ?? 'it failed'}): run 'berth start'`,
+      );
+    else if (state !== 'running')
+      this.dockerSock.disconnect(`the Berth engine is not running (${state}): run 'berth start'`);
     this.emit('status', this.status());
   }
 }

@@ -24,7 +24,12 @@ export const FileSharingStatusSchema = z.object({
 });
 export type FileSharingStatus = z.infer<typeof FileSharingStatusSchema>;
 
-const TimelineEntrySchema = z.object({ stage: z.string(), detail: z.string().optional(), startMs: z.number(), ms: z.number() });
+const TimelineEntrySchema = z.object({
+  stage: z.string(),
+  detail: z.string().optional(),
+  startMs: z.number(),
+  ms: z.number(),
+});
 
 export const EngineStatusSchema = z.object({
   state: EngineStateSchema,
@@ -56,16 +61,18 @@ export const EngineStatusSchema = z.object({
   fileSharing: FileSharingStatusSchema.optional(),
   /** What carries the docker socket, the agent and published ports: the virtio-serial mux or SSH. */
   dataPlane: z.enum(['virtio-serial', 'ssh']).optional(),
-  versions: z.object({
-    docker: z.string().optional(),
-    api: z.string().optional(),
-    containerd: z.string().optional(),
-    runc: z.string().optional(),
-    kernel: z.string().optional(),
-    qemu: z.string().optional(),
-    /** Which QEMU runs and why: BERTH_QEMU, a bundled QEMU 10, or the system's (qemu-runtime.ts). */
-    qemuReason: z.string().optional(),
-  }).optional(),
+  versions: z
+    .object({
+      docker: z.string().optional(),
+      api: z.string().optional(),
+      containerd: z.string().optional(),
+      runc: z.string().optional(),
+      kernel: z.string().optional(),
+      qemu: z.string().optional(),
+      /** Which QEMU runs and why: BERTH_QEMU, a bundled QEMU 10, or the system's (qemu-runtime.ts). */
+      qemuReason: z.string().optional(),
+    })
+    .optional(),
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
@@ -74,7 +81,17 @@ export type EngineStatus = z.infer<typeof EngineStatusSchema>;
  * the boot's steps (EngineBoot.run, typed against this list; 'context' only when Berth keeps
  * the docker context). Progress displays count along it.
  */
-export const START_STAGES = ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd', 'store', 'versions', 'context'] as const;
+export const START_STAGES = [
+  'image',
+  'accelerator',
+  'boot',
+  'socket',
+  'agent',
+  'dockerd',
+  'store',
+  'versions',
+  'context',
+] as const;
 /** What sends a start back to 'accelerator': one more boot of a guest that reset, or TCG after the accelerator failed. */
 export const START_DETOURS = ['retry', 'fallback'] as const;
 /**
@@ -82,7 +99,10 @@ export const START_DETOURS = ['retry', 'fallback'] as const;
  * agent, store and versions as above), 'replace' stops it when it cannot be adopted (then a boot).
  */
 export const RESUME_STAGES = ['adopt', 'replace'] as const;
-export type StartStageName = typeof START_STAGES[number] | typeof START_DETOURS[number] | typeof RESUME_STAGES[number];
+export type StartStageName =
+  | (typeof START_STAGES)[number]
+  | (typeof START_DETOURS)[number]
+  | (typeof RESUME_STAGES)[number];
 
 export const StartStageSchema = z.object({ stage: z.string(), detail: z.string().optional(), elapsedMs: z.number() });
 export type StartStage = z.infer<typeof StartStageSchema>;

@@ -15,15 +15,28 @@ import path from 'node:path';
 import type { FileSharingStatus } from './engine-types.ts';
 import type { SharedFolders } from './vm-driver.ts';
 
-export interface Share { tag: string; hostPath: string; }
-export interface SharePlan { shares: Share[]; skipped: Array<{ path: string; reason: string }>; }
-export interface Owner { uid: number; gid: number; }
+export interface Share {
+  tag: string;
+  hostPath: string;
+}
+export interface SharePlan {
+  shares: Share[];
+  skipped: Array<{ path: string; reason: string }>;
+}
+export interface Owner {
+  uid: number;
+  gid: number;
+}
 export type VirtiofsdFlavor = 'c' | 'rust';
 
 const MAX_SHARES = 16;
 
 function isDirectory(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** child is parent or inside it. */
@@ -52,7 +65,11 @@ export function sharesFileText(shares: Share[]): string {
 }
 
 /** BERTH_VIRTIOFSD, else where Linux distributions install it (QEMU's C one, the Rust one). */
-export function findVirtiofsd(env = process.env, platform = process.platform, exists: (p: string) => boolean = fs.existsSync): string | null {
+export function findVirtiofsd(
+  env = process.env,
+  platform = process.platform,
+  exists: (p: string) => boolean = fs.existsSync,
+): string | null {
   if (env.BERTH_VIRTIOFSD) return exists(env.BERTH_VIRTIOFSD) ? env.BERTH_VIRTIOFSD : null;
   if (platform !== 'linux') return null;
   return ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', '/usr/lib/virtiofsd'].find((p) => exists(p)) ?? null;
@@ -75,7 +92,8 @@ export function shareOwner(env = process.env, uid = process.getuid?.() ?? 0, gid
 
 // The C virtiofsd keeps a lock file under /var/run/virtiofsd, which only root may create: in
 // its private mount namespace it gets a tmpfs there (or over /run when the directory is absent).
-const USERNS_SCRIPT = 'mount -t tmpfs -o mode=0700 berth /var/run/virtiofsd 2>/dev/null || mount -t tmpfs -o mode=0700 berth /run || exit 1; exec "$@"';
+const USERNS_SCRIPT =
+  'mount -t tmpfs -o mode=0700 berth /var/run/virtiofsd 2>/dev/null || mount -t tmpfs -o mode=0700 berth /run || exit 1; exec "$@"';
 
 /**
  * How a virtiofsd serves its share (what e2e/bench/file-sharing-bench.ts compares). cache: how long
@@ -106,42 +124,86 @@ export function tuningFor(hostPath: string, env: NodeJS.ProcessEnv = process.env
   const text = env.BERTH_VIRTIOFSD_TUNING;
   if (!text) return { ...DEFAULT_TUNING };
   let table: Record<string, Partial<VirtiofsdTuning>>;
-  try { table = JSON.parse(text) as Record<string, Partial<VirtiofsdTuning>>; } catch { throw new Error('BERTH_VIRTIOFSD_TUNING is not JSON'); }
+  try {
+    table = JSON.parse(text) as Record<string, Partial<VirtiofsdTuning>>;
+  } catch {
+    throw new Error('BERTH_VIRTIOFSD_TUNING is not JSON');
+  }
   const mine = table[hostPath] ?? table['*'] ?? {};
   const t = { ...DEFAULT_TUNING, ...mine };
-  if (!['auto', 'always', 'none'].includes(t.cache)) throw new Error(`BERTH_VIRTIOFSD_TUNING: cache must be auto, always or none, got ${JSON.stringify(t.cache)}`);
+  if (!['auto', 'always', 'none'].includes(t.cache))
+    throw new Error(`BERTH_VIRTIOFSD_TUNING: cache must be auto, always or none, got ${JSON.stringify(t.cache)}`);
   return t;
 }
 
 /** The daemon's own options for a tuning, in its flavor's syntax. */
 export function tuningArgs(flavor: VirtiofsdFlavor, t: VirtiofsdTuning): string[] {
   if (flavor === 'rust') {
-    return [`--cache=${t.cache === 'none' ? 'never' : t.cache}`, ...(t.writeback ? ['--writeback'] : []),
-      ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['--announce-submounts'] : []),
-      ...(t.readdirplus === false ? ['--no-readdirplus'] : [])];
+    return [
+      `--cache=${t.cache === 'none' ? 'never' : t.cache}`,
+      ...(t.writeback ? ['--writeback'] : []),
+      ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []),
+      ...(t.announceSubmounts ? ['--announce-submounts'] : []),
+      ...(t.readdirplus === false ? ['--no-readdirplus'] : []),
+    ];
   }
-  return ['-o', `cache=${t.cache}`, ...(t.writeback ? ['-o', 'writeback'] : []), ...(t.timeout !== undefined ? ['-o', `timeout=${t.timeout}`] : []),
-    ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []), ...(t.announceSubmounts ? ['-o', 'announce_submounts'] : []),
-    ...(t.readdirplus === false ? ['-o', 'no_readdirplus'] : [])];
+  return [
+    '-o',
+    `cache=${t.cache}`,
+    ...(t.writeback ? ['-o', 'writeback'] : []),
+    ...(t.timeout !== undefined ? ['-o', `timeout=${t.timeout}`] : []),
+    ...(t.threadPoolSize !== undefined ? [`--thread-pool-size=${t.threadPoolSize}`] : []),
+    ...(t.announceSubmounts ? ['-o', 'announce_submounts'] : []),
+    ...(t.readdirplus === false ? ['-o', 'no_readdirplus'] : []),
+  ];
 }
 
 /** The command line for one daemon, run as `owner` (see the top of this file). */
-export function virtiofsdCommand(o: { binary: string; flavor: VirtiofsdFlavor; socket: string; source: string; selfUid: number; owner: Owner; tuning?: VirtiofsdTuning }): { command: string; args: string[] } {
+export function virtiofsdCommand(o: {
+  binary: string;
+  flavor: VirtiofsdFlavor;
+  socket: string;
+  source: string;
+  selfUid: number;
+  owner: Owner;
+  tuning?: VirtiofsdTuning;
+}): { command: string; args: string[] } {
   const asRoot = o.selfUid === 0 && o.owner.uid === 0;
   const tuning = tuningArgs(o.flavor, o.tuning ?? DEFAULT_TUNING);
-  const daemon = o.flavor === 'rust'
-    ? [o.binary, `--socket-path=${o.socket}`, `--shared-dir=${o.source}`, ...tuning, `--sandbox=${asRoot ? 'namespace' : 'chroot'}`]
-    : [o.binary, `--socket-path=${o.socket}`, '-o', `source=${o.source}`, ...tuning, '-o', 'sandbox=namespace',
-      ...(asRoot ? [] : ['--rlimit-nofile=0'])];
+  const daemon =
+    o.flavor === 'rust'
+      ? [
+          o.binary,
+          `--socket-path=${o.socket}`,
+          `--shared-dir=${o.source}`,
+          ...tuning,
+          `--sandbox=${asRoot ? 'namespace' : 'chroot'}`,
+        ]
+      : [
+          o.binary,
+          `--socket-path=${o.socket}`,
+          '-o',
+          `source=${o.source}`,
+          ...tuning,
+          '-o',
+          'sandbox=namespace',
+          ...(asRoot ? [] : ['--rlimit-nofile=0']),
+        ];
   if (asRoot) return { command: daemon[0]!, args: daemon.slice(1) };
   const userns = ['unshare', '--user', '--map-root-user', '--mount', '--', 'sh', '-c', USERNS_SCRIPT, 'sh', ...daemon];
-  const argv = o.selfUid === 0 ? ['setpriv', `--reuid=${o.owner.uid}`, `--regid=${o.owner.gid}`, '--clear-groups', '--', ...userns] : userns;
+  const argv =
+    o.selfUid === 0
+      ? ['setpriv', `--reuid=${o.owner.uid}`, `--regid=${o.owner.gid}`, '--clear-groups', '--', ...userns]
+      : userns;
   return { command: argv[0]!, args: argv.slice(1) };
 }
 
 /** Mount points of virtiofs file systems in a /proc/mounts text (octal escapes decoded). */
 export function virtiofsMounts(procMounts: string): string[] {
-  return procMounts.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'virtiofs' && f[1])
+  return procMounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[2] === 'virtiofs' && f[1])
     .map((f) => f[1]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
@@ -155,10 +217,17 @@ export interface FileSharingOptions {
 
 /** The daemons of one VM boot. */
 export class FileSharing {
-  private constructor(private readonly children: ChildProcess[], private readonly folders: SharedFolders, private st: FileSharingStatus,
-    private readonly dirs: string[], private readonly wanted: Share[]) {}
+  private constructor(
+    private readonly children: ChildProcess[],
+    private readonly folders: SharedFolders,
+    private st: FileSharingStatus,
+    private readonly dirs: string[],
+    private readonly wanted: Share[],
+  ) {}
 
-  static none(message: string): FileSharing { return new FileSharing([], { devices: [] }, { mechanism: 'none', shared: [], message }, [], []); }
+  static none(message: string): FileSharing {
+    return new FileSharing([], { devices: [] }, { mechanism: 'none', shared: [], message }, [], []);
+  }
 
   /** Starts one virtiofsd per folder. Never throws: any failure means a VM without sharing. */
   static async start(o: FileSharingOptions): Promise<FileSharing> {
@@ -172,9 +241,11 @@ export class FileSharing {
     if (!plan.shares.length) return FileSharing.none(`nothing to share (${skippedText})`);
     const binary = findVirtiofsd(o.env);
     if (!binary) {
-      return FileSharing.none(process.platform === 'linux'
-        ? 'virtiofsd not found (Debian: apt-get install qemu-system-common, or set BERTH_VIRTIOFSD): host folders are not shared into the VM'
-        : `no virtiofsd on ${process.platform}: host folders are not shared into the VM (bind mounts see the VM's own folders)`);
+      return FileSharing.none(
+        process.platform === 'linux'
+          ? 'virtiofsd not found (Debian: apt-get install qemu-system-common, or set BERTH_VIRTIOFSD): host folders are not shared into the VM'
+          : `no virtiofsd on ${process.platform}: host folders are not shared into the VM (bind mounts see the VM's own folders)`,
+      );
     }
     const children: ChildProcess[] = [];
     const dirs = [dir];
@@ -197,23 +268,47 @@ export class FileSharing {
       try {
         for (const s of withSockets) {
           const tuning = tuningFor(s.hostPath, o.env);
-          const cmd = virtiofsdCommand({ binary, flavor, socket: s.socket, source: s.hostPath, selfUid, owner, tuning });
-          if (o.env?.BERTH_VIRTIOFSD_TUNING ?? process.env.BERTH_VIRTIOFSD_TUNING) log(`file sharing: ${s.hostPath}: ${tuningArgs(flavor, tuning).join(' ')}`);
+          const cmd = virtiofsdCommand({
+            binary,
+            flavor,
+            socket: s.socket,
+            source: s.hostPath,
+            selfUid,
+            owner,
+            tuning,
+          });
+          if (o.env?.BERTH_VIRTIOFSD_TUNING ?? process.env.BERTH_VIRTIOFSD_TUNING)
+            log(`file sharing: ${s.hostPath}: ${tuningArgs(flavor, tuning).join(' ')}`);
           const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', logFd, logFd], detached: false });
           children.push(child);
           await waitForSocket(child, s.socket, path.join(o.logsDir, 'virtiofsd.log'));
-          try { fs.chmodSync(s.socket, 0o600); } catch { /* owned by the share owner: its 0700 directory guards it */ }
+          try {
+            fs.chmodSync(s.socket, 0o600);
+          } catch {
+            /* owned by the share owner: its 0700 directory guards it */
+          }
         }
-      } finally { fs.closeSync(logFd); }
+      } finally {
+        fs.closeSync(logFd);
+      }
       fs.writeFileSync(path.join(dir, 'pids'), children.map((c) => c.pid).join('\n'));
       fs.writeFileSync(path.join(dir, 'sockdir'), sockDir);
       const sharesFile = path.join(dir, 'shares');
       fs.writeFileSync(sharesFile, sharesFileText(plan.shares), { mode: 0o600 });
-      for (const c of children) c.on('exit', (code, sig) => log(`file sharing: virtiofsd ${c.pid} exited (${code ?? sig})`));
+      for (const c of children)
+        c.on('exit', (code, sig) => log(`file sharing: virtiofsd ${c.pid} exited (${code ?? sig})`));
       log(`file sharing: virtiofs for ${plan.shares.map((s) => s.hostPath).join(', ')} (owner uid ${owner.uid})`);
-      return new FileSharing(children, { devices: withSockets, listFile: sharesFile },
-        { mechanism: 'virtiofs', shared: plan.shares.map((s) => s.hostPath), ...(skippedText ? { message: `not shared: ${skippedText}` } : {}) },
-        dirs, plan.shares);
+      return new FileSharing(
+        children,
+        { devices: withSockets, listFile: sharesFile },
+        {
+          mechanism: 'virtiofs',
+          shared: plan.shares.map((s) => s.hostPath),
+          ...(skippedText ? { message: `not shared: ${skippedText}` } : {}),
+        },
+        dirs,
+        plan.shares,
+      );
     } catch (e) {
       for (const c of children) c.kill('SIGKILL');
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -224,8 +319,12 @@ export class FileSharing {
   }
 
   /** What the VM is given: each share's device (its daemon's socket) and the guest's mount list. */
-  devices(): SharedFolders { return structuredClone(this.folders); }
-  status(): FileSharingStatus { return structuredClone(this.st); }
+  devices(): SharedFolders {
+    return structuredClone(this.folders);
+  }
+  status(): FileSharingStatus {
+    return structuredClone(this.st);
+  }
 
   /** Records which shares the guest really mounted (from its /proc/mounts). */
   verify(procMounts: string): FileSharingStatus {
@@ -233,8 +332,15 @@ export class FileSharing {
     const mounted = new Set(virtiofsMounts(procMounts));
     const missing = this.wanted.filter((s) => !mounted.has(s.hostPath)).map((s) => s.hostPath);
     const shared = this.wanted.filter((s) => mounted.has(s.hostPath)).map((s) => s.hostPath);
-    const notes = [this.st.message, missing.length ? `not mounted in the VM: ${missing.join(', ')} (see the VM console log)` : undefined].filter(Boolean);
-    this.st = { mechanism: shared.length ? 'virtiofs' : 'none', shared, ...(notes.length ? { message: notes.join('; ') } : {}) };
+    const notes = [
+      this.st.message,
+      missing.length ? `not mounted in the VM: ${missing.join(', ')} (see the VM console log)` : undefined,
+    ].filter(Boolean);
+    this.st = {
+      mechanism: shared.length ? 'virtiofs' : 'none',
+      shared,
+      ...(notes.length ? { message: notes.join('; ') } : {}),
+    };
     return this.status();
   }
 
@@ -248,13 +354,21 @@ export class FileSharing {
 async function waitForSocket(child: ChildProcess, socket: string, logFile: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   let spawnError: Error | null = null;
-  child.once('error', (e) => { spawnError = e; });
+  child.once('error', (e) => {
+    spawnError = e;
+  });
   for (;;) {
     if (fs.existsSync(socket)) return;
-    const failed = spawnError ?? (child.exitCode !== null || child.signalCode !== null ? new Error(`exited (${child.exitCode ?? child.signalCode})`) : null);
+    const failed =
+      spawnError ??
+      (child.exitCode !== null || child.signalCode !== null
+        ? new Error(`exited (${child.exitCode ?? child.signalCode})`)
+        : null);
     if (failed || Date.now() > until) {
       const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-2).join(' / ');
-      throw new Error(`virtiofsd did not start: ${(failed ?? new Error('no socket after 10 s')).message}${tail ? ` (${tail})` : ''}`);
+      throw new Error(
+        `virtiofsd did not start: ${(failed ?? new Error('no socket after 10 s')).message}${tail ? ` (${tail})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -262,13 +376,25 @@ async function waitForSocket(child: ChildProcess, socket: string, logFile: strin
 
 /** Daemons (and a socket folder) left by a host process that died: they hold their sockets' locks. */
 function stopStaleDaemons(dir: string): void {
-  const read = (f: string): string => { try { return fs.readFileSync(path.join(dir, f), 'utf8'); } catch { return ''; } };
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(path.join(dir, f), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const sockDir = read('sockdir').trim();
-  for (const pid of read('pids').split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 1)) {
+  for (const pid of read('pids')
+    .split('\n')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 1)) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (cmd.includes('virtiofsd') && sockDir && cmd.includes(sockDir)) process.kill(pid, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
-  if (sockDir && sockDir !== dir && path.basename(sockDir).startsWith('berth-fs-')) fs.rmSync(sockDir, { recursive: true, force: true });
+  if (sockDir && sockDir !== dir && path.basename(sockDir).startsWith('berth-fs-'))
+    fs.rmSync(sockDir, { recursive: true, force: true });
 }

@@ -16,9 +16,14 @@ export class ForwardedSocket {
   private open: OpenStream | null = null;
   private down = 'the engine is not running';
 
-  constructor(readonly hostPath: string, private readonly refuse: Refuse = (local) => local.destroy()) {}
+  constructor(
+    readonly hostPath: string,
+    private readonly refuse: Refuse = (local) => local.destroy(),
+  ) {}
 
-  get listening(): boolean { return this.server !== null; }
+  get listening(): boolean {
+    return this.server !== null;
+  }
 
   async listen(): Promise<void> {
     if (this.server) return;
@@ -28,14 +33,19 @@ export class ForwardedSocket {
     const server = net.createServer({ allowHalfOpen: true }, (local) => this.accept(local));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.hostPath, () => { server.off('error', reject); resolve(); });
+      server.listen(this.hostPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     fs.chmodSync(this.hostPath, 0o600);
     this.server = server;
   }
 
   /** Carries connections from now on. */
-  connect(open: OpenStream): void { this.open = open; }
+  connect(open: OpenStream): void {
+    this.open = open;
+  }
 
   /** Refuses connections from now on, with this reason. */
   disconnect(why: string): void {
@@ -53,11 +63,20 @@ export class ForwardedSocket {
   private accept(local: net.Socket): void {
     local.on('error', () => local.destroy());
     const open = this.open;
-    if (!open) { this.refuse(local, this.down); return; }
+    if (!open) {
+      this.refuse(local, this.down);
+      return;
+    }
     // A carrier that throws at once (the SSH link reconnecting) refuses this client; it must not end the host.
-    Promise.resolve().then(open).then((remote) => {
-      if (local.destroyed) remote.destroy(); else splice(local, remote);
-    }, (e: Error) => this.refuse(local, e.message));
+    Promise.resolve()
+      .then(open)
+      .then(
+        (remote) => {
+          if (local.destroyed) remote.destroy();
+          else splice(local, remote);
+        },
+        (e: Error) => this.refuse(local, e.message),
+      );
   }
 }
 
@@ -69,8 +88,10 @@ export const refuseHttp: Refuse = (local, why) => {
   const body = JSON.stringify({ message: why });
   const answer = (): void => {
     if (local.destroyed || !local.writable) return;
-    local.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n`
-      + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    local.end(
+      `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   };
   local.once('data', answer);
   local.once('end', answer);

@@ -3,8 +3,15 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 
-export interface ExecResult { code: number; stdout: string; stderr: string; }
-export interface ExecOptions { stdin?: string | Buffer; timeoutMs?: number }
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+}
 
 /** Byte streams into the VM: the virtio-serial mux when it is up, the SSH link otherwise. */
 export interface StreamCarrier {

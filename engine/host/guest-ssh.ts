@@ -13,24 +13,35 @@ export interface SshTarget {
   hostPublicKey: Buffer;
 }
 
-
 export class GuestSsh extends EventEmitter implements GuestLink {
   private closed = false;
   private constructor(private readonly client: ssh2.Client) {
     super();
-    client.on('close', () => { this.closed = true; this.emit('close'); });
-    client.on('error', () => { /* followed by 'close' */ });
+    client.on('close', () => {
+      this.closed = true;
+      this.emit('close');
+    });
+    client.on('error', () => {
+      /* followed by 'close' */
+    });
   }
 
-  get isClosed(): boolean { return this.closed; }
-  get raw(): ssh2.Client { return this.client; }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  get raw(): ssh2.Client {
+    return this.client;
+  }
 
   static connectOnce(t: SshTarget, timeoutMs = 10_000): Promise<GuestSsh> {
     return new Promise((resolve, reject) => {
       const client = new ssh2.Client();
       let mismatch = false;
       let settled = false;
-      client.once('ready', () => { settled = true; resolve(new GuestSsh(client)); });
+      client.once('ready', () => {
+        settled = true;
+        resolve(new GuestSsh(client));
+      });
       // ssh2 can emit several errors for one failed handshake: report the first, swallow the rest.
       client.on('error', (e) => {
         if (settled) return;
@@ -39,8 +50,13 @@ export class GuestSsh extends EventEmitter implements GuestLink {
         reject(mismatch ? new Error('guest SSH host key does not match the pinned key: refusing to connect') : e);
       });
       client.connect({
-        host: '127.0.0.1', port: t.port, username: 'root', privateKey: t.privateKey,
-        readyTimeout: timeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6,
+        host: '127.0.0.1',
+        port: t.port,
+        username: 'root',
+        privateKey: t.privateKey,
+        readyTimeout: timeoutMs,
+        keepaliveInterval: 5000,
+        keepaliveCountMax: 6,
         hostVerifier: (key: Buffer) => {
           mismatch = !key.equals(t.hostPublicKey);
           return !mismatch;
@@ -69,7 +85,8 @@ export class GuestSsh extends EventEmitter implements GuestLink {
         last = e as Error;
         if (last.message.includes('host key')) throw last;
       }
-      if (Date.now() > until) throw new Error(`guest SSH did not answer within ${Math.round(deadlineMs / 1000)} s: ${last?.message}`);
+      if (Date.now() > until)
+        throw new Error(`guest SSH did not answer within ${Math.round(deadlineMs / 1000)} s: ${last?.message}`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
@@ -80,14 +97,24 @@ export class GuestSsh extends EventEmitter implements GuestLink {
         if (err) return reject(err);
         let stdout = '';
         let stderr = '';
-        const timer = opts.timeoutMs ? setTimeout(() => { stream.close(); reject(new Error(`guest command timed out: ${command}`)); }, opts.timeoutMs) : null;
-        stream.on('data', (d: Buffer) => { stdout += d.toString(); });
-        stream.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        const timer = opts.timeoutMs
+          ? setTimeout(() => {
+              stream.close();
+              reject(new Error(`guest command timed out: ${command}`));
+            }, opts.timeoutMs)
+          : null;
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString();
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
         stream.on('close', (code: number | null) => {
           if (timer) clearTimeout(timer);
           resolve({ code: code ?? -1, stdout, stderr });
         });
-        if (opts.stdin !== undefined) stream.end(opts.stdin); else stream.end();
+        if (opts.stdin !== undefined) stream.end(opts.stdin);
+        else stream.end();
       });
     });
   }
@@ -95,7 +122,8 @@ export class GuestSsh extends EventEmitter implements GuestLink {
   /** Runs a command and throws with its stderr unless it exits 0. */
   async run(command: string, opts: ExecOptions = {}): Promise<string> {
     const r = await this.exec(command, opts);
-    if (r.code !== 0) throw new Error(`'${command}' failed in the VM (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    if (r.code !== 0)
+      throw new Error(`'${command}' failed in the VM (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;
   }
 
@@ -103,7 +131,9 @@ export class GuestSsh extends EventEmitter implements GuestLink {
   openStreamLocal(guestPath: string): Promise<ssh2.ClientChannel> {
     if (this.closed) return Promise.reject(new Error('the link to the VM is down'));
     return new Promise((resolve, reject) => {
-      this.client.openssh_forwardOutStreamLocal(guestPath, (err, ch) => (err ? reject(new Error(`${guestPath} does not answer in the VM (${err.message})`)) : resolve(ch)));
+      this.client.openssh_forwardOutStreamLocal(guestPath, (err, ch) =>
+        err ? reject(new Error(`${guestPath} does not answer in the VM (${err.message})`)) : resolve(ch),
+      );
     });
   }
 
@@ -114,7 +144,9 @@ export class GuestSsh extends EventEmitter implements GuestLink {
     });
   }
 
-  end(): void { this.client.end(); }
+  end(): void {
+    this.client.end();
+  }
 }
 
 /** How long one try waits for sshd's "SSH-" greeting before connecting afresh. */
@@ -124,10 +156,17 @@ const GREETING_MS = 1500;
 function sshdGreets(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(ok);
+    };
     const timer = setTimeout(() => done(false), timeoutMs);
     let got = '';
-    sock.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.length >= 4) done(got.startsWith('SSH-')); });
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.length >= 4) done(got.startsWith('SSH-'));
+    });
     sock.on('error', () => done(false));
     sock.on('close', () => done(false));
   });
@@ -137,6 +176,10 @@ function sshdGreets(port: number, timeoutMs: number): Promise<boolean> {
 export function sshToGuest(data: DataDir): ConnectGuest {
   return (port, deadlineMs, abort) => {
     const keys = ensureKeys(data.keysDir);
-    return GuestSsh.waitForGuest({ port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey }, deadlineMs, abort);
+    return GuestSsh.waitForGuest(
+      { port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
+      deadlineMs,
+      abort,
+    );
   };
 }

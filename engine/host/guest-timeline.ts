@@ -4,7 +4,15 @@
 import type { GuestLink } from './guest-link.ts';
 import type { TimelineEntry } from './boot-steps.ts';
 
-const UNITS = ['berth-init.service', 'berth-net.service', 'containerd.service', 'docker.service', 'berth-agent-fetch.service', 'berth-agent.service', 'ssh.service'];
+const UNITS = [
+  'berth-init.service',
+  'berth-net.service',
+  'containerd.service',
+  'docker.service',
+  'berth-agent-fetch.service',
+  'berth-agent.service',
+  'ssh.service',
+];
 
 /** dockerd's journal lines that open a phase, in the order they happen. */
 const DOCKERD_PHASES: Array<[RegExp, string]> = [
@@ -18,7 +26,9 @@ const DOCKERD_PHASES: Array<[RegExp, string]> = [
 export function parseUnitTimes(text: string): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const block of text.split(/\n\s*\n/)) {
-    const kv = new Map(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    const kv = new Map(
+      block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+    );
     const start = Number(kv.get('ExecMainStartTimestampMonotonic') || kv.get('InactiveExitTimestampMonotonic'));
     const active = Number(kv.get('ActiveEnterTimestampMonotonic'));
     const id = kv.get('Id');
@@ -35,10 +45,15 @@ export function parseDockerdPhases(journal: string, endMs?: number): TimelineEnt
     const t = line.match(/^\[\s*([\d.]+)\]/);
     if (!t) continue;
     for (const [re, stage] of DOCKERD_PHASES) {
-      if (re.test(line) && !marks.some((m) => m.stage === stage)) marks.push({ stage, at: Math.round(Number(t[1]) * 1000) });
+      if (re.test(line) && !marks.some((m) => m.stage === stage))
+        marks.push({ stage, at: Math.round(Number(t[1]) * 1000) });
     }
   }
-  return marks.map((m, i) => ({ stage: m.stage, startMs: m.at, ms: Math.max(0, (marks[i + 1]?.at ?? endMs ?? m.at) - m.at) }));
+  return marks.map((m, i) => ({
+    stage: m.stage,
+    startMs: m.at,
+    ms: Math.max(0, (marks[i + 1]?.at ?? endMs ?? m.at) - m.at),
+  }));
 }
 
 /**
@@ -47,7 +62,10 @@ export function parseDockerdPhases(journal: string, endMs?: number): TimelineEnt
  */
 export function agentStartup(units: TimelineEntry[], agentJournal: string): TimelineEntry | null {
   const unit = units.find((e) => e.stage === 'guest: berth-agent.service');
-  const t = agentJournal.split('\n').find((l) => /listening on \/run\/berth\/agent\.sock/.test(l))?.match(/^\[\s*([\d.]+)\]/);
+  const t = agentJournal
+    .split('\n')
+    .find((l) => /listening on \/run\/berth\/agent\.sock/.test(l))
+    ?.match(/^\[\s*([\d.]+)\]/);
   if (!unit || !t) return null;
   const at = Math.round(Number(t[1]) * 1000);
   return at >= unit.startMs ? { stage: 'guest: agent start-up', startMs: unit.startMs, ms: at - unit.startMs } : null;
@@ -67,19 +85,28 @@ export const EARLY_SET_UP_LOG = "dmesg | grep -E 'berth-(init|net|agent-fetch): 
  */
 export function earlySetup(kernelLog: string): TimelineEntry | null {
   const at = (re: RegExp) => {
-    const t = kernelLog.split('\n').find((l) => re.test(l))?.match(/^\[\s*([\d.]+)\]/);
+    const t = kernelLog
+      .split('\n')
+      .find((l) => re.test(l))
+      ?.match(/^\[\s*([\d.]+)\]/);
     return t ? Math.round(Number(t[1]) * 1000) : null;
   };
   const start = at(/berth-init: early set-up$/);
   const disk = at(/berth-init: ready \(early\)$/);
   if (start === null || disk === null) return null;
-  const end = Math.max(disk, at(/berth-net: network ready$/) ?? disk, at(/berth-agent-fetch: agent updated from the host$/) ?? disk);
+  const end = Math.max(
+    disk,
+    at(/berth-net: network ready$/) ?? disk,
+    at(/berth-agent-fetch: agent updated from the host$/) ?? disk,
+  );
   return { stage: 'guest: early set-up (initramfs)', startMs: start, ms: end - start };
 }
 
 export async function readGuestTimeline(link: GuestLink): Promise<TimelineEntry[]> {
   const [units, journal, kernel, agentJournal, kernelLog] = await Promise.all([
-    link.run(`systemctl show -p Id,ExecMainStartTimestampMonotonic,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${UNITS.join(' ')}`),
+    link.run(
+      `systemctl show -p Id,ExecMainStartTimestampMonotonic,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${UNITS.join(' ')}`,
+    ),
     link.run('journalctl -b -o short-monotonic --no-pager -u docker.service | tail -n 400'),
     link.run('systemctl show -p UserspaceTimestampMonotonic --value'),
     link.run('journalctl -b -o short-monotonic --no-pager -u berth-agent.service | head -n 20'),

@@ -19,7 +19,8 @@ export interface InstallKeys {
 function generateEd25519(comment: string): { private: string; public: string } {
   for (;;) {
     const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-    if (!(ssh2.utils.parseKey(kp.public) instanceof Error) && !(ssh2.utils.parseKey(kp.private) instanceof Error)) return kp;
+    if (!(ssh2.utils.parseKey(kp.public) instanceof Error) && !(ssh2.utils.parseKey(kp.private) instanceof Error))
+      return kp;
   }
 }
 

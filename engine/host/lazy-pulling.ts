@@ -17,15 +17,26 @@ export const CONVERTER = 'ctr-remote';
 /** Written last into the cache's build directory: its presence means the build is whole. */
 export const STARGZ_MANIFEST = 'berth-stargz.json';
 
-export interface StargzManifest { version: string; suite: string; go: string; converter?: string; builtAt: string }
+export interface StargzManifest {
+  version: string;
+  suite: string;
+  go: string;
+  converter?: string;
+  builtAt: string;
+}
 export type StargzBuild = Payload<StargzManifest>;
 
 /** The newest whole build in the downloads cache, or null (set-up has not built it). */
 export function cachedStargz(downloads = downloadsDir()): StargzBuild | null {
-  return cachedPayload('stargz', STARGZ_MANIFEST, (m) => {
-    const s = m as Partial<StargzManifest> | null;
-    return s && typeof s.version === 'string' ? (s as StargzManifest) : null;
-  }, downloads);
+  return cachedPayload(
+    'stargz',
+    STARGZ_MANIFEST,
+    (m) => {
+      const s = m as Partial<StargzManifest> | null;
+      return s && typeof s.version === 'string' ? (s as StargzManifest) : null;
+    },
+    downloads,
+  );
 }
 
 /**
@@ -35,8 +46,9 @@ export function cachedStargz(downloads = downloadsDir()): StargzBuild | null {
  * CPUs and the registry link, and the layers are fetched on demand anyway.
  */
 export function stargzConfig(insecureRegistries: readonly string[]): string {
-  const hosts = insecureRegistries.filter((h) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(h)).flatMap((h) => [
-    `[[resolver.host."${h}".mirrors]]`, `host = "${h}"`, 'insecure = true', '']);
+  const hosts = insecureRegistries
+    .filter((h) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(h))
+    .flatMap((h) => [`[[resolver.host."${h}".mirrors]]`, `host = "${h}"`, 'insecure = true', '']);
   return ['# Written by Berth (features.lazyPulling).', 'no_background_fetch = true', '', ...hosts].join('\n');
 }
 
@@ -57,7 +69,12 @@ export async function stargzRuns(guest: GuestRunner): Promise<boolean> {
  */
 export async function lazilyPulledImages(guest: GuestRunner): Promise<string[]> {
   const out = await guest.run('ctr -n moby images check 2>/dev/null || true');
-  return out.split('\n').slice(1).filter((l) => /\bincomplete\b/.test(l)).map((l) => l.split(/\s+/)[0] ?? '').filter(Boolean);
+  return out
+    .split('\n')
+    .slice(1)
+    .filter((l) => /\bincomplete\b/.test(l))
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter(Boolean);
 }
 
 /**
@@ -65,19 +82,33 @@ export async function lazilyPulledImages(guest: GuestRunner): Promise<string[]> 
  * plugin; containerd restarts when its config changes). dockerd's storage-driver goes into the
  * daemon.json applied right after (features.ts). Returns what the user must be told.
  */
-export async function applyLazyPulling(guest: GuestRunner, on: boolean, dockerEngine: Readonly<Record<string, unknown>>,
-  build: StargzBuild | null = cachedStargz()): Promise<string[]> {
+export async function applyLazyPulling(
+  guest: GuestRunner,
+  on: boolean,
+  dockerEngine: Readonly<Record<string, unknown>>,
+  build: StargzBuild | null = cachedStargz(),
+): Promise<string[]> {
   const script = berthPath('engine', 'host', 'stargz-guest.sh');
   if (on) {
-    if (!build) throw new Error('lazy pulling needs containerd-stargz-grpc, which set-up builds (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/stargz-build-cli.ts)');
+    if (!build)
+      throw new Error(
+        'lazy pulling needs containerd-stargz-grpc, which set-up builds (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/stargz-build-cli.ts)',
+      );
     await ensureOnDataDisk(guest, build.dir, STARGZ_MANIFEST, path.basename(STARGZ_DIR_ON_DISK));
-    await runGuestScript(guest, script, ['on'], { stdin: stargzConfig(insecureRegistries(dockerEngine)), timeoutMs: 180_000 });
+    await runGuestScript(guest, script, ['on'], {
+      stdin: stargzConfig(insecureRegistries(dockerEngine)),
+      timeoutMs: 180_000,
+    });
     return [];
   }
-  if (!await stargzRuns(guest)) return [];
+  if (!(await stargzRuns(guest))) return [];
   const lazy = await lazilyPulledImages(guest);
   await runGuestScript(guest, script, ['off'], { stdin: '', timeoutMs: 180_000 });
-  return lazy.length ? [`Lazy pulling is off: these images were pulled lazily and must be pulled again before they run: ${lazy.join(', ')}.`] : [];
+  return lazy.length
+    ? [
+        `Lazy pulling is off: these images were pulled lazily and must be pulled again before they run: ${lazy.join(', ')}.`,
+      ]
+    : [];
 }
 
 /** Where the build lands in the VM (FEATURES_ON_DISK/stargz); stargz-guest.sh uses the same path. */

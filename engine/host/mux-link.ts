@@ -12,7 +12,10 @@ import { connectQemuSocket } from './qemu-socket.ts';
 export const MUX_PORT = 'berth.mux';
 
 export class MuxLink {
-  private constructor(private readonly mux: Mux, private readonly sock: net.Socket) {}
+  private constructor(
+    private readonly mux: Mux,
+    private readonly sock: net.Socket,
+  ) {}
 
   /** Connects to QEMU's end of the port (QEMU creates it as it starts). */
   static async connect(socketPath: string, timeoutMs = 10_000): Promise<MuxLink> {
@@ -23,19 +26,29 @@ export class MuxLink {
   }
 
   /** True once the guest agent has answered the session handshake. */
-  get ready(): boolean { return this.mux.ready; }
+  get ready(): boolean {
+    return this.mux.ready;
+  }
 
   /** Resolves when the guest end answers, false when it has not within timeoutMs. */
   whenReady(timeoutMs: number): Promise<boolean> {
     if (this.mux.ready) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.mux.off('ready', onReady); resolve(false); }, timeoutMs);
-      const onReady = (): void => { clearTimeout(timer); resolve(true); };
+      const timer = setTimeout(() => {
+        this.mux.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
       this.mux.once('ready', onReady);
     });
   }
 
-  openStreamLocal(guestPath: string): Promise<Duplex> { return this.mux.open(`unix:${guestPath}`); }
+  openStreamLocal(guestPath: string): Promise<Duplex> {
+    return this.mux.open(`unix:${guestPath}`);
+  }
 
   connectTcp(host: string, port: number): Promise<Duplex> {
     return this.mux.open(`tcp:${host.includes(':') ? `[${host}]` : host}:${port}`);

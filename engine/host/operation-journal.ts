@@ -24,18 +24,25 @@ const STORE = { containerd: 'the containerd store', classic: 'the classic store'
 export function describeOperation(op: OperationStart): string {
   const store = op.store ? STORE[op.store] : 'the image store';
   switch (op.kind) {
-    case 'switch': return `a switch to ${store}`;
-    case 'engine-config': return 'a Docker Engine configuration change';
-    case 'migrate': return 'a migration of the classic images into the containerd store';
-    case 'reclaim': return `a reclaim of ${store}`;
-    case 'vm-restart': return 'a VM restart';
+    case 'switch':
+      return `a switch to ${store}`;
+    case 'engine-config':
+      return 'a Docker Engine configuration change';
+    case 'migrate':
+      return 'a migration of the classic images into the containerd store';
+    case 'reclaim':
+      return `a reclaim of ${store}`;
+    case 'vm-restart':
+      return 'a VM restart';
   }
 }
 
 export class OperationJournal {
   constructor(private readonly data: DataDir) {}
 
-  private get file(): string { return path.join(this.data.runDir, 'operation.json'); }
+  private get file(): string {
+    return path.join(this.data.runDir, 'operation.json');
+  }
 
   /** Runs fn with the operation written down; an operation inside another keeps the outer one. */
   async run<T>(op: OperationStart, fn: () => Promise<T>): Promise<T> {
@@ -44,14 +51,20 @@ export class OperationJournal {
     fs.mkdirSync(this.data.runDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(`${this.file}.tmp`, JSON.stringify(record), { mode: 0o600 });
     fs.renameSync(`${this.file}.tmp`, this.file);
-    try { return await fn(); } finally { fs.rmSync(this.file, { force: true }); }
+    try {
+      return await fn();
+    } finally {
+      fs.rmSync(this.file, { force: true });
+    }
   }
 
   private current(): Operation | null {
     try {
       const r = OperationSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
       return r.success ? r.data : null;
-    } catch { return null; }
+    } catch {
+      return null;
+    }
   }
 
   /** An operation a host that is gone left unfinished, removed from the journal; null when none. */

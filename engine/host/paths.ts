@@ -24,24 +24,58 @@ export function previousConsoleLog(consoleLog: string): string {
 /** Every path under the data dir, in one place so nothing invents its own. */
 export class DataDir {
   constructor(readonly root: string = defaultDataDir()) {}
-  get runDir(): string { return path.join(this.root, 'run'); }
-  get vmDir(): string { return path.join(this.root, 'vm'); }
-  get keysDir(): string { return path.join(this.root, 'keys'); }
-  get logsDir(): string { return path.join(this.root, 'logs'); }
-  get dockerSocket(): string { return path.join(this.runDir, 'docker.sock'); }
-  get agentSocket(): string { return path.join(this.runDir, 'agent.sock'); }
-  get controlSocket(): string { return path.join(this.runDir, 'berth.sock'); }
-  get qmpSocket(): string { return path.join(this.runDir, 'qmp.sock'); }
-  get muxSocket(): string { return path.join(this.runDir, 'mux.sock'); }
-  get bootSocket(): string { return path.join(this.runDir, 'boot.sock'); }
-  get consoleLog(): string { return path.join(this.logsDir, 'console.log'); }
-  get previousConsoleLog(): string { return previousConsoleLog(this.consoleLog); }
-  get hostLog(): string { return path.join(this.logsDir, 'host.log'); }
-  get dataDisk(): string { return path.join(this.vmDir, 'data.qcow2'); }
-  get settingsFile(): string { return path.join(this.root, 'settings.json'); }
-  get stateFile(): string { return path.join(this.runDir, 'state.json'); }
+  get runDir(): string {
+    return path.join(this.root, 'run');
+  }
+  get vmDir(): string {
+    return path.join(this.root, 'vm');
+  }
+  get keysDir(): string {
+    return path.join(this.root, 'keys');
+  }
+  get logsDir(): string {
+    return path.join(this.root, 'logs');
+  }
+  get dockerSocket(): string {
+    return path.join(this.runDir, 'docker.sock');
+  }
+  get agentSocket(): string {
+    return path.join(this.runDir, 'agent.sock');
+  }
+  get controlSocket(): string {
+    return path.join(this.runDir, 'berth.sock');
+  }
+  get qmpSocket(): string {
+    return path.join(this.runDir, 'qmp.sock');
+  }
+  get muxSocket(): string {
+    return path.join(this.runDir, 'mux.sock');
+  }
+  get bootSocket(): string {
+    return path.join(this.runDir, 'boot.sock');
+  }
+  get consoleLog(): string {
+    return path.join(this.logsDir, 'console.log');
+  }
+  get previousConsoleLog(): string {
+    return previousConsoleLog(this.consoleLog);
+  }
+  get hostLog(): string {
+    return path.join(this.logsDir, 'host.log');
+  }
+  get dataDisk(): string {
+    return path.join(this.vmDir, 'data.qcow2');
+  }
+  get settingsFile(): string {
+    return path.join(this.root, 'settings.json');
+  }
+  get stateFile(): string {
+    return path.join(this.runDir, 'state.json');
+  }
   /** What the running VM's host wrote down for the next one (vm-record.ts). */
-  get vmRecordFile(): string { return path.join(this.runDir, 'vm.json'); }
+  get vmRecordFile(): string {
+    return path.join(this.runDir, 'vm.json');
+  }
 
   /** Creates the tree with owner-only permissions: it holds keys and sockets. */
   ensure(): void {

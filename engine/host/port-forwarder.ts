@@ -12,7 +12,18 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { splice } from '../transport/splice.ts';
-import { GUEST_ADDRESS, InspectSchema, forwardKey, forwardsFor, hostIPv4Addresses, publicView, type ContainerPorts, type ForwardSpec, type PortError, type PublishedPort } from './port-specs.ts';
+import {
+  GUEST_ADDRESS,
+  InspectSchema,
+  forwardKey,
+  forwardsFor,
+  hostIPv4Addresses,
+  publicView,
+  type ContainerPorts,
+  type ForwardSpec,
+  type PortError,
+  type PublishedPort,
+} from './port-specs.ts';
 
 export * from './port-specs.ts';
 
@@ -59,7 +70,10 @@ export interface UserNetForwards {
   remove(protocol: 'tcp' | 'udp', hostIp: string, hostPort: number): Promise<void>;
 }
 
-interface Listener { spec: ForwardSpec; close(): Promise<void>; }
+interface Listener {
+  spec: ForwardSpec;
+  close(): Promise<void>;
+}
 
 /** Emits 'change' when listeners or errors change and 'port-error' (PortError) for each failure. */
 export class PortForwarder extends EventEmitter {
@@ -74,14 +88,20 @@ export class PortForwarder extends EventEmitter {
 
   private synced!: () => void;
   /** Resolves once the published ports have been reconciled with the running containers. */
-  readonly firstSync: Promise<void> = new Promise((r) => { this.synced = r; });
+  readonly firstSync: Promise<void> = new Promise((r) => {
+    this.synced = r;
+  });
 
-  constructor(private readonly deps: PortForwarderDeps) { super(); }
+  constructor(private readonly deps: PortForwarderDeps) {
+    super();
+  }
 
   ports(): PublishedPort[] {
     return [...this.forwards.values()].map(({ spec }) => publicView(spec));
   }
-  portErrors(): PortError[] { return [...this.errors.values()]; }
+  portErrors(): PortError[] {
+    return [...this.errors.values()];
+  }
 
   start(): void {
     if (this.running) return;
@@ -116,7 +136,9 @@ export class PortForwarder extends EventEmitter {
    */
   pause(): void {
     if (this.paused) return;
-    this.paused = new Promise((r) => { this.unpause = r; });
+    this.paused = new Promise((r) => {
+      this.unpause = r;
+    });
     (this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
   }
 
@@ -169,18 +191,30 @@ export class PortForwarder extends EventEmitter {
 
   private onEventLine(line: string): void {
     let parsed: z.infer<typeof EventSchema>;
-    try { parsed = EventSchema.parse(JSON.parse(line)); } catch { return; }
+    try {
+      parsed = EventSchema.parse(JSON.parse(line));
+    } catch {
+      return;
+    }
     if (parsed.Type && parsed.Type !== 'container') return;
     const id = parsed.Actor.ID;
     // A (re)start tries the container's failed ports again: the program holding one may be gone.
-    if (parsed.Action === 'start') void this.serial(() => { this.forgetErrors(id); return this.refresh(id); });
+    if (parsed.Action === 'start')
+      void this.serial(() => {
+        this.forgetErrors(id);
+        return this.refresh(id);
+      });
     else void this.serial(() => this.setContainer(id, []));
   }
 
   /** Matches the listeners to what is running now. */
   async reconcile(): Promise<void> {
     const ids = new Set(await this.deps.docker().runningIds());
-    const known = new Set([...this.forwards.values()].map((l) => l.spec.containerId).concat([...this.errors.values()].map((e) => e.containerId)));
+    const known = new Set(
+      [...this.forwards.values()]
+        .map((l) => l.spec.containerId)
+        .concat([...this.errors.values()].map((e) => e.containerId)),
+    );
     for (const id of known) if (!ids.has(id)) await this.setContainer(id, []);
     for (const id of ids) await this.refresh(id);
   }
@@ -191,7 +225,8 @@ export class PortForwarder extends EventEmitter {
       info = InspectSchema.parse(await this.deps.docker().inspect(id));
     } catch (e) {
       // Gone already (removed right after starting): nothing to forward.
-      if (!/no such container|404/i.test((e as Error).message)) this.deps.log?.(`ports: cannot inspect ${id.slice(0, 12)}: ${(e as Error).message}`);
+      if (!/no such container|404/i.test((e as Error).message))
+        this.deps.log?.(`ports: cannot inspect ${id.slice(0, 12)}: ${(e as Error).message}`);
     }
     await this.setContainer(id, info ? forwardsFor(info, (this.deps.hostAddresses ?? hostIPv4Addresses)()) : []);
   }
@@ -201,10 +236,16 @@ export class PortForwarder extends EventEmitter {
     const want = new Map(specs.map((s) => [forwardKey(s), s]));
     let changed = false;
     for (const [key, l] of [...this.forwards]) {
-      if (l.spec.containerId === id && !want.has(key)) { await this.close(key); changed = true; }
+      if (l.spec.containerId === id && !want.has(key)) {
+        await this.close(key);
+        changed = true;
+      }
     }
     for (const [key, err] of [...this.errors]) {
-      if (err.containerId === id && !want.has(key)) { this.errors.delete(key); changed = true; }
+      if (err.containerId === id && !want.has(key)) {
+        this.errors.delete(key);
+        changed = true;
+      }
     }
     for (const [key, spec] of want) {
       const current = this.forwards.get(key);
@@ -225,17 +266,34 @@ export class PortForwarder extends EventEmitter {
     if (taken) {
       // Another container claimed the same host address and port: dockerd would have refused
       // this in the VM unless the addresses differ there, so report it rather than steal it.
-      this.fail(key, spec, `host port ${spec.hostIp}:${spec.hostPort} is already forwarded for container ${taken.spec.container}`);
+      this.fail(
+        key,
+        spec,
+        `host port ${spec.hostIp}:${spec.hostPort} is already forwarded for container ${taken.spec.container}`,
+      );
       return;
     }
-    const listener = spec.userNet && this.deps.userNet ? await this.openUserNet(key, spec, this.deps.userNet)
-      : spec.protocol === 'tcp' ? await this.openTcp(key, spec)
-      : this.fail(key, spec, `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${!this.deps.userNet ? 'no UDP forwarding here'
-        : net.isIPv6(spec.guestHost) ? `it is published on ${spec.guestHost}, and QEMU's user network forwards from IPv4 host addresses only (nothing outside the VM reaches its ${spec.guestHost}); publish it on 127.0.0.1 or 0.0.0.0`
-        : `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1-126, the host's own addresses and ${GUEST_ADDRESS}`}`);
+    const listener =
+      spec.userNet && this.deps.userNet
+        ? await this.openUserNet(key, spec, this.deps.userNet)
+        : spec.protocol === 'tcp'
+          ? await this.openTcp(key, spec)
+          : this.fail(
+              key,
+              spec,
+              `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${
+                !this.deps.userNet
+                  ? 'no UDP forwarding here'
+                  : net.isIPv6(spec.guestHost)
+                    ? `it is published on ${spec.guestHost}, and QEMU's user network forwards from IPv4 host addresses only (nothing outside the VM reaches its ${spec.guestHost}); publish it on 127.0.0.1 or 0.0.0.0`
+                    : `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1-126, the host's own addresses and ${GUEST_ADDRESS}`
+              }`,
+            );
     if (!listener) return;
     this.forwards.set(key, listener);
-    this.deps.log?.(`ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`);
+    this.deps.log?.(
+      `ports: ${spec.hostIp}:${spec.hostPort}/${spec.protocol} -> ${spec.container} ${spec.containerPort}`,
+    );
   }
 
   private async openTcp(key: string, spec: ForwardSpec): Promise<Listener | null> {
@@ -245,14 +303,21 @@ export class PortForwarder extends EventEmitter {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: spec.hostIp, port: spec.hostPort, exclusive: true }, () => { server.off('error', reject); resolve(); });
+        server.listen({ host: spec.hostIp, port: spec.hostPort, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (spec.optional && err.code !== 'EADDRINUSE') return null; // no IPv6 loopback on this host
-      this.fail(key, spec, err.code === 'EADDRINUSE'
-        ? `host port ${spec.hostIp}:${spec.hostPort} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it`
-        : `cannot listen on ${spec.hostIp}:${spec.hostPort} for container ${spec.container}: ${err.message}`);
+      this.fail(
+        key,
+        spec,
+        err.code === 'EADDRINUSE'
+          ? `host port ${spec.hostIp}:${spec.hostPort} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it`
+          : `cannot listen on ${spec.hostIp}:${spec.hostPort} for container ${spec.container}: ${err.message}`,
+      );
       return null;
     }
     server.on('error', (e) => this.deps.log?.(`ports: listener ${key}: ${e.message}`));
@@ -273,15 +338,27 @@ export class PortForwarder extends EventEmitter {
         if (!this.deps.hostAddressTarget) throw new Error('no guest redirect for host addresses here');
         target = await this.deps.hostAddressTarget(hostIp);
       } catch (e) {
-        return this.fail(key, spec, `host address ${hostIp} cannot be forwarded for container ${spec.container} (${spec.containerPort}): ${(e as Error).message}`);
+        return this.fail(
+          key,
+          spec,
+          `host address ${hostIp} cannot be forwarded for container ${spec.container} (${spec.containerPort}): ${(e as Error).message}`,
+        );
       }
     }
     try {
       await userNet.add(protocol, hostIp, hostPort, target, hostPort);
     } catch (e) {
-      return this.fail(key, spec, `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`);
+      return this.fail(
+        key,
+        spec,
+        `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`,
+      );
     }
-    return { spec, close: () => userNet.remove(protocol, hostIp, hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)) };
+    return {
+      spec,
+      close: () =>
+        userNet.remove(protocol, hostIp, hostPort).catch((e: Error) => this.deps.log?.(`ports: ${e.message}`)),
+    };
   }
 
   private fail(key: string, spec: ForwardSpec, message: string): null {
@@ -300,15 +377,24 @@ export class PortForwarder extends EventEmitter {
     // (QEMU's forward: faster than the data plane), so `localhost` resolving to ::1 loses little.
     const twin = spec.optional && this.forwards.has(forwardKey({ ...spec, hostIp: '127.0.0.1' }));
     const dial = twin ? this.relayLocal(spec.hostPort) : this.deps.connect(spec.guestHost, spec.hostPort);
-    dial.then((remote) => {
-      if (sock.destroyed) { remote.destroy(); return; }
-      splice(sock, remote);
-    }, () => sock.destroy());
+    dial.then(
+      (remote) => {
+        if (sock.destroyed) {
+          remote.destroy();
+          return;
+        }
+        splice(sock, remote);
+      },
+      () => sock.destroy(),
+    );
   }
 
   private relayLocal(port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => { s.off('error', reject); resolve(s); });
+      const s = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
       s.once('error', reject);
     });
   }

@@ -13,9 +13,11 @@ import { HOST_ADDRESS } from '../agent/loopback-redirect.ts';
  */
 export function hostAddressScript(guestIp: string, hostIp: string): string {
   const c = `iptables -t nat`;
-  return `${c} -S ${HOST_ADDRESS.chain} | grep -F -- '-d ${guestIp}/32 ' | sed 's/^-A /-D /' | while read -r r; do ${c} $r; done; `
-    + `${c} -A ${HOST_ADDRESS.chain} -d ${guestIp}/32 -j DNAT --to-destination ${hostIp} && `
-    + `ip addr replace ${hostIp}/32 dev lo scope host && (ip route del local ${hostIp} dev lo table local 2>/dev/null; true)`;
+  return (
+    `${c} -S ${HOST_ADDRESS.chain} | grep -F -- '-d ${guestIp}/32 ' | sed 's/^-A /-D /' | while read -r r; do ${c} $r; done; ` +
+    `${c} -A ${HOST_ADDRESS.chain} -d ${guestIp}/32 -j DNAT --to-destination ${hostIp} && ` +
+    `ip addr replace ${hostIp}/32 dev lo scope host && (ip route del local ${hostIp} dev lo table local 2>/dev/null; true)`
+  );
 }
 
 /** Host address -> its guest address, one mapping per address for this host's life. */
@@ -25,7 +27,8 @@ export function hostAddressTargets(run: (command: string) => Promise<string>): (
   return (hostIp) => {
     let target = mapped.get(hostIp);
     if (!target) {
-      if (next >= HOST_ADDRESS.size) return Promise.reject(new Error(`at most ${HOST_ADDRESS.size} host addresses are forwarded`));
+      if (next >= HOST_ADDRESS.size)
+        return Promise.reject(new Error(`at most ${HOST_ADDRESS.size} host addresses are forwarded`));
       const guestIp = `10.0.2.${HOST_ADDRESS.base + next++}`;
       target = run(hostAddressScript(guestIp, hostIp)).then(() => guestIp);
       // A failed mapping is tried again next time rather than remembered.

@@ -89,21 +89,36 @@ export function guestTarget(hostIp: string): string {
 }
 
 /** Where a binding goes: on QEMU's user network (to a guest address, or a host-address redirect) or carried. */
-function route(hostIp: string, protocol: 'tcp' | 'udp', hostAddrs: ReadonlySet<string>): Pick<ForwardSpec, 'hostIp' | 'guestHost' | 'userNet' | 'userNetTarget' | 'hostAddress'> {
+function route(
+  hostIp: string,
+  protocol: 'tcp' | 'udp',
+  hostAddrs: ReadonlySet<string>,
+): Pick<ForwardSpec, 'hostIp' | 'guestHost' | 'userNet' | 'userNetTarget' | 'hostAddress'> {
   if (hostIp === '' || hostIp === '0.0.0.0' || (protocol === 'udp' && hostIp === '::')) {
-    return { hostIp: '127.0.0.1', guestHost: protocol === 'udp' ? GUEST_ADDRESS : '127.0.0.1', userNet: true, userNetTarget: GUEST_ADDRESS };
+    return {
+      hostIp: '127.0.0.1',
+      guestHost: protocol === 'udp' ? GUEST_ADDRESS : '127.0.0.1',
+      userNet: true,
+      userNetTarget: GUEST_ADDRESS,
+    };
   }
   const target = userNetAddress(hostIp);
   if (target) return { hostIp: hostListenAddress(hostIp), guestHost: hostIp, userNet: true, userNetTarget: target };
   // The host's own address: bound there on the host, and the guest delivers it to the same address
   // (dockerd's proxy can bind it: the agent allows non-local binds).
-  if (net.isIPv4(hostIp) && hostAddrs.has(hostIp)) return { hostIp, guestHost: hostIp, userNet: true, hostAddress: true };
+  if (net.isIPv4(hostIp) && hostAddrs.has(hostIp))
+    return { hostIp, guestHost: hostIp, userNet: true, hostAddress: true };
   return { hostIp: hostListenAddress(hostIp), guestHost: guestTarget(hostIp), userNet: false };
 }
 
 /** The host's own non-loopback IPv4 addresses (a publish on one is bound there on the host too). */
 export function hostIPv4Addresses(): Set<string> {
-  return new Set(Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address));
+  return new Set(
+    Object.values(os.networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((a) => a.family === 'IPv4' && !a.internal)
+      .map((a) => a.address),
+  );
 }
 
 /** Every host forward a running container needs, one per (protocol, address, port). */
@@ -118,7 +133,14 @@ export function forwardsFor(c: ContainerPorts, hostAddrs: ReadonlySet<string> = 
       const hostPort = Number(b.HostPort);
       if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) continue;
       const hostIp = b.HostIp ?? '';
-      const spec: ForwardSpec = { containerId: c.Id, container: name, containerPort, protocol, hostPort, ...route(hostIp, protocol, hostAddrs) };
+      const spec: ForwardSpec = {
+        containerId: c.Id,
+        container: name,
+        containerPort,
+        protocol,
+        hostPort,
+        ...route(hostIp, protocol, hostAddrs),
+      };
       const key = forwardKey(spec);
       const seen = byKey.get(key);
       // docker lists a default publish twice (0.0.0.0 and ::): prefer the IPv4 proxy.
@@ -126,7 +148,14 @@ export function forwardsFor(c: ContainerPorts, hostAddrs: ReadonlySet<string> = 
       // A TCP wildcard publish gets a ::1 listener of ours beside its forward (`localhost` may
       // resolve to ::1 first): best effort, the host may have no IPv6 loopback.
       if (WILDCARDS.has(hostIp) && protocol === 'tcp') {
-        const v6: ForwardSpec = { ...spec, hostIp: '::1', guestHost: '127.0.0.1', userNet: false, userNetTarget: undefined, optional: true };
+        const v6: ForwardSpec = {
+          ...spec,
+          hostIp: '::1',
+          guestHost: '127.0.0.1',
+          userNet: false,
+          userNetTarget: undefined,
+          optional: true,
+        };
         if (!byKey.has(forwardKey(v6))) byKey.set(forwardKey(v6), v6);
       }
     }
@@ -140,6 +169,11 @@ export function forwardKey(p: { hostIp: string; hostPort: number; protocol: 'tcp
 }
 
 export function publicView(s: ForwardSpec): PublishedPort {
-  return { containerId: s.containerId, container: s.container, containerPort: s.containerPort, hostIp: s.hostIp, hostPort: s.hostPort };
+  return {
+    containerId: s.containerId,
+    container: s.container,
+    containerPort: s.containerPort,
+    hostIp: s.hostIp,
+    hostPort: s.hostPort,
+  };
 }
-

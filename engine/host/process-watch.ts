@@ -5,14 +5,26 @@ import fs from 'node:fs';
 
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 1) return false;
-  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
   // A zombie (exited, not yet reaped by its parent) holds no files or locks: it counts as gone.
-  try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 }
 
 /** The process's argv (Linux); null where /proc cannot say. */
 export function commandLine(pid: number): string[] | null {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean); } catch { return null; }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return null;
+  }
 }
 
 /** Resolves true once pid has exited, false after timeoutMs. */

@@ -38,30 +38,68 @@ export interface VmConfig {
 // lsm=: without the BPF LSM, systemd does not attach its bpf-restrict-fs program, which took
 // 2.3 s of every emulated boot (measured); AppArmor is off already, and dockerd needs none of them.
 export const KERNEL_CMDLINE = [
-  'root=/dev/vda', 'rw', 'console=ttyS0', 'apparmor=0', 'net.ifnames=0', ...(process.env.BERTH_BOOT_DEBUG ? ['systemd.show_status=true'] : ['quiet', 'loglevel=4']),
-  'random.trust_cpu=on', 'panic=-1', 'systemd.ssh_auto=no', 'lsm=capability,landlock,yama',
+  'root=/dev/vda',
+  'rw',
+  'console=ttyS0',
+  'apparmor=0',
+  'net.ifnames=0',
+  ...(process.env.BERTH_BOOT_DEBUG ? ['systemd.show_status=true'] : ['quiet', 'loglevel=4']),
+  'random.trust_cpu=on',
+  'panic=-1',
+  'systemd.ssh_auto=no',
+  'lsm=capability,landlock,yama',
 ].join(' ');
 
 export function qemuArgs(c: VmConfig): string[] {
   return [
-    '-name', 'berth', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-name',
+    'berth',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
     ...(c.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
-    '-machine', 'q35', ...accelArgs(c.accel),
-    '-smp', String(c.cpus), '-m', String(c.memoryMiB),
-    '-kernel', c.image.kernel, '-initrd', c.image.initrd, '-append', KERNEL_CMDLINE,
+    '-machine',
+    'q35',
+    ...accelArgs(c.accel),
+    '-smp',
+    String(c.cpus),
+    '-m',
+    String(c.memoryMiB),
+    '-kernel',
+    c.image.kernel,
+    '-initrd',
+    c.image.initrd,
+    '-append',
+    KERNEL_CMDLINE,
     // The root image is shared and immutable: each boot writes to a throwaway overlay.
-    '-drive', `if=none,id=root,file=${c.image.rootfs},format=raw,snapshot=on`,
-    '-device', 'virtio-blk-pci,drive=root',
-    '-drive', `if=none,id=data,file=${c.dataDisk},format=qcow2,discard=unmap,cache=writeback`,
-    '-device', 'virtio-blk-pci,drive=data',
-    '-netdev', `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
-    '-device', `virtio-net-pci,netdev=${NETDEV}`,
-    '-device', 'virtio-rng-pci',
-    '-device', 'virtio-balloon-pci,free-page-reporting=on',
-    '-fw_cfg', `name=opt/berth/authorized_keys,file=${c.authorizedKeysFile}`,
-    '-fw_cfg', `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
-    '-chardev', `file,id=console,path=${c.consoleLog}`, '-serial', 'chardev:console',
-    '-qmp', `unix:${c.qmpSocket},server=on,wait=off`,
+    '-drive',
+    `if=none,id=root,file=${c.image.rootfs},format=raw,snapshot=on`,
+    '-device',
+    'virtio-blk-pci,drive=root',
+    '-drive',
+    `if=none,id=data,file=${c.dataDisk},format=qcow2,discard=unmap,cache=writeback`,
+    '-device',
+    'virtio-blk-pci,drive=data',
+    '-netdev',
+    `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
+    '-device',
+    `virtio-net-pci,netdev=${NETDEV}`,
+    '-device',
+    'virtio-rng-pci',
+    '-device',
+    'virtio-balloon-pci,free-page-reporting=on',
+    '-fw_cfg',
+    `name=opt/berth/authorized_keys,file=${c.authorizedKeysFile}`,
+    '-fw_cfg',
+    `name=opt/berth/ssh_host_ed25519_key,file=${c.hostKeyFile}`,
+    '-chardev',
+    `file,id=console,path=${c.consoleLog}`,
+    '-serial',
+    'chardev:console',
+    '-qmp',
+    `unix:${c.qmpSocket},server=on,wait=off`,
     ...serialPorts(c),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
@@ -71,7 +109,9 @@ export function qemuArgs(c: VmConfig): string[] {
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
-function optValue(v: string): string { return v.replaceAll(',', ',,'); }
+function optValue(v: string): string {
+  return v.replaceAll(',', ',,');
+}
 
 /**
  * vhost-user devices need the guest's RAM in shared memory the daemons can map: a memfd backend
@@ -80,10 +120,15 @@ function optValue(v: string): string { return v.replaceAll(',', ',,'); }
 export function virtiofsQemuArgs(shares: SharedFolders, memoryMiB: number): string[] {
   if (!shares.devices.length) return [];
   return [
-    '-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`, '-numa', 'node,memdev=mem',
+    '-object',
+    `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`,
+    '-numa',
+    'node,memdev=mem',
     ...shares.devices.flatMap((s, i) => [
-      '-chardev', `socket,id=fs${i},path=${optValue(s.socket)}`,
-      '-device', `vhost-user-fs-pci,chardev=fs${i},tag=${s.tag}`,
+      '-chardev',
+      `socket,id=fs${i},path=${optValue(s.socket)}`,
+      '-device',
+      `vhost-user-fs-pci,chardev=fs${i},tag=${s.tag}`,
     ]),
     ...(shares.listFile ? ['-fw_cfg', `name=opt/berth/shares,file=${optValue(shares.listFile)}`] : []),
   ];
@@ -91,11 +136,19 @@ export function virtiofsQemuArgs(shares: SharedFolders, memoryMiB: number): stri
 
 /** The virtio-serial ports, each a unix socket QEMU serves: the data plane, the agent at boot. */
 function serialPorts(c: VmConfig): string[] {
-  const ports = [[c.muxSocket, 'mux', MUX_PORT], [c.bootSocket, 'boot', BOOT_PORT]] as const;
+  const ports = [
+    [c.muxSocket, 'mux', MUX_PORT],
+    [c.bootSocket, 'boot', BOOT_PORT],
+  ] as const;
   const args: string[] = [];
   for (const [socket, id, name] of ports) {
     if (!socket) continue;
-    args.push('-chardev', `socket,id=${id},path=${socket},server=on,wait=off`, '-device', `virtserialport,bus=vser.0,chardev=${id},name=${name}`);
+    args.push(
+      '-chardev',
+      `socket,id=${id},path=${socket},server=on,wait=off`,
+      '-device',
+      `virtserialport,bus=vser.0,chardev=${id},name=${name}`,
+    );
   }
   return args.length ? ['-device', 'virtio-serial-pci,id=vser', ...args] : [];
 }

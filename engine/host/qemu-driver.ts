@@ -11,11 +11,18 @@ import { findDataDirQemu, retireQemu } from './stale-vm.ts';
 /** QEMU's configuration for a spec; firmware: an unpacked QEMU's own directories, searched first. */
 export function qemuConfig(spec: VmSpec, firmware: string[] = []): VmConfig {
   return {
-    image: spec.image, accel: spec.accel, cpus: spec.cpus, memoryMiB: spec.memoryMiB,
-    dataDisk: spec.dataDisk, sshPort: spec.sshPort, consoleLog: spec.consoleLog,
-    authorizedKeysFile: spec.bootFiles.authorizedKeys, hostKeyFile: spec.bootFiles.hostKey,
+    image: spec.image,
+    accel: spec.accel,
+    cpus: spec.cpus,
+    memoryMiB: spec.memoryMiB,
+    dataDisk: spec.dataDisk,
+    sshPort: spec.sshPort,
+    consoleLog: spec.consoleLog,
+    authorizedKeysFile: spec.bootFiles.authorizedKeys,
+    hostKeyFile: spec.bootFiles.hostKey,
     ...(spec.bootFiles.daemonJson ? { daemonJsonFile: spec.bootFiles.daemonJson } : {}),
-    qmpSocket: spec.control.socket, pidFile: spec.control.pidFile,
+    qmpSocket: spec.control.socket,
+    pidFile: spec.control.pidFile,
     ...(spec.channels.mux ? { muxSocket: spec.channels.mux } : {}),
     ...(spec.channels.boot ? { bootSocket: spec.channels.boot } : {}),
     shares: spec.shares,

@@ -71,7 +71,12 @@ export function systemQemuBinary(platform: NodeJS.Platform = process.platform): 
 export function firmwareDirs(binary: string): string[] {
   if (!path.isAbsolute(binary)) return [];
   const usr = path.dirname(path.dirname(binary));
-  if (path.basename(path.dirname(binary)) !== 'bin' || path.basename(usr) !== 'usr' || path.dirname(usr) === path.parse(usr).root) return [];
+  if (
+    path.basename(path.dirname(binary)) !== 'bin' ||
+    path.basename(usr) !== 'usr' ||
+    path.dirname(usr) === path.parse(usr).root
+  )
+    return [];
   const dirs = ['qemu', 'seabios'].map((d) => path.join(usr, 'share', d));
   return fs.existsSync(dirs[0]!) ? dirs.filter((d) => fs.existsSync(d)) : [];
 }
@@ -96,8 +101,13 @@ export function readBundled(dir: string): BundledQemu | null {
 /** The newest bundled QEMU ≥ 10 in the downloads cache, or null. */
 export function cachedQemu(downloads = downloadsDir()): BundledQemu | null {
   let names: string[];
-  try { names = fs.readdirSync(downloads); } catch { return null; }
-  const found = names.filter((n) => /^qemu-\d+(\.\d+)*$/.test(n))
+  try {
+    names = fs.readdirSync(downloads);
+  } catch {
+    return null;
+  }
+  const found = names
+    .filter((n) => /^qemu-\d+(\.\d+)*$/.test(n))
     .map((n) => readBundled(path.join(downloads, n)))
     .filter((b): b is BundledQemu => b !== null && (versionParts(b.version)[0] ?? 0) >= QEMU_MIN_MAJOR)
     .sort((a, b) => compareVersions(b.version, a.version));
@@ -116,15 +126,30 @@ export interface QemuInputs {
  * missing); else the system's qemu-system-x86_64.
  */
 export function chooseQemu(i: QemuInputs): QemuChoice {
-  if (i.env.BERTH_QEMU) return { binary: i.env.BERTH_QEMU, version: i.versionOf(i.env.BERTH_QEMU), source: 'BERTH_QEMU', reason: 'BERTH_QEMU' };
+  if (i.env.BERTH_QEMU)
+    return {
+      binary: i.env.BERTH_QEMU,
+      version: i.versionOf(i.env.BERTH_QEMU),
+      source: 'BERTH_QEMU',
+      reason: 'BERTH_QEMU',
+    };
   const system = systemQemuBinary(i.platform);
   const sys = i.versionOf(system);
   const b = i.bundled();
   if (b && (sys === undefined || compareVersions(sys, b.version) < 0)) {
     const why = sys === undefined ? 'no system QEMU' : `system QEMU ${sys} is older`;
-    return { binary: b.binary, version: b.version, source: 'bundled', reason: `bundled QEMU ${b.version} from ${b.suite} (${why})` };
+    return {
+      binary: b.binary,
+      version: b.version,
+      source: 'bundled',
+      reason: `bundled QEMU ${b.version} from ${b.suite} (${why})`,
+    };
   }
-  const why = b ? ` (not older than the bundled ${b.version})` : sys && (versionParts(sys)[0] ?? 0) < QEMU_MIN_MAJOR ? ` (no bundled QEMU ${QEMU_MIN_MAJOR} in the cache)` : '';
+  const why = b
+    ? ` (not older than the bundled ${b.version})`
+    : sys && (versionParts(sys)[0] ?? 0) < QEMU_MIN_MAJOR
+      ? ` (no bundled QEMU ${QEMU_MIN_MAJOR} in the cache)`
+      : '';
   return { binary: system, version: sys, source: 'system', reason: `system QEMU${why}` };
 }
 
@@ -150,8 +175,17 @@ export function parseOneLineSources(text: string): AptSource[] {
     const line = raw.replace(/#.*/, '').trim();
     const m = line.match(/^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/);
     if (!m) continue;
-    const signedBy = m[2]?.split(/\s+/).find((o) => o.startsWith('signed-by='))?.slice('signed-by='.length);
-    out.push({ types: [m[1]!], uris: [m[3]!], suites: [m[4]!], components: m[5]!.split(/\s+/).filter(Boolean), ...(signedBy ? { signedBy } : {}) });
+    const signedBy = m[2]
+      ?.split(/\s+/)
+      .find((o) => o.startsWith('signed-by='))
+      ?.slice('signed-by='.length);
+    out.push({
+      types: [m[1]!],
+      uris: [m[3]!],
+      suites: [m[4]!],
+      components: m[5]!.split(/\s+/).filter(Boolean),
+      ...(signedBy ? { signedBy } : {}),
+    });
   }
   return out;
 }
@@ -164,24 +198,46 @@ export function parseDeb822Sources(text: string): AptSource[] {
     let key = '';
     for (const line of para.split('\n')) {
       if (line.startsWith('#')) continue;
-      if (/^\s/.test(line) && key) { fields.set(key, `${fields.get(key)}\n${line.trim()}`); continue; }
+      if (/^\s/.test(line) && key) {
+        fields.set(key, `${fields.get(key)}\n${line.trim()}`);
+        continue;
+      }
       const m = line.match(/^([A-Za-z-]+):\s*(.*)$/);
-      if (m) { key = m[1]!.toLowerCase(); fields.set(key, m[2]!.trim()); }
+      if (m) {
+        key = m[1]!.toLowerCase();
+        fields.set(key, m[2]!.trim());
+      }
     }
     if (!fields.has('uris') || /^(no|false)$/i.test(fields.get('enabled') ?? '')) continue;
     const list = (k: string): string[] => (fields.get(k) ?? '').split(/\s+/).filter(Boolean);
     const signedBy = fields.get('signed-by');
-    out.push({ types: list('types'), uris: list('uris'), suites: list('suites'), components: list('components'), ...(signedBy ? { signedBy } : {}) });
+    out.push({
+      types: list('types'),
+      uris: list('uris'),
+      suites: list('suites'),
+      components: list('components'),
+      ...(signedBy ? { signedBy } : {}),
+    });
   }
   return out;
 }
 
 /** The host's apt source files: sources.list, then sources.list.d's *.list and *.sources. */
 export function readAptSources(etcApt = '/etc/apt'): AptSource[] {
-  const read = (f: string): string => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const out = parseOneLineSources(read(path.join(etcApt, 'sources.list')));
   let names: string[] = [];
-  try { names = fs.readdirSync(path.join(etcApt, 'sources.list.d')).sort(); } catch { /* none */ }
+  try {
+    names = fs.readdirSync(path.join(etcApt, 'sources.list.d')).sort();
+  } catch {
+    /* none */
+  }
   for (const n of names) {
     const file = path.join(etcApt, 'sources.list.d', n);
     if (n.endsWith('.list')) out.push(...parseOneLineSources(read(file)));
@@ -192,12 +248,17 @@ export function readAptSources(etcApt = '/etc/apt'): AptSource[] {
 
 /** The first binary-package entry for `suite` with `main`: the host's own Debian mirror. */
 export function debianMirror(sources: AptSource[], suite = BASE_SUITE): { uri: string; signedBy?: string } | null {
-  const s = sources.find((x) => x.types.includes('deb') && x.suites.includes(suite) && x.components.includes('main') && x.uris.length > 0);
+  const s = sources.find(
+    (x) => x.types.includes('deb') && x.suites.includes(suite) && x.components.includes('main') && x.uris.length > 0,
+  );
   return s ? { uri: s.uris[0]!, ...(s.signedBy ? { signedBy: s.signedBy } : {}) } : null;
 }
 
 /** A private deb822 sources file: by default the mirror's base suite (dependencies) and its backports. */
-export function privateSources(mirror: { uri: string; signedBy?: string }, suites: readonly string[] = [BASE_SUITE, BACKPORTS_SUITE]): string {
+export function privateSources(
+  mirror: { uri: string; signedBy?: string },
+  suites: readonly string[] = [BASE_SUITE, BACKPORTS_SUITE],
+): string {
   const signed = mirror.signedBy ? `Signed-By: ${mirror.signedBy.split('\n').join('\n ')}\n` : '';
   return `Types: deb\nURIs: ${mirror.uri}\nSuites: ${suites.join(' ')}\nComponents: main\n${signed}`;
 }
@@ -215,16 +276,24 @@ export interface FetchOptions {
 export function bookwormHost(osRelease = '/etc/os-release'): string | null {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   let text = '';
-  try { text = fs.readFileSync(osRelease, 'utf8'); } catch { return 'no /etc/os-release'; }
+  try {
+    text = fs.readFileSync(osRelease, 'utf8');
+  } catch {
+    return 'no /etc/os-release';
+  }
   const field = (k: string): string => text.match(new RegExp(`^${k}="?([^"\\n]*)"?$`, 'm'))?.[1] ?? '';
-  if (field('ID') !== 'debian' || field('VERSION_CODENAME') !== BASE_SUITE) return `not Debian ${BASE_SUITE} (${field('ID')} ${field('VERSION_CODENAME')})`;
+  if (field('ID') !== 'debian' || field('VERSION_CODENAME') !== BASE_SUITE)
+    return `not Debian ${BASE_SUITE} (${field('ID')} ${field('VERSION_CODENAME')})`;
   if (spawnSync('apt-get', ['--version']).status !== 0) return 'no apt-get';
   return null;
 }
 
 export function run(cmd: string, args: string[], cwd?: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
-  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.filter((a) => !a.includes('::') && a !== '-o').join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`);
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.filter((a) => !a.includes('::') && a !== '-o').join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`,
+    );
   return r.stdout;
 }
 
@@ -242,7 +311,8 @@ export function fetchBackportsQemu(o: FetchOptions = {}): BundledQemu {
     const debianVersion = line?.split('|')[1]?.trim();
     if (!debianVersion) throw new Error(`${BACKPORTS_SUITE} has no qemu-system-x86 at ${mirror.uri}`);
     const version = versionParts(debianVersion).join('.');
-    if ((versionParts(version)[0] ?? 0) < QEMU_MIN_MAJOR) throw new Error(`${BACKPORTS_SUITE} has QEMU ${version}, older than ${QEMU_MIN_MAJOR}`);
+    if ((versionParts(version)[0] ?? 0) < QEMU_MIN_MAJOR)
+      throw new Error(`${BACKPORTS_SUITE} has QEMU ${version}, older than ${QEMU_MIN_MAJOR}`);
     const dir = path.join(downloads, `qemu-${version}`);
     o.onVersion?.(version, dir);
     const debsDir = path.join(work, 'debs');
@@ -250,22 +320,39 @@ export function fetchBackportsQemu(o: FetchOptions = {}): BundledQemu {
     fs.mkdirSync(downloads, { recursive: true });
     const tmp = `${dir}.partial-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
-    const bundled: BundledQemu = { dir, binary: path.join(dir, 'usr', 'bin', 'qemu-system-x86_64'), version, debianVersion, suite: BACKPORTS_SUITE, packages: [] };
+    const bundled: BundledQemu = {
+      dir,
+      binary: path.join(dir, 'usr', 'bin', 'qemu-system-x86_64'),
+      version,
+      debianVersion,
+      suite: BACKPORTS_SUITE,
+      packages: [],
+    };
     try {
-      for (const deb of fs.readdirSync(debsDir).filter((f) => f.endsWith('.deb')).sort()) {
+      for (const deb of fs
+        .readdirSync(debsDir)
+        .filter((f) => f.endsWith('.deb'))
+        .sort()) {
         const file = path.join(debsDir, deb);
-        const [name, ver] = run('dpkg-deb', ['-f', file, 'Package', 'Version']).trim().split('\n').map((l) => l.replace(/^\w+:\s*/, ''));
+        const [name, ver] = run('dpkg-deb', ['-f', file, 'Package', 'Version'])
+          .trim()
+          .split('\n')
+          .map((l) => l.replace(/^\w+:\s*/, ''));
         bundled.packages.push({ name: name!, version: ver!, bytes: fs.statSync(file).size });
         run('dpkg-deb', ['-x', file, tmp]);
       }
-      for (const d of ['usr/share/doc', 'usr/share/man']) fs.rmSync(path.join(tmp, d), { recursive: true, force: true });
+      for (const d of ['usr/share/doc', 'usr/share/man'])
+        fs.rmSync(path.join(tmp, d), { recursive: true, force: true });
       const bin = path.join(tmp, 'usr', 'bin', 'qemu-system-x86_64');
       if (qemuVersion(bin) !== version) {
         const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
         throw new Error(`the unpacked QEMU does not run: ${(r.stderr || r.error?.message || r.stdout).trim()}`);
       }
       const { dir: _d, binary: _b, ...manifest } = bundled;
-      fs.writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify({ ...manifest, mirror: mirror.uri, fetchedAt: new Date().toISOString() }, null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(tmp, MANIFEST),
+        `${JSON.stringify({ ...manifest, mirror: mirror.uri, fetchedAt: new Date().toISOString() }, null, 2)}\n`,
+      );
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(tmp, dir);
     } finally {
@@ -298,12 +385,24 @@ export function withPrivateApt<T>(o: { etcApt?: string; suites?: readonly string
     fs.chmodSync(work, 0o755);
     const sources = path.join(work, 'berth.sources');
     fs.writeFileSync(sources, privateSources(mirror, o.suites));
-    for (const d of ['lists/partial', 'cache/archives/partial', 'debs']) fs.mkdirSync(path.join(work, d), { recursive: true });
-    const opts = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
-      '-o', `Dir::State::Lists=${path.join(work, 'lists')}`, '-o', `Dir::Cache=${path.join(work, 'cache')}`,
-      '-o', 'Dir::Etc::Preferences=/dev/null', '-o', 'Dir::Etc::PreferencesParts=/dev/null',
+    for (const d of ['lists/partial', 'cache/archives/partial', 'debs'])
+      fs.mkdirSync(path.join(work, d), { recursive: true });
+    const opts = [
+      '-o',
+      `Dir::Etc::SourceList=${sources}`,
+      '-o',
+      'Dir::Etc::SourceParts=/dev/null',
+      '-o',
+      `Dir::State::Lists=${path.join(work, 'lists')}`,
+      '-o',
+      `Dir::Cache=${path.join(work, 'cache')}`,
+      '-o',
+      'Dir::Etc::Preferences=/dev/null',
+      '-o',
+      'Dir::Etc::PreferencesParts=/dev/null',
       ...(o.suites ? ['-o', 'Acquire::Check-Valid-Until=false'] : []),
-      ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [])];
+      ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : []),
+    ];
     run('apt-get', [...opts, '-qq', 'update']);
     return fn({ opts, work, mirror });
   } finally {

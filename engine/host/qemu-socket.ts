@@ -5,14 +5,21 @@ import fs from 'node:fs';
 import net from 'node:net';
 
 /** Retries until connected or `timeoutMs` has passed (then throws the last error); `cancelled` stops it early. */
-export async function connectQemuSocket(socketPath: string, timeoutMs: number, cancelled: () => boolean = () => false): Promise<net.Socket> {
+export async function connectQemuSocket(
+  socketPath: string,
+  timeoutMs: number,
+  cancelled: () => boolean = () => false,
+): Promise<net.Socket> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (cancelled()) throw new Error('cancelled');
     try {
       const sock = await new Promise<net.Socket>((resolve, reject) => {
         const s = net.connect(socketPath);
-        s.once('connect', () => { s.off('error', reject); resolve(s); });
+        s.once('connect', () => {
+          s.off('error', reject);
+          resolve(s);
+        });
         s.once('error', reject);
       });
       fs.chmodSync(socketPath, 0o600);

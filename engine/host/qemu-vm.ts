@@ -11,7 +11,9 @@ import { qemuArgs, type VmConfig } from './qemu-args.ts';
 import { pidAlive, waitForExit } from './process-watch.ts';
 
 /** QEMU's stderr file: beside the console log. */
-export function qemuLogOf(consoleLog: string): string { return consoleLog.replace(/console(\.log)?$/, 'qemu.log'); }
+export function qemuLogOf(consoleLog: string): string {
+  return consoleLog.replace(/console(\.log)?$/, 'qemu.log');
+}
 
 export class QemuVm extends EventEmitter {
   private pidNum: number | undefined;
@@ -21,14 +23,25 @@ export class QemuVm extends EventEmitter {
   readonly exited: Promise<VmExit>;
   private resolveExit!: (e: VmExit) => void;
 
-  constructor(private readonly binary: string, private readonly config: VmConfig) {
+  constructor(
+    private readonly binary: string,
+    private readonly config: VmConfig,
+  ) {
     super();
-    this.exited = new Promise((r) => { this.resolveExit = r; });
+    this.exited = new Promise((r) => {
+      this.resolveExit = r;
+    });
   }
 
-  get pid(): number | undefined { return this.pidNum; }
-  get running(): boolean { return this.pidNum !== undefined && this.exitInfo === null; }
-  private get logFile(): string { return qemuLogOf(this.config.consoleLog); }
+  get pid(): number | undefined {
+    return this.pidNum;
+  }
+  get running(): boolean {
+    return this.pidNum !== undefined && this.exitInfo === null;
+  }
+  private get logFile(): string {
+    return qemuLogOf(this.config.consoleLog);
+  }
 
   async start(): Promise<void> {
     fs.rmSync(this.config.qmpSocket, { force: true });
@@ -38,13 +51,21 @@ export class QemuVm extends EventEmitter {
     const child = spawn(this.binary, qemuArgs(this.config), { stdio: ['ignore', 'ignore', log], detached: true });
     fs.closeSync(log);
     this.pidNum = child.pid;
-    const spawnError = new Promise<never>((_, reject) => child.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'ENOENT'
-        ? new Error(`QEMU not found: '${this.binary}' is not installed or not on PATH (Debian: apt-get install qemu-system-x86)`)
-        : e);
-    }));
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        reject(
+          e.code === 'ENOENT'
+            ? new Error(
+                `QEMU not found: '${this.binary}' is not installed or not on PATH (Debian: apt-get install qemu-system-x86)`,
+              )
+            : e,
+        );
+      }),
+    );
     child.on('exit', (code, signal) => this.ended(code, signal));
-    const earlyExit = this.exited.then((e) => { throw new Error(`QEMU exited at start (${e.code ?? e.signal}): ${e.stderr || 'no message'}`); });
+    const earlyExit = this.exited.then((e) => {
+      throw new Error(`QEMU exited at start (${e.code ?? e.signal}): ${e.stderr || 'no message'}`);
+    });
     this.qmp = await Promise.race([this.connectQmp(15_000), spawnError, earlyExit]);
     fs.chmodSync(this.config.qmpSocket, 0o600);
     this.qmp.on('event', (ev) => this.onQmpEvent(ev));
@@ -60,15 +81,23 @@ export class QemuVm extends EventEmitter {
     this.pidNum = pid;
     this.qmp = await QmpClient.connect(this.config.qmpSocket, timeoutMs);
     this.qmp.on('event', (ev) => this.onQmpEvent(ev));
-    this.qmp.once('close', () => { void waitForExit(pid, 30_000).then(() => this.ended(null, null)); });
+    this.qmp.once('close', () => {
+      void waitForExit(pid, 30_000).then(() => this.ended(null, null));
+    });
     const st = await this.status();
     if (st !== 'running') throw new Error(`QEMU (pid ${pid}) is ${st}, not running`);
   }
 
   /** QMP's events as the driver seam's run-state changes (the rest are QEMU's own business). */
   private onQmpEvent(ev: QmpEvent): void {
-    const change = ({ SHUTDOWN: 'shutdown', STOP: 'stopped', GUEST_PANICKED: 'panicked' } as const)[ev.event as 'SHUTDOWN' | 'STOP' | 'GUEST_PANICKED'];
-    if (change) this.emit('run-state', { change, ...(typeof ev.data?.reason === 'string' ? { reason: ev.data.reason } : {}) } satisfies RunStateChange);
+    const change = ({ SHUTDOWN: 'shutdown', STOP: 'stopped', GUEST_PANICKED: 'panicked' } as const)[
+      ev.event as 'SHUTDOWN' | 'STOP' | 'GUEST_PANICKED'
+    ];
+    if (change)
+      this.emit('run-state', {
+        change,
+        ...(typeof ev.data?.reason === 'string' ? { reason: ev.data.reason } : {}),
+      } satisfies RunStateChange);
   }
 
   private ended(code: number | null, signal: NodeJS.Signals | null): void {
@@ -83,7 +112,9 @@ export class QemuVm extends EventEmitter {
   private async connectQmp(timeoutMs: number): Promise<QmpClient> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      try { return await QmpClient.connect(this.config.qmpSocket, 2000); } catch (e) {
+      try {
+        return await QmpClient.connect(this.config.qmpSocket, 2000);
+      } catch (e) {
         if (Date.now() > deadline || this.exitInfo) throw e;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -99,7 +130,11 @@ export class QemuVm extends EventEmitter {
   async stop(timeoutMs = 30_000): Promise<VmExit> {
     if (!this.running) return this.exited;
     this.stopping = true;
-    try { await this.qmp?.execute('system_powerdown'); } catch { /* QMP gone: kill below */ }
+    try {
+      await this.qmp?.execute('system_powerdown');
+    } catch {
+      /* QMP gone: kill below */
+    }
     const timer = setTimeout(() => this.kill(), timeoutMs);
     const exit = await this.exited;
     clearTimeout(timer);
@@ -109,7 +144,11 @@ export class QemuVm extends EventEmitter {
   kill(): void {
     this.stopping = true;
     if (this.pidNum === undefined || this.exitInfo) return;
-    try { process.kill(this.pidNum, 'SIGKILL'); } catch { /* gone already */ }
+    try {
+      process.kill(this.pidNum, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
   }
 
   /** A human-monitor command over QMP; QEMU answers in text (hostfwd_add: empty on success). */
@@ -119,7 +158,9 @@ export class QemuVm extends EventEmitter {
   }
 
   /** QEMU's own messages so far (the last 8 KiB of its stderr file). */
-  stderrText(): string { return tailText(this.logFile, 8192); }
+  stderrText(): string {
+    return tailText(this.logFile, 8192);
+  }
 
   consoleTail(lines = 20): string[] {
     return tailLines(this.config.consoleLog, lines);
@@ -135,10 +176,18 @@ function tailText(file: string, bytes: number): string {
       const buf = Buffer.alloc(len);
       fs.readSync(fd, buf, 0, len, size - len);
       return buf.toString('utf8');
-    } finally { fs.closeSync(fd); }
-  } catch { return ''; }
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 export function tailLines(file: string, lines: number): string[] {
-  return tailText(file, 16384).replace(/\r/g, '').split('\n').filter((l) => l.trim()).slice(-lines);
+  return tailText(file, 16384)
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-lines);
 }

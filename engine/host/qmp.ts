@@ -2,9 +2,15 @@
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 
-interface Pending { resolve(v: unknown): void; reject(e: Error): void }
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
 
-export interface QmpEvent { event: string; data?: Record<string, unknown>; }
+export interface QmpEvent {
+  event: string;
+  data?: Record<string, unknown>;
+}
 
 export class QmpClient extends EventEmitter {
   private buf = '';
@@ -17,16 +23,27 @@ export class QmpClient extends EventEmitter {
       for (const p of this.queue.splice(0)) p.reject(new Error('QMP connection closed'));
       this.emit('close');
     });
-    sock.on('error', () => { /* surfaced through 'close' */ });
+    sock.on('error', () => {
+      /* surfaced through 'close' */
+    });
   }
 
   /** Connects, reads the greeting and leaves capabilities negotiation done. */
   static async connect(socketPath: string, timeoutMs = 10_000): Promise<QmpClient> {
     const sock = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(socketPath);
-      const t = setTimeout(() => { s.destroy(); reject(new Error(`QMP: no answer on ${socketPath}`)); }, timeoutMs);
-      s.once('connect', () => { clearTimeout(t); resolve(s); });
-      s.once('error', (e) => { clearTimeout(t); reject(e); });
+      const t = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`QMP: no answer on ${socketPath}`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(t);
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(t);
+        reject(e);
+      });
     });
     const client = new QmpClient(sock);
     await new Promise<void>((resolve) => client.once('greeting', () => resolve()));
@@ -41,7 +58,9 @@ export class QmpClient extends EventEmitter {
     });
   }
 
-  close(): void { this.sock.destroy(); }
+  close(): void {
+    this.sock.destroy();
+  }
 
   private onData(chunk: string): void {
     this.buf += chunk;
@@ -51,7 +70,11 @@ export class QmpClient extends EventEmitter {
       this.buf = this.buf.slice(nl + 1);
       if (!line) continue;
       let msg: Record<string, unknown>;
-      try { msg = JSON.parse(line) as Record<string, unknown>; } catch { continue; }
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
       if ('QMP' in msg) this.emit('greeting', msg);
       else if ('event' in msg) this.emit('event', msg as unknown as QmpEvent);
       else if ('return' in msg) this.queue.shift()?.resolve(msg.return);

@@ -35,7 +35,12 @@ export function signature(st: fs.Stats): string {
  * One path heard about: the change to send, or null (an echo of what was sent, or a path that
  * whose folder is gone too). `sent` holds the signatures last sent, by path; it is updated.
  */
-export function decide(p: string, st: fs.Stats | null, parent: fs.Stats | null, sent: Map<string, string>): HostFileChange | null {
+export function decide(
+  p: string,
+  st: fs.Stats | null,
+  parent: fs.Stats | null,
+  sent: Map<string, string>,
+): HostFileChange | null {
   if (!st) {
     sent.delete(p);
     // A name that vanished is told with its folder: that folder is what the guest touches.
@@ -65,14 +70,24 @@ export interface ShareEventsOptions {
 const SENT_MAX = 50_000;
 
 /** The inotify budget: half of what this user may hold, at most 20,000 folders. */
-export function defaultMaxWatches(readLimit: () => string = () => fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8')): number {
+export function defaultMaxWatches(
+  readLimit: () => string = () => fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'),
+): number {
   try {
     const limit = Number(readLimit().trim());
     return Number.isFinite(limit) && limit > 0 ? Math.max(100, Math.min(20_000, Math.floor(limit / 2))) : 8192;
-  } catch { return 8192; }
+  } catch {
+    return 8192;
+  }
 }
 
-export interface ShareEventsStatus { watchedFolders: number; truncated: boolean; walkMs: number; sentBatches: number; sentChanges: number; }
+export interface ShareEventsStatus {
+  watchedFolders: number;
+  truncated: boolean;
+  walkMs: number;
+  sentBatches: number;
+  sentChanges: number;
+}
 
 export class ShareEvents {
   private readonly watchers = new Map<string, fs.FSWatcher>();
@@ -112,7 +127,11 @@ export class ShareEvents {
     const t0 = performance.now();
     const before = new Set(this.roots.map((r) => JSON.stringify(r)));
     this.roots = roots;
-    for (const d of [...this.watchers.keys()]) if (!this.covers(d)) { this.watchers.get(d)?.close(); this.watchers.delete(d); }
+    for (const d of [...this.watchers.keys()])
+      if (!this.covers(d)) {
+        this.watchers.get(d)?.close();
+        this.watchers.delete(d);
+      }
     // A walk the budget cut short is walked again: dropped roots may have freed watches.
     const wasTruncated = this.truncated;
     this.truncated = false;
@@ -122,7 +141,10 @@ export class ShareEvents {
       else if (!this.watchers.has(r.path) && this.watchers.size < this.maxWatches) this.watchOne(r.path);
     }
     this.walkMs = Math.round(performance.now() - t0);
-    if (this.truncated) this.log(`file events: more than ${this.maxWatches} folders under ${roots.map((r) => r.path).join(', ')}: changes in the rest are not forwarded`);
+    if (this.truncated)
+      this.log(
+        `file events: more than ${this.maxWatches} folders under ${roots.map((r) => r.path).join(', ')}: changes in the rest are not forwarded`,
+      );
     return this.status();
   }
 
@@ -132,11 +154,19 @@ export class ShareEvents {
   }
 
   status(): ShareEventsStatus {
-    return { watchedFolders: this.watchers.size, truncated: this.truncated, walkMs: this.walkMs, sentBatches: this.sentBatches, sentChanges: this.sentChanges };
+    return {
+      watchedFolders: this.watchers.size,
+      truncated: this.truncated,
+      walkMs: this.walkMs,
+      sentBatches: this.sentBatches,
+      sentChanges: this.sentChanges,
+    };
   }
 
   private stopHooks: Array<() => void> = [];
-  onStop(fn: () => void): void { this.stopHooks.push(fn); }
+  onStop(fn: () => void): void {
+    this.stopHooks.push(fn);
+  }
 
   stop(): void {
     for (const fn of this.stopHooks.splice(0)) fn();
@@ -157,11 +187,18 @@ export class ShareEvents {
       const d = queue.shift()!;
       // A folder watched already (alone, as a bind-mounted file's) is still walked into.
       if (!this.watchers.has(d)) {
-        if (this.watchers.size >= this.maxWatches) { this.truncated = true; return; }
+        if (this.watchers.size >= this.maxWatches) {
+          this.truncated = true;
+          return;
+        }
         if (!this.watchOne(d)) continue;
       }
       let entries: fs.Dirent[];
-      try { entries = await fs.promises.readdir(d, { withFileTypes: true }); } catch { continue; }
+      try {
+        entries = await fs.promises.readdir(d, { withFileTypes: true });
+      } catch {
+        continue;
+      }
       for (const e of entries) {
         const p = path.join(d, e.name);
         if (e.isDirectory()) queue.push(p);
@@ -174,29 +211,49 @@ export class ShareEvents {
 
   private watchOne(dir: string): boolean {
     try {
-      const w = fs.watch(dir, { persistent: false }, (_type, name) => this.heard(name ? path.join(dir, name.toString()) : dir));
+      const w = fs.watch(dir, { persistent: false }, (_type, name) =>
+        this.heard(name ? path.join(dir, name.toString()) : dir),
+      );
       w.on('error', () => this.unwatch(dir));
       this.watchers.set(dir, w);
       return true;
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   }
 
   private unwatch(dir: string): void {
     for (const [d, w] of this.watchers) {
-      if (d === dir || d.startsWith(`${dir}/`)) { w.close(); this.watchers.delete(d); }
+      if (d === dir || d.startsWith(`${dir}/`)) {
+        w.close();
+        this.watchers.delete(d);
+      }
     }
   }
 
   private heard(p: string): void {
     if (this.stopped) return;
     this.pending.add(p);
-    this.timer ??= setTimeout(() => { this.timer = null; void this.flush(); }, this.delayMs);
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.delayMs);
   }
 
   /** Checks what was heard and sends it; one flush at a time, the next one after it. */
   private async flush(): Promise<void> {
-    if (this.flushing) { await this.flushing; if (this.pending.size) this.timer ??= setTimeout(() => { this.timer = null; void this.flush(); }, 0); return; }
-    this.flushing = this.flushNow().finally(() => { this.flushing = null; });
+    if (this.flushing) {
+      await this.flushing;
+      if (this.pending.size)
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          void this.flush();
+        }, 0);
+      return;
+    }
+    this.flushing = this.flushNow().finally(() => {
+      this.flushing = null;
+    });
     await this.flushing;
   }
 
@@ -220,10 +277,16 @@ export class ShareEvents {
     if (changes.length) {
       this.sentBatches++;
       this.sentChanges += changes.length;
-      await this.o.send(changes).catch((e: Error) => this.log(`file events: a batch of ${changes.length} was not delivered: ${e.message}`));
+      await this.o
+        .send(changes)
+        .catch((e: Error) => this.log(`file events: a batch of ${changes.length} was not delivered: ${e.message}`));
     }
     for (const d of newDirs) await this.watchTree(d, true);
-    if (this.pending.size) this.timer ??= setTimeout(() => { this.timer = null; void this.flush(); }, 0);
+    if (this.pending.size)
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, 0);
   }
 }
 
@@ -233,41 +296,76 @@ export class ShareEvents {
  * whole shares) and sends what changes to the agent of the moment (none while the VM boots: those
  * changes predate any watcher in it). An agent without the call (an older build) is told nothing more.
  */
-export function forwardShareEvents(shared: string[], agent: () => { fileChanges(c: HostFileChange[]): Promise<unknown> } | null,
-  log: (line: string) => void, docker?: () => Docker): ShareEvents | null {
+export function forwardShareEvents(
+  shared: string[],
+  agent: () => { fileChanges(c: HostFileChange[]): Promise<unknown> } | null,
+  log: (line: string) => void,
+  docker?: () => Docker,
+): ShareEvents | null {
   if (!shared.length || process.env.BERTH_FILE_EVENTS === '0') return null;
   let unsupported = false;
   let lastFailLog = 0;
   const debug = process.env.BERTH_FILE_EVENTS_DEBUG === '1';
   const lazy = docker !== undefined && process.env.BERTH_FILE_EVENTS_WATCH !== 'shares';
   const events = new ShareEvents({
-    roots: lazy ? [] : shared, log,
+    roots: lazy ? [] : shared,
+    log,
     send: async (changes) => {
       const a = agent();
       if (!a || unsupported) return;
       const t0 = performance.now();
-      await a.fileChanges(changes).then((r) => {
-        if (debug) log(`file events: ${changes.length} sent in ${Math.round(performance.now() - t0)} ms: ${JSON.stringify(r)}`);
-      }, (e: Error & { grpcCode?: number }) => {
-        if (e.grpcCode === 12) { unsupported = true; log('file events: the guest agent cannot take file changes (an older build)'); return; }
-        // The agent may be restarting or the VM busy: said once a minute at most.
-        if (Date.now() - lastFailLog > 60_000) { lastFailLog = Date.now(); throw e; }
-      });
+      await a.fileChanges(changes).then(
+        (r) => {
+          if (debug)
+            log(
+              `file events: ${changes.length} sent in ${Math.round(performance.now() - t0)} ms: ${JSON.stringify(r)}`,
+            );
+        },
+        (e: Error & { grpcCode?: number }) => {
+          if (e.grpcCode === 12) {
+            unsupported = true;
+            log('file events: the guest agent cannot take file changes (an older build)');
+            return;
+          }
+          // The agent may be restarting or the VM busy: said once a minute at most.
+          if (Date.now() - lastFailLog > 60_000) {
+            lastFailLog = Date.now();
+            throw e;
+          }
+        },
+      );
     },
   });
   if (lazy) {
-    const isDir = (p: string): boolean => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
+    const isDir = (p: string): boolean => {
+      try {
+        return fs.statSync(p).isDirectory();
+      } catch {
+        return false;
+      }
+    };
     const binds = new ContainerBinds({
-      docker, shares: shared, isDir, log,
+      docker,
+      shares: shared,
+      isDir,
+      log,
       onRoots: async (roots) => {
         const s = await events.setRoots(roots);
-        log(`file events: ${roots.length} bind-mounted folders, ${s.watchedFolders} watched (${s.walkMs} ms)${s.truncated ? ' (the budget ran out: not all)' : ''}`);
+        log(
+          `file events: ${roots.length} bind-mounted folders, ${s.watchedFolders} watched (${s.walkMs} ms)${s.truncated ? ' (the budget ran out: not all)' : ''}`,
+        );
       },
     });
     binds.start();
     events.onStop(() => binds.stop());
   } else {
-    void events.start().then((s) => log(`file events: watching ${s.watchedFolders} folders in ${s.walkMs} ms${s.truncated ? ' (the budget ran out: not all)' : ''}`));
+    void events
+      .start()
+      .then((s) =>
+        log(
+          `file events: watching ${s.watchedFolders} folders in ${s.walkMs} ms${s.truncated ? ' (the budget ran out: not all)' : ''}`,
+        ),
+      );
   }
   // Once the agent answers, an empty batch has it list the VM's watches ahead of the first change.
   const warm = setInterval(() => {

@@ -12,7 +12,9 @@ import { QmpClient } from './qmp.ts';
 import { commandLine, pidAlive, waitForExit } from './process-watch.ts';
 import { qemuImgBinary } from './vm-files.ts';
 
-export function qemuPidFile(data: DataDir): string { return path.join(data.vmDir, 'qemu.pid'); }
+export function qemuPidFile(data: DataDir): string {
+  return path.join(data.vmDir, 'qemu.pid');
+}
 
 function isOurQemu(argv: string[] | null, data: DataDir): boolean {
   if (argv === null) return process.platform !== 'linux'; // no /proc: trust our pid file
@@ -24,12 +26,15 @@ export function findDataDirQemu(data: DataDir): number | null {
   try {
     const pid = Number(fs.readFileSync(qemuPidFile(data), 'utf8').trim());
     if (pidAlive(pid) && isOurQemu(commandLine(pid), data)) return pid;
-  } catch { /* no pid file */ }
+  } catch {
+    /* no pid file */
+  }
   if (process.platform !== 'linux') return null;
   // The pid file may be gone (a host killed between QEMU's start and its pid file): look for the disk.
   for (const entry of fs.readdirSync('/proc')) {
     const pid = Number(entry);
-    if (Number.isInteger(pid) && pid > 1 && pid !== process.pid && pidAlive(pid) && isOurQemu(commandLine(pid), data)) return pid;
+    if (Number.isInteger(pid) && pid > 1 && pid !== process.pid && pidAlive(pid) && isOurQemu(commandLine(pid), data))
+      return pid;
   }
   return null;
 }
@@ -45,7 +50,11 @@ export interface RetireOptions {
 /** Asks the guest to power off over SSH (the guest has no handler for the ACPI button). */
 export async function poweroffOverSsh(connect: ConnectGuest, sshPort: number): Promise<void> {
   const link = await connect(sshPort, 5_000, () => null);
-  try { await link.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 }); } finally { link.end(); }
+  try {
+    await link.exec('systemctl poweroff --no-block', { timeoutMs: 5_000 });
+  } finally {
+    link.end();
+  }
 }
 
 /** Stops the QEMU at pid and resolves once it has exited and the data disk is unlocked. */
@@ -57,10 +66,14 @@ export async function retireQemu(data: DataDir, pid: number, o: RetireOptions): 
   const qmp = await QmpClient.connect(data.qmpSocket, 2_000).catch(() => null);
   await qmp?.execute('system_powerdown').catch(() => undefined);
   qmp?.close();
-  if (!await waitForExit(pid, grace)) {
+  if (!(await waitForExit(pid, grace))) {
     o.log(`engine: the old VM did not power off within ${grace / 1000} s; killing QEMU (pid ${pid})`);
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
-    if (!await waitForExit(pid, 10_000)) throw new Error(`the old VM's QEMU (pid ${pid}) did not exit after SIGKILL`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    if (!(await waitForExit(pid, 10_000))) throw new Error(`the old VM's QEMU (pid ${pid}) did not exit after SIGKILL`);
   }
   await waitForDiskUnlocked(data.dataDisk, 10_000);
   fs.rmSync(qemuPidFile(data), { force: true });
@@ -68,7 +81,11 @@ export async function retireQemu(data: DataDir, pid: number, o: RetireOptions): 
 
 /** For a wipe, with nothing to keep: the leftover QEMU (findDataDirQemu's pid) killed and waited for. */
 export async function killQemu(data: DataDir, pid: number): Promise<void> {
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone meanwhile */
+  }
   await waitForExit(pid, 10_000);
   fs.rmSync(qemuPidFile(data), { force: true });
 }
@@ -80,7 +97,8 @@ export async function waitForDiskUnlocked(disk: string, timeoutMs: number): Prom
   for (;;) {
     const r = await run(qemuImgBinary(), ['info', '--output=json', disk]);
     if (r.code === 0 || !/lock/i.test(r.stderr)) return;
-    if (Date.now() > until) throw new Error(`the VM data disk ${disk} is still locked by another process: ${r.stderr.trim()}`);
+    if (Date.now() > until)
+      throw new Error(`the VM data disk ${disk} is still locked by another process: ${r.stderr.trim()}`);
     await new Promise((res) => setTimeout(res, 100));
   }
 }
@@ -89,7 +107,9 @@ function run(bin: string, args: string[]): Promise<{ code: number; stderr: strin
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
     child.on('error', (e) => resolve({ code: -1, stderr: e.message }));
     child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });

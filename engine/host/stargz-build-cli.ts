@@ -12,7 +12,9 @@ const home = (f: string): string => (f.startsWith(`${os.homedir()}/`) ? `~${f.sl
 const t0 = Date.now();
 try {
   const b = buildStargz(downloadsDir(), (l) => console.log(`${prefix}${l}`));
-  console.log(`${prefix}containerd-stargz-grpc ${b.manifest.version} in ${home(b.dir)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `${prefix}containerd-stargz-grpc ${b.manifest.version} in ${home(b.dir)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 } catch (e) {
   console.error(`${prefix}warning: lazy pulling will not be available: ${(e as Error).message}`);
   process.exitCode = 1;

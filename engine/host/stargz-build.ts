@@ -20,7 +20,14 @@ const CONVERTER_PACKAGE = 'stargz-snapshotter';
 
 /** Every golang-* package the library needs, forky's Go toolchain included. */
 function goPackages(list: string): string[] {
-  return [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^golang-[a-z0-9.+-]+$/.test(l)))].sort();
+  return [
+    ...new Set(
+      list
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^golang-[a-z0-9.+-]+$/.test(l)),
+    ),
+  ].sort();
 }
 
 /**
@@ -53,8 +60,19 @@ export function buildStargz(downloads = downloadsDir(), log: (line: string) => v
 
 function buildSnapshotter(downloads: string, log: (line: string) => void): StargzBuild {
   return withPrivateApt({ suites: [SUITE] }, ({ opts, work }) => {
-    const deps = run('apt-cache', [...opts, 'depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts',
-      '--no-breaks', '--no-replaces', '--no-enhances', LIBRARY, 'golang-go']);
+    const deps = run('apt-cache', [
+      ...opts,
+      'depends',
+      '--recurse',
+      '--no-recommends',
+      '--no-suggests',
+      '--no-conflicts',
+      '--no-breaks',
+      '--no-replaces',
+      '--no-enhances',
+      LIBRARY,
+      'golang-go',
+    ]);
     const pkgs = goPackages(deps);
     const debs = path.join(work, 'debs');
     log(`downloading ${pkgs.length} Go packages from ${SUITE}`);
@@ -66,22 +84,54 @@ function buildSnapshotter(downloads: string, log: (line: string) => void): Starg
       if (deb.startsWith(`${LIBRARY}_`)) version = run('dpkg-deb', ['-f', path.join(debs, deb), 'Version']).trim();
     }
     if (!version) throw new Error(`${SUITE} has no ${LIBRARY}`);
-    const goroot = fs.readdirSync(path.join(tree, 'usr', 'lib')).filter((d) => /^go-\d/.test(d)).sort().pop();
+    const goroot = fs
+      .readdirSync(path.join(tree, 'usr', 'lib'))
+      .filter((d) => /^go-\d/.test(d))
+      .sort()
+      .pop();
     if (!goroot) throw new Error(`no Go toolchain among the ${SUITE} packages`);
     const gopath = path.join(work, 'gopath');
     const src = path.join(gopath, 'src', 'berth', 'stargz-grpc');
     fs.mkdirSync(src, { recursive: true });
     fs.copyFileSync(berthPath('engine', 'host', 'stargz-grpc', 'main.go'), path.join(src, 'main.go'));
     log(`building containerd-stargz-grpc ${version} with Go from ${goroot}`);
-    return writePayload(`stargz-${version}`, STARGZ_MANIFEST, (tmp): StargzManifest => {
-      const GOROOT = path.join(tree, 'usr', 'lib', goroot);
-      // GOPATH mode, as Debian builds Go: the -dev packages are the source tree, no module download.
-      const env = { ...process.env, GOROOT, GOPATH: `${gopath}:${path.join(tree, 'usr', 'share', 'gocode')}`, GO111MODULE: 'off',
-        GOTOOLCHAIN: 'local', GOPROXY: 'off', CGO_ENABLED: '0', GOCACHE: path.join(work, 'gocache'), GOFLAGS: '' };
-      const r = spawnSync(path.join(GOROOT, 'bin', 'go'), ['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(tmp, 'containerd-stargz-grpc'), 'berth/stargz-grpc'],
-        { env, encoding: 'utf8', maxBuffer: 16 << 20 });
-      if (r.status !== 0) throw new Error(`go build failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' / ')}`);
-      return { version, suite: SUITE, go: goroot, builtAt: new Date().toISOString() };
-    }, downloads);
+    return writePayload(
+      `stargz-${version}`,
+      STARGZ_MANIFEST,
+      (tmp): StargzManifest => {
+        const GOROOT = path.join(tree, 'usr', 'lib', goroot);
+        // GOPATH mode, as Debian builds Go: the -dev packages are the source tree, no module download.
+        const env = {
+          ...process.env,
+          GOROOT,
+          GOPATH: `${gopath}:${path.join(tree, 'usr', 'share', 'gocode')}`,
+          GO111MODULE: 'off',
+          GOTOOLCHAIN: 'local',
+          GOPROXY: 'off',
+          CGO_ENABLED: '0',
+          GOCACHE: path.join(work, 'gocache'),
+          GOFLAGS: '',
+        };
+        const r = spawnSync(
+          path.join(GOROOT, 'bin', 'go'),
+          [
+            'build',
+            '-trimpath',
+            '-ldflags',
+            '-s -w',
+            '-o',
+            path.join(tmp, 'containerd-stargz-grpc'),
+            'berth/stargz-grpc',
+          ],
+          { env, encoding: 'utf8', maxBuffer: 16 << 20 },
+        );
+        if (r.status !== 0)
+          throw new Error(
+            `go build failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' / ')}`,
+          );
+        return { version, suite: SUITE, go: goroot, builtAt: new Date().toISOString() };
+      },
+      downloads,
+    );
   });
 }

@@ -52,7 +52,10 @@ export interface VmSpec {
  * A change of the VM's run state as any hypervisor can say it: it shut down (with the
  * hypervisor's reason, e.g. 'guest-reset'), its vCPUs stopped, or the guest panicked.
  */
-export interface RunStateChange { change: 'shutdown' | 'stopped' | 'panicked'; reason?: string }
+export interface RunStateChange {
+  change: 'shutdown' | 'stopped' | 'panicked';
+  reason?: string;
+}
 
 /** One VM. Emits 'exit' (VmExit) once, and 'run-state' (RunStateChange) as its run state changes. */
 export interface VmHandle extends EventEmitter {

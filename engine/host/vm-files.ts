@@ -9,7 +9,11 @@ const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
 /** The disk's virtual size in GiB, or null when there is no disk (or it is not a qcow2). */
 export function dataDiskGiB(file: string): number | null {
   let fd: number;
-  try { fd = fs.openSync(file, 'r'); } catch { return null; }
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
   try {
     const header = Buffer.alloc(32);
     if (fs.readSync(fd, header, 0, 32, 0) < 32 || header.readUInt32BE(0) !== QCOW2_MAGIC) return null;
@@ -28,7 +32,9 @@ export function dataDiskGiB(file: string): number | null {
 export function freshConsoleLog(file: string): void {
   try {
     if (fs.statSync(file).size > 0) fs.renameSync(file, previousConsoleLog(file));
-  } catch { /* no earlier console */ }
+  } catch {
+    /* no earlier console */
+  }
   fs.writeFileSync(file, '', { mode: 0o600 });
 }
 
@@ -55,7 +61,8 @@ function qemuImg(args: string[], what: string): void {
 export function ensureDataDisk(file: string, sizeGiB: number, template?: string): void {
   if (fs.existsSync(file)) {
     const current = dataDiskGiB(file);
-    if (current !== null && sizeGiB > current) qemuImg(['resize', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
+    if (current !== null && sizeGiB > current)
+      qemuImg(['resize', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
     return;
   }
   const tmp = `${file}.tmp`;
@@ -63,7 +70,8 @@ export function ensureDataDisk(file: string, sizeGiB: number, template?: string)
     const templateGiB = template ? dataDiskGiB(template) : null;
     if (template && templateGiB !== null && templateGiB <= sizeGiB) {
       fs.copyFileSync(template, tmp);
-      if (sizeGiB > templateGiB) qemuImg(['resize', '-q', '-f', 'qcow2', tmp, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
+      if (sizeGiB > templateGiB)
+        qemuImg(['resize', '-q', '-f', 'qcow2', tmp, `${sizeGiB}G`], `grow the VM data disk to ${sizeGiB} GiB`);
     } else {
       qemuImg(['create', '-q', '-f', 'qcow2', tmp, `${sizeGiB}G`], 'create the VM data disk');
     }

@@ -29,8 +29,15 @@ export async function engineCallFailure(engine: WatchedEngine, e: unknown, grace
   if (now) return new Error(now);
   if (!LINK_LOST.has((err as Error & { grpcCode?: number }).grpcCode ?? -1)) return err;
   const why = await new Promise<string | null>((resolve) => {
-    const done = (v: string | null): void => { clearTimeout(timer); engine.off('status', onStatus); resolve(v); };
-    const onStatus = (s: EngineStatus): void => { const w = ended(s); if (w) done(w); };
+    const done = (v: string | null): void => {
+      clearTimeout(timer);
+      engine.off('status', onStatus);
+      resolve(v);
+    };
+    const onStatus = (s: EngineStatus): void => {
+      const w = ended(s);
+      if (w) done(w);
+    };
     const timer = setTimeout(() => done(null), graceMs);
     engine.on('status', onStatus);
   });

@@ -35,7 +35,11 @@ export interface VmKeyParts {
 
 /** Everything a running VM cannot change without a reboot, as one hash. */
 export function vmKey(p: VmKeyParts): string {
-  const parts = { ...p, fileSharing: [...p.fileSharing].sort(), image: [p.image.kernel, p.image.initrd, p.image.rootfs] };
+  const parts = {
+    ...p,
+    fileSharing: [...p.fileSharing].sort(),
+    image: [p.image.kernel, p.image.initrd, p.image.rootfs],
+  };
   return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
@@ -50,7 +54,9 @@ export function readVmRecord(data: DataDir): VmRecord | null {
   try {
     const r = VmRecordSchema.safeParse(JSON.parse(fs.readFileSync(data.vmRecordFile, 'utf8')));
     return r.success ? r.data : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** The engine's configuration changed (a switch, daemon.json keys): the record follows. */
@@ -59,4 +65,6 @@ export function updateVmRecord(data: DataDir, patch: Partial<VmRecord>): void {
   if (r) writeVmRecord(data, { ...r, ...patch });
 }
 
-export function removeVmRecord(data: DataDir): void { fs.rmSync(data.vmRecordFile, { force: true }); }
+export function removeVmRecord(data: DataDir): void {
+  fs.rmSync(data.vmRecordFile, { force: true });
+}

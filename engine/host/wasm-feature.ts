@@ -30,7 +30,9 @@ export type WasmPayload = Payload<WasmManifest>;
 function acceptFor(image: string) {
   return (m: unknown): WasmManifest | null => {
     const w = m as Partial<WasmManifest> | null;
-    return w && typeof w.crun === 'string' && w.image === image && Array.isArray(w.packages) ? (w as WasmManifest) : null;
+    return w && typeof w.crun === 'string' && w.image === image && Array.isArray(w.packages)
+      ? (w as WasmManifest)
+      : null;
   };
 }
 
@@ -49,14 +51,22 @@ export function wasmRuntimeEntry(): { runtimeType: string; options: { BinaryName
  * linked in; or removed. The runtimes entry is the caller's: it goes into the daemon.json applied
  * right after (featureDaemonKeys).
  */
-export async function applyWasm(guest: GuestRunner, on: boolean, payload: WasmPayload | null = cachedWasm()): Promise<void> {
+export async function applyWasm(
+  guest: GuestRunner,
+  on: boolean,
+  payload: WasmPayload | null = cachedWasm(),
+): Promise<void> {
   if (on && payload) await ensureOnDataDisk(guest, payload.dir, WASM_MANIFEST, 'wasm');
   try {
-    await runGuestScript(guest, berthPath('engine', 'host', 'wasm-guest.sh'), [on ? 'on' : 'off'], { timeoutMs: 180_000 });
+    await runGuestScript(guest, berthPath('engine', 'host', 'wasm-guest.sh'), [on ? 'on' : 'off'], {
+      timeoutMs: 180_000,
+    });
   } catch (e) {
     // Without a payload for this image (a new image, set-up not run since) the data disk's copy
     // of an earlier one still serves; only when there is none either is set-up the answer.
     if (!on || payload) throw e;
-    throw new Error(`Wasm containers need trixie's crun and WasmEdge, which set-up fetches (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/wasm-fetch-cli.ts): ${(e as Error).message}`);
+    throw new Error(
+      `Wasm containers need trixie's crun and WasmEdge, which set-up fetches (scripts/setup.sh; by hand: node bin/run-ts.js engine/host/wasm-fetch-cli.ts): ${(e as Error).message}`,
+    );
   }
 }

@@ -14,8 +14,10 @@ const t0 = Date.now();
 try {
   const { dir, manifest: m } = fetchWasm(downloadsDir(), (l) => console.log(`${prefix}${l}`));
   const debs = m.packages.reduce((n, x) => n + x.bytes, 0);
-  console.log(`${prefix}crun ${m.crun} with WasmEdge ${m.wasmedge} in ${home(dir)}: ${m.packages.length} packages, ` +
-    `${mb(debs)} of .debs, ${mb(m.unpackedBytes)} unpacked (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `${prefix}crun ${m.crun} with WasmEdge ${m.wasmedge} in ${home(dir)}: ${m.packages.length} packages, ` +
+      `${mb(debs)} of .debs, ${mb(m.unpackedBytes)} unpacked (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   for (const x of m.packages) console.log(`${prefix}  ${x.name} ${mb(x.bytes)}`);
 } catch (e) {
   console.error(`${prefix}warning: Wasm containers will not be available: ${(e as Error).message}`);

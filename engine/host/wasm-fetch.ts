@@ -35,27 +35,58 @@ export function fetchWasm(downloads = downloadsDir(), log: (line: string) => voi
   return withPrivateApt({ suites: [SUITE] }, ({ opts, work }) => {
     const status = path.join(work, 'image-status');
     fs.writeFileSync(status, imageDpkgStatus());
-    const plan = simulatedInstalls(run('apt-get', [...opts, '-o', `Dir::State::status=${status}`, '-o', 'Debug::NoLocking=1', '--no-install-recommends', '-s', 'install', ...WANTED]));
+    const plan = simulatedInstalls(
+      run('apt-get', [
+        ...opts,
+        '-o',
+        `Dir::State::status=${status}`,
+        '-o',
+        'Debug::NoLocking=1',
+        '--no-install-recommends',
+        '-s',
+        'install',
+        ...WANTED,
+      ]),
+    );
     if (!plan.some((p) => p.name === 'crun')) throw new Error(`${SUITE} has no crun the image could take`);
     log(`downloading from ${SUITE}: ${plan.map((p) => p.name).join(', ')}`);
     const debs = path.join(work, 'debs');
     run('apt-get', [...opts, '-qq', 'download', ...plan.map((p) => `${p.name}=${p.version}`)], debs);
     const crun = plan.find((p) => p.name === 'crun')!.version;
-    return writePayload(`wasm-${crun}`, WASM_MANIFEST, (tmp): WasmManifest => {
-      const packages = fs.readdirSync(debs).filter((f) => f.endsWith('.deb')).sort().map((deb) => {
-        run('dpkg-deb', ['-x', path.join(debs, deb), tmp]);
-        return { name: deb.split('_')[0]!, bytes: fs.statSync(path.join(debs, deb)).size };
-      });
-      fs.rmSync(path.join(tmp, 'usr', 'share'), { recursive: true, force: true });
-      // Debian's crun names the Wasm annotations whether or not it has a handler: the library is the proof.
-      if (!fs.readFileSync(path.join(tmp, 'usr', 'bin', 'crun')).includes('libwasmedge.so.0')) throw new Error(`${SUITE}'s crun ${crun} is built without WasmEdge`);
-      return { crun, wasmedge: plan.find((p) => p.name === 'libwasmedge0')?.version ?? 'the image\'s', suite: SUITE, image,
-        packages, unpackedBytes: treeBytes(tmp), fetchedAt: new Date().toISOString() };
-    }, downloads);
+    return writePayload(
+      `wasm-${crun}`,
+      WASM_MANIFEST,
+      (tmp): WasmManifest => {
+        const packages = fs
+          .readdirSync(debs)
+          .filter((f) => f.endsWith('.deb'))
+          .sort()
+          .map((deb) => {
+            run('dpkg-deb', ['-x', path.join(debs, deb), tmp]);
+            return { name: deb.split('_')[0]!, bytes: fs.statSync(path.join(debs, deb)).size };
+          });
+        fs.rmSync(path.join(tmp, 'usr', 'share'), { recursive: true, force: true });
+        // Debian's crun names the Wasm annotations whether or not it has a handler: the library is the proof.
+        if (!fs.readFileSync(path.join(tmp, 'usr', 'bin', 'crun')).includes('libwasmedge.so.0'))
+          throw new Error(`${SUITE}'s crun ${crun} is built without WasmEdge`);
+        return {
+          crun,
+          wasmedge: plan.find((p) => p.name === 'libwasmedge0')?.version ?? "the image's",
+          suite: SUITE,
+          image,
+          packages,
+          unpackedBytes: treeBytes(tmp),
+          fetchedAt: new Date().toISOString(),
+        };
+      },
+      downloads,
+    );
   });
 }
 
 function treeBytes(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile()).reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
 }

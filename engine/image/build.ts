@@ -23,7 +23,8 @@ function adoptLegacy(dir: string): boolean {
   } catch {
     // Another file system: copy the archives (the raw root is decompressed again on first use).
     fs.mkdirSync(dir, { recursive: true });
-    for (const f of fs.readdirSync(legacy)) if (f !== IMAGE_FILES.rootfs) fs.copyFileSync(path.join(legacy, f), path.join(dir, f));
+    for (const f of fs.readdirSync(legacy))
+      if (f !== IMAGE_FILES.rootfs) fs.copyFileSync(path.join(legacy, f), path.join(dir, f));
   }
   return imageComplete(dir);
 }
@@ -31,23 +32,30 @@ function adoptLegacy(dir: string): boolean {
 /** Drops other recipes' images nobody used for a week, and all but the few most recent. */
 export function prune(dir: string, now = Date.now()): void {
   const root = path.dirname(dir);
-  const others = fs.readdirSync(root)
+  const others = fs
+    .readdirSync(root)
     .map((name) => ({ full: path.join(root, name), mtime: fs.statSync(path.join(root, name)).mtimeMs }))
     .filter((e) => e.full !== dir)
     .sort((a, b) => b.mtime - a.mtime);
   // A staging dir younger than a day may be another build still running.
   const partial = (e: { full: string }): boolean => /\.partial/.test(e.full);
   for (const e of others.filter(partial)) if (e.mtime < now - DAY) fs.rmSync(e.full, { recursive: true, force: true });
-  others.filter((e) => !partial(e)).forEach((e, i) => {
-    if (i >= KEEP_OTHERS || e.mtime < now - KEEP_UNUSED_MS) fs.rmSync(e.full, { recursive: true, force: true });
-  });
+  others
+    .filter((e) => !partial(e))
+    .forEach((e, i) => {
+      if (i >= KEEP_OTHERS || e.mtime < now - KEEP_UNUSED_MS) fs.rmSync(e.full, { recursive: true, force: true });
+    });
 }
 
 /** build.sh's versions.tsv ("package<TAB>version" lines) as an object, when the recipe wrote one. */
 function engineVersions(dir: string): Record<string, string> | undefined {
   const file = path.join(dir, 'versions.tsv');
   if (!fs.existsSync(file)) return undefined;
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'));
   return Object.fromEntries(lines.filter((l) => l.length === 2).map(([p, v]) => [p!, v!]));
 }
 
@@ -56,7 +64,10 @@ function main(): number {
   // `--release NAME`: an earlier Berth's recipe (releases/NAME), for the upgrade test.
   const ri = process.argv.indexOf('--release');
   const release = ri > 0 ? process.argv[ri + 1] : undefined;
-  if (ri > 0 && !release) { console.error('usage: build.ts [--force] [--release NAME]'); return 2; }
+  if (ri > 0 && !release) {
+    console.error('usage: build.ts [--force] [--release NAME]');
+    return 2;
+  }
   const recipeDir = release ? releaseRecipeDir(release) : RECIPE_DIR;
   const dir = release ? releaseImageDir(release) : imageDir();
   if (!release && !force && !imageComplete(dir) && !process.env.BERTH_IMAGE_DIR && adoptLegacy(dir)) {
@@ -69,12 +80,16 @@ function main(): number {
   }
   for (const tool of ['mmdebstrap', 'mkfs.ext4', 'zstd']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      console.error(`cannot build the VM image: '${tool}' is missing (Debian: apt-get install mmdebstrap e2fsprogs zstd)`);
+      console.error(
+        `cannot build the VM image: '${tool}' is missing (Debian: apt-get install mmdebstrap e2fsprogs zstd)`,
+      );
       return 1;
     }
   }
   if (process.getuid?.() !== 0) {
-    console.error('cannot build the VM image: mmdebstrap runs in root mode here; run as root (or use a packaged image via BERTH_IMAGE_DIR)');
+    console.error(
+      'cannot build the VM image: mmdebstrap runs in root mode here; run as root (or use a packaged image via BERTH_IMAGE_DIR)',
+    );
     return 1;
   }
   // Per process: two checkouts building the same recipe at once do not share a staging dir.
@@ -94,7 +109,10 @@ function main(): number {
     console.error(`cannot build the VM image: ${(e as Error).message}`);
     return 1;
   }
-  const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], { stdio: 'inherit', env: { ...process.env, BERTH_NODE_BINARY: nodeBinary } });
+  const r = spawnSync('bash', [path.join(recipeDir, 'build.sh'), staging], {
+    stdio: 'inherit',
+    env: { ...process.env, BERTH_NODE_BINARY: nodeBinary },
+  });
   if (r.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     console.error(`VM image build failed (exit ${r.status ?? r.signal})`);
@@ -102,9 +120,16 @@ function main(): number {
   }
   const size = fs.statSync(path.join(staging, IMAGE_FILES.rootfsZst)).size;
   // Kept for `npm run bench`, which reports the build without rebuilding.
-  fs.writeFileSync(path.join(staging, 'build.json'), JSON.stringify({
-    buildSeconds: (Date.now() - t0) / 1000, compressedBytes: size, builtAt: new Date().toISOString(), release, engine: engineVersions(staging),
-  }));
+  fs.writeFileSync(
+    path.join(staging, 'build.json'),
+    JSON.stringify({
+      buildSeconds: (Date.now() - t0) / 1000,
+      compressedBytes: size,
+      builtAt: new Date().toISOString(),
+      release,
+      engine: engineVersions(staging),
+    }),
+  );
   if (imageComplete(dir) && !force) {
     fs.rmSync(staging, { recursive: true, force: true }); // another build finished first: keep the one VMs may be using
   } else {

@@ -49,12 +49,16 @@ export function imageComplete(dir: string): boolean {
 /** The image's files, decompressing the root once (sparse) next to the archive. */
 export function locateImage(dir = imageDir()): VmImage {
   if (!imageComplete(dir)) {
-    throw new ImageMissingError(`VM image not found in ${dir}: build it with 'npm run image' (needs root and mmdebstrap)`);
+    throw new ImageMissingError(
+      `VM image not found in ${dir}: build it with 'npm run image' (needs root and mmdebstrap)`,
+    );
   }
   const rootfs = path.join(dir, IMAGE_FILES.rootfs);
   if (!fs.existsSync(rootfs)) {
     const tmp = `${rootfs}.${process.pid}.tmp`;
-    const r = spawnSync('zstd', ['-d', '-q', '-f', '--sparse', path.join(dir, IMAGE_FILES.rootfsZst), '-o', tmp], { stdio: 'pipe' });
+    const r = spawnSync('zstd', ['-d', '-q', '-f', '--sparse', path.join(dir, IMAGE_FILES.rootfsZst), '-o', tmp], {
+      stdio: 'pipe',
+    });
     if (r.error || r.status !== 0) {
       fs.rmSync(tmp, { force: true });
       const why = r.error ? `${r.error.message} (install zstd)` : r.stderr.toString().trim();
@@ -64,7 +68,12 @@ export function locateImage(dir = imageDir()): VmImage {
   }
   markUsed(dir);
   const template = path.join(dir, IMAGE_FILES.dataTemplate);
-  return { kernel: path.join(dir, IMAGE_FILES.kernel), initrd: path.join(dir, IMAGE_FILES.initrd), rootfs, ...(fs.existsSync(template) ? { dataTemplate: template } : {}) };
+  return {
+    kernel: path.join(dir, IMAGE_FILES.kernel),
+    initrd: path.join(dir, IMAGE_FILES.initrd),
+    rootfs,
+    ...(fs.existsSync(template) ? { dataTemplate: template } : {}),
+  };
 }
 
 /** The directory's mtime is its last use: pruning keeps what any checkout booted recently. */

@@ -35,4 +35,10 @@ export function recipeHash(dir = RECIPE_DIR): string {
 }
 
 /** dataTemplate: a formatted data disk for a fresh install (optional: older recipes have none). */
-export const IMAGE_FILES = { kernel: 'vmlinuz', initrd: 'initrd.img', rootfsZst: 'rootfs.img.zst', rootfs: 'rootfs.img', dataTemplate: 'data-template.qcow2' } as const;
+export const IMAGE_FILES = {
+  kernel: 'vmlinuz',
+  initrd: 'initrd.img',
+  rootfsZst: 'rootfs.img.zst',
+  rootfs: 'rootfs.img',
+  dataTemplate: 'data-template.qcow2',
+} as const;

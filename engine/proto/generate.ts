@@ -13,19 +13,31 @@ export const GENERATED_DIR = path.join(ROOT, 'engine', 'proto', 'generated');
 const GENERATOR = path.join(ROOT, 'node_modules', '@grpc', 'proto-loader', 'build', 'bin', 'proto-loader-gen-types.js');
 
 /** Must match PROTO_OPTIONS in load.ts: the types describe what that decoding produces. */
-const OPTIONS = ['--keepCase', '--longs=Number', '--enums=String', '--defaults', '--oneofs',
-  '--grpcLib=@grpc/grpc-js', '--includeComments', '--importFileExtension=.ts'];
+const OPTIONS = [
+  '--keepCase',
+  '--longs=Number',
+  '--enums=String',
+  '--defaults',
+  '--oneofs',
+  '--grpcLib=@grpc/grpc-js',
+  '--includeComments',
+  '--importFileExtension=.ts',
+];
 
 /** Writes the types for berth_agent.proto under outDir; returns the files written (relative, sorted). */
 export function generateAgentTypes(outDir = GENERATED_DIR): string[] {
   fs.rmSync(outDir, { recursive: true, force: true });
   // Run from engine/proto so "Original file:" comments name the .proto the same way on every machine.
-  execFileSync(process.execPath, [GENERATOR, ...OPTIONS, `--outDir=${outDir}`, 'berth_agent.proto'], { cwd: path.join(ROOT, 'engine', 'proto'), stdio: 'pipe' });
+  execFileSync(process.execPath, [GENERATOR, ...OPTIONS, `--outDir=${outDir}`, 'berth_agent.proto'], {
+    cwd: path.join(ROOT, 'engine', 'proto'),
+    stdio: 'pipe',
+  });
   return listFiles(outDir);
 }
 
 export function listFiles(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();

@@ -28,7 +28,9 @@ export function rootFromDescriptor(json: protobuf.INamespace): protobuf.Root {
 }
 
 function services(ns: protobuf.NamespaceBase): protobuf.Service[] {
-  return ns.nestedArray.flatMap((n) => (n instanceof protobuf.Service ? [n] : n instanceof protobuf.Namespace ? services(n) : []));
+  return ns.nestedArray.flatMap((n) =>
+    n instanceof protobuf.Service ? [n] : n instanceof protobuf.Namespace ? services(n) : [],
+  );
 }
 
 /** One grpc-js service definition per service in the root, keyed by its full name. */
@@ -37,20 +39,25 @@ export function packageDefinition(root: protobuf.Root): PackageDefinition {
   const def: PackageDefinition = {};
   for (const svc of services(root)) {
     const name = svc.fullName.slice(1);
-    def[name] = Object.fromEntries(svc.methodsArray.map((m) => {
-      const req = m.resolvedRequestType!;
-      const res = m.resolvedResponseType!;
-      return [m.name, {
-        path: `/${name}/${m.name}`,
-        requestStream: !!m.requestStream,
-        responseStream: !!m.responseStream,
-        requestSerialize: (v: object) => Buffer.from(req.encode(req.fromObject(v)).finish()),
-        requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), TO_OBJECT),
-        responseSerialize: (v: object) => Buffer.from(res.encode(res.fromObject(v)).finish()),
-        responseDeserialize: (b: Buffer) => res.toObject(res.decode(b), TO_OBJECT),
-        originalName: m.name.charAt(0).toLowerCase() + m.name.slice(1),
-      }];
-    }));
+    def[name] = Object.fromEntries(
+      svc.methodsArray.map((m) => {
+        const req = m.resolvedRequestType!;
+        const res = m.resolvedResponseType!;
+        return [
+          m.name,
+          {
+            path: `/${name}/${m.name}`,
+            requestStream: !!m.requestStream,
+            responseStream: !!m.responseStream,
+            requestSerialize: (v: object) => Buffer.from(req.encode(req.fromObject(v)).finish()),
+            requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), TO_OBJECT),
+            responseSerialize: (v: object) => Buffer.from(res.encode(res.fromObject(v)).finish()),
+            responseDeserialize: (b: Buffer) => res.toObject(res.decode(b), TO_OBJECT),
+            originalName: m.name.charAt(0).toLowerCase() + m.name.slice(1),
+          },
+        ];
+      }),
+    );
   }
   return def;
 }

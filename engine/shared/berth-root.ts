@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 export function findBerthRoot(from: string): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'berth') return dir;
+    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'berth')
+      return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json named "berth" in ${from} or above it`);
   }
 }

@@ -20,9 +20,9 @@ export const BERTH_DAEMON_DEFAULTS: Readonly<Record<string, boolean>> = { iptabl
 
 /** Keys Berth sets on dockerd's command line or in the VM: a daemon.json copy would stop dockerd or cut Berth off. */
 export const RESERVED_DAEMON_KEYS: Readonly<Record<string, string>> = {
-  'hosts': 'Berth sets dockerd\'s listening socket itself (-H fd://); dockerd would refuse to start',
-  'containerd': 'Berth points dockerd at the VM\'s containerd itself (--containerd); dockerd would refuse to start',
-  'data-root': 'the image stores live on the VM\'s data disk at the standard path',
-  'exec-root': 'Berth forwards dockerd\'s socket from the standard path',
-  'pidfile': 'systemd in the VM tracks dockerd',
+  hosts: "Berth sets dockerd's listening socket itself (-H fd://); dockerd would refuse to start",
+  containerd: "Berth points dockerd at the VM's containerd itself (--containerd); dockerd would refuse to start",
+  'data-root': "the image stores live on the VM's data disk at the standard path",
+  'exec-root': "Berth forwards dockerd's socket from the standard path",
+  pidfile: 'systemd in the VM tracks dockerd',
 };

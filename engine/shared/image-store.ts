@@ -3,7 +3,7 @@
 
 /** The two image stores on the VM's data disk. */
 export const IMAGE_STORES = ['containerd', 'classic'] as const;
-export type ImageStore = typeof IMAGE_STORES[number];
+export type ImageStore = (typeof IMAGE_STORES)[number];
 
 /** The store the settings select ("Use containerd for pulling and storing images"). */
 export function storeOf(settings: { useContainerdSnapshotter: boolean }): ImageStore {
@@ -23,7 +23,9 @@ export function otherStore(store: ImageStore): ImageStore {
  * dockerd's own answer: `docker info` lists driver-type io.containerd.snapshotter.v1 in
  * DriverStatus when the containerd store is active. Pairs ([k, v]) or "k=v" strings.
  */
-export function storeFromDriverStatus(status: ReadonlyArray<readonly [string, string] | string> | null | undefined): ImageStore {
+export function storeFromDriverStatus(
+  status: ReadonlyArray<readonly [string, string] | string> | null | undefined,
+): ImageStore {
   const on = (status ?? []).some((e) => {
     const [k, v] = typeof e === 'string' ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : e;
     return k === 'driver-type' && (v ?? '').startsWith('io.containerd.snapshotter');

@@ -28,12 +28,21 @@ export function fdIo(fd: number, log?: (msg: string) => void): PortIo {
   const writer = writeBehind(fd, { log });
   return {
     read: (buf) => reader.read(buf),
-    write: async (buf) => { await writer.write(buf); return buf.length; },
-    stop: () => { reader.stop(); writer.stop(); },
+    write: async (buf) => {
+      await writer.write(buf);
+      return buf.length;
+    },
+    stop: () => {
+      reader.stop();
+      writer.stop();
+    },
   };
 }
 
-interface Job { buf: Buffer; cb: (err?: Error | null) => void }
+interface Job {
+  buf: Buffer;
+  cb: (err?: Error | null) => void;
+}
 
 /** One writer for the fd across sessions, so a new session's bytes never interleave with an old one's. */
 class SerialWriter {
@@ -57,7 +66,7 @@ class SerialWriter {
     for (let job = this.queue.shift(); job; job = this.queue.shift()) {
       try {
         // virtio_console takes at most 32 KiB per write(2): write the rest until done.
-        for (let off = 0; off < job.buf.length;) off += await this.io.write(off ? job.buf.subarray(off) : job.buf);
+        for (let off = 0; off < job.buf.length; ) off += await this.io.write(off ? job.buf.subarray(off) : job.buf);
         job.cb();
       } catch (e) {
         job.cb(e as Error);
@@ -88,7 +97,11 @@ export class PortSessions {
   private readonly readBytes: number;
   private readonly log: (msg: string) => void;
 
-  constructor(private readonly io: PortIo, private readonly onSession: (carrier: Duplex) => void, opts: PortSessionsOptions = {}) {
+  constructor(
+    private readonly io: PortIo,
+    private readonly onSession: (carrier: Duplex) => void,
+    opts: PortSessionsOptions = {},
+  ) {
     this.writer = new SerialWriter(io);
     this.pollMs = opts.pollMs ?? 250;
     this.readBytes = opts.readBytes ?? 256 * 1024;
@@ -107,10 +120,18 @@ export class PortSessions {
   private begin(): Duplex {
     const writer = this.writer;
     const carrier: Duplex = new Duplex({
-      read() { /* data is pushed as it is read; the mux's windows bound it */ },
-      write(chunk: Buffer, _enc, cb) { writer.enqueue(chunk, cb); },
-      writev(chunks, cb) { writer.enqueue(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb); },
-      final(cb) { cb(); },
+      read() {
+        /* data is pushed as it is read; the mux's windows bound it */
+      },
+      write(chunk: Buffer, _enc, cb) {
+        writer.enqueue(chunk, cb);
+      },
+      writev(chunks, cb) {
+        writer.enqueue(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb);
+      },
+      final(cb) {
+        cb();
+      },
     });
     carrier.on('close', () => {
       if (this.carrier !== carrier) return;

@@ -37,7 +37,14 @@
 // dropped. Anything else malformed is a protocol error: the session ends.
 
 export const FrameType = {
-  HELLO: 1, OPEN: 2, OPEN_OK: 3, OPEN_FAIL: 4, DATA: 5, EOF: 6, RESET: 7, WINDOW: 8,
+  HELLO: 1,
+  OPEN: 2,
+  OPEN_OK: 3,
+  OPEN_FAIL: 4,
+  DATA: 5,
+  EOF: 6,
+  RESET: 7,
+  WINDOW: 8,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -51,8 +58,16 @@ export const EOF_CLOSED = 1;
 const MAGIC = Buffer.from('BERTHMUX', 'latin1');
 const HELLO_PAYLOAD = MAGIC.length + 1 + 8 + 8;
 
-export interface Frame { type: FrameType; stream: number; payload: Buffer }
-export interface Hello { version: number; session: Buffer; ack: Buffer }
+export interface Frame {
+  type: FrameType;
+  stream: number;
+  payload: Buffer;
+}
+export interface Hello {
+  version: number;
+  session: Buffer;
+  ack: Buffer;
+}
 
 export class ProtocolError extends Error {
   readonly code = 'ERR_MUX_PROTOCOL';
@@ -111,7 +126,10 @@ export class FrameDecoder {
 
   /** Feeds a chunk; returns the complete frames it finished. Throws ProtocolError. */
   push(chunk: Buffer): Frame[] {
-    if (chunk.length) { this.chunks.push(chunk); this.size += chunk.length; }
+    if (chunk.length) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
     if (this.hunting && !this.hunt()) return [];
     const frames: Frame[] = [];
     while (this.size >= HEADER_BYTES) {
@@ -152,7 +170,8 @@ export class FrameDecoder {
     if (n === 0) return Buffer.alloc(0);
     const out = this.peek(n);
     const first = this.chunks[0] as Buffer;
-    if (first.length === n) this.chunks.shift(); else this.chunks[0] = first.subarray(n);
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
     this.size -= n;
     return out;
   }

@@ -16,14 +16,27 @@ export interface StreamHost {
   finished(id: number, reset: { reason: string } | null): void;
 }
 
-interface Pending { buf: Buffer; cb: (err?: Error | null) => void }
+interface Pending {
+  buf: Buffer;
+  cb: (err?: Error | null) => void;
+}
 
 export type MuxErrorCode =
-  | 'ECONNRESET' | 'ERR_MUX_CLOSED' | 'ERR_MUX_OPEN_FAILED' | 'ERR_MUX_TIMEOUT' | 'ERR_MUX_PROTOCOL' | 'ERR_STREAM_DESTROYED';
+  | 'ECONNRESET'
+  | 'ERR_MUX_CLOSED'
+  | 'ERR_MUX_OPEN_FAILED'
+  | 'ERR_MUX_TIMEOUT'
+  | 'ERR_MUX_PROTOCOL'
+  | 'ERR_STREAM_DESTROYED';
 
 /** Every error the mux and its streams report; `code` says which case it is. */
 export class MuxError extends Error {
-  constructor(message: string, readonly code: MuxErrorCode) { super(message); }
+  constructor(
+    message: string,
+    readonly code: MuxErrorCode,
+  ) {
+    super(message);
+  }
 }
 
 export class MuxStream extends Duplex {
@@ -45,15 +58,24 @@ export class MuxStream extends Duplex {
   /** The peer's client closed entirely (an EOF with EOF_CLOSED came): emitted as 'peer-closed'. */
   peerClosed = false;
 
-  constructor(private readonly host: StreamHost, readonly id: number, readonly target: string, private readonly window = INITIAL_WINDOW) {
+  constructor(
+    private readonly host: StreamHost,
+    readonly id: number,
+    readonly target: string,
+    private readonly window = INITIAL_WINDOW,
+  ) {
     super({ allowHalfOpen: true });
   }
 
   // ---- sending (called by the mux's pump) ----
 
   /** True while it has DATA to send and credit to send it with. */
-  get sendable(): boolean { return this.pending.length > 0 && this.sendCredit > 0; }
-  get hasPending(): boolean { return this.pending.length > 0; }
+  get sendable(): boolean {
+    return this.pending.length > 0 && this.sendCredit > 0;
+  }
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
 
   /**
    * The next DATA payload (at most `MAX_PAYLOAD` and the credit), taken off the queue, and the
@@ -65,13 +87,19 @@ export class MuxStream extends Duplex {
     const n = Math.min(p.buf.length, this.sendCredit, MAX_PAYLOAD);
     const chunk = p.buf.subarray(0, n);
     this.sendCredit -= n;
-    if (n < p.buf.length) { p.buf = p.buf.subarray(n); return { chunk, written: null }; }
+    if (n < p.buf.length) {
+      p.buf = p.buf.subarray(n);
+      return { chunk, written: null };
+    }
     this.pending.shift();
     return { chunk, written: () => p.cb() };
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (chunk.length === 0) { cb(); return; }
+    if (chunk.length === 0) {
+      cb();
+      return;
+    }
     this.pending.push({ buf: chunk, cb });
     this.host.pump(this);
   }
@@ -97,7 +125,10 @@ export class MuxStream extends Duplex {
       this.silent = true;
       this.destroy();
     };
-    if (this.writableFinished) { done(); return; }
+    if (this.writableFinished) {
+      done();
+      return;
+    }
     this.once('finish', done);
     if (!this.writableEnded) this.end();
   }
@@ -107,14 +138,18 @@ export class MuxStream extends Duplex {
   onData(payload: Buffer): void {
     if (this.inboxEnded) throw new MuxError(`DATA after EOF on stream ${this.id}`, 'ERR_MUX_PROTOCOL');
     this.inflight += payload.length;
-    if (this.inflight > this.window) throw new MuxError(`stream ${this.id}: peer overran its window`, 'ERR_MUX_PROTOCOL');
+    if (this.inflight > this.window)
+      throw new MuxError(`stream ${this.id}: peer overran its window`, 'ERR_MUX_PROTOCOL');
     this.inbox.push(payload);
     this.drainInbox();
   }
 
   onEof(flags = 0): void {
     this.inboxEnded = true;
-    if (flags & EOF_CLOSED && !this.peerClosed) { this.peerClosed = true; this.emit('peer-closed'); }
+    if (flags & EOF_CLOSED && !this.peerClosed) {
+      this.peerClosed = true;
+      this.emit('peer-closed');
+    }
     this.drainInbox();
   }
 

@@ -7,8 +7,18 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { splice } from './splice.ts';
 import {
-  FrameDecoder, FrameType, INITIAL_WINDOW, ProtocolError, credit, encode, encodeHello, header, parseHello, text,
-  PROTOCOL_VERSION, type Frame,
+  FrameDecoder,
+  FrameType,
+  INITIAL_WINDOW,
+  ProtocolError,
+  credit,
+  encode,
+  encodeHello,
+  header,
+  parseHello,
+  text,
+  PROTOCOL_VERSION,
+  type Frame,
 } from './frames.ts';
 import { MuxError, MuxStream, type StreamHost } from './mux-stream.ts';
 
@@ -27,7 +37,11 @@ export interface MuxOptions {
   openTimeoutMs?: number;
 }
 
-interface PendingOpen { stream: MuxStream; resolve: (s: MuxStream) => void; reject: (e: Error) => void }
+interface PendingOpen {
+  stream: MuxStream;
+  resolve: (s: MuxStream) => void;
+  reject: (e: Error) => void;
+}
 
 const NO_SESSION = Buffer.alloc(8);
 /** Bytes queued on the carrier before DATA waits for 'drain'. */
@@ -53,7 +67,10 @@ export class Mux extends EventEmitter implements StreamHost {
   private readonly window: number;
   private readonly openTimeoutMs: number;
 
-  constructor(private readonly carrier: Duplex, private readonly opts: MuxOptions) {
+  constructor(
+    private readonly carrier: Duplex,
+    private readonly opts: MuxOptions,
+  ) {
     super();
     this.nextId = opts.role === 'host' ? 1 : 2;
     this.window = Math.max(INITIAL_WINDOW, opts.window ?? INITIAL_WINDOW);
@@ -67,16 +84,28 @@ export class Mux extends EventEmitter implements StreamHost {
   }
 
   /** True once the peer has acked this side's session. */
-  get ready(): boolean { return this.isReady; }
-  get closed(): boolean { return this.closedBy !== null; }
+  get ready(): boolean {
+    return this.isReady;
+  }
+  get closed(): boolean {
+    return this.closedBy !== null;
+  }
   /** Streams open or being opened, both directions. */
-  get streamCount(): number { return this.streams.size + this.opening.size + this.accepting.size; }
+  get streamCount(): number {
+    return this.streams.size + this.opening.size + this.accepting.size;
+  }
 
   /** Opens a stream to `target` on the peer; rejects with the peer's reason, or if the mux ends. */
   async open(target: string): Promise<Duplex> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MuxError(`open ${target}: no answer from the peer in ${this.openTimeoutMs} ms`, 'ERR_MUX_TIMEOUT')), this.openTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new MuxError(`open ${target}: no answer from the peer in ${this.openTimeoutMs} ms`, 'ERR_MUX_TIMEOUT'),
+          ),
+        this.openTimeoutMs,
+      );
     });
     let id = 0;
     try {
@@ -98,7 +127,9 @@ export class Mux extends EventEmitter implements StreamHost {
   }
 
   /** Ends the mux: every stream and pending open fails with `reason`, the carrier is destroyed. */
-  close(reason = 'multiplexer closed'): void { this.shutdown(new MuxError(reason, 'ERR_MUX_CLOSED')); }
+  close(reason = 'multiplexer closed'): void {
+    this.shutdown(new MuxError(reason, 'ERR_MUX_CLOSED'));
+  }
 
   // ---- StreamHost ----
 
@@ -112,7 +143,10 @@ export class Mux extends EventEmitter implements StreamHost {
       while (progress && this.carrier.writableLength < CARRIER_QUEUE) {
         progress = false;
         for (const s of this.wantSend) {
-          if (!s.sendable) { if (!s.hasPending) this.wantSend.delete(s); continue; }
+          if (!s.sendable) {
+            if (!s.hasPending) this.wantSend.delete(s);
+            continue;
+          }
           const { chunk, written } = s.nextChunk();
           this.carrier.write(header(FrameType.DATA, s.id, chunk.length));
           this.carrier.write(chunk);
@@ -127,8 +161,12 @@ export class Mux extends EventEmitter implements StreamHost {
     }
   }
 
-  sendEof(id: number, flags = 0): void { this.send(encode(FrameType.EOF, id, flags ? Buffer.from([flags]) : undefined)); }
-  sendWindow(id: number, bytes: number): void { this.send(encode(FrameType.WINDOW, id, credit(bytes))); }
+  sendEof(id: number, flags = 0): void {
+    this.send(encode(FrameType.EOF, id, flags ? Buffer.from([flags]) : undefined));
+  }
+  sendWindow(id: number, bytes: number): void {
+    this.send(encode(FrameType.WINDOW, id, credit(bytes)));
+  }
 
   finished(id: number, reset: { reason: string } | null): void {
     const s = this.streams.get(id);
@@ -145,31 +183,51 @@ export class Mux extends EventEmitter implements StreamHost {
       for (const f of this.decoder.push(chunk)) this.handle(f);
     } catch (e) {
       const err = e as Error & { code?: string };
-      if (err instanceof ProtocolError || err.code === 'ERR_MUX_PROTOCOL') this.shutdown(new MuxError(`protocol error: ${err.message}`, 'ERR_MUX_CLOSED'));
+      if (err instanceof ProtocolError || err.code === 'ERR_MUX_PROTOCOL')
+        this.shutdown(new MuxError(`protocol error: ${err.message}`, 'ERR_MUX_CLOSED'));
       else throw e;
     }
   };
 
   private handle(f: Frame): void {
-    if (f.type === FrameType.HELLO) { this.onHello(f.payload); return; }
+    if (f.type === FrameType.HELLO) {
+      this.onHello(f.payload);
+      return;
+    }
     const stream = this.streams.get(f.stream);
     switch (f.type) {
-      case FrameType.OPEN: this.onOpenFrame(f.stream, f.payload.toString('utf8')); break;
-      case FrameType.OPEN_OK: this.onOpenAnswer(f.stream, null); break;
-      case FrameType.OPEN_FAIL: this.onOpenAnswer(f.stream, f.payload.toString('utf8') || 'refused'); break;
-      case FrameType.DATA: stream?.onData(f.payload); break;
-      case FrameType.EOF: stream?.onEof(f.payload[0] ?? 0); break;
+      case FrameType.OPEN:
+        this.onOpenFrame(f.stream, f.payload.toString('utf8'));
+        break;
+      case FrameType.OPEN_OK:
+        this.onOpenAnswer(f.stream, null);
+        break;
+      case FrameType.OPEN_FAIL:
+        this.onOpenAnswer(f.stream, f.payload.toString('utf8') || 'refused');
+        break;
+      case FrameType.DATA:
+        stream?.onData(f.payload);
+        break;
+      case FrameType.EOF:
+        stream?.onEof(f.payload[0] ?? 0);
+        break;
       case FrameType.WINDOW:
         if (f.payload.length !== 4) throw new ProtocolError('malformed WINDOW');
-        if (stream) { stream.sendCredit += f.payload.readUInt32BE(0); this.pump(stream); }
+        if (stream) {
+          stream.sendCredit += f.payload.readUInt32BE(0);
+          this.pump(stream);
+        }
         break;
-      case FrameType.RESET: this.onReset(f.stream, f.payload.toString('utf8') || 'reset'); break;
+      case FrameType.RESET:
+        this.onReset(f.stream, f.payload.toString('utf8') || 'reset');
+        break;
     }
   }
 
   private onHello(payload: Buffer): void {
     const hello = parseHello(payload);
-    if (hello.version !== PROTOCOL_VERSION) throw new ProtocolError(`peer speaks protocol ${hello.version}, this side ${PROTOCOL_VERSION}`);
+    if (hello.version !== PROTOCOL_VERSION)
+      throw new ProtocolError(`peer speaks protocol ${hello.version}, this side ${PROTOCOL_VERSION}`);
     if (!this.peerSession || !hello.session.equals(this.peerSession)) {
       // A new peer: whatever streams there were belong to a peer that is gone.
       const dropped = this.dropAll(new MuxError('the peer restarted', 'ECONNRESET'));
@@ -187,30 +245,46 @@ export class Mux extends EventEmitter implements StreamHost {
 
   private onOpenFrame(id: number, target: string): void {
     const peerParity = this.opts.role === 'host' ? 0 : 1;
-    if (id % 2 !== peerParity || this.streams.has(id) || this.accepting.has(id)) throw new ProtocolError(`bad OPEN id ${id}`);
+    if (id % 2 !== peerParity || this.streams.has(id) || this.accepting.has(id))
+      throw new ProtocolError(`bad OPEN id ${id}`);
     const handler = this.opts.onOpen;
-    if (!handler) { this.send(encode(FrameType.OPEN_FAIL, id, text('this side accepts no streams'))); return; }
+    if (!handler) {
+      this.send(encode(FrameType.OPEN_FAIL, id, text('this side accepts no streams')));
+      return;
+    }
     const ticket = { cancelled: false };
     this.accepting.set(id, ticket);
-    handler(target).then((duplex) => {
-      this.accepting.delete(id);
-      if (ticket.cancelled || this.closedBy) { duplex.destroy(); return; }
-      const stream = new MuxStream(this, id, target, this.window);
-      this.streams.set(id, stream);
-      this.send(encode(FrameType.OPEN_OK, id));
-      this.grantExtra(id);
-      splice(stream, duplex);
-    }, (e: Error) => {
-      this.accepting.delete(id);
-      if (!ticket.cancelled && !this.closedBy) this.send(encode(FrameType.OPEN_FAIL, id, text(e.message)));
-    });
+    handler(target).then(
+      (duplex) => {
+        this.accepting.delete(id);
+        if (ticket.cancelled || this.closedBy) {
+          duplex.destroy();
+          return;
+        }
+        const stream = new MuxStream(this, id, target, this.window);
+        this.streams.set(id, stream);
+        this.send(encode(FrameType.OPEN_OK, id));
+        this.grantExtra(id);
+        splice(stream, duplex);
+      },
+      (e: Error) => {
+        this.accepting.delete(id);
+        if (!ticket.cancelled && !this.closedBy) this.send(encode(FrameType.OPEN_FAIL, id, text(e.message)));
+      },
+    );
   }
 
   private onOpenAnswer(id: number, failure: string | null): void {
     const p = this.opening.get(id);
-    if (!p) { if (failure === null) this.send(encode(FrameType.RESET, id, text('nobody waits for this stream'))); return; }
+    if (!p) {
+      if (failure === null) this.send(encode(FrameType.RESET, id, text('nobody waits for this stream')));
+      return;
+    }
     this.opening.delete(id);
-    if (failure !== null) { p.reject(new MuxError(`cannot open ${p.stream.target}: ${failure}`, 'ERR_MUX_OPEN_FAILED')); return; }
+    if (failure !== null) {
+      p.reject(new MuxError(`cannot open ${p.stream.target}: ${failure}`, 'ERR_MUX_OPEN_FAILED'));
+      return;
+    }
     this.streams.set(id, p.stream);
     p.resolve(p.stream);
   }
@@ -219,15 +293,24 @@ export class Mux extends EventEmitter implements StreamHost {
     const ticket = this.accepting.get(id);
     if (ticket) ticket.cancelled = true;
     const p = this.opening.get(id);
-    if (p) { this.opening.delete(id); p.reject(new MuxError(`cannot open ${p.stream.target}: ${reason}`, 'ERR_MUX_OPEN_FAILED')); }
+    if (p) {
+      this.opening.delete(id);
+      p.reject(new MuxError(`cannot open ${p.stream.target}: ${reason}`, 'ERR_MUX_OPEN_FAILED'));
+    }
     this.streams.get(id)?.abort(new MuxError(`stream reset by peer: ${reason}`, 'ECONNRESET'));
   }
 
   // ---- carrier and session ----
 
-  private readonly onDrain = (): void => { this.pump(); };
-  private readonly onEnd = (): void => { this.shutdown(new MuxError('the carrier closed', 'ERR_MUX_CLOSED')); };
-  private readonly onError = (e: Error): void => { this.shutdown(new MuxError(`the carrier failed: ${e.message}`, 'ERR_MUX_CLOSED')); };
+  private readonly onDrain = (): void => {
+    this.pump();
+  };
+  private readonly onEnd = (): void => {
+    this.shutdown(new MuxError('the carrier closed', 'ERR_MUX_CLOSED'));
+  };
+  private readonly onError = (e: Error): void => {
+    this.shutdown(new MuxError(`the carrier failed: ${e.message}`, 'ERR_MUX_CLOSED'));
+  };
 
   private whenReady(): Promise<void> {
     if (this.closedBy) return Promise.reject(this.closedBy);

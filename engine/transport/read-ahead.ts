@@ -64,9 +64,16 @@ while (Atomics.load(h, ${STOP}) === 0) {
 `;
 
 /** Atomics.waitAsync (ES2024; Node has it, this project's TypeScript lib does not name it yet). */
-export const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
+export const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+      timeout?: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 export interface ReadAhead {
   /** Copies what is there into buf (waiting for something); 0: the device read 0 at this point. */
@@ -86,11 +93,16 @@ export interface ReadAheadOptions {
 }
 
 // execArgv []: the code is a CommonJS script, whatever flags (--input-type=module) the agent ran with.
-const spawnWorker = (code: string, workerData: unknown): Worker => new Worker(code, { eval: true, workerData, execArgv: [] });
+const spawnWorker = (code: string, workerData: unknown): Worker =>
+  new Worker(code, { eval: true, workerData, execArgv: [] });
 
 /** A ring of `size` bytes (a power of two of at least 4096) and its shared header of `slots` Int32s. */
-export function sharedRing(size: number, slots: number): { header: SharedArrayBuffer; ring: SharedArrayBuffer; h: Int32Array; data: Buffer } {
-  if (size < 4096 || (size & (size - 1)) !== 0) throw new RangeError(`ring size ${size} is not a power of two of at least 4096`);
+export function sharedRing(
+  size: number,
+  slots: number,
+): { header: SharedArrayBuffer; ring: SharedArrayBuffer; h: Int32Array; data: Buffer } {
+  if (size < 4096 || (size & (size - 1)) !== 0)
+    throw new RangeError(`ring size ${size} is not a power of two of at least 4096`);
   const header = new SharedArrayBuffer(slots * 4);
   const ring = new SharedArrayBuffer(size);
   return { header, ring, h: new Int32Array(header), data: Buffer.from(ring) };
@@ -98,7 +110,10 @@ export function sharedRing(size: number, slots: number): { header: SharedArrayBu
 
 /** Starts a ring's thread (unref'd, its messages logged); `fallBack(why)` when it cannot start or dies. */
 export function startRingThread(
-  code: string, workerData: unknown, opts: { log?: (msg: string) => void; spawn?: (code: string, workerData: unknown) => Worker }, fallBack: (why: string) => void,
+  code: string,
+  workerData: unknown,
+  opts: { log?: (msg: string) => void; spawn?: (code: string, workerData: unknown) => Worker },
+  fallBack: (why: string) => void,
 ): Worker | null {
   try {
     const worker = (opts.spawn ?? spawnWorker)(code, workerData);
@@ -172,18 +187,32 @@ export function readAhead(fd: number, opts: ReadAheadOptions = {}): ReadAhead {
 }
 
 /** Reads on the thread pool, with the worker's rules for 0: one per wait for a host, polled. */
-function poolReader(fd: number, pollMs: number, stopped: () => boolean, log?: (msg: string) => void): (buf: Buffer) => Promise<number> {
+function poolReader(
+  fd: number,
+  pollMs: number,
+  stopped: () => boolean,
+  log?: (msg: string) => void,
+): (buf: Buffer) => Promise<number> {
   let lastWasZero = false;
   let failed = false;
-  const once = (buf: Buffer): Promise<number> => new Promise((resolve) => fs.read(fd, buf, 0, buf.length, null, (e, n) => {
-    if (e && !failed) { failed = true; log?.(`virtio port read failed: ${e.message}`); }
-    if (!e) failed = false;
-    resolve(e ? 0 : n);
-  }));
+  const once = (buf: Buffer): Promise<number> =>
+    new Promise((resolve) =>
+      fs.read(fd, buf, 0, buf.length, null, (e, n) => {
+        if (e && !failed) {
+          failed = true;
+          log?.(`virtio port read failed: ${e.message}`);
+        }
+        if (!e) failed = false;
+        resolve(e ? 0 : n);
+      }),
+    );
   return async (buf) => {
     for (;;) {
       const n = await once(buf);
-      if (n > 0 || !lastWasZero || stopped()) { lastWasZero = n === 0; return n; }
+      if (n > 0 || !lastWasZero || stopped()) {
+        lastWasZero = n === 0;
+        return n;
+      }
       await new Promise((r) => setTimeout(r, pollMs));
     }
   };

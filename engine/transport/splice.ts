@@ -21,7 +21,9 @@ const isUnix = (s: Duplex): s is net.Socket => s instanceof net.Socket && s.remo
 
 export function splice(a: Duplex, b: Duplex): void {
   const closed = new Set<Duplex>();
-  const reset = (other: Duplex) => (): void => { if (!other.destroyed) other.destroy(); };
+  const reset = (other: Duplex) => (): void => {
+    if (!other.destroyed) other.destroy();
+  };
 
   /** `from`'s client closed entirely: what it sent goes on into `to`, then `to` closes fully. */
   const closeFully = (from: Duplex, to: Duplex): void => {
@@ -31,7 +33,10 @@ export function splice(a: Duplex, b: Duplex): void {
       to.closeAfterEnd();
     } else if (!to.destroyed) {
       // `from` (a mux stream whose peer closed) is released once `to` holds everything it sent.
-      const done = (): void => { to.destroy(); if (from instanceof MuxStream) from.release(); };
+      const done = (): void => {
+        to.destroy();
+        if (from instanceof MuxStream) from.release();
+      };
       if (to.writableFinished) done();
       else {
         to.once('finish', done);
@@ -50,7 +55,9 @@ export function splice(a: Duplex, b: Duplex): void {
     } else if (unix) {
       side.once('end', () => {
         if (side.destroyed || !side.writable) return;
-        side.write(Buffer.alloc(0), (err) => { if (err) closeFully(side, other); });
+        side.write(Buffer.alloc(0), (err) => {
+          if (err) closeFully(side, other);
+        });
       });
     }
     side.on('error', (e: NodeJS.ErrnoException) => {

@@ -79,9 +79,11 @@ export function writeBehind(fd: number, opts: WriteBehindOptions = {}): WriteBeh
 
   const poolWrite = async (buf: Buffer): Promise<void> => {
     // position null: write(2) at the current position, never pwrite (ESPIPE on a char device).
-    for (let off = 0; off < buf.length;) {
+    for (let off = 0; off < buf.length; ) {
       const chunk = buf.subarray(off, off + MAX_WRITE);
-      off += await new Promise<number>((resolve, reject) => fs.write(fd, chunk, 0, chunk.length, null, (e, n) => (e ? reject(e) : resolve(n))));
+      off += await new Promise<number>((resolve, reject) =>
+        fs.write(fd, chunk, 0, chunk.length, null, (e, n) => (e ? reject(e) : resolve(n))),
+      );
     }
   };
 
@@ -91,9 +93,11 @@ export function writeBehind(fd: number, opts: WriteBehindOptions = {}): WriteBeh
       while (off < buf.length) {
         if (onPool) {
           // What the ring holds goes first (the thread that wrote it is gone: write it here).
-          const r = Atomics.load(h, READ), w = Atomics.load(h, WRITE);
+          const r = Atomics.load(h, READ),
+            w = Atomics.load(h, WRITE);
           if (r !== w) {
-            const at = (r >>> 0) % size, n = Math.min((w - r) | 0, size - at);
+            const at = (r >>> 0) % size,
+              n = Math.min((w - r) | 0, size - at);
             await poolWrite(data.subarray(at, at + n));
             Atomics.store(h, READ, (r + n) | 0);
             continue;

@@ -13,6 +13,12 @@ function ctx(): { client: ApiClient; store: StoreApi<DashState> } {
   return c;
 }
 
-export function useDash<T>(selector: (s: DashState) => T): T { return useStore(ctx().store, selector); }
-export function useClient(): ApiClient { return ctx().client; }
-export function useDashStore(): StoreApi<DashState> { return ctx().store; }
+export function useDash<T>(selector: (s: DashState) => T): T {
+  return useStore(ctx().store, selector);
+}
+export function useClient(): ApiClient {
+  return ctx().client;
+}
+export function useDashStore(): StoreApi<DashState> {
+  return ctx().store;
+}

@@ -8,7 +8,10 @@ export function formatBytes(n: number): string {
   const units = ['kB', 'MB', 'GB', 'TB'];
   let v = n / 1000;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
   return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
 }
 
@@ -18,11 +21,19 @@ export function formatMB(bytes: number): string {
   return mb < 10 ? mb.toFixed(1) : String(Math.round(mb));
 }
 
-export function shortId(id: string): string { return id.replace(/^sha256:/, '').slice(0, 12); }
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
 
 export function relativeTime(unixSeconds: number, nowMs = Date.now()): string {
   const s = Math.max(0, Math.round(nowMs / 1000 - unixSeconds));
-  const steps: Array<[number, string]> = [[60, 'second'], [60, 'minute'], [24, 'hour'], [30, 'day'], [12, 'month']];
+  const steps: Array<[number, string]> = [
+    [60, 'second'],
+    [60, 'minute'],
+    [24, 'hour'],
+    [30, 'day'],
+    [12, 'month'],
+  ];
   let v = s;
   for (const [size, unit] of steps) {
     if (v < size) return v <= 1 && unit === 'second' ? 'just now' : `${v} ${unit}${v === 1 ? '' : 's'} ago`;

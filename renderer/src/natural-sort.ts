@@ -3,7 +3,9 @@
 
 const CHUNK = /(\d+)|(\D+)/g;
 
-function chunks(s: string): string[] { return s.match(CHUNK) ?? []; }
+function chunks(s: string): string[] {
+  return s.match(CHUNK) ?? [];
+}
 
 /** Compares two digit runs as numbers of any length (no overflow): fewer significant digits first. */
 function compareDigits(a: string, b: string): number {
@@ -23,7 +25,8 @@ export function naturalCompare(a: string, b: string): number {
     const dy = /^\d/.test(y);
     let c: number;
     if (dx && dy) c = compareDigits(x, y);
-    else if (dx !== dy) c = dx ? -1 : 1; // digits before letters, as in a plain sort
+    else if (dx !== dy)
+      c = dx ? -1 : 1; // digits before letters, as in a plain sort
     else c = x < y ? -1 : x > y ? 1 : 0;
     if (c !== 0) return c;
   }

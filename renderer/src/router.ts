@@ -9,9 +9,11 @@ export function startRouter(store: StoreApi<DashState>, w: Window = window): () 
   const fromLocation = (): void => {
     const route = parseHash(w.location.hash);
     const canonical = routeHash(route);
-    if (w.location.hash !== canonical) w.history.replaceState(w.history.state, '', `${w.location.pathname}${w.location.search}${canonical}`);
+    if (w.location.hash !== canonical)
+      w.history.replaceState(w.history.state, '', `${w.location.pathname}${w.location.search}${canonical}`);
     const s = store.getState();
-    if (s.view !== route.view || (route.view === 'settings' && s.settingsTab !== route.tab)) store.setState({ view: route.view, ...(route.view === 'settings' ? { settingsTab: route.tab } : {}) });
+    if (s.view !== route.view || (route.view === 'settings' && s.settingsTab !== route.tab))
+      store.setState({ view: route.view, ...(route.view === 'settings' ? { settingsTab: route.tab } : {}) });
   };
   fromLocation();
   w.addEventListener('hashchange', fromLocation);
@@ -20,5 +22,8 @@ export function startRouter(store: StoreApi<DashState>, w: Window = window): () 
     // Setting the fragment adds a history entry and fires hashchange, which finds nothing to change.
     if (w.location.hash !== hash) w.location.hash = hash;
   });
-  return () => { w.removeEventListener('hashchange', fromLocation); unsubscribe(); };
+  return () => {
+    w.removeEventListener('hashchange', fromLocation);
+    unsubscribe();
+  };
 }

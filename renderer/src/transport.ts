@@ -6,7 +6,9 @@ import { API_PATHS, TOKEN_PARAM, type ClientFrame } from '../../electron/node-ho
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 declare global {
-  interface Window { berth?: { send(frame: ClientFrame): void; onFrame(h: (f: unknown) => void): void }; }
+  interface Window {
+    berth?: { send(frame: ClientFrame): void; onFrame(h: (f: unknown) => void): void };
+  }
 }
 
 class SocketTransport implements FrameTransport {
@@ -15,7 +17,11 @@ class SocketTransport implements FrameTransport {
   private queue: ClientFrame[] = [];
   private retryMs = 500;
 
-  constructor(private readonly url: string, private readonly onState: (s: ConnectionState) => void, private readonly onDrop: () => void) {
+  constructor(
+    private readonly url: string,
+    private readonly onState: (s: ConnectionState) => void,
+    private readonly onDrop: () => void,
+  ) {
     this.connect();
   }
 
@@ -29,7 +35,11 @@ class SocketTransport implements FrameTransport {
       this.onState('open');
     };
     ws.onmessage = (m) => {
-      try { this.handler(JSON.parse(String(m.data))); } catch { /* not JSON: ignore */ }
+      try {
+        this.handler(JSON.parse(String(m.data)));
+      } catch {
+        /* not JSON: ignore */
+      }
     };
     ws.onclose = () => {
       this.ws = null;
@@ -46,7 +56,9 @@ class SocketTransport implements FrameTransport {
     else this.queue.push(frame);
   }
 
-  onFrame(handler: (f: unknown) => void): void { this.handler = handler; }
+  onFrame(handler: (f: unknown) => void): void {
+    this.handler = handler;
+  }
 }
 
 export function connect(onState: (s: ConnectionState) => void): ApiClient {
@@ -60,7 +72,9 @@ export function connect(onState: (s: ConnectionState) => void): ApiClient {
   if (token) history.replaceState(null, '', location.pathname + location.hash);
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${API_PATHS.ws}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
   let client: ApiClient | null = null;
-  const transport = new SocketTransport(wsUrl, onState, () => client?.failAll('the connection to the Berth host was lost'));
+  const transport = new SocketTransport(wsUrl, onState, () =>
+    client?.failAll('the connection to the Berth host was lost'),
+  );
   client = new ApiClient(transport);
   return client;
 }

@@ -16,8 +16,12 @@ function timedCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ ms: number;
     const t0 = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { out += d; });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
     child.on('exit', (code) => resolve({ ms: performance.now() - t0, code: code ?? -1, out }));
   });
 }
@@ -41,6 +45,8 @@ describe('berth commands timed whole (real VM)', { timeout: 10 * 60_000 }, () =>
     assert.match(there.out, /Switching the image store to/, 'the phases the dashboard shows');
     const back = await timedCli(env.env, ['store', 'use', before.active]);
     assert.equal(back.code, 0, back.out);
-    console.log(`berth status: ${(status.ms / 1000).toFixed(2)} s; berth store use ${other}: ${(there.ms / 1000).toFixed(2)} s; back to ${before.active}: ${(back.ms / 1000).toFixed(2)} s`);
+    console.log(
+      `berth status: ${(status.ms / 1000).toFixed(2)} s; berth store use ${other}: ${(there.ms / 1000).toFixed(2)} s; back to ${before.active}: ${(back.ms / 1000).toFixed(2)} s`,
+    );
   });
 });

@@ -25,7 +25,9 @@ function tcpAsk(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(text));
     let got = '';
-    s.on('data', (d) => { got += d; });
+    s.on('data', (d) => {
+      got += d;
+    });
     s.on('end', () => resolve(got));
     s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
@@ -35,9 +37,20 @@ function tcpAsk(port: number, text: string): Promise<string> {
 function udpAsk(port: number, text: string, timeoutMs = 3000): Promise<string> {
   return new Promise((resolve) => {
     const u = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { u.close(); resolve('timeout'); }, timeoutMs);
-    u.on('message', (m) => { clearTimeout(timer); u.close(); resolve(m.toString()); });
-    u.on('error', () => { clearTimeout(timer); u.close(); resolve('error'); });
+    const timer = setTimeout(() => {
+      u.close();
+      resolve('timeout');
+    }, timeoutMs);
+    u.on('message', (m) => {
+      clearTimeout(timer);
+      u.close();
+      resolve(m.toString());
+    });
+    u.on('error', () => {
+      clearTimeout(timer);
+      u.close();
+      resolve('error');
+    });
     u.send(text, port, '127.0.0.1');
   });
 }
@@ -56,26 +69,46 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
     assert.equal((await env.status()).dataPlane, 'virtio-serial');
   });
   after(async () => {
-    await host('docker rm -f dp-echo dp-udp-lo dp-chatty dp-tty >/dev/null 2>&1; docker rmi berth-dp/big:1 berth-dp/big:copy >/dev/null 2>&1; docker rmi ' + IMG + ' >/dev/null 2>&1').catch(() => undefined);
+    await host(
+      'docker rm -f dp-echo dp-udp-lo dp-chatty dp-tty >/dev/null 2>&1; docker rmi berth-dp/big:1 berth-dp/big:copy >/dev/null 2>&1; docker rmi ' +
+        IMG +
+        ' >/dev/null 2>&1',
+    ).catch(() => undefined);
     await env.dispose();
   });
 
   it('100 concurrent docker version calls all answer', async () => {
     const docker = env.docker();
-    const answers = await Promise.all(Array.from({ length: 100 }, () => docker.version().then((v) => v.ApiVersion, (e: Error) => `failed: ${e.message}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        docker.version().then(
+          (v) => v.ApiVersion,
+          (e: Error) => `failed: ${e.message}`,
+        ),
+      ),
+    );
     const failed = answers.filter((a) => a.startsWith('failed'));
     assert.deepEqual(failed, [], `${failed.length} of 100 failed`);
     // And the CLI, several at once.
-    const cli = await Promise.all(Array.from({ length: 8 }, () => host("docker version --format '{{.Server.APIVersion}}'")));
-    assert.ok(cli.every((r) => r.code === 0 && r.stdout.trim() === answers[0]), JSON.stringify(cli.map((r) => r.stderr)));
+    const cli = await Promise.all(
+      Array.from({ length: 8 }, () => host("docker version --format '{{.Server.APIVersion}}'")),
+    );
+    assert.ok(
+      cli.every((r) => r.code === 0 && r.stdout.trim() === answers[0]),
+      JSON.stringify(cli.map((r) => r.stderr)),
+    );
   });
 
   it('a 200 MB image survives docker save | docker load through the socket byte for byte', async () => {
-    const build = await host(`docker run --name dp-big ${IMG} sh -c 'dd if=/dev/urandom of=/big bs=1M count=200 2>/dev/null' && docker commit dp-big berth-dp/big:1 >/dev/null && docker rm dp-big >/dev/null`);
+    const build = await host(
+      `docker run --name dp-big ${IMG} sh -c 'dd if=/dev/urandom of=/big bs=1M count=200 2>/dev/null' && docker commit dp-big berth-dp/big:1 >/dev/null && docker rm dp-big >/dev/null`,
+    );
     assert.equal(build.code, 0, build.stderr);
     const before = await host(`docker image inspect --format '{{.Id}}' berth-dp/big:1`);
     // Out through the socket to a file on the host, the image removed, and back in.
-    const round = await host(`set -e; f=$(mktemp); docker save berth-dp/big:1 -o "$f"; echo "bytes $(stat -c %s "$f")"; docker rmi berth-dp/big:1 >/dev/null; docker load -i "$f"; rm -f "$f"`);
+    const round = await host(
+      `set -e; f=$(mktemp); docker save berth-dp/big:1 -o "$f"; echo "bytes $(stat -c %s "$f")"; docker rmi berth-dp/big:1 >/dev/null; docker load -i "$f"; rm -f "$f"`,
+    );
     assert.equal(round.code, 0, round.stderr);
     assert.ok(Number(/bytes (\d+)/.exec(round.stdout)?.[1]) > 200e6, round.stdout);
     assert.match(round.stdout, /Loaded image: berth-dp\/big:1/);
@@ -87,13 +120,20 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
   it('TCP and UDP published ports answer, stop after docker stop, and come back after a store switch (restart policy)', async () => {
     const tcp = await freeTcpPort();
     const udp = await freeTcpPort();
-    const run = await host(`docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`);
+    const run = await host(
+      `docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`,
+    );
     assert.equal(run.code, 0, run.stderr);
-    const answering = async (): Promise<boolean | undefined> => ((await tcpAsk(tcp, 'hello')) === '5\n' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined);
+    const answering = async (): Promise<boolean | undefined> =>
+      (await tcpAsk(tcp, 'hello')) === '5\n' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined;
     await waitFor('both ports', answering, 3 * MIN);
 
     assert.equal((await host('docker stop -t 1 dp-echo')).code, 0);
-    await waitFor('the ports to go', async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true), MIN);
+    await waitFor(
+      'the ports to go',
+      async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true),
+      MIN,
+    );
     assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
     assert.equal(await udpAsk(udp, 'ping', 1500), 'timeout', 'no UDP forward left behind');
     assert.equal((await host('docker start dp-echo')).code, 0);
@@ -105,17 +145,25 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
       const sw = await env.cli(['store', 'use', store]);
       assert.equal(sw.code, 0, sw.stderr);
       if (store === 'containerd') {
-        await waitFor('the hidden container\'s ports to go', async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true), MIN);
+        await waitFor(
+          "the hidden container's ports to go",
+          async () => ((await env.status()).ports?.some((p) => p.container === 'dp-echo') ? undefined : true),
+          MIN,
+        );
         assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
       }
     }
     await waitFor('both ports after the switch back', answering, 3 * MIN);
   });
-  it('a UDP port published on 127.0.0.1 echoes to the sender (QEMU forward to the VM\'s loopback redirect)', async () => {
+  it("a UDP port published on 127.0.0.1 echoes to the sender (QEMU forward to the VM's loopback redirect)", async () => {
     const udp = await freeTcpPort();
     const run = await host(`docker run -d --name dp-udp-lo -p 127.0.0.1:${udp}:9001/udp ${echoServerArgs(IMG)}`);
     assert.equal(run.code, 0, run.stderr);
-    await waitFor('the loopback UDP echo', async () => ((await udpAsk(udp, 'ping', 1500)) === 'echo:ping' ? true : undefined), 3 * MIN);
+    await waitFor(
+      'the loopback UDP echo',
+      async () => ((await udpAsk(udp, 'ping', 1500)) === 'echo:ping' ? true : undefined),
+      3 * MIN,
+    );
     // From a second socket too: each reply goes to its own sender.
     const [a, b] = await Promise.all([udpAsk(udp, 'one'), udpAsk(udp, 'two')]);
     assert.deepEqual([a, b], ['echo:one', 'echo:two']);
@@ -123,14 +171,19 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
     assert.equal((await host('docker rm -f dp-udp-lo')).code, 0);
   });
 
-  it('a logs -f client that closes its connection has dockerd\'s end closed at once', async () => {
+  it("a logs -f client that closes its connection has dockerd's end closed at once", async () => {
     const run = await host(`docker run -d --name dp-chatty ${IMG} sleep 600`);
     assert.equal(run.code, 0, run.stderr);
     const id = run.stdout.trim();
     // dockerd's accepted connections on its socket, by inode, read inside the VM (over SSH, not the socket).
     const conns = async (): Promise<Set<string>> => {
       const r = await env.cli(['shell', `awk '$8 == "/run/docker.sock" && $6 == "03" {print $7}' /proc/net/unix`]);
-      return new Set(r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l)));
+      return new Set(
+        r.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /^\d+$/.test(l)),
+      );
     };
     const before = await conns();
     const c = net.connect({ path: env.data.dockerSocket, allowHalfOpen: true });
@@ -140,19 +193,32 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
     c.write(`GET /containers/${id}/logs?follow=1&stdout=1&tail=1 HTTP/1.1\r\nHost: docker\r\n\r\n`);
     await new Promise((r) => c.once('data', r));
     const open = [...(await conns())].filter((i) => !before.has(i));
-    assert.ok(open.length >= 1, 'the logs stream has a connection on dockerd\'s socket');
+    assert.ok(open.length >= 1, "the logs stream has a connection on dockerd's socket");
     c.destroy();
     // The next look (one SSH command, about a second under emulation) finds it gone.
     const now = await conns();
-    assert.ok(open.every((i) => !now.has(i)), 'dockerd still holds the closed client\'s stream');
+    assert.ok(
+      open.every((i) => !now.has(i)),
+      "dockerd still holds the closed client's stream",
+    );
     assert.equal((await host('docker rm -f dp-chatty')).code, 0);
   });
 
-  it('a TTY exec\'s writes arrive as the container writes them, not merged', async () => {
+  it("a TTY exec's writes arrive as the container writes them, not merged", async () => {
     const run = await host(`docker run -d --name dp-tty ${IMG} sleep 600`);
     assert.equal(run.code, 0, run.stderr);
     const docker = env.docker();
-    const exec = await docker.getContainer('dp-tty').exec({ Cmd: ['/bin/busybox', 'sh', '-c', 'printf "hello out"; /bin/busybox sleep 0.3; printf "\\n"; /bin/busybox sleep 0.3; printf "hello err\\n"'], Tty: true, AttachStdout: true, AttachStderr: true });
+    const exec = await docker.getContainer('dp-tty').exec({
+      Cmd: [
+        '/bin/busybox',
+        'sh',
+        '-c',
+        'printf "hello out"; /bin/busybox sleep 0.3; printf "\\n"; /bin/busybox sleep 0.3; printf "hello err\\n"',
+      ],
+      Tty: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
     const reads: string[] = [];
     stream.on('data', (d: Buffer) => reads.push(d.toString()));

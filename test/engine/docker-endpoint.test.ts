@@ -17,7 +17,12 @@ const IMG = 'berth-conf/busybox:1';
 const DIR = '/tmp/berth-conformance';
 
 /** One command as a user types it; setup and cleanup run on the same side, around it. */
-interface Case { name: string; cmd: string; setup?: string; cleanup?: string }
+interface Case {
+  name: string;
+  cmd: string;
+  setup?: string;
+  cleanup?: string;
+}
 
 describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 * MIN }, () => {
   // The suite's shared engine: the file removes what it creates.
@@ -34,7 +39,11 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
     // Inside the VM: what `berth shell '<cmd>'` runs, on one SSH connection kept for the file.
     const keys = ensureKeys(env.data.keysDir);
-    ssh = await GuestSsh.connectOnce({ port: (await env.status()).sshPort!, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey });
+    ssh = await GuestSsh.connectOnce({
+      port: (await env.status()).sshPort!,
+      privateKey: keys.clientPrivateKey,
+      hostPublicKey: keys.hostPublicKey,
+    });
     vm = (cmd) => ssh!.exec(cmd, { timeoutMs: 300_000 });
     await buildScratch(env.docker(), IMG, 'conformance');
     const keep = await host(`docker run -d --name keep ${IMG} sleep 3600 && mkdir -p ${DIR}`);
@@ -46,7 +55,9 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     while (Date.now() / 1000 < events.until + 1) await new Promise((r) => setTimeout(r, 200));
   });
   after(async () => {
-    await host(`docker rm -f keep srv >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`).catch(() => undefined);
+    await host(
+      `docker rm -f keep srv >/dev/null 2>&1; docker rmi ${IMG} berth-conf/built >/dev/null 2>&1; docker image prune -f >/dev/null 2>&1; rm -rf ${DIR}`,
+    ).catch(() => undefined);
     await vm(`rm -rf ${DIR}`).catch(() => undefined);
     ssh?.end();
     await env.dispose();
@@ -97,7 +108,8 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
       // travel in BuildKit's session, a gRPC stream inside the hijacked /session connection.
       // `--secret` fails outright on the legacy builder, so this cannot pass without BuildKit.
       name: 'build with BuildKit (buildx): a 16 MiB context and a build secret, then run the result',
-      setup: `mkdir -p ${DIR}/bk && yes berth | head -c 16777216 > ${DIR}/bk/big && printf 's3cret' > ${DIR}/secret && ` +
+      setup:
+        `mkdir -p ${DIR}/bk && yes berth | head -c 16777216 > ${DIR}/bk/big && printf 's3cret' > ${DIR}/secret && ` +
         `printf 'FROM ${IMG}\\nCOPY big /big\\nRUN --mount=type=secret,id=s ["/bin/busybox", "sh", "-c", "/bin/busybox cat /run/secrets/s > /s"]\\n' > ${DIR}/bk/Dockerfile`,
       cmd: `docker build -q --secret id=s,src=${DIR}/secret -t berth-conf/bk ${DIR}/bk >/dev/null && docker run --rm berth-conf/bk /bin/busybox sh -c '/bin/busybox md5sum /big; /bin/busybox cat /s'`,
       cleanup: 'docker rmi berth-conf/bk >/dev/null',
@@ -121,7 +133,9 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
 
   for (const c of cases) {
     it(`${c.name}: the host CLI through Berth prints what the VM prints`, async () => {
-      const cmd = c.cmd || `docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Type}} {{.Action}}'`;
+      const cmd =
+        c.cmd ||
+        `docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Type}} {{.Action}}'`;
       const both: Run[] = [];
       for (const side of [host, vm]) {
         if (c.setup) {
@@ -132,15 +146,29 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
         if (c.cleanup) await side(c.cleanup);
       }
       const [h, v] = both as [Run, Run];
-      assert.ok(v.stdout.length > 0 || c.name.startsWith('events'), `the VM printed something for: ${cmd}\n${v.stderr}`);
-      assert.deepEqual({ stdout: h.stdout, code: h.code }, { stdout: v.stdout, code: v.code },
-        `host vs VM for: ${cmd}\nhost stderr: ${h.stderr}\nVM stderr: ${v.stderr}`);
+      assert.ok(
+        v.stdout.length > 0 || c.name.startsWith('events'),
+        `the VM printed something for: ${cmd}\n${v.stderr}`,
+      );
+      assert.deepEqual(
+        { stdout: h.stdout, code: h.code },
+        { stdout: v.stdout, code: v.code },
+        `host vs VM for: ${cmd}\nhost stderr: ${h.stderr}\nVM stderr: ${v.stderr}`,
+      );
     });
   }
 
-  it('events in the window are the container\'s whole life', async () => {
-    const r = await host(`docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Action}}'`);
-    assert.deepEqual(r.stdout.trim().split('\n').filter((a) => ['create', 'start', 'die', 'destroy'].includes(a)), ['create', 'start', 'die', 'destroy']);
+  it("events in the window are the container's whole life", async () => {
+    const r = await host(
+      `docker events --since ${events.since} --until ${events.until} --filter container=ev --format '{{.Action}}'`,
+    );
+    assert.deepEqual(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((a) => ['create', 'start', 'die', 'destroy'].includes(a)),
+      ['create', 'start', 'die', 'destroy'],
+    );
   });
 
   it('a published TCP port keeps half-close, and a published UDP port answers, as inside the VM', async () => {
@@ -149,7 +177,11 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     const run = await host(`docker run -d --name srv -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`);
     assert.equal(run.code, 0, run.stderr);
     // The container runs before its server listens: wait for the server's own word.
-    await waitFor('the servers', async () => ((await host('docker logs srv')).stdout.includes('ready') ? true : undefined), 120_000);
+    await waitFor(
+      'the servers',
+      async () => ((await host('docker logs srv')).stdout.includes('ready') ? true : undefined),
+      120_000,
+    );
     await waitFor('the forwards', async () => {
       const st = await env.status();
       const ours = (st.ports ?? []).filter((p) => p.container === 'srv').map((p) => p.containerPort);
@@ -167,6 +199,10 @@ describe('a faithful Docker endpoint (real VM, host docker CLI)', { timeout: 40 
     const inVm = await vm(`node -e "${client}"`);
     await host('docker rm -f srv >/dev/null');
     assert.equal(inVm.stdout.trim(), 'tcp:11 udp:echo:ping', `inside the VM: ${inVm.stderr}`);
-    assert.deepEqual({ out: fromHost.stdout, code: fromHost.code }, { out: inVm.stdout, code: inVm.code }, fromHost.stderr);
+    assert.deepEqual(
+      { out: fromHost.stdout, code: fromHost.code },
+      { out: inVm.stdout, code: inVm.code },
+      fromHost.stderr,
+    );
   });
 });

@@ -15,12 +15,20 @@ const IMAGE = 'berth-test/share-settings:1';
 
 /** Runs busybox `sh -c script` in a container with `bind` mounted, to its end; its output. */
 async function runWith(docker: Docker, bind: string, script: string): Promise<{ code: number; output: string }> {
-  const c = await docker.createContainer({ Image: IMAGE, Entrypoint: ['/bin/busybox'], Cmd: ['sh', '-c', script], Tty: true, HostConfig: { Binds: [bind] } });
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Entrypoint: ['/bin/busybox'],
+    Cmd: ['sh', '-c', script],
+    Tty: true,
+    HostConfig: { Binds: [bind] },
+  });
   try {
     await c.start();
     const { StatusCode } = await c.wait();
     return { code: StatusCode, output: (await c.logs({ stdout: true, stderr: true })).toString().replace(/\r/g, '') };
-  } finally { await c.remove({ force: true }); }
+  } finally {
+    await c.remove({ force: true });
+  }
 }
 
 describe('shared folders as a setting (real VM)', { timeout: 1_800_000 }, () => {
@@ -41,11 +49,16 @@ describe('shared folders as a setting (real VM)', { timeout: 1_800_000 }, () => 
     fs.mkdirSync(extra, { mode: 0o755 });
     fs.writeFileSync(path.join(extra, 'marker.txt'), 'shared after the restart\n');
     fs.writeFileSync(notes, 'not a folder\n');
-    if (process.getuid?.() === 0) for (const p of [extra, path.join(extra, 'marker.txt')]) fs.chownSync(p, env.shareOwner.uid, env.shareOwner.gid);
+    if (process.getuid?.() === 0)
+      for (const p of [extra, path.join(extra, 'marker.txt')]) fs.chownSync(p, env.shareOwner.uid, env.shareOwner.gid);
     await buildImage(env.docker(), watcherContext(), { t: IMAGE });
   });
   after(async () => {
-    await env.docker().getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+    await env
+      .docker()
+      .getImage(IMAGE)
+      .remove({ force: true })
+      .catch(() => undefined);
     await env.dispose(); // puts fileSharing back (one more Apply & Restart)
     fs.rmSync(extra, { recursive: true, force: true });
     fs.rmSync(notes, { force: true });
@@ -72,13 +85,20 @@ describe('shared folders as a setting (real VM)', { timeout: 1_800_000 }, () => 
     const seen = await runWith(env.docker(), `${extra}:/x`, 'cat /x/marker.txt && echo from-container > /x/back.txt');
     assert.equal(seen.code, 0, seen.output);
     assert.equal(seen.output, 'shared after the restart\n');
-    assert.equal(fs.readFileSync(path.join(extra, 'back.txt'), 'utf8'), 'from-container\n', 'and written back to the host');
+    assert.equal(
+      fs.readFileSync(path.join(extra, 'back.txt'), 'utf8'),
+      'from-container\n',
+      'and written back to the host',
+    );
   });
 
   it('a missing path or a file is refused with its reason, and nothing changes', async () => {
     const was = await sharing();
     const missing = path.join(env.root, 'no-such-folder');
-    for (const [bad, reason] of [[missing, /does not exist/], [notes, /is not a folder/]] as const) {
+    for (const [bad, reason] of [
+      [missing, /does not exist/],
+      [notes, /is not a folder/],
+    ] as const) {
       const r = await env.cli(['settings', 'set', `fileSharing=${JSON.stringify([...was, bad])}`]);
       assert.notEqual(r.code, 0, `accepted ${bad}: ${r.stdout}`);
       const said = `${r.stdout}\n${r.stderr}`;

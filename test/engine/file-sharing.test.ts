@@ -22,9 +22,14 @@ async function execIn(c: Docker.Container, cmd: string[]): Promise<{ code: numbe
   const stream = await ex.start({ hijack: true, stdin: false });
   const out = new PassThrough();
   let output = '';
-  out.on('data', (d: Buffer) => { output += d; });
+  out.on('data', (d: Buffer) => {
+    output += d;
+  });
   c.modem.demuxStream(stream, out, out);
-  await new Promise<void>((resolve, reject) => { stream.on('end', resolve); stream.on('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
   const { ExitCode } = await ex.inspect();
   return { code: ExitCode ?? -1, output };
 }
@@ -40,7 +45,12 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
     if (!asRoot) return fn();
     process.setegid!(owner.gid);
     process.seteuid!(owner.uid);
-    try { return fn(); } finally { process.seteuid!(0); process.setegid!(0); }
+    try {
+      return fn();
+    } finally {
+      process.seteuid!(0);
+      process.setegid!(0);
+    }
   };
 
   before(async () => {
@@ -53,19 +63,31 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
   });
   after(async () => {
     for (const c of containers) await c.remove({ force: true }).catch(() => undefined);
-    await env.docker().getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+    await env
+      .docker()
+      .getImage(IMAGE)
+      .remove({ force: true })
+      .catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
     await env.dispose();
   });
 
   it('coherence: a host edit is read fresh within 1 s; a container write is on the host when sync returns; owned by the user', async () => {
-    const c = await env.docker().createContainer({ Image: IMAGE, Entrypoint: ['/bin/busybox'], Cmd: ['sleep', '3600'], HostConfig: { Binds: [`${dir}:/w`] } });
+    const c = await env.docker().createContainer({
+      Image: IMAGE,
+      Entrypoint: ['/bin/busybox'],
+      Cmd: ['sleep', '3600'],
+      HostConfig: { Binds: [`${dir}:/w`] },
+    });
     containers.push(c);
     await c.start();
     const f = path.join(dir, 'edit.txt');
     asOwner(() => fs.writeFileSync(f, 'version-1\n'));
     // The container reads it and its metadata: both are now in the VM's caches.
-    assert.equal((await execIn(c, ['/bin/busybox', 'sh', '-c', 'cat /w/edit.txt; ls -l /w/edit.txt >/dev/null'])).output, 'version-1\n');
+    assert.equal(
+      (await execIn(c, ['/bin/busybox', 'sh', '-c', 'cat /w/edit.txt; ls -l /w/edit.txt >/dev/null'])).output,
+      'version-1\n',
+    );
     for (const next of ['version-2\n', 'v3 is longer than the others\n', 'v4\n']) {
       const t0 = Date.now();
       asOwner(() => fs.writeFileSync(f, next));
@@ -73,7 +95,12 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
       const seen = (await execIn(c, ['/bin/busybox', 'cat', '/w/edit.txt'])).output;
       assert.equal(seen, next, 'the host edit, 1 s later');
     }
-    const w = await execIn(c, ['/bin/busybox', 'sh', '-c', 'echo from-container > /w/written.txt && mkdir /w/made && sync']);
+    const w = await execIn(c, [
+      '/bin/busybox',
+      'sh',
+      '-c',
+      'echo from-container > /w/written.txt && mkdir /w/made && sync',
+    ]);
     assert.equal(w.code, 0, w.output);
     assert.equal(fs.readFileSync(path.join(dir, 'written.txt'), 'utf8'), 'from-container\n');
     for (const p of ['written.txt', 'made']) {
@@ -81,7 +108,11 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
       assert.deepEqual([st.uid, st.gid], [owner.uid, owner.gid], `${p} is the sharing user's`);
     }
     const modes = (await execIn(c, ['/bin/busybox', 'stat', '-c', '%a %u', '/w/written.txt'])).output.trim();
-    assert.equal(modes, `${(fs.statSync(path.join(dir, 'written.txt')).mode & 0o777).toString(8)} 0`, 'the user\'s files look root-owned in containers');
+    assert.equal(
+      modes,
+      `${(fs.statSync(path.join(dir, 'written.txt')).mode & 0o777).toString(8)} 0`,
+      "the user's files look root-owned in containers",
+    );
   });
 
   it('the VM reads shared files ahead by VIRTIOFS_READ_AHEAD_KB (the agent sets it)', async () => {
@@ -93,12 +124,16 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
   it('events: an inotify watcher in a container sees a host-side create, modify and delete within 1 s', async () => {
     const watched = path.join(dir, 'watched');
     asOwner(() => fs.mkdirSync(watched));
-    const c = await env.docker().createContainer({ Image: IMAGE, Cmd: ['/w'], HostConfig: { Binds: [`${watched}:/w`] } });
+    const c = await env
+      .docker()
+      .createContainer({ Image: IMAGE, Cmd: ['/w'], HostConfig: { Binds: [`${watched}:/w`] } });
     containers.push(c);
     const stream = await c.attach({ stream: true, stdout: true, stderr: true });
     let out = Buffer.alloc(0);
     const stdout = new PassThrough();
-    stdout.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+    stdout.on('data', (d: Buffer) => {
+      out = Buffer.concat([out, d]);
+    });
     c.modem.demuxStream(stream, stdout, new PassThrough());
     await c.start();
     for (let i = 0; i < 300 && !parseEvents(out).ready; i++) await sleep(100);
@@ -120,17 +155,50 @@ describe('shared folders (real VM)', { timeout: 1_200_000 }, () => {
       const waited = await seenSince(from, match);
       latencies[what] = waited === Infinity ? Infinity : Date.now() - t0;
       await sleep(100);
-      seen[what] = parseEvents(out).events.slice(from).map((e) => `${maskNames(e.mask)} ${e.name}`.trim()).join(', ') || 'nothing';
+      seen[what] =
+        parseEvents(out)
+          .events.slice(from)
+          .map((e) => `${maskNames(e.mask)} ${e.name}`.trim())
+          .join(', ') || 'nothing';
     };
     const seen: Record<string, string> = {};
-    const named = (name: string) => (e: InotifyEvent): boolean => e.name === name && (e.mask & (IN.ATTRIB | IN.MODIFY | IN.CREATE | IN.CLOSE_WRITE)) !== 0;
-    await step('create', () => fs.writeFileSync(path.join(watched, 'new.js'), 'export const a = 1;\n'), named('new.js'));
-    await step('modify', () => fs.writeFileSync(path.join(watched, 'new.js'), 'export const a = 2;\n'), named('new.js'));
+    const named =
+      (name: string) =>
+      (e: InotifyEvent): boolean =>
+        e.name === name && (e.mask & (IN.ATTRIB | IN.MODIFY | IN.CREATE | IN.CLOSE_WRITE)) !== 0;
+    await step(
+      'create',
+      () => fs.writeFileSync(path.join(watched, 'new.js'), 'export const a = 1;\n'),
+      named('new.js'),
+    );
+    await step(
+      'modify',
+      () => fs.writeFileSync(path.join(watched, 'new.js'), 'export const a = 2;\n'),
+      named('new.js'),
+    );
     await step('create folder', () => fs.mkdirSync(path.join(watched, 'sub')), named('sub'));
-    await step('delete', () => fs.rmSync(path.join(watched, 'new.js')), (e) => e.name === '' && (e.mask & IN.ATTRIB) !== 0);
-    console.log(`host change → container inotify event: ${Object.entries(latencies).map(([k, v]) => `${k} ${v} ms (${seen[k]})`).join('; ')}`);
+    await step(
+      'delete',
+      () => fs.rmSync(path.join(watched, 'new.js')),
+      (e) => e.name === '' && (e.mask & IN.ATTRIB) !== 0,
+    );
+    console.log(
+      `host change → container inotify event: ${Object.entries(latencies)
+        .map(([k, v]) => `${k} ${v} ms (${seen[k]})`)
+        .join('; ')}`,
+    );
     // What the host did about it, for a failure's message (the data dir goes with the engine).
-    const hostSide = (): string => fs.readFileSync(env.data.hostLog, 'utf8').split('\n').filter((l) => l.includes('file events')).slice(-10).join('\n');
-    for (const [what, ms] of Object.entries(latencies)) assert.ok(ms <= 1000, `${what}: no event within 1 s (took ${ms} ms; saw ${seen[what]})\nhost log:\n${hostSide()}`);
+    const hostSide = (): string =>
+      fs
+        .readFileSync(env.data.hostLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('file events'))
+        .slice(-10)
+        .join('\n');
+    for (const [what, ms] of Object.entries(latencies))
+      assert.ok(
+        ms <= 1000,
+        `${what}: no event within 1 s (took ${ms} ms; saw ${seen[what]})\nhost log:\n${hostSide()}`,
+      );
   });
 });

@@ -22,10 +22,20 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
   let sh: (cmd: string) => Promise<Run>;
   const hostPidNow = (): number => Number(fs.readFileSync(path.join(env.data.runDir, 'host.pid'), 'utf8'));
   /** The QEMU processes running on this data dir. */
-  const qemus = (): number[] => fs.readdirSync('/proc').map(Number).filter((p) => p > 1 && pidAlive(p))
-    .filter((p) => { const a = commandLine(p); return !!a && a.some((x) => x.includes('qemu-system')) && a.some((x) => x.includes(env.data.vmDir)); });
-  const killHost = (): void => { process.kill(hostPidNow(), 'SIGKILL'); };
-  const httpStatus = (port: number): Promise<string> => sh(`curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:${port}/marker`).then((r) => r.stdout);
+  const qemus = (): number[] =>
+    fs
+      .readdirSync('/proc')
+      .map(Number)
+      .filter((p) => p > 1 && pidAlive(p))
+      .filter((p) => {
+        const a = commandLine(p);
+        return !!a && a.some((x) => x.includes('qemu-system')) && a.some((x) => x.includes(env.data.vmDir));
+      });
+  const killHost = (): void => {
+    process.kill(hostPidNow(), 'SIGKILL');
+  };
+  const httpStatus = (port: number): Promise<string> =>
+    sh(`curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:${port}/marker`).then((r) => r.stdout);
 
   before(async () => {
     env.env.DOCKER_HOST = `unix://${env.data.dockerSocket}`;
@@ -58,17 +68,25 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
     assert.equal(inspect, `true ${startedAt}`, 'the container was not restarted');
     // The takeover waits for the ports' first reconciliation; a loaded machine may need a moment more.
     const t0 = Date.now();
-    await waitFor('the published port after the takeover', async () => ((await httpStatus(port)) === '200' ? true : undefined), 15_000);
+    await waitFor(
+      'the published port after the takeover',
+      async () => ((await httpStatus(port)) === '200' ? true : undefined),
+      15_000,
+    );
     console.log(`the published port answered ${Date.now() - t0} ms after the command returned`);
     const json = await env.status();
     assert.equal(json.adopted?.pid, qemuBefore[0]);
     await sh('docker rm -f web');
   });
 
-  it('kill -9 during a store switch: the next command finishes it; the store is the settings file\'s and both stores are intact', async () => {
+  it("kill -9 during a store switch: the next command finishes it; the store is the settings file's and both stores are intact", async () => {
     const switching = env.cli(['store', 'use', 'classic']);
     // Killed once the switch is under way (written down in the journal), while dockerd restarts.
-    await waitFor('the switch to start', async () => (fs.existsSync(path.join(env.data.runDir, 'operation.json')) ? true : undefined), 60_000);
+    await waitFor(
+      'the switch to start',
+      async () => (fs.existsSync(path.join(env.data.runDir, 'operation.json')) ? true : undefined),
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     killHost();
     const cut = await switching;
@@ -76,10 +94,19 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
 
     const st = await env.cli(['status']);
     assert.equal(st.code, 0, st.stderr);
-    assert.match(st.stdout, /previous Berth host stopped during a switch to the classic store; the switch (completed|was completed by this host)/);
-    const settings = JSON.parse(fs.readFileSync(env.data.settingsFile, 'utf8')) as { useContainerdSnapshotter: boolean };
+    assert.match(
+      st.stdout,
+      /previous Berth host stopped during a switch to the classic store; the switch (completed|was completed by this host)/,
+    );
+    const settings = JSON.parse(fs.readFileSync(env.data.settingsFile, 'utf8')) as {
+      useContainerdSnapshotter: boolean;
+    };
     assert.equal(settings.useContainerdSnapshotter, false, 'the settings file names the classic store');
-    assert.equal((await sh('docker info -f "{{.Driver}}"')).stdout.trim(), 'overlay2', 'dockerd runs the store the settings file names');
+    assert.equal(
+      (await sh('docker info -f "{{.Driver}}"')).stdout.trim(),
+      'overlay2',
+      'dockerd runs the store the settings file names',
+    );
     assert.equal(qemus().length, 1);
 
     // Both stores hold what they held: an image made on the classic store, the containerd one's back.
@@ -92,10 +119,17 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
   });
 
   it('kill -9 under an attached docker run: the client gets an error within seconds', async () => {
-    const child = spawn('docker', ['run', '--rm', 'crash/a:1', 'sh', '-c', 'echo started; sleep 120'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('docker', ['run', '--rm', 'crash/a:1', 'sh', '-c', 'echo started; sleep 120'], {
+      env: env.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { out += d; });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
     const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
     await waitFor('the container to print', async () => (out.includes('started') ? true : undefined), 120_000);
     const t0 = Date.now();
@@ -114,10 +148,17 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
     assert.equal(qemus().length, 0);
     const set = await env.cli(['settings', 'set', 'dockerEngine={"debug":true}']);
     assert.equal(set.code, 0, set.stderr);
-    await waitFor('the settings-only host to exit', async () => (fs.existsSync(path.join(env.data.runDir, 'host.pid')) ? undefined : true), 15_000);
+    await waitFor(
+      'the settings-only host to exit',
+      async () => (fs.existsSync(path.join(env.data.runDir, 'host.pid')) ? undefined : true),
+      15_000,
+    );
     // Edited by hand while no host runs, then read by a host.
     const file = JSON.parse(fs.readFileSync(env.data.settingsFile, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(env.data.settingsFile, JSON.stringify({ ...file, dockerEngine: { 'log-level': 'warn' } }, null, 2));
+    fs.writeFileSync(
+      env.data.settingsFile,
+      JSON.stringify({ ...file, dockerEngine: { 'log-level': 'warn' } }, null, 2),
+    );
     const get = await env.cli(['settings', 'get', 'dockerEngine']);
     assert.deepEqual(JSON.parse(get.stdout), { 'log-level': 'warn' });
   });
@@ -128,9 +169,26 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
    */
   async function staleQemu() {
     const pidFile = path.join(env.data.vmDir, 'qemu.pid');
-    const stale = spawn(qemuBinary(), ['-S', '-nodefaults', '-display', 'none', '-machine', 'q35',
-      '-drive', `if=none,id=data,file=${env.data.dataDisk},format=qcow2`, '-device', 'virtio-blk-pci,drive=data',
-      '-qmp', `unix:${env.data.qmpSocket},server=on,wait=off`, '-pidfile', pidFile], { stdio: 'ignore', detached: true });
+    const stale = spawn(
+      qemuBinary(),
+      [
+        '-S',
+        '-nodefaults',
+        '-display',
+        'none',
+        '-machine',
+        'q35',
+        '-drive',
+        `if=none,id=data,file=${env.data.dataDisk},format=qcow2`,
+        '-device',
+        'virtio-blk-pci,drive=data',
+        '-qmp',
+        `unix:${env.data.qmpSocket},server=on,wait=off`,
+        '-pidfile',
+        pidFile,
+      ],
+      { stdio: 'ignore', detached: true },
+    );
     await waitFor('the stale QEMU', async () => (fs.existsSync(pidFile) ? true : undefined), 30_000);
     return stale;
   }
@@ -158,7 +216,11 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
         assert.doesNotMatch(`${r.stdout}${r.stderr}`, /write.? lock/i);
       }
-      assert.match(`${a.stderr}${b.stderr}`, /could not be adopted \(there is no record of how it was started\): it was stopped/, 'the start says the old VM was stopped, then it boots');
+      assert.match(
+        `${a.stderr}${b.stderr}`,
+        /could not be adopted \(there is no record of how it was started\): it was stopped/,
+        'the start says the old VM was stopped, then it boots',
+      );
       assert.equal(pidAlive(stale.pid!), false, 'the old QEMU is gone');
       assert.match(fs.readFileSync(env.data.hostLog, 'utf8'), /did not power off within 3 s; killing QEMU/);
       assert.equal(qemus().length, 1, 'one engine for the two starts');
@@ -169,11 +231,14 @@ describe('the engine outlives its host (real VM)', { timeout: 30 * MIN }, () => 
     }
   });
 
-  it('a full data disk: the settings apply says so, with the disk\'s use and what frees space, and restores the settings', async () => {
+  it("a full data disk: the settings apply says so, with the disk's use and what frees space, and restores the settings", async () => {
     // Every free block taken, root's reserve included (the agent writes daemon.json as root): all but
     // 64 MiB at once, the rest written until the disk refuses.
-    const fill = await env.cli(['shell', 'sh -c "fallocate -l $(( ($(stat -f -c %f /mnt/data) - 16384) * $(stat -f -c %S /mnt/data) )) /mnt/data/berth-test-fill && ' +
-      '{ dd if=/dev/zero of=/mnt/data/berth-test-fill2 bs=1M 2>/dev/null; sync; ! echo probe 2>/dev/null >/mnt/data/berth-test-probe; }"']);
+    const fill = await env.cli([
+      'shell',
+      'sh -c "fallocate -l $(( ($(stat -f -c %f /mnt/data) - 16384) * $(stat -f -c %S /mnt/data) )) /mnt/data/berth-test-fill && ' +
+        '{ dd if=/dev/zero of=/mnt/data/berth-test-fill2 bs=1M 2>/dev/null; sync; ! echo probe 2>/dev/null >/mnt/data/berth-test-probe; }"',
+    ]);
     assert.equal(fill.code, 0, `the data disk could not be filled: ${fill.stdout}${fill.stderr}`);
     try {
       const before = fs.readFileSync(env.data.settingsFile, 'utf8');

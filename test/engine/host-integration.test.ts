@@ -14,13 +14,14 @@ import { buildScratch, runToEnd } from '../helpers/docker-ops.ts';
 
 const IMAGE = 'berth-test/busybox-hi:1';
 
-
 /** The body of GET url, or the error code (ECONNREFUSED, ECONNRESET, …). */
 function get(url: string): Promise<{ status?: number; body?: string; error?: string }> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: 20_000 }, (res) => {
       let body = '';
-      res.on('data', (d) => { body += d; });
+      res.on('data', (d) => {
+        body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode, body }));
       res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     });
@@ -50,7 +51,11 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
   });
   after(async () => {
     hostServer.close();
-    await env.docker().getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+    await env
+      .docker()
+      .getImage(IMAGE)
+      .remove({ force: true })
+      .catch(() => undefined);
     fs.rmSync(path.join(shareRoot, 'project'), { recursive: true, force: true });
     await env.dispose();
   });
@@ -58,25 +63,38 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
   it('a published port answers on the host and stops answering after docker stop', async () => {
     const port = await freeTcpPort();
     const c = await env.docker().createContainer({
-      Image: IMAGE, Cmd: ['httpd', '-f', '-p', '80', '-h', '/'], ExposedPorts: { '80/tcp': {} },
+      Image: IMAGE,
+      Cmd: ['httpd', '-f', '-p', '80', '-h', '/'],
+      ExposedPorts: { '80/tcp': {} },
       HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }] } },
     });
     try {
       await c.start();
-      const ok = await waitFor(`http://127.0.0.1:${port}`, async () => {
-        const r = await get(`http://127.0.0.1:${port}/marker`);
-        return r.status === 200 ? r : undefined;
-      }, 120_000);
+      const ok = await waitFor(
+        `http://127.0.0.1:${port}`,
+        async () => {
+          const r = await get(`http://127.0.0.1:${port}/marker`);
+          return r.status === 200 ? r : undefined;
+        },
+        120_000,
+      );
       assert.equal(ok.body?.trim(), 'host-integration');
       const st = await env.status();
-      assert.ok(st.ports?.some((p) => p.hostPort === port && p.hostIp === '127.0.0.1' && p.containerPort === '80/tcp'), JSON.stringify(st.ports));
+      assert.ok(
+        st.ports?.some((p) => p.hostPort === port && p.hostIp === '127.0.0.1' && p.containerPort === '80/tcp'),
+        JSON.stringify(st.ports),
+      );
       const text = await env.cli(['status']);
       assert.match(text.stdout, new RegExp(`ports: .*127\\.0\\.0\\.1:${port} -> `));
 
       await c.stop({ t: 1 });
       // Between the container's stop and Berth hearing of it, a connection may still be taken
       // and reset; once the port is gone from the status the host refuses it outright.
-      await waitFor('the port to leave the status', async () => ((await env.status()).ports?.some((p) => p.hostPort === port) ? undefined : true), 60_000);
+      await waitFor(
+        'the port to leave the status',
+        async () => ((await env.status()).ports?.some((p) => p.hostPort === port) ? undefined : true),
+        60_000,
+      );
       const gone = await get(`http://127.0.0.1:${port}/marker`);
       assert.equal(gone.error, 'ECONNREFUSED');
     } finally {
@@ -89,12 +107,18 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
     const c = await env.docker().createContainer({
-      Image: IMAGE, Cmd: ['httpd', '-f', '-p', '80', '-h', '/'], ExposedPorts: { '80/tcp': {} },
+      Image: IMAGE,
+      Cmd: ['httpd', '-f', '-p', '80', '-h', '/'],
+      ExposedPorts: { '80/tcp': {} },
       HostConfig: { PortBindings: { '80/tcp': [{ HostPort: String(port) }] } },
     });
     try {
       await c.start();
-      const err = await waitFor('the port error in status', async () => (await env.status()).portErrors?.find((e) => e.hostPort === port), 120_000);
+      const err = await waitFor(
+        'the port error in status',
+        async () => (await env.status()).portErrors?.find((e) => e.hostPort === port),
+        120_000,
+      );
       assert.match(err.message, /already in use by another program/);
       assert.equal(err.containerPort, '80/tcp');
       const text = await env.cli(['status']);
@@ -104,11 +128,19 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
       await c.remove({ force: true });
       blocker.close();
     }
-    await waitFor('the error to clear', async () => ((await env.status()).portErrors?.some((e) => e.hostPort === port) ? undefined : true), 60_000);
+    await waitFor(
+      'the error to clear',
+      async () => ((await env.status()).portErrors?.some((e) => e.hostPort === port) ? undefined : true),
+      60_000,
+    );
   });
 
   it('containers reach the host loopback as host.docker.internal, on the default bridge and a user-defined network', async () => {
-    const cmd = ['sh', '-c', `nslookup host.docker.internal && wget -qO- http://host.docker.internal:${hostPort}/from-container`];
+    const cmd = [
+      'sh',
+      '-c',
+      `nslookup host.docker.internal && wget -qO- http://host.docker.internal:${hostPort}/from-container`,
+    ];
     const bridge = await runToEnd(env.docker(), IMAGE, cmd);
     assert.equal(bridge.code, 0, bridge.output);
     assert.match(bridge.output, /Address:?\s+10\.0\.2\.2\b/);
@@ -116,7 +148,9 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
 
     const network = await env.docker().createNetwork({ Name: 'berth-test-hostnet' });
     try {
-      const c = await env.docker().createContainer({ Image: IMAGE, Cmd: cmd, Tty: true, HostConfig: { NetworkMode: 'berth-test-hostnet' } });
+      const c = await env
+        .docker()
+        .createContainer({ Image: IMAGE, Cmd: cmd, Tty: true, HostConfig: { NetworkMode: 'berth-test-hostnet' } });
       try {
         await c.start();
         const { StatusCode } = await c.wait();
@@ -124,8 +158,12 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
         assert.equal(StatusCode, 0, out);
         assert.match(out, /Server:\s+127\.0\.0\.11/, "dockerd's embedded DNS answered");
         assert.match(out, /host says hi \/from-container/);
-      } finally { await c.remove({ force: true }); }
-    } finally { await network.remove(); }
+      } finally {
+        await c.remove({ force: true });
+      }
+    } finally {
+      await network.remove();
+    }
   });
 
   it('a folder under the shared root is bind-mounted both ways, container files owned by the user', async () => {
@@ -138,8 +176,14 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
     if (asRoot) for (const p of [dir, path.join(dir, 'from-host.txt')]) fs.chownSync(p, owner.uid, owner.gid);
 
     const c = await env.docker().createContainer({
-      Image: IMAGE, Cmd: ['sh', '-c', 'cat /src/from-host.txt && echo "written in the container" > /src/from-container.txt && mkdir /src/out'],
-      Tty: true, HostConfig: { Binds: [`${dir}:/src`] },
+      Image: IMAGE,
+      Cmd: [
+        'sh',
+        '-c',
+        'cat /src/from-host.txt && echo "written in the container" > /src/from-container.txt && mkdir /src/out',
+      ],
+      Tty: true,
+      HostConfig: { Binds: [`${dir}:/src`] },
     });
     try {
       await c.start();
@@ -147,7 +191,9 @@ describe('host integration (real VM)', { timeout: 1_800_000 }, () => {
       const out = (await c.logs({ stdout: true, stderr: true })).toString();
       assert.equal(StatusCode, 0, out);
       assert.match(out, /written on the host/);
-    } finally { await c.remove({ force: true }); }
+    } finally {
+      await c.remove({ force: true });
+    }
 
     const created = path.join(dir, 'from-container.txt');
     assert.equal(fs.readFileSync(created, 'utf8'), 'written in the container\n');

@@ -11,12 +11,16 @@ import { AgentClient } from '../../engine/host/agent-client.ts';
 import type { InventoryReply } from '../../engine/agent/agent-types.ts';
 
 const ROUND_TRIPS = Number(process.env.BERTH_ROUND_TRIPS ?? 10);
-const MP_BUILD = 'mkdir -p /tmp/mp && cd /tmp/mp && echo multi > f && printf "FROM scratch\\nCOPY f /f\\n" > Dockerfile && ' +
+const MP_BUILD =
+  'mkdir -p /tmp/mp && cd /tmp/mp && echo multi > f && printf "FROM scratch\\nCOPY f /f\\n" > Dockerfile && ' +
   'docker buildx build --platform linux/amd64,linux/arm64 --load -t mp:1 . 2>&1';
 
 type Snapshot = Array<{ id: string; refs: string[]; config: string }>;
 const snap = (s: InventoryReply['active']): Snapshot =>
-  s.images.filter((i) => i.refs.length).map((i) => ({ id: i.id, refs: i.refs, config: i.config_digest })).sort((a, b) => a.id.localeCompare(b.id));
+  s.images
+    .filter((i) => i.refs.length)
+    .map((i) => ({ id: i.id, refs: i.refs, config: i.config_digest }))
+    .sort((a, b) => a.id.localeCompare(b.id));
 const names = (s: InventoryReply['active']): string[] => s.containers.map((c) => c.name).sort();
 
 describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
@@ -40,7 +44,11 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     agent = new AgentClient(env.data.agentSocket);
   });
-  after(async () => { agent?.close(); registry?.stop(); await env.dispose(); });
+  after(async () => {
+    agent?.close();
+    registry?.stop();
+    await env.dispose();
+  });
 
   it('starts on the containerd store (DriverStatus from dockerd)', async () => {
     const st = await agent.status();
@@ -48,7 +56,7 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     assert.ok(st.driver_status.includes('driver-type=io.containerd.snapshotter.v1'), st.driver_status.join(','));
   });
 
-  it('hides the classic store\'s images and containers on containerd, and brings them back', async () => {
+  it("hides the classic store's images and containers on containerd, and brings them back", async () => {
     await use('classic');
     const classic = await agent.status();
     assert.equal(classic.storage_driver, 'overlay2');
@@ -58,17 +66,30 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
 
     await use('containerd');
     assert.deepEqual(await env.docker().listImages(), [], 'docker lists no classic image on containerd');
-    assert.deepEqual(await env.docker().listContainers({ all: true }), [], 'docker lists no classic container on containerd');
+    assert.deepEqual(
+      await env.docker().listContainers({ all: true }),
+      [],
+      'docker lists no classic container on containerd',
+    );
     let inv = await agent.inventory();
-    assert.deepEqual(inv.hidden.images.flatMap((i) => i.refs).sort(), ['berth-test/classic-a:1', 'berth-test/classic-b:1']);
+    assert.deepEqual(inv.hidden.images.flatMap((i) => i.refs).sort(), [
+      'berth-test/classic-a:1',
+      'berth-test/classic-b:1',
+    ]);
     assert.deepEqual(names(inv.hidden), ['classic-box']);
 
     await buildScratch(env.docker(), 'berth-test/ctr-a:1', 'ctr-a');
     await use('classic');
     inv = await agent.inventory();
-    assert.deepEqual(inv.active.images.flatMap((i) => i.refs).sort(), ['berth-test/classic-a:1', 'berth-test/classic-b:1']);
+    assert.deepEqual(inv.active.images.flatMap((i) => i.refs).sort(), [
+      'berth-test/classic-a:1',
+      'berth-test/classic-b:1',
+    ]);
     assert.deepEqual(names(inv.active), ['classic-box']);
-    assert.deepEqual(inv.hidden.images.flatMap((i) => i.refs), ['docker.io/berth-test/ctr-a:1']);
+    assert.deepEqual(
+      inv.hidden.images.flatMap((i) => i.refs),
+      ['docker.io/berth-test/ctr-a:1'],
+    );
     const listed = (await env.docker().listImages()).flatMap((i) => i.RepoTags ?? []).sort();
     assert.deepEqual(listed, ['berth-test/classic-a:1', 'berth-test/classic-b:1']);
   });
@@ -89,7 +110,7 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     }
   });
 
-  it('refuses a multi-platform build on classic with Docker\'s own message', async () => {
+  it("refuses a multi-platform build on classic with Docker's own message", async () => {
     // buildx checks the driver before building when the output is the image store (0.29 adds
     // "Switch to a different driver, or turn on the containerd image store"); with --load it may
     // fail later, in the exporter, with BuildKit's words: both are refusals.
@@ -124,8 +145,12 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     const client = spawn('docker', ['events', '--filter', 'type=image', '--format', '{{.Action}}'], { env: dockerEnv });
     let out = '';
     let err = '';
-    client.stdout.on('data', (d: Buffer) => { out += d; });
-    client.stderr.on('data', (d: Buffer) => { err += d; });
+    client.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    client.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
     const exited = new Promise<number | null>((r) => client.on('exit', r));
     const sinceS = Math.floor(Date.now() / 1000);
     // Subscribed once it has printed an event of ours.
@@ -138,7 +163,7 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     assert.match(err, /unexpected EOF/);
     const journal = await sh(`journalctl -u docker.service -o cat --no-pager --since @${sinceS}`);
     assert.match(journal.out, /Daemon shutdown complete/, 'dockerd restarted');
-    assert.doesNotMatch(journal.out, /Error shutting down http server/, 'no open request held dockerd\'s shutdown');
+    assert.doesNotMatch(journal.out, /Error shutting down http server/, "no open request held dockerd's shutdown");
   });
 
   it('builds and pushes a multi-platform index on containerd', async () => {
@@ -147,12 +172,21 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
     assert.equal(r.code, 0, r.out);
     const inv = await agent.inventory();
     const mp = inv.active.images.find((i) => i.refs.includes('docker.io/library/mp:1'));
-    assert.deepEqual(mp?.platforms.map((p) => `${p.os}/${p.architecture}:${p.present}`).sort(), ['linux/amd64:true', 'linux/arm64:true']);
+    assert.deepEqual(mp?.platforms.map((p) => `${p.os}/${p.architecture}:${p.present}`).sort(), [
+      'linux/amd64:true',
+      'linux/arm64:true',
+    ]);
 
     // The registry is plain HTTP on the host's loopback: the user's own daemon.json key allows it.
-    const set = await env.cli(['settings', 'set', `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`]);
+    const set = await env.cli([
+      'settings',
+      'set',
+      `dockerEngine=${JSON.stringify({ 'insecure-registries': [registry.guestAddress] })}`,
+    ]);
     assert.equal(set.code, 0, set.stdout + set.stderr);
-    const push = await sh(`docker tag mp:1 ${registry.guestAddress}/mp:1 && docker push ${registry.guestAddress}/mp:1 2>&1`);
+    const push = await sh(
+      `docker tag mp:1 ${registry.guestAddress}/mp:1 && docker push ${registry.guestAddress}/mp:1 2>&1`,
+    );
     assert.equal(push.code, 0, push.out);
     assert.equal(await manifestMediaType(registry.port, 'mp', '1'), 'application/vnd.oci.image.index.v1+json');
 
@@ -168,13 +202,13 @@ describe('image stores (real VM)', { timeout: 3_000_000 }, () => {
       assert.equal(r.code, 0, r.stderr);
       return Number(r.stdout.trim());
     };
-    assert.ok(await blobs('--platform linux/arm64') < await blobs(''), 'docker save --platform keeps one platform');
+    assert.ok((await blobs('--platform linux/arm64')) < (await blobs('')), 'docker save --platform keeps one platform');
     const pull = await host(`docker pull --platform linux/arm64 ${registry.guestAddress}/mp:1`);
     assert.equal(pull.code, 0, pull.stderr);
     assert.match(pull.stdout, /Digest: sha256:/);
   });
 
-  it('rolls back a daemon.json key that stops dockerd, and reports dockerd\'s error', async () => {
+  it("rolls back a daemon.json key that stops dockerd, and reports dockerd's error", async () => {
     const before = await agent.status();
     await assert.rejects(agent.setImageStore('containerd', JSON.stringify({ 'bogus-key': true })), /bogus-key/);
     const after = await agent.status();

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BerthEnv } from '../helpers/berth-env.ts';
 import { startRegistry, type Registry } from '../helpers/registry.ts';
-import { buildAndPush, forget, HELLO, imageLayerBytes, shellIn, startCountingProxy, timedRun, type CountingProxy, type TimedRun } from '../helpers/lazy-pull.ts';
+import {
+  buildAndPush,
+  forget,
+  HELLO,
+  imageLayerBytes,
+  shellIn,
+  startCountingProxy,
+  timedRun,
+  type CountingProxy,
+  type TimedRun,
+} from '../helpers/lazy-pull.ts';
 
 const MIB = 110;
 
@@ -32,9 +42,13 @@ describe('lazy pulling (real VM)', { timeout: 5_400_000 }, () => {
     const r = await env.start();
     assert.equal(r.code, 0, r.stderr);
   });
-  after(async () => { proxy?.stop(); registry?.stop(); await env.dispose(); });
+  after(async () => {
+    proxy?.stop();
+    registry?.stop();
+    await env.dispose();
+  });
 
-  it('turns on: the snapshotter runs as containerd\'s proxy plugin and dockerd uses it', async () => {
+  it("turns on: the snapshotter runs as containerd's proxy plugin and dockerd uses it", async () => {
     // The loopback registry is plain HTTP: the user's own key, which the snapshotter follows too.
     await set(`dockerEngine=${JSON.stringify({ 'insecure-registries': [proxy.guestAddress] })}`);
     await set('features.lazyPulling=true');
@@ -54,24 +68,37 @@ describe('lazy pulling (real VM)', { timeout: 5_400_000 }, () => {
   it('on: docker run prints before most of the image is fetched', async () => {
     runs.on = await timedRun(env, proxy, lazyRef);
     const on = runs.on;
-    console.log(`  on: first output after ${(on.firstOutputMs / 1000).toFixed(1)} s, ${(on.bytesBeforeOutput / 1048576).toFixed(2)} MiB fetched before it (${(on.bytesBeforeOutput / size).toFixed(3)} of the image), ${(on.bytesTotal / 1048576).toFixed(2)} MiB in all`);
+    console.log(
+      `  on: first output after ${(on.firstOutputMs / 1000).toFixed(1)} s, ${(on.bytesBeforeOutput / 1048576).toFixed(2)} MiB fetched before it (${(on.bytesBeforeOutput / size).toFixed(3)} of the image), ${(on.bytesTotal / 1048576).toFixed(2)} MiB in all`,
+    );
     assert.equal(on.output, HELLO);
-    assert.ok(on.bytesBeforeOutput < 0.2 * size, `fetched ${on.bytesBeforeOutput} of ${size} bytes before the first output`);
+    assert.ok(
+      on.bytesBeforeOutput < 0.2 * size,
+      `fetched ${on.bytesBeforeOutput} of ${size} bytes before the first output`,
+    );
   });
 
-  it('berth df counts the snapshotter\'s cache in the containerd store\'s images', async () => {
+  it("berth df counts the snapshotter's cache in the containerd store's images", async () => {
     const cache = Number((await shellIn(env, 'du -sxB1 /mnt/data/containerd-stargz-grpc')).split(/\s/)[0]);
     assert.ok(cache > 0, 'the snapshotter keeps what it fetched on the data disk');
     const df = await env.cli(['df', '--json']);
     assert.equal(df.code, 0, df.stderr);
-    const active = (JSON.parse(df.stdout) as { stores: Array<{ active: boolean; imagesBytes: number }> }).stores.find((s) => s.active);
-    assert.ok(active && active.imagesBytes >= cache, `images ${active?.imagesBytes} bytes, snapshotter cache ${cache} bytes`);
+    const active = (JSON.parse(df.stdout) as { stores: Array<{ active: boolean; imagesBytes: number }> }).stores.find(
+      (s) => s.active,
+    );
+    assert.ok(
+      active && active.imagesBytes >= cache,
+      `images ${active?.imagesBytes} bytes, snapshotter cache ${cache} bytes`,
+    );
   });
 
   it('on: an ordinary gzip image pulls whole and runs', async () => {
     const plain = await timedRun(env, proxy, plainRef);
     assert.equal(plain.output, HELLO);
-    assert.ok(plain.bytesBeforeOutput >= 0.9 * (await imageLayerBytes(registry.port, 'berth-plain', '1')), 'a plain image is pulled whole');
+    assert.ok(
+      plain.bytesBeforeOutput >= 0.9 * (await imageLayerBytes(registry.port, 'berth-plain', '1')),
+      'a plain image is pulled whole',
+    );
   });
 
   it('off: says which images were pulled lazily, and the same run fetches the whole image first', async () => {
@@ -81,7 +108,9 @@ describe('lazy pulling (real VM)', { timeout: 5_400_000 }, () => {
     await forget(env, [lazyRef, plainRef]);
     runs.off = await timedRun(env, proxy, lazyRef);
     const off = runs.off;
-    console.log(`  off: first output after ${(off.firstOutputMs / 1000).toFixed(1)} s, ${(off.bytesBeforeOutput / 1048576).toFixed(2)} MiB fetched before it`);
+    console.log(
+      `  off: first output after ${(off.firstOutputMs / 1000).toFixed(1)} s, ${(off.bytesBeforeOutput / 1048576).toFixed(2)} MiB fetched before it`,
+    );
     assert.equal(off.output, HELLO);
     assert.ok(off.bytesBeforeOutput >= 0.9 * size, 'without the feature the image is fetched before it runs');
     console.log(`  time to first output on/off: ${(runs.on?.firstOutputMs ?? NaN) / off.firstOutputMs}`);

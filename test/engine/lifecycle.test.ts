@@ -27,7 +27,11 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     for (const stage of ['image', 'accelerator', 'boot', 'socket', 'agent', 'dockerd']) {
       assert.match(r.stdout, new RegExp(`\\] ${stage}`), `start did not print stage ${stage}`);
     }
-    assert.match(r.stdout, /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/, 'the fallback is a progress line');
+    assert.match(
+      r.stdout,
+      /\] fallback: kvm failed: QEMU was killed by SIGABRT.*kvm_buf_set_msrs/,
+      'the fallback is a progress line',
+    );
   });
   after(() => env.dispose());
 
@@ -35,7 +39,10 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const st = await env.status();
     assert.equal(st.accelerator, 'tcg');
     assert.equal(st.emulated, true);
-    assert.match(st.acceleratorReason ?? '', /kvm failed while booting Berth's kernel: QEMU was killed by SIGABRT.*TCG/);
+    assert.match(
+      st.acceleratorReason ?? '',
+      /kvm failed while booting Berth's kernel: QEMU was killed by SIGABRT.*TCG/,
+    );
     const human = await env.cli(['status']);
     assert.match(human.stdout, /kvm failed while booting/, 'berth status shows the reason');
   });
@@ -61,7 +68,9 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
 
   it('writes the berth docker context without switching the current one', () => {
     const metaRoot = path.join(env.dockerConfig, 'contexts', 'meta');
-    const metas = fs.readdirSync(metaRoot).map((d) => JSON.parse(fs.readFileSync(path.join(metaRoot, d, 'meta.json'), 'utf8')));
+    const metas = fs
+      .readdirSync(metaRoot)
+      .map((d) => JSON.parse(fs.readFileSync(path.join(metaRoot, d, 'meta.json'), 'utf8')));
     const berth = metas.find((m) => m.Name === 'berth');
     assert.equal(berth?.Endpoints.docker.Host, `unix://${env.data.dockerSocket}`);
     assert.equal(fs.existsSync(path.join(env.dockerConfig, 'config.json')), false, 'current context left alone');
@@ -77,32 +86,62 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
 
   it('a fresh data disk got the guest agent over the boot port, not over SSH', async () => {
     // From the initramfs (the kernel's log) or from its unit (the journal), whichever took it.
-    const fetched = await env.cli(['shell', 'dmesg | grep berth-agent-fetch; journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /run/berth-agent/agent.mjs']);
+    const fetched = await env.cli([
+      'shell',
+      'dmesg | grep berth-agent-fetch; journalctl -b -u berth-agent-fetch.service -o cat --no-pager; sha256sum /run/berth-agent/agent.mjs',
+    ]);
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stdout, /agent updated from the host/);
     const header = bootPortHeader(fs.readFileSync(AGENT_BUNDLE));
     assert.ok(fetched.stdout.includes(header.split(' ')[0]!), `the guest runs the host's bundle (${header.trim()})`);
     assert.equal(fs.statSync(env.data.bootSocket).mode & 0o777, 0o600, 'boot port socket is 0600');
-    assert.doesNotMatch(fs.readFileSync(env.data.hostLog, 'utf8'), /installing it over SSH/, 'the start relied on the boot\'s agent');
+    assert.doesNotMatch(
+      fs.readFileSync(env.data.hostLog, 'utf8'),
+      /installing it over SSH/,
+      "the start relied on the boot's agent",
+    );
   });
 
-  it('a fresh data disk starts from the image\'s formatted template: the first boot formats nothing', async () => {
-    const r = await env.cli(['shell', 'dmesg | grep berth-init; journalctl -b -u berth-init.service -o cat --no-pager; cat /mnt/data/berth-format; findmnt -no FSTYPE /mnt/data']);
+  it("a fresh data disk starts from the image's formatted template: the first boot formats nothing", async () => {
+    const r = await env.cli([
+      'shell',
+      'dmesg | grep berth-init; journalctl -b -u berth-init.service -o cat --no-pager; cat /mnt/data/berth-format; findmnt -no FSTYPE /mnt/data',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /formatting new data disk/);
-    assert.match(r.stdout, /berth-init: ready \(early\)/, 'a disk from the template is set up from the initramfs, before systemd');
-    const early = await env.cli(['shell', 'ls /run/berth-early; systemctl show -p ConditionResult --value berth-init.service berth-net.service berth-agent-fetch.service']);
+    assert.match(
+      r.stdout,
+      /berth-init: ready \(early\)/,
+      'a disk from the template is set up from the initramfs, before systemd',
+    );
+    const early = await env.cli([
+      'shell',
+      'ls /run/berth-early; systemctl show -p ConditionResult --value berth-init.service berth-net.service berth-agent-fetch.service',
+    ]);
     assert.equal(early.code, 0, early.stderr);
-    assert.deepEqual(early.stdout.trim().split(/\s+/), ['agent', 'disk', 'net', 'no', 'no', 'no'], 'all three parts done early, their units skipped');
+    assert.deepEqual(
+      early.stdout.trim().split(/\s+/),
+      ['agent', 'disk', 'net', 'no', 'no', 'no'],
+      'all three parts done early, their units skipped',
+    );
     // The arm64 rule, registered in the initramfs, outlived it; binfmt_misc is where tools look, once.
-    const binfmt = await env.cli(['shell', 'findmnt -n -t binfmt_misc -o TARGET; head -n 1 /proc/sys/fs/binfmt_misc/qemu-aarch64; cat /proc/sys/kernel/pid_max']);
+    const binfmt = await env.cli([
+      'shell',
+      'findmnt -n -t binfmt_misc -o TARGET; head -n 1 /proc/sys/fs/binfmt_misc/qemu-aarch64; cat /proc/sys/kernel/pid_max',
+    ]);
     assert.equal(binfmt.code, 0, binfmt.stderr);
     assert.deepEqual(binfmt.stdout.trim().split('\n'), ['/proc/sys/fs/binfmt_misc', 'enabled', '4194304']);
     // Registered before dockerd started (the rule's file is as old as the rule), so a container
     // dockerd restarts at boot finds it; berth-late, beside dockerd, used to register it.
-    const order = await env.cli(['shell', 'date -r /proc/sys/fs/binfmt_misc/qemu-aarch64 +%s.%N; date -d "$(systemctl show --timestamp=us+utc -P ExecMainStartTimestamp docker.service)" +%s.%N']);
+    const order = await env.cli([
+      'shell',
+      'date -r /proc/sys/fs/binfmt_misc/qemu-aarch64 +%s.%N; date -d "$(systemctl show --timestamp=us+utc -P ExecMainStartTimestamp docker.service)" +%s.%N',
+    ]);
     const [rule, dockerd] = order.stdout.trim().split('\n').map(Number);
-    assert.ok(rule! > 0 && dockerd! > 0 && rule! < dockerd!, `rule registered at ${rule}, dockerd started at ${dockerd}`);
+    assert.ok(
+      rule! > 0 && dockerd! > 0 && rule! < dockerd!,
+      `rule registered at ${rule}, dockerd started at ${dockerd}`,
+    );
     assert.match(r.stdout, /^2\next4$/m, 'stamped with the disk format, ext4');
   });
 
@@ -117,20 +156,32 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const docker = env.docker();
     await buildImage(docker, arm64SleeperContext(), { t: 'berth-test/arm64-sleeper:1', platform: 'linux/arm64' });
     // Its process ignores SIGTERM (PID 1 without a handler): a short stop timeout keeps the power-off quick.
-    const arm = await docker.createContainer({ Image: 'berth-test/arm64-sleeper:1', StopTimeout: 1, HostConfig: { RestartPolicy: { Name: 'always' } } } as Docker.ContainerCreateOptions);
+    const arm = await docker.createContainer({
+      Image: 'berth-test/arm64-sleeper:1',
+      StopTimeout: 1,
+      HostConfig: { RestartPolicy: { Name: 'always' } },
+    } as Docker.ContainerCreateOptions);
     await arm.start();
     assert.equal((await arm.inspect()).State.Running, true, 'runs through the arm64 binfmt rule');
     const stop = await env.cli(['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal((await env.status()).state, 'stopped');
-    assert.doesNotMatch(fs.readFileSync(env.data.hostLog, 'utf8'), /the VM did not power off/, 'the guest powered itself off, not killed after the time limit');
+    assert.doesNotMatch(
+      fs.readFileSync(env.data.hostLog, 'utf8'),
+      /the VM did not power off/,
+      'the guest powered itself off, not killed after the time limit',
+    );
     assert.equal(fs.existsSync(env.data.dockerSocket), false, 'socket removed when stopped');
     const start = await env.cli(['start']);
     assert.equal(start.code, 0, start.stderr);
     // The stopped boot's whole console is kept beside the new boot's (diagnostics take both).
     const previous = fs.readFileSync(env.data.previousConsoleLog, 'utf8');
     assert.match(previous, /berth-init: started[\s\S]*reboot: Power down/, 'the last boot, to its power-off');
-    assert.doesNotMatch(fs.readFileSync(env.data.consoleLog, 'utf8'), /reboot: Power down/, 'this boot has a console of its own');
+    assert.doesNotMatch(
+      fs.readFileSync(env.data.consoleLog, 'utf8'),
+      /reboot: Power down/,
+      'this boot has a console of its own',
+    );
     const img = await env.docker().getImage('berth-test/busybox:1').inspect();
     assert.equal(img.Id, imageId);
     // dockerd starts it once as it comes up, with no retry if that start fails: the rule must be there first.
@@ -156,7 +207,9 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
 
     // The host's own docker CLI gets Docker's kind of answer at once, not a hang.
     const t0 = Date.now();
-    const dockerCli = await hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` })('docker version --format "{{.Server.Version}}"');
+    const dockerCli = await hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` })(
+      'docker version --format "{{.Server.Version}}"',
+    );
     assert.notEqual(dockerCli.code, 0);
     assert.match(dockerCli.stderr, /the Berth engine is not running/);
     assert.ok(Date.now() - t0 < 5000, `answered in ${Date.now() - t0} ms`);
@@ -175,22 +228,33 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     const events = await env.docker().getEvents();
     const restarting = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the switch did not begin within 120 s')), 120_000);
-      for (const ev of ['end', 'close', 'error']) events.once(ev, () => { clearTimeout(timer); resolve(); });
+      for (const ev of ['end', 'close', 'error'])
+        events.once(ev, () => {
+          clearTimeout(timer);
+          resolve();
+        });
     });
     const switching = env.cli(['store', 'use', 'classic']);
     await restarting;
     process.kill(vmPid, 'SIGKILL');
     const r = await switching;
     assert.notEqual(r.code, 0, `the switch reported success:\n${r.stdout}`);
-    assert.match(r.stderr, /applying the settings failed: the VM stopped unexpectedly \(.*SIGKILL\); the previous settings were restored\n/, `the VM's end, in words:\n${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /applying the settings failed: the VM stopped unexpectedly \(.*SIGKILL\); the previous settings were restored\n/,
+      `the VM's end, in words:\n${r.stderr}`,
+    );
     assert.equal((await env.status()).state, 'error');
     const kept = await env.cli(['settings', 'get', 'useContainerdSnapshotter']);
     assert.match(kept.stdout, /true/, 'the settings still name the store that was running');
 
     const start = await env.cli(['start']);
     assert.equal(start.code, 0, start.stderr);
-    const info = await env.docker().info() as { DriverStatus?: string[][] };
-    assert.ok(JSON.stringify(info.DriverStatus).includes('io.containerd.snapshotter.v1'), `back on the containerd store: ${JSON.stringify(info.DriverStatus)}`);
+    const info = (await env.docker().info()) as { DriverStatus?: string[][] };
+    assert.ok(
+      JSON.stringify(info.DriverStatus).includes('io.containerd.snapshotter.v1'),
+      `back on the containerd store: ${JSON.stringify(info.DriverStatus)}`,
+    );
     assert.equal((await env.docker().getImage('berth-test/busybox:1').inspect()).Id, imageId, 'the image is there');
   });
 

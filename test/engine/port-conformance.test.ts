@@ -55,7 +55,14 @@ else:
     print(u.recvfrom(100)[0].decode())
 `;
 
-interface Form { name: string; publish: string; connect: string; via: 'qemu' | 'host'; udp: boolean; skip?: string }
+interface Form {
+  name: string;
+  publish: string;
+  connect: string;
+  via: 'qemu' | 'host';
+  udp: boolean;
+  skip?: string;
+}
 
 describe('published ports: every form × TCP, half-close, UDP (real VM)', { timeout: 30 * MIN }, () => {
   const env = new BerthEnv({ shared: true });
@@ -66,7 +73,14 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
     { name: '127.0.0.1', publish: '127.0.0.1:', connect: '127.0.0.1', via: 'qemu', udp: true },
     hostIp
       ? { name: `host address ${hostIp}`, publish: `${hostIp}:`, connect: hostIp, via: 'qemu', udp: true }
-      : { name: 'host address', publish: '', connect: '', via: 'qemu', udp: true, skip: 'this host has no IPv4 address besides loopback' },
+      : {
+          name: 'host address',
+          publish: '',
+          connect: '',
+          via: 'qemu',
+          udp: true,
+          skip: 'this host has no IPv4 address besides loopback',
+        },
     // QEMU forwards from IPv4 host addresses only: TCP on ::1 is the host's listener over the data
     // plane, and UDP on ::1 is reported as not forwarded (asserted below).
     { name: '::1', publish: '[::1]:', connect: '::1', via: 'host', udp: false },
@@ -80,26 +94,50 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
     await buildScratch(env.docker(), IMG, 'port-conformance');
   });
   after(async () => {
-    await host(`docker rm -f ${NAME} pc-taken pc-v6udp >/dev/null 2>&1; docker rmi ${IMG} >/dev/null 2>&1`).catch(() => undefined);
+    await host(`docker rm -f ${NAME} pc-taken pc-v6udp >/dev/null 2>&1; docker rmi ${IMG} >/dev/null 2>&1`).catch(
+      () => undefined,
+    );
     await env.dispose();
   });
 
   it('each form answers HTTP, keeps half-close both ways and echoes UDP to the sender', async () => {
     const publish: string[] = [];
     for (const f of forms) {
-      if (f.skip) { console.log(`  skipped: ${f.name}: ${f.skip}`); continue; }
-      const p = { http: await freeTcpPort(), fin: await freeTcpPort(), sfin: await freeTcpPort(), udp: await freeTcpPort() };
+      if (f.skip) {
+        console.log(`  skipped: ${f.name}: ${f.skip}`);
+        continue;
+      }
+      const p = {
+        http: await freeTcpPort(),
+        fin: await freeTcpPort(),
+        sfin: await freeTcpPort(),
+        udp: await freeTcpPort(),
+      };
       ports.set(f.name, p);
-      publish.push(`-p ${f.publish}${p.http}:8000 -p ${f.publish}${p.fin}:9000 -p ${f.publish}${p.sfin}:9002 -p ${f.publish}${p.udp}:9001/udp`);
+      publish.push(
+        `-p ${f.publish}${p.http}:8000 -p ${f.publish}${p.fin}:9000 -p ${f.publish}${p.sfin}:9002 -p ${f.publish}${p.udp}:9001/udp`,
+      );
     }
-    const run = await host(`docker run -d --name ${NAME} ${publish.join(' ')} -v /:/host:ro ${IMG} chroot /host /usr/local/bin/node -e "${SERVER}"`);
+    const run = await host(
+      `docker run -d --name ${NAME} ${publish.join(' ')} -v /:/host:ro ${IMG} chroot /host /usr/local/bin/node -e "${SERVER}"`,
+    );
     assert.equal(run.code, 0, run.stderr);
-    const py = (mode: string, h: string, port: number) => host(`python3 -c '${PY.replace(/'/g, `'\\''`)}' ${mode} ${h} ${port}`).then((r) => (r.code === 0 ? r.stdout.trim() : `failed: ${r.stderr.trim().split('\n').pop()}`));
+    const py = (mode: string, h: string, port: number) =>
+      host(`python3 -c '${PY.replace(/'/g, `'\\''`)}' ${mode} ${h} ${port}`).then((r) =>
+        r.code === 0 ? r.stdout.trim() : `failed: ${r.stderr.trim().split('\n').pop()}`,
+      );
     const url = (h: string, port: number) => `http://${net.isIPv6(h) ? `[${h}]` : h}:${port}/ask`;
     const first = [...ports.entries()];
     for (const [name, p] of first) {
       const f = forms.find((x) => x.name === name);
-      await waitFor(`${name}: HTTP`, async () => ((await host(`curl -gsS --max-time 5 ${url(f?.connect ?? '', p.http)}`)).stdout === 'hello /ask' ? true : undefined), 3 * MIN);
+      await waitFor(
+        `${name}: HTTP`,
+        async () =>
+          (await host(`curl -gsS --max-time 5 ${url(f?.connect ?? '', p.http)}`)).stdout === 'hello /ask'
+            ? true
+            : undefined,
+        3 * MIN,
+      );
     }
 
     // Every cell measured first, the table printed, then each cell asserted.
@@ -111,23 +149,57 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
       const fin = await py('client-fin', f.connect, p.fin);
       const sfin = await py('server-fin', f.connect, p.sfin);
       // The server logs what it got after its own FIN: one line per form so far.
-      const afterFin = await waitFor(`${f.name}: the server's count`, async () => {
-        const lines = (await host(`docker logs ${NAME}`)).stdout.split('\n').filter((l) => l.startsWith('after-fin'));
-        return lines.length > rows.length ? lines[rows.length] : undefined;
-      }, MIN).catch(() => 'no count');
-      const udp = f.udp ? await waitFor(`${f.name}: UDP`, async () => { const a = await py('udp', f.connect, p.udp); return a === 'echo:ping' ? a : undefined; }, MIN).catch(() => 'no echo') : 'reported (next test)';
+      const afterFin = await waitFor(
+        `${f.name}: the server's count`,
+        async () => {
+          const lines = (await host(`docker logs ${NAME}`)).stdout.split('\n').filter((l) => l.startsWith('after-fin'));
+          return lines.length > rows.length ? lines[rows.length] : undefined;
+        },
+        MIN,
+      ).catch(() => 'no count');
+      const udp = f.udp
+        ? await waitFor(
+            `${f.name}: UDP`,
+            async () => {
+              const a = await py('udp', f.connect, p.udp);
+              return a === 'echo:ping' ? a : undefined;
+            },
+            MIN,
+          ).catch(() => 'no echo')
+        : 'reported (next test)';
       const owner = (await host(`ss -Hltnp 'sport = :${p.http}'`)).stdout;
       const via = /qemu-system/.test(owner) ? 'qemu' : /node|berth/.test(owner) ? 'host' : `unknown: ${owner.trim()}`;
       // A wildcard publish also answers on the host's ::1 (`localhost` may resolve there first).
       const curl6 = f.name === 'wildcard' ? await host(`curl -gsS --max-time 10 ${url('::1', p.http)}`) : null;
-      rows.push({ f, cells: { curl: curl.stdout || curl.stderr.trim(), ...(curl6 ? { curl6: curl6.stdout || curl6.stderr.trim() } : {}), fin, sfin: `${sfin}, then ${afterFin}`, udp, via } });
+      rows.push({
+        f,
+        cells: {
+          curl: curl.stdout || curl.stderr.trim(),
+          ...(curl6 ? { curl6: curl6.stdout || curl6.stderr.trim() } : {}),
+          fin,
+          sfin: `${sfin}, then ${afterFin}`,
+          udp,
+          via,
+        },
+      });
     }
-    console.log(['form | HTTP (curl; wildcard: also on [::1]) | client half-close | server half-close | UDP echo | host port held by', ...rows.map((r) => [r.f.name, ...Object.values(r.cells)].join(' | '))].map((l) => `  ${l}`).join('\n'));
+    console.log(
+      [
+        'form | HTTP (curl; wildcard: also on [::1]) | client half-close | server half-close | UDP echo | host port held by',
+        ...rows.map((r) => [r.f.name, ...Object.values(r.cells)].join(' | ')),
+      ]
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
     for (const { f, cells } of rows) {
       assert.equal(cells.curl, 'hello /ask', `${f.name}: curl`);
       if (f.name === 'wildcard') assert.equal(cells.curl6, 'hello /ask', 'wildcard: curl on [::1]');
       assert.equal(cells.fin, 'got 100000', `${f.name}: the reply after our half-close`);
-      assert.equal(cells.sfin, 'bye, then after-fin 70000', `${f.name}: the server's half-close, then what we sent after it`);
+      assert.equal(
+        cells.sfin,
+        'bye, then after-fin 70000',
+        `${f.name}: the server's half-close, then what we sent after it`,
+      );
       if (f.udp) assert.equal(cells.udp, 'echo:ping', `${f.name}: UDP echo`);
       assert.equal(cells.via, f.via, `${f.name}: who holds the host port`);
     }
@@ -138,7 +210,11 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
     const run = await host(`docker run -d --name pc-v6udp -p [::1]:${udp}:9001/udp ${IMG} sleep 600`);
     assert.equal(run.code, 0, run.stderr);
     try {
-      const err = await waitFor('the ::1 UDP report', async () => (await env.status()).portErrors?.find((e) => e.container === 'pc-v6udp'), MIN);
+      const err = await waitFor(
+        'the ::1 UDP report',
+        async () => (await env.status()).portErrors?.find((e) => e.container === 'pc-v6udp'),
+        MIN,
+      );
       assert.match(err.message, /IPv4 host addresses only/);
     } finally {
       await host('docker rm -f pc-v6udp');
@@ -152,13 +228,24 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
     try {
       const run = await host(`docker run -d --name pc-taken -p 127.0.0.1:${port}:8000 ${IMG} sleep 600`);
       assert.equal(run.code, 0, run.stderr);
-      const line = await waitFor('the port error', async () => (await env.cli(['status'])).stdout.split('\n').find((l) => l.startsWith('port error') && l.includes(String(port))), MIN);
+      const line = await waitFor(
+        'the port error',
+        async () =>
+          (await env.cli(['status'])).stdout
+            .split('\n')
+            .find((l) => l.startsWith('port error') && l.includes(String(port))),
+        MIN,
+      );
       console.log(`  ${line}`);
       assert.match(line, new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*container pc-taken`));
     } finally {
       await host('docker rm -f pc-taken');
       await new Promise<void>((r) => blocker.close(() => r()));
     }
-    await waitFor('the error to go with the container', async () => ((await env.status()).portErrors?.some((e) => e.container === 'pc-taken') ? undefined : true), MIN);
+    await waitFor(
+      'the error to go with the container',
+      async () => ((await env.status()).portErrors?.some((e) => e.container === 'pc-taken') ? undefined : true),
+      MIN,
+    );
   });
 });

@@ -5,7 +5,13 @@
 // first userspace attempt with its own firmware (-L), under TCG. No engine is started.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bookwormHost, QEMU_MIN_MAJOR, selectQemu, systemQemuBinary, versionParts } from '../../engine/host/qemu-runtime.ts';
+import {
+  bookwormHost,
+  QEMU_MIN_MAJOR,
+  selectQemu,
+  systemQemuBinary,
+  versionParts,
+} from '../../engine/host/qemu-runtime.ts';
 import { qemuBinary } from '../../engine/host/qemu-args.ts';
 import { qemuDriver } from '../../engine/host/qemu-driver.ts';
 import { qemuVersion } from '../../engine/host/vm-files.ts';
@@ -19,14 +25,25 @@ const older = notBookworm === null && system !== undefined && major(system) < QE
 const env = { ...process.env, BERTH_QEMU: '' };
 
 describe('the QEMU the engine runs', { timeout: 120_000 }, () => {
-  it('on Debian bookworm with an older QEMU: the bundled QEMU ≥ 10, and it runs', { skip: older ? false : `not Debian bookworm with a QEMU older than ${QEMU_MIN_MAJOR} (${notBookworm ?? `system QEMU ${system}`})` }, () => {
+  it('on Debian bookworm with an older QEMU: the bundled QEMU ≥ 10, and it runs', {
+    skip: older
+      ? false
+      : `not Debian bookworm with a QEMU older than ${QEMU_MIN_MAJOR} (${notBookworm ?? `system QEMU ${system}`})`,
+  }, () => {
     const choice = selectQemu(env);
-    assert.equal(choice.source, 'bundled', `setup.sh did not unpack QEMU ${QEMU_MIN_MAJOR} from bookworm-backports: ${choice.reason}`);
+    assert.equal(
+      choice.source,
+      'bundled',
+      `setup.sh did not unpack QEMU ${QEMU_MIN_MAJOR} from bookworm-backports: ${choice.reason}`,
+    );
     assert.equal(qemuBinary(env), choice.binary, "qemuBinary() is the selection's");
     const ran = qemuVersion(choice.binary);
     assert.ok(major(ran) >= QEMU_MIN_MAJOR, `${choice.binary} --version says ${ran}`);
     assert.equal(ran, choice.version);
-    assert.match(choice.reason, new RegExp(`^bundled QEMU ${ran} from bookworm-backports \\(system QEMU ${system} is older\\)$`));
+    assert.match(
+      choice.reason,
+      new RegExp(`^bundled QEMU ${ran} from bookworm-backports \\(system QEMU ${system} is older\\)$`),
+    );
   });
 
   it("the selected QEMU (the driver's) boots Berth's kernel under TCG", async () => {
@@ -35,6 +52,10 @@ describe('the QEMU the engine runs', { timeout: 120_000 }, () => {
     assert.ok(driver.reason, 'the driver says why');
     const image = locateImage();
     const boot = await kernelBoot(driver.binary, 'tcg', image.kernel, { timeoutMs: 90_000 });
-    assert.equal(boot.failure, null, `${driver.binary} (${driver.reason}): ${boot.failure}\n${boot.console.join('\n')}`);
+    assert.equal(
+      boot.failure,
+      null,
+      `${driver.binary} (${driver.reason}): ${boot.failure}\n${boot.console.join('\n')}`,
+    );
   });
 });

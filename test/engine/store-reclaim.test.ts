@@ -52,8 +52,16 @@ describe('reclaiming the hidden image store (real VM)', { timeout: 15 * 60_000 }
     // After a failure midway: whatever this file made, on whichever store is active, then the other.
     const clean = async (): Promise<void> => {
       const docker = env.docker();
-      for (const c of CONTAINERS) await docker.getContainer(c).remove({ force: true }).catch(() => undefined);
-      for (const i of [BIG, KEEP]) await docker.getImage(i).remove({ force: true }).catch(() => undefined);
+      for (const c of CONTAINERS)
+        await docker
+          .getContainer(c)
+          .remove({ force: true })
+          .catch(() => undefined);
+      for (const i of [BIG, KEEP])
+        await docker
+          .getImage(i)
+          .remove({ force: true })
+          .catch(() => undefined);
     };
     await clean();
     const store = JSON.parse((await env.cli(['store', '--json'])).stdout || '{}') as { active?: string };
@@ -61,7 +69,11 @@ describe('reclaiming the hidden image store (real VM)', { timeout: 15 * 60_000 }
       await env.cli(['store', 'use', 'containerd']);
       await clean();
     }
-    await env.docker().getVolume(VOLUME).remove().catch(() => undefined);
+    await env
+      .docker()
+      .getVolume(VOLUME)
+      .remove()
+      .catch(() => undefined);
     await env.dispose();
   });
 
@@ -70,12 +82,19 @@ describe('reclaiming the hidden image store (real VM)', { timeout: 15 * 60_000 }
     const docker = env.docker();
     const stream = await docker.buildImage(bigContext(), { t: BIG });
     const out = await new Promise<Array<{ error?: string }>>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
+      docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) =>
+        err ? reject(err) : resolve(res),
+      );
     });
     assert.equal(out.find((m) => m.error)?.error, undefined, 'the 64 MiB build');
     log('built the 64 MiB image on classic');
     await docker.createContainer({ name: CONTAINERS[0], Image: BIG, Cmd: ['/blob'] });
-    await docker.createContainer({ name: CONTAINERS[1], Image: BIG, Cmd: ['/blob'], HostConfig: { Binds: [`${VOLUME}:/data`] } });
+    await docker.createContainer({
+      name: CONTAINERS[1],
+      Image: BIG,
+      Cmd: ['/blob'],
+      HostConfig: { Binds: [`${VOLUME}:/data`] },
+    });
 
     const onClassic = await df();
     const classic = onClassic.stores.find((s) => s.store === 'classic');
@@ -115,7 +134,10 @@ describe('reclaiming the hidden image store (real VM)', { timeout: 15 * 60_000 }
     const shrunk = fileBefore - allocated();
     log(`freed in the VM ${(freedInVm / MiB).toFixed(1)} MiB, disk file shrank ${(shrunk / MiB).toFixed(1)} MiB`);
     assert.ok(freedInVm >= 64 * MiB, `the VM freed ${freedInVm} bytes, less than the 64 MiB image`);
-    assert.ok(shrunk >= 0.75 * freedInVm, `the disk file shrank ${shrunk} bytes, less than 75 % of the ${freedInVm} reclaimed`);
+    assert.ok(
+      shrunk >= 0.75 * freedInVm,
+      `the disk file shrank ${shrunk} bytes, less than 75 % of the ${freedInVm} reclaimed`,
+    );
     const hidden = afterDf.stores.find((s) => s.store === 'classic');
     assert.deepEqual([hidden?.images, hidden?.containers], [0, 0], 'df counts nothing in the classic store');
     assert.deepEqual(await tags(), containerdTags, 'the containerd store is untouched');

@@ -52,7 +52,10 @@ describe('Wasm containers (real VM)', { timeout: 40 * MIN }, () => {
   before(async () => {
     const started = await env.start();
     assert.equal(started.code, 0, started.stderr);
-    const s = JSON.parse((await env.cli(['settings', 'get'])).stdout) as { features?: { wasm?: boolean }; dockerEngine: Record<string, unknown> };
+    const s = JSON.parse((await env.cli(['settings', 'get'])).stdout) as {
+      features?: { wasm?: boolean };
+      dockerEngine: Record<string, unknown>;
+    };
     assert.equal(s.features?.wasm, false, 'the engine starts with features.wasm off');
     userKeys = s.dockerEngine;
     // The host's CLI as a user points it at Berth, with Debian's Compose plugin beside it.
@@ -60,12 +63,19 @@ describe('Wasm containers (real VM)', { timeout: 40 * MIN }, () => {
     fs.mkdirSync(path.join(config, 'cli-plugins'), { recursive: true });
     fs.copyFileSync(trixieComposePlugin(), path.join(config, 'cli-plugins', 'docker-compose'));
     fs.chmodSync(path.join(config, 'cli-plugins', 'docker-compose'), 0o755);
-    sh = hostCommand({ ...process.env, DOCKER_HOST: `unix://${env.data.dockerSocket}`, DOCKER_CONFIG: config, DOCKER_CONTEXT: '' });
+    sh = hostCommand({
+      ...process.env,
+      DOCKER_HOST: `unix://${env.data.dockerSocket}`,
+      DOCKER_CONFIG: config,
+      DOCKER_CONTEXT: '',
+    });
     fs.writeFileSync(path.join(tmp, 'hello-wasm.tar'), await wasmOciArchive(buildHelloWasm(tmp), REF));
     fs.writeFileSync(path.join(tmp, 'compose.yaml'), COMPOSE);
   });
   after(async () => {
-    await sh?.(`docker compose -p berth-wasm -f ${tmp}/compose.yaml down; docker image rm ${REF}`).catch(() => undefined);
+    await sh?.(`docker compose -p berth-wasm -f ${tmp}/compose.yaml down; docker image rm ${REF}`).catch(
+      () => undefined,
+    );
     fs.rmSync(tmp, { recursive: true, force: true });
     await env.dispose();
   });
@@ -75,10 +85,10 @@ describe('Wasm containers (real VM)', { timeout: 40 * MIN }, () => {
     assert.equal((await ok(`docker image inspect --format '{{.Os}}/{{.Architecture}}' ${REF}`)).trim(), 'wasi/wasm');
     const r = await sh(RUN);
     assert.notEqual(r.code, 0, r.stdout);
-    assert.match(r.stderr, /unknown or invalid runtime name: wasm/, 'dockerd\'s own refusal');
+    assert.match(r.stderr, /unknown or invalid runtime name: wasm/, "dockerd's own refusal");
   });
 
-  it('runs the module with --runtime=wasm once the feature is on, the user\'s daemon.json keys kept', async () => {
+  it("runs the module with --runtime=wasm once the feature is on, the user's daemon.json keys kept", async () => {
     // One Apply & Restart: the feature and a runtime of the user's own in the same "runtimes" key.
     const mine = { ...userKeys, runtimes: { mine: { path: '/usr/bin/runc' } } };
     const secs = await settings('features.wasm=true', `dockerEngine=${JSON.stringify(mine)}`);
@@ -97,7 +107,9 @@ describe('Wasm containers (real VM)', { timeout: 40 * MIN }, () => {
     const version = await ok('docker compose version');
     console.log(`# ${version.trim()}`);
     try {
-      const out = await ok(`docker compose --ansi never -p berth-wasm -f ${tmp}/compose.yaml up --no-log-prefix 2>/dev/null`);
+      const out = await ok(
+        `docker compose --ansi never -p berth-wasm -f ${tmp}/compose.yaml up --no-log-prefix 2>/dev/null`,
+      );
       // Compose clears each attached line with an escape sequence even when not on a terminal.
       const plain = out.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
       assert.match(plain, /hello from wasi, 3 args: from compose !\nwho=compose\n/);
@@ -121,7 +133,10 @@ describe('Wasm containers (real VM)', { timeout: 40 * MIN }, () => {
     assert.notEqual(r.code, 0, r.stdout);
     assert.match(r.stderr, /unknown or invalid runtime name: wasm/);
     assert.equal((await ok(`docker image inspect --format '{{.Os}}/{{.Architecture}}' ${REF}`)).trim(), 'wasi/wasm');
-    assert.equal((await guest('test -e /usr/local/bin/crun-wasm || test -e /mnt/data/berth-features/wasm; echo $?')).trim(), '1');
+    assert.equal(
+      (await guest('test -e /usr/local/bin/crun-wasm || test -e /mnt/data/berth-features/wasm; echo $?')).trim(),
+      '1',
+    );
     await ok(`docker image rm ${REF}`);
   });
 });

@@ -16,7 +16,11 @@ import { printGuestCrash } from './guest-crash.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
 
-export interface CliResult { code: number; stdout: string; stderr: string; }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 export interface BerthEnvOptions {
   /** Attach to the suite's shared engine when there is one; the file must leave it as it found it. */
   shared?: boolean;
@@ -27,10 +31,20 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 900_0
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`berth ${args.join(' ')} timed out`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`berth ${args.join(' ')} timed out`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -54,7 +68,9 @@ export class BerthEnv {
   }
 
   /** A host folder shared into the VM, owned like a non-root user's (uid 1000 when tests run as root). */
-  get shareRoot(): string { return path.join(this.root, 'share'); }
+  get shareRoot(): string {
+    return path.join(this.root, 'share');
+  }
   get shareOwner(): { uid: number; gid: number } {
     return process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : { uid: process.getuid!(), gid: process.getgid!() };
   }
@@ -85,7 +101,9 @@ export class BerthEnv {
     return EngineStatusSchema.parse(JSON.parse(r.stdout));
   }
 
-  docker(): Docker { return new Docker({ socketPath: this.data.dockerSocket }); }
+  docker(): Docker {
+    return new Docker({ socketPath: this.data.dockerSocket });
+  }
 
   /**
    * Own engine: stops the VM and host if still running, then deletes everything. Shared engine:

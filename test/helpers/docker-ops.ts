@@ -7,11 +7,17 @@ export async function buildScratch(docker: Docker, tag: string, marker = tag): P
 }
 
 /** Builds a tar context (with dockerd's own builder, as `docker build` without buildx does); resolves to the image id. */
-export async function buildImage(docker: Docker, context: NodeJS.ReadableStream, opts: { t: string; platform?: string }): Promise<string> {
+export async function buildImage(
+  docker: Docker,
+  context: NodeJS.ReadableStream,
+  opts: { t: string; platform?: string },
+): Promise<string> {
   const tag = opts.t;
   const stream = await docker.buildImage(context, opts);
   const out = await new Promise<Array<{ error?: string; stream?: string }>>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
+    docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) =>
+      err ? reject(err) : resolve(res),
+    );
   });
   const failed = out.find((m) => m.error);
   if (failed) throw new Error(`build of ${tag} failed: ${failed.error}`);
@@ -19,7 +25,11 @@ export async function buildImage(docker: Docker, context: NodeJS.ReadableStream,
 }
 
 /** Runs a container to completion and returns its exit code and output. */
-export async function runToEnd(docker: Docker, image: string, cmd: string[]): Promise<{ code: number; output: string }> {
+export async function runToEnd(
+  docker: Docker,
+  image: string,
+  cmd: string[],
+): Promise<{ code: number; output: string }> {
   const c = await docker.createContainer({ Image: image, Cmd: cmd, Tty: true });
   try {
     await c.start();

@@ -5,19 +5,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { locateImage } from '../../engine/image/locate.ts';
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs command lines in bash on the host with this environment (DOCKER_HOST and all). */
 export function hostCommand(env: NodeJS.ProcessEnv, timeoutMs = 300_000): (cmd: string) => Promise<Run> {
-  return (cmd) => new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${cmd}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
+  return (cmd) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`timed out: ${cmd}`));
+      }, timeoutMs);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
 }
 
 /**
@@ -30,9 +45,15 @@ export function installVmBuildx(dockerConfig: string): void {
   const dir = path.join(dockerConfig, 'cli-plugins');
   fs.mkdirSync(dir, { recursive: true });
   const out = path.join(dir, 'docker-buildx');
-  const r = spawnSync('debugfs', ['-R', `dump -p /usr/libexec/docker/cli-plugins/docker-buildx ${out}`, locateImage().rootfs], { encoding: 'utf8' });
+  const r = spawnSync(
+    'debugfs',
+    ['-R', `dump -p /usr/libexec/docker/cli-plugins/docker-buildx ${out}`, locateImage().rootfs],
+    { encoding: 'utf8' },
+  );
   if (r.error || !fs.existsSync(out) || fs.statSync(out).size === 0) {
-    throw new Error(`could not take buildx from the VM image with debugfs (Debian: apt-get install e2fsprogs): ${r.error?.message ?? r.stderr.trim()}`);
+    throw new Error(
+      `could not take buildx from the VM image with debugfs (Debian: apt-get install e2fsprogs): ${r.error?.message ?? r.stderr.trim()}`,
+    );
   }
   fs.chmodSync(out, 0o755);
 }
@@ -45,7 +66,9 @@ export function installVmBuildx(dockerConfig: string): void {
  */
 export function fakeKvmQemu(dir: string, real = 'qemu-system-x86_64'): string {
   const file = path.join(dir, 'fake-kvm-qemu');
-  fs.writeFileSync(file, `#!/bin/bash
+  fs.writeFileSync(
+    file,
+    `#!/bin/bash
 args=(); kvm=; probe=; prev=
 for a in "$@"; do
   if [ "$prev" = -accel ] && [ "$a" = kvm ]; then a=tcg; kvm=1; fi
@@ -60,7 +83,9 @@ case "\${BERTH_FAKE_KVM:-abort}" in
      echo "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion \\\`ret == cpu->kvm_msr_buf->nmsrs' failed." >&2
      kill -ABRT $$ ;;
 esac
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   return file;
 }
 

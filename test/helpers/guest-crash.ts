@@ -10,9 +10,14 @@ const CRASH = /Kernel panic|Oops|BUG:|general protection fault|Call Trace/;
 export function guestCrashReport(data: DataDir, before = 20, after = 60): string | null {
   for (const file of [data.previousConsoleLog, data.consoleLog]) {
     let lines: string[];
-    try { lines = fs.readFileSync(file, 'utf8').replace(/\r/g, '').split('\n'); } catch { continue; }
+    try {
+      lines = fs.readFileSync(file, 'utf8').replace(/\r/g, '').split('\n');
+    } catch {
+      continue;
+    }
     const at = lines.findIndex((l) => CRASH.test(l));
-    if (at >= 0) return `guest kernel crash in ${file}:\n${lines.slice(Math.max(0, at - before), at + after).join('\n')}\n`;
+    if (at >= 0)
+      return `guest kernel crash in ${file}:\n${lines.slice(Math.max(0, at - before), at + after).join('\n')}\n`;
   }
   return null;
 }

@@ -7,13 +7,27 @@ import tar from 'tar-stream';
 import { BUSYBOX, staticElf } from './scratch-image.ts';
 
 export const IN = {
-  ACCESS: 0x1, MODIFY: 0x2, ATTRIB: 0x4, CLOSE_WRITE: 0x8, CLOSE_NOWRITE: 0x10, OPEN: 0x20,
-  MOVED_FROM: 0x40, MOVED_TO: 0x80, CREATE: 0x100, DELETE: 0x200, DELETE_SELF: 0x400, MOVE_SELF: 0x800, ISDIR: 0x40000000,
+  ACCESS: 0x1,
+  MODIFY: 0x2,
+  ATTRIB: 0x4,
+  CLOSE_WRITE: 0x8,
+  CLOSE_NOWRITE: 0x10,
+  OPEN: 0x20,
+  MOVED_FROM: 0x40,
+  MOVED_TO: 0x80,
+  CREATE: 0x100,
+  DELETE: 0x200,
+  DELETE_SELF: 0x400,
+  MOVE_SELF: 0x800,
+  ISDIR: 0x40000000,
 } as const;
 
 /** The names of the bits set in an event mask, e.g. "ATTRIB|ISDIR". */
 export function maskNames(mask: number): string {
-  return Object.entries(IN).filter(([, bit]) => (mask & bit) !== 0).map(([n]) => n).join('|');
+  return Object.entries(IN)
+    .filter(([, bit]) => (mask & bit) !== 0)
+    .map(([n]) => n)
+    .join('|');
 }
 
 /** Hand-assembled x86-64; each instruction's encoding is spelled out beside it. */
@@ -67,13 +81,19 @@ export function inotifyWatcherElf(): Buffer {
   const bytes: number[] = [];
   for (const c of code) {
     if ('label' in c) continue;
-    if ('jump' in c) { bytes.push(c.jump, (labels.get(c.to)! - (bytes.length + 2)) & 0xff); continue; }
+    if ('jump' in c) {
+      bytes.push(c.jump, (labels.get(c.to)! - (bytes.length + 2)) & 0xff);
+      continue;
+    }
     bytes.push(...c);
   }
   return staticElf(62, Buffer.from(bytes), 0x1000n); // EM_X86_64
 }
 
-export interface InotifyEvent { mask: number; name: string; }
+export interface InotifyEvent {
+  mask: number;
+  name: string;
+}
 
 /** Decodes the watcher's output after its "R"; a partial record at the end waits for more bytes. */
 export function parseEvents(buf: Buffer): { ready: boolean; events: InotifyEvent[] } {
@@ -83,7 +103,13 @@ export function parseEvents(buf: Buffer): { ready: boolean; events: InotifyEvent
   while (at + 16 <= buf.length) {
     const len = buf.readUInt32LE(at + 12);
     if (at + 16 + len > buf.length) break;
-    events.push({ mask: buf.readUInt32LE(at + 4), name: buf.subarray(at + 16, at + 16 + len).toString('utf8').replace(/\0+$/, '') });
+    events.push({
+      mask: buf.readUInt32LE(at + 4),
+      name: buf
+        .subarray(at + 16, at + 16 + len)
+        .toString('utf8')
+        .replace(/\0+$/, ''),
+    });
     at += 16 + len;
   }
   return { ready: true, events };
@@ -92,7 +118,10 @@ export function parseEvents(buf: Buffer): { ready: boolean; events: InotifyEvent
 /** A build context: busybox and the watcher (/watch). */
 export function watcherContext(): NodeJS.ReadableStream {
   const pack = tar.pack();
-  pack.entry({ name: 'Dockerfile' }, 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY watch /watch\nENTRYPOINT ["/watch"]\n');
+  pack.entry(
+    { name: 'Dockerfile' },
+    'FROM scratch\nCOPY busybox /bin/busybox\nCOPY watch /watch\nENTRYPOINT ["/watch"]\n',
+  );
   pack.entry({ name: 'busybox', mode: 0o755 }, fs.readFileSync(BUSYBOX));
   pack.entry({ name: 'watch', mode: 0o755 }, inotifyWatcherElf());
   pack.finalize();

@@ -12,24 +12,49 @@ import type { BerthEnv } from './berth-env.ts';
 
 const BERTH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
 
-export interface CountingProxy { port: number; guestAddress: string; blobBytes(): number; reset(): void; stop(): void }
+export interface CountingProxy {
+  port: number;
+  guestAddress: string;
+  blobBytes(): number;
+  reset(): void;
+  stop(): void;
+}
 
 /** Forwards everything to the registry; counts the body bytes of blob responses. */
 export async function startCountingProxy(registryPort: number): Promise<CountingProxy> {
   let bytes = 0;
   const server = http.createServer((req, res) => {
-    const up = http.request({ host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      const blob = /\/blobs\/sha256:/.test(req.url ?? '') && req.method === 'GET';
-      r.on('data', (d: Buffer) => { if (blob) bytes += d.length; res.write(d); });
-      r.on('end', () => res.end());
+    const up = http.request(
+      { host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        const blob = /\/blobs\/sha256:/.test(req.url ?? '') && req.method === 'GET';
+        r.on('data', (d: Buffer) => {
+          if (blob) bytes += d.length;
+          res.write(d);
+        });
+        r.on('end', () => res.end());
+      },
+    );
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
     });
-    up.on('error', () => { res.writeHead(502); res.end(); });
     req.pipe(up);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { port, guestAddress: `10.0.2.2:${port}`, blobBytes: () => bytes, reset: () => { bytes = 0; }, stop: () => { server.close(); } };
+  return {
+    port,
+    guestAddress: `10.0.2.2:${port}`,
+    blobBytes: () => bytes,
+    reset: () => {
+      bytes = 0;
+    },
+    stop: () => {
+      server.close();
+    },
+  };
 }
 
 /**
@@ -37,10 +62,19 @@ export async function startCountingProxy(registryPort: number): Promise<Counting
  * pushes an index (one linux/amd64 manifest here): its first image manifest is the one measured.
  */
 export async function imageLayerBytes(registryPort: number, repo: string, tag: string): Promise<number> {
-  const get = async (ref: string): Promise<{ layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: unknown }> }> => {
-    const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${ref}`, { headers: { accept: [
-      'application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
-      'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'].join(', ') } });
+  const get = async (
+    ref: string,
+  ): Promise<{ layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: unknown }> }> => {
+    const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${ref}`, {
+      headers: {
+        accept: [
+          'application/vnd.oci.image.index.v1+json',
+          'application/vnd.docker.distribution.manifest.list.v2+json',
+          'application/vnd.oci.image.manifest.v1+json',
+          'application/vnd.docker.distribution.manifest.v2+json',
+        ].join(', '),
+      },
+    });
     if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${ref}`);
     return (await res.json()) as { layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: unknown }> };
   };
@@ -55,9 +89,17 @@ function shellOnce(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BERTH, 'shell', cmd], { env: env.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`berth shell ${cmd.slice(0, 80)}: exit ${code}\n${out.slice(-2000)}`))));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`berth shell ${cmd.slice(0, 80)}: exit ${code}\n${out.slice(-2000)}`)),
+    );
     child.stdin.end(stdin ?? '');
   });
 }
@@ -65,7 +107,9 @@ function shellOnce(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> 
 /** berth shell, again when SSH's handshake timed out before the command ran (a loaded host). */
 export async function shellIn(env: BerthEnv, cmd: string, stdin?: Buffer): Promise<string> {
   for (let attempt = 1; ; attempt++) {
-    try { return await shellOnce(env, cmd, stdin); } catch (e) {
+    try {
+      return await shellOnce(env, cmd, stdin);
+    } catch (e) {
       if (attempt >= 4 || !/Timed out while waiting for handshake/.test((e as Error).message)) throw e;
     }
   }
@@ -81,40 +125,76 @@ export const HELLO = 'hello from a lazily pulled image';
  */
 export async function buildAndPush(env: BerthEnv, mib: number, estargzRef: string, plainRef: string): Promise<void> {
   const ctx = '/tmp/berth-lazy-ctx';
-  await shellIn(env, `rm -rf ${ctx} && mkdir -p ${ctx} && cat > ${ctx}/busybox && chmod 755 ${ctx}/busybox`, fs.readFileSync(BUSYBOX));
+  await shellIn(
+    env,
+    `rm -rf ${ctx} && mkdir -p ${ctx} && cat > ${ctx}/busybox && chmod 755 ${ctx}/busybox`,
+    fs.readFileSync(BUSYBOX),
+  );
   const dockerfile = [
-    'FROM scratch', 'COPY busybox /bin/busybox',
+    'FROM scratch',
+    'COPY busybox /bin/busybox',
     `RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p /data && /bin/busybox head -c ${mib * 1024 * 1024} /dev/urandom > /data/big.bin"]`,
-    'COPY hello.txt /hello.txt', 'ENTRYPOINT ["/bin/busybox", "cat", "/hello.txt"]', ''].join('\n');
-  await shellIn(env, `cd ${ctx} && cat > Dockerfile && echo '${HELLO}' > hello.txt && docker build -q -t berth-lazy-src:1 . && ` +
-    `ctr-remote -n moby images convert --estargz --oci docker.io/library/berth-lazy-src:1 ${estargzRef} && docker push -q ${estargzRef} && ` +
-    `docker tag berth-lazy-src:1 ${plainRef} && docker push -q ${plainRef} && rm -rf ${ctx}`, Buffer.from(dockerfile));
+    'COPY hello.txt /hello.txt',
+    'ENTRYPOINT ["/bin/busybox", "cat", "/hello.txt"]',
+    '',
+  ].join('\n');
+  await shellIn(
+    env,
+    `cd ${ctx} && cat > Dockerfile && echo '${HELLO}' > hello.txt && docker build -q -t berth-lazy-src:1 . && ` +
+      `ctr-remote -n moby images convert --estargz --oci docker.io/library/berth-lazy-src:1 ${estargzRef} && docker push -q ${estargzRef} && ` +
+      `docker tag berth-lazy-src:1 ${plainRef} && docker push -q ${plainRef} && rm -rf ${ctx}`,
+    Buffer.from(dockerfile),
+  );
   await forget(env, [estargzRef, plainRef, 'berth-lazy-src:1']);
 }
 
 /** Deletes the images and everything that keeps their content (build cache, stopped containers). */
 export async function forget(env: BerthEnv, refs: readonly string[]): Promise<void> {
-  await shellIn(env, `docker container prune -f >/dev/null; docker rmi -f ${refs.join(' ')} >/dev/null 2>&1; docker builder prune -af >/dev/null; docker image prune -af >/dev/null; true`);
+  await shellIn(
+    env,
+    `docker container prune -f >/dev/null; docker rmi -f ${refs.join(' ')} >/dev/null 2>&1; docker builder prune -af >/dev/null; docker image prune -af >/dev/null; true`,
+  );
 }
 
-export interface TimedRun { firstOutputMs: number; bytesBeforeOutput: number; bytesTotal: number; output: string }
+export interface TimedRun {
+  firstOutputMs: number;
+  bytesBeforeOutput: number;
+  bytesTotal: number;
+  output: string;
+}
 
 /** `docker run --rm <image>` through the host's CLI: when its first output comes, and what the registry sent by then. */
 export function timedRun(env: BerthEnv, proxy: CountingProxy, image: string, timeoutMs = 900_000): Promise<TimedRun> {
   proxy.reset();
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['run', '--rm', image], { env: { ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` } });
+    const child = spawn('docker', ['run', '--rm', image], {
+      env: { ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` },
+    });
     let first: { ms: number; bytes: number } | null = null;
     let out = '';
     let err = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`docker run ${image} timed out`)); }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => { first ??= { ms: performance.now() - t0, bytes: proxy.blobBytes() }; out += d; });
-    child.stderr.on('data', (d: Buffer) => { err += d; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`docker run ${image} timed out`));
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      first ??= { ms: performance.now() - t0, bytes: proxy.blobBytes() };
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (code !== 0 || !first) reject(new Error(`docker run ${image}: exit ${code}: ${err.trim()}`));
-      else resolve({ firstOutputMs: first.ms, bytesBeforeOutput: first.bytes, bytesTotal: proxy.blobBytes(), output: out.trim() });
+      else
+        resolve({
+          firstOutputMs: first.ms,
+          bytesBeforeOutput: first.bytes,
+          bytesTotal: proxy.blobBytes(),
+          output: out.trim(),
+        });
     });
   });
 }

@@ -7,39 +7,58 @@ import os from 'node:os';
 import path from 'node:path';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 
-export interface Registry { port: number; guestAddress: string; stop(): void; }
+export interface Registry {
+  port: number;
+  guestAddress: string;
+  stop(): void;
+}
 
 export async function startRegistry(): Promise<Registry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-registry-'));
   const port = await freeTcpPort();
   // No auth (Debian's default config wants htpasswd) and loopback only.
-  fs.writeFileSync(path.join(dir, 'config.yml'), [
-    'version: 0.1', 'log: { level: error }',
-    `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
-    `http: { addr: "127.0.0.1:${port}" }`, '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log: { level: error }',
+      `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
+      `http: { addr: "127.0.0.1:${port}" }`,
+      '',
+    ].join('\n'),
+  );
   const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
   const until = Date.now() + 15_000;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); r(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) break;
-    if (Date.now() > until || child.exitCode !== null) throw new Error('docker-registry did not start (is the docker-registry package installed?)');
+    if (Date.now() > until || child.exitCode !== null)
+      throw new Error('docker-registry did not start (is the docker-registry package installed?)');
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    port, guestAddress: `10.0.2.2:${port}`,
-    stop: () => { child.kill(); fs.rmSync(dir, { recursive: true, force: true }); },
+    port,
+    guestAddress: `10.0.2.2:${port}`,
+    stop: () => {
+      child.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
 /** The manifest media type the registry stores for repo:tag. */
 export async function manifestMediaType(port: number, repo: string, tag: string): Promise<string> {
   const accept = [
-    'application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
   ].join(', ');
   const res = await fetch(`http://127.0.0.1:${port}/v2/${repo}/manifests/${tag}`, { headers: { accept } });
   if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${tag}`);

@@ -19,10 +19,17 @@ export function writeGeneratorContext(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(BUSYBOX, path.join(dir, 'busybox'));
   fs.copyFileSync(SCRIPT, path.join(dir, 'sbom.sh'));
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), [
-    'FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-    'COPY sbom.sh /sbom.sh', 'ENTRYPOINT ["/bin/sh", "/sbom.sh"]', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      'FROM scratch',
+      'COPY busybox /bin/busybox',
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+      'COPY sbom.sh /sbom.sh',
+      'ENTRYPOINT ["/bin/sh", "/sbom.sh"]',
+      '',
+    ].join('\n'),
+  );
   return dir;
 }
 
@@ -31,7 +38,10 @@ export function writeAppContext(dir: string, marker: string): string {
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(BUSYBOX, path.join(dir, 'busybox'));
   fs.writeFileSync(path.join(dir, 'marker'), `${marker}\n`);
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker /marker\nENTRYPOINT ["/bin/busybox"]\n');
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker /marker\nENTRYPOINT ["/bin/busybox"]\n',
+  );
   return dir;
 }
 
@@ -54,12 +64,19 @@ export function attestedBuild(generator: string, tag: string, dir: string): stri
 export class AttestationRig {
   readonly tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-attest-'));
   registry: Registry | null = null;
-  host: (cmd: string) => Promise<Run> = async () => { throw new Error('AttestationRig.setUp() first'); };
+  host: (cmd: string) => Promise<Run> = async () => {
+    throw new Error('AttestationRig.setUp() first');
+  };
   generator = '';
 
-  constructor(private readonly env: BerthEnv, private readonly repo: string) {}
+  constructor(
+    private readonly env: BerthEnv,
+    private readonly repo: string,
+  ) {}
 
-  get guestRegistry(): string { return this.registry?.guestAddress ?? ''; }
+  get guestRegistry(): string {
+    return this.registry?.guestAddress ?? '';
+  }
 
   async setUp(startTimeoutMs?: number): Promise<void> {
     this.registry = await startRegistry();
@@ -67,7 +84,11 @@ export class AttestationRig {
     assert.equal(r.code, 0, r.stderr);
     installVmBuildx(this.env.dockerConfig);
     this.host = hostCommand({ ...this.env.env, DOCKER_HOST: `unix://${this.env.data.dockerSocket}` }, 600_000);
-    const set = await this.env.cli(['settings', 'set', `dockerEngine=${JSON.stringify({ 'insecure-registries': [this.registry.guestAddress] })}`]);
+    const set = await this.env.cli([
+      'settings',
+      'set',
+      `dockerEngine=${JSON.stringify({ 'insecure-registries': [this.registry.guestAddress] })}`,
+    ]);
     assert.equal(set.code, 0, set.stdout + set.stderr);
     this.generator = `${this.registry.guestAddress}/${this.repo}/sbom-generator:1`;
     await pushGenerator(this.host, path.join(this.tmp, 'generator'), this.generator);
@@ -82,7 +103,10 @@ export class AttestationRig {
 
   /** Removes these images and the generator, the build cache, the registry and the folder (the env's settings are its own to restore). */
   async tearDown(refs: string[]): Promise<void> {
-    if (this.generator) await this.host(`docker rmi -f ${[...refs, this.generator].join(' ')}; docker builder prune -af`).catch(() => undefined);
+    if (this.generator)
+      await this.host(`docker rmi -f ${[...refs, this.generator].join(' ')}; docker builder prune -af`).catch(
+        () => undefined,
+      );
     this.registry?.stop();
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }

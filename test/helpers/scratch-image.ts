@@ -23,7 +23,10 @@ export function scratchContext(marker = 'berth', extraDockerfile = ''): NodeJS.R
  */
 export function arm64SleeperElf(): Buffer {
   const code = [
-    0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, // mov x0..x3, #0: fds, nfds, timeout, sigmask
+    0xd2800000,
+    0xd2800001,
+    0xd2800002,
+    0xd2800003, // mov x0..x3, #0: fds, nfds, timeout, sigmask
     0xd2800928, // mov x8, #73 (ppoll)
     0xd4000001, // svc #0
     0x17fffffa, // b back to the first instruction
@@ -36,7 +39,9 @@ export function arm64SleeperElf(): Buffer {
 /** A static ELF executable: one header, one loadable R+X segment at 0x400000, `text` its entry. */
 export function staticElf(machine: number, text: Buffer, align: bigint): Buffer {
   const base = 0x400000;
-  const ehdr = 64, phdr = 56, size = ehdr + phdr + text.length;
+  const ehdr = 64,
+    phdr = 56,
+    size = ehdr + phdr + text.length;
   const b = Buffer.alloc(size);
   b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0); // ELF, 64-bit, little-endian, version 1
   b.writeUInt16LE(2, 16); // ET_EXEC

@@ -18,7 +18,11 @@ async function start(file: string): Promise<number> {
   createShareRoot(env);
   // The caches (the image, the bundled QEMU beside it) follow the real home directory, not the
   // host's stand-in one: otherwise this engine would run another QEMU than every other host.
-  Object.assign(env.env, { HOME: env.shareRoot, BERTH_IMAGE_DIR: imageDir(), XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache') });
+  Object.assign(env.env, {
+    HOME: env.shareRoot,
+    BERTH_IMAGE_DIR: imageDir(),
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+  });
   const r = await runCli(env.env, ['start'], 900_000);
   if (r.code !== 0) {
     process.stderr.write(`shared engine: berth start failed\n${r.stdout}${r.stderr}`);
@@ -32,7 +36,11 @@ async function start(file: string): Promise<number> {
 }
 
 async function stop(home: string): Promise<number> {
-  const r = await runCli({ ...process.env, BERTH_HOME: home }, ['stop'], 120_000).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
+  const r = await runCli({ ...process.env, BERTH_HOME: home }, ['stop'], 120_000).catch((e: Error) => ({
+    code: 1,
+    stdout: '',
+    stderr: e.message,
+  }));
   if (r.code !== 0) process.stderr.write(`shared engine: berth stop: ${r.stderr}`);
   printGuestCrash(new DataDir(home));
   fs.rmSync(path.dirname(home), { recursive: true, force: true });

@@ -23,8 +23,12 @@ async function settingsOf(env: BerthEnv): Promise<Settings> {
 export async function captureState(env: BerthEnv): Promise<EngineState> {
   const docker = env.docker();
   const [settings, info, images, containers, networks, volumes] = await Promise.all([
-    settingsOf(env), docker.info(), docker.listImages({ all: true }), docker.listContainers({ all: true }),
-    docker.listNetworks(), docker.listVolumes(),
+    settingsOf(env),
+    docker.info(),
+    docker.listImages({ all: true }),
+    docker.listContainers({ all: true }),
+    docker.listNetworks(),
+    docker.listVolumes(),
   ]);
   const driverStatus = (info.DriverStatus ?? []) as Array<[string, string]>;
   return {
@@ -39,8 +43,9 @@ export async function captureState(env: BerthEnv): Promise<EngineState> {
 
 /** The settings keys that differ, as `berth settings set` arguments. */
 export function settingsPatch(found: Settings, now: Settings): string[] {
-  return SETTING_KEYS.filter((k) => JSON.stringify(getKey(found, k)) !== JSON.stringify(getKey(now, k)))
-    .map((k) => `${k}=${JSON.stringify(getKey(found, k))}`);
+  return SETTING_KEYS.filter((k) => JSON.stringify(getKey(found, k)) !== JSON.stringify(getKey(now, k))).map(
+    (k) => `${k}=${JSON.stringify(getKey(found, k))}`,
+  );
 }
 
 export async function restoreState(env: BerthEnv, found: EngineState): Promise<void> {

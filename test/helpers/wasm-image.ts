@@ -24,8 +24,13 @@ int main(int argc, char **argv) {
 export function buildHelloWasm(dir: string): Buffer {
   fs.writeFileSync(path.join(dir, 'hello.c'), HELLO_C);
   const out = path.join(dir, 'hello.wasm');
-  const r = spawnSync('clang', ['--target=wasm32-wasi', '-O2', '-o', out, path.join(dir, 'hello.c')], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`clang could not build hello.wasm (apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32): ${r.error?.message ?? r.stderr}`);
+  const r = spawnSync('clang', ['--target=wasm32-wasi', '-O2', '-o', out, path.join(dir, 'hello.c')], {
+    encoding: 'utf8',
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `clang could not build hello.wasm (apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32): ${r.error?.message ?? r.stderr}`,
+    );
   return fs.readFileSync(out);
 }
 
@@ -46,19 +51,46 @@ async function tarOf(entries: Array<{ name: string; body: Buffer; mode?: number 
  */
 export async function wasmOciArchive(module: Buffer, ref: string, name = 'hello.wasm'): Promise<Buffer> {
   const layer = await tarOf([{ name, body: module, mode: 0o755 }]);
-  const config = Buffer.from(JSON.stringify({ architecture: 'wasm', os: 'wasi', config: { Entrypoint: [`/${name}`] },
-    rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }] }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'wasm',
+      os: 'wasi',
+      config: { Entrypoint: [`/${name}`] },
+      rootfs: { type: 'layers', diff_ids: [sha(layer)] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+    }),
+  );
   const tag = ref.slice(ref.lastIndexOf(':') + 1);
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{
-    mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.length,
-    platform: { architecture: 'wasm', os: 'wasi' },
-    annotations: { 'io.containerd.image.name': `docker.io/${ref}`, 'org.opencontainers.image.ref.name': tag } }] }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: sha(manifest),
+          size: manifest.length,
+          platform: { architecture: 'wasm', os: 'wasi' },
+          annotations: { 'io.containerd.image.name': `docker.io/${ref}`, 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   const blob = (b: Buffer) => ({ name: `blobs/sha256/${sha(b).slice(7)}`, body: b });
-  return tarOf([{ name: 'oci-layout', body: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
-    { name: 'index.json', body: index }, blob(layer), blob(config), blob(manifest)]);
+  return tarOf([
+    { name: 'oci-layout', body: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+    { name: 'index.json', body: index },
+    blob(layer),
+    blob(config),
+    blob(manifest),
+  ]);
 }
 
 /**
@@ -66,18 +98,22 @@ export async function wasmOciArchive(module: Buffer, ref: string, name = 'hello.
  * downloads cache through the private apt configuration, for hosts whose docker CLI has none.
  */
 export function trixieComposePlugin(): string {
-  const have = cachedPayload('compose', 'berth-compose.json', (m) => (typeof (m as { version?: unknown }).version === 'string' ? m : null));
+  const have = cachedPayload('compose', 'berth-compose.json', (m) =>
+    typeof (m as { version?: unknown }).version === 'string' ? m : null,
+  );
   const bin = (dir: string): string => path.join(dir, 'docker-compose');
   if (have) return bin(have.dir);
   return withPrivateApt({ suites: ['trixie'] }, ({ opts, work }) => {
     run('apt-get', [...opts, '-qq', 'download', 'docker-compose'], path.join(work, 'debs'));
     const deb = path.join(work, 'debs', fs.readdirSync(path.join(work, 'debs'))[0] ?? '');
     const version = run('dpkg-deb', ['-f', deb, 'Version']).trim();
-    return bin(writePayload(`compose-${version}`, 'berth-compose.json', (tmp) => {
-      run('dpkg-deb', ['-x', deb, path.join(tmp, 'tree')]);
-      fs.renameSync(path.join(tmp, 'tree', 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-compose'), bin(tmp));
-      fs.rmSync(path.join(tmp, 'tree'), { recursive: true, force: true });
-      return { version };
-    }).dir);
+    return bin(
+      writePayload(`compose-${version}`, 'berth-compose.json', (tmp) => {
+        run('dpkg-deb', ['-x', deb, path.join(tmp, 'tree')]);
+        fs.renameSync(path.join(tmp, 'tree', 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-compose'), bin(tmp));
+        fs.rmSync(path.join(tmp, 'tree'), { recursive: true, force: true });
+        return { version };
+      }).dir,
+    );
   });
 }

@@ -14,20 +14,47 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 test('bindRoots: bind sources in a share; a file is its folder alone; nested and duplicate sources fold', () => {
   const dirs = new Set(['/home/u/app', '/home/u/app/src', '/home/u/lib', '/srv/x']);
   const containers = [
-    { Id: 'a', Mounts: [{ Type: 'bind', Source: '/home/u/app', Destination: '/app' }, { Type: 'volume', Source: '/var/lib/docker/volumes/v/_data' }] },
-    { Id: 'b', Mounts: [{ Type: 'bind', Source: '/home/u/app/src/', Destination: '/src' }, { Type: 'bind', Source: '/home/u/lib/conf.json' }] },
-    { Id: 'c', Mounts: [{ Type: 'bind', Source: '/srv/x' }, { Type: 'bind', Source: '/etc/hosts' }] },
+    {
+      Id: 'a',
+      Mounts: [
+        { Type: 'bind', Source: '/home/u/app', Destination: '/app' },
+        { Type: 'volume', Source: '/var/lib/docker/volumes/v/_data' },
+      ],
+    },
+    {
+      Id: 'b',
+      Mounts: [
+        { Type: 'bind', Source: '/home/u/app/src/', Destination: '/src' },
+        { Type: 'bind', Source: '/home/u/lib/conf.json' },
+      ],
+    },
+    {
+      Id: 'c',
+      Mounts: [
+        { Type: 'bind', Source: '/srv/x' },
+        { Type: 'bind', Source: '/etc/hosts' },
+      ],
+    },
     { Id: 'd', Mounts: null },
   ];
-  assert.deepEqual(bindRoots(containers, ['/home/u'], (p) => dirs.has(p)), [
-    { path: '/home/u/app', recursive: true },
-    { path: '/home/u/lib', recursive: false },
-  ]);
-  assert.deepEqual(bindRoots(containers, ['/home/u/lib', '/srv'], (p) => dirs.has(p)), [
-    { path: '/home/u/lib', recursive: false },
-    { path: '/srv/x', recursive: true },
-  ]);
-  assert.deepEqual(bindRoots([], ['/home/u'], () => true), []);
+  assert.deepEqual(
+    bindRoots(containers, ['/home/u'], (p) => dirs.has(p)),
+    [
+      { path: '/home/u/app', recursive: true },
+      { path: '/home/u/lib', recursive: false },
+    ],
+  );
+  assert.deepEqual(
+    bindRoots(containers, ['/home/u/lib', '/srv'], (p) => dirs.has(p)),
+    [
+      { path: '/home/u/lib', recursive: false },
+      { path: '/srv/x', recursive: true },
+    ],
+  );
+  assert.deepEqual(
+    bindRoots([], ['/home/u'], () => true),
+    [],
+  );
   assert.throws(() => bindRoots([{ Mounts: 'nope' }], ['/'], () => true));
 });
 
@@ -35,9 +62,18 @@ test('ShareEvents.setRoots: watches only the roots, lets go of what no root cove
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-roots-unit-'));
   for (const d of ['app/src/deep', 'other/sub']) fs.mkdirSync(path.join(root, d), { recursive: true });
   const got: HostFileChange[] = [];
-  const ev = new ShareEvents({ roots: [], send: async (c) => { got.push(...c); }, delayMs: 20 });
+  const ev = new ShareEvents({
+    roots: [],
+    send: async (c) => {
+      got.push(...c);
+    },
+    delayMs: 20,
+  });
   const heard = async (p: string): Promise<boolean> => {
-    for (let i = 0; i < 50; i++) { if (got.some((c) => c.path === p)) return true; await sleep(20); }
+    for (let i = 0; i < 50; i++) {
+      if (got.some((c) => c.path === p)) return true;
+      await sleep(20);
+    }
     return false;
   };
   try {
@@ -57,7 +93,10 @@ test('ShareEvents.setRoots: watches only the roots, lets go of what no root cove
     fs.writeFileSync(path.join(root, 'app/src/deep/a.js'), '22');
     fs.mkdirSync(path.join(root, 'other/new'));
     await sleep(300);
-    assert.ok(!got.some((c) => c.path === path.join(root, 'other/sub/c.js')), 'a lone folder\'s subfolders are not watched');
+    assert.ok(
+      !got.some((c) => c.path === path.join(root, 'other/sub/c.js')),
+      "a lone folder's subfolders are not watched",
+    );
     assert.equal(got.filter((c) => c.path.endsWith('a.js')).length, 1, 'the dropped tree is not watched');
     assert.equal(ev.status().watchedFolders, 1, 'a new subfolder of a lone folder is not watched');
     // The lone folder becomes a tree: its subfolders are walked although the folder was watched.
@@ -68,22 +107,33 @@ test('ShareEvents.setRoots: watches only the roots, lets go of what no root cove
   }
 });
 
-test('tuneVirtiofsMounts: the read-ahead of each virtiofs mount\'s device, once per device', () => {
+test("tuneVirtiofsMounts: the read-ahead of each virtiofs mount's device, once per device", () => {
   const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sysfs-unit-'));
   try {
-    for (const d of ['0:51', '0:52', '8:1']) { fs.mkdirSync(path.join(sys, 'class/bdi', d), { recursive: true }); fs.writeFileSync(path.join(sys, 'class/bdi', d, 'read_ahead_kb'), '128\n'); }
+    for (const d of ['0:51', '0:52', '8:1']) {
+      fs.mkdirSync(path.join(sys, 'class/bdi', d), { recursive: true });
+      fs.writeFileSync(path.join(sys, 'class/bdi', d, 'read_ahead_kb'), '128\n');
+    }
     const mountinfo = path.join(sys, 'mountinfo');
-    fs.writeFileSync(mountinfo, [
-      '30 1 8:1 / / rw,relatime - ext4 /dev/vda rw',
-      '60 1 0:51 / /home/u rw,relatime - virtiofs berth0 rw',
-      '61 60 0:51 /src /home/u/src rw,relatime - virtiofs berth0 rw',
-      '62 1 0:52 / /srv/with\\040space rw,relatime - virtiofs berth1 rw',
-    ].join('\n'));
-    assert.deepEqual(virtiofsMountDevices(fs.readFileSync(mountinfo, 'utf8')).map((m) => m.mountPoint), ['/home/u', '/home/u/src', '/srv/with space']);
+    fs.writeFileSync(
+      mountinfo,
+      [
+        '30 1 8:1 / / rw,relatime - ext4 /dev/vda rw',
+        '60 1 0:51 / /home/u rw,relatime - virtiofs berth0 rw',
+        '61 60 0:51 /src /home/u/src rw,relatime - virtiofs berth0 rw',
+        '62 1 0:52 / /srv/with\\040space rw,relatime - virtiofs berth1 rw',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      virtiofsMountDevices(fs.readFileSync(mountinfo, 'utf8')).map((m) => m.mountPoint),
+      ['/home/u', '/home/u/src', '/srv/with space'],
+    );
     assert.deepEqual(tuneVirtiofsMounts(sys, mountinfo, 4096), ['/home/u', '/srv/with space']);
     const ra = (d: string): string => fs.readFileSync(path.join(sys, 'class/bdi', d, 'read_ahead_kb'), 'utf8').trim();
     assert.deepEqual([ra('0:51'), ra('0:52'), ra('8:1')], ['4096', '4096', '128']);
-  } finally { fs.rmSync(sys, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(sys, { recursive: true, force: true });
+  }
 });
 
 test('ShareEvents.setRoots: a root the budget cut short is walked again once another root is let go', async () => {
@@ -97,5 +147,8 @@ test('ShareEvents.setRoots: a root the budget cut short is walked again once ano
     assert.deepEqual([both.watchedFolders, both.truncated], [4, true]);
     const onlyB = await ev.setRoots([b]);
     assert.deepEqual([onlyB.watchedFolders, onlyB.truncated], [3, false]);
-  } finally { ev.stop(); fs.rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    ev.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

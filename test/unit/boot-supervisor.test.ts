@@ -16,12 +16,25 @@ class FakeVm extends EventEmitter implements VmHandle {
   killed = false;
   async start(): Promise<void> {}
   async attach(): Promise<void> {}
-  async stop(): Promise<VmExit> { return { code: 0, signal: null, expected: true, stderr: '' }; }
-  kill(): void { this.killed = true; this.running = false; }
-  async status(): Promise<string> { return this.state; }
-  consoleTail(): string[] { return ['Kernel panic - not syncing: fake']; }
-  stderrText(): string { return ''; }
-  userNetForwards(): undefined { return undefined; }
+  async stop(): Promise<VmExit> {
+    return { code: 0, signal: null, expected: true, stderr: '' };
+  }
+  kill(): void {
+    this.killed = true;
+    this.running = false;
+  }
+  async status(): Promise<string> {
+    return this.state;
+  }
+  consoleTail(): string[] {
+    return ['Kernel panic - not syncing: fake'];
+  }
+  stderrText(): string {
+    return '';
+  }
+  userNetForwards(): undefined {
+    return undefined;
+  }
 }
 
 const consoleLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sup-')), 'console.log');
@@ -33,7 +46,7 @@ test('a guest that panics: the verdict names the run state, and the VM is stoppe
   const verdict = new Promise((r) => sup.once('verdict', r));
   vm.state = 'guest-panicked';
   vm.emit('run-state', { change: 'panicked' } satisfies RunStateChange);
-  assert.match((await verdict as { message: string }).message, /the VM stopped in run state guest-panicked/);
+  assert.match(((await verdict) as { message: string }).message, /the VM stopped in run state guest-panicked/);
   assert.equal(vm.killed, true);
 });
 

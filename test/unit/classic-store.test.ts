@@ -18,7 +18,8 @@ function fixture(): string {
     fs.mkdirSync(path.dirname(path.join(base, rel)), { recursive: true });
     fs.writeFileSync(path.join(base, rel), text);
   };
-  const cfg = (created: string, d: string[]): string => JSON.stringify({ created, os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: d } });
+  const cfg = (created: string, d: string[]): string =>
+    JSON.stringify({ created, os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: d } });
   const tagged = cfg('2026-01-02T00:00:00Z', diff);
   const parent = cfg('2026-01-01T00:00:00Z', diff.slice(0, 1));
   const orphan = cfg('2026-01-03T00:00:00Z', diff.slice(0, 1));
@@ -27,15 +28,26 @@ function fixture(): string {
   write(`imagedb/content/sha256/${pid.slice(7)}`, parent);
   write(`imagedb/content/sha256/${oid.slice(7)}`, orphan);
   write(`imagedb/metadata/sha256/${tid.slice(7)}/parent`, pid);
-  write('repositories.json', JSON.stringify({ Repositories: { app: { 'app:1': tid, 'app:latest': tid, [`app@${sha('m')}`]: tid } } }));
+  write(
+    'repositories.json',
+    JSON.stringify({ Repositories: { app: { 'app:1': tid, 'app:latest': tid, [`app@${sha('m')}`]: tid } } }),
+  );
   const chains = chainIds(diff);
   write(`layerdb/sha256/${chains[0]!.slice(7)}/size`, '1000');
   write(`layerdb/sha256/${chains[1]!.slice(7)}/size`, '234');
   const c = (id: string, driver: string, started: string): void => {
     fs.mkdirSync(path.join(root, 'containers', id), { recursive: true });
-    fs.writeFileSync(path.join(root, 'containers', id, 'config.v2.json'), JSON.stringify({
-      ID: id, Name: `/${id}-name`, Created: '2026-01-05T00:00:00Z', Driver: driver, Config: { Image: 'app:1' }, State: { Running: false, StartedAt: started },
-    }));
+    fs.writeFileSync(
+      path.join(root, 'containers', id, 'config.v2.json'),
+      JSON.stringify({
+        ID: id,
+        Name: `/${id}-name`,
+        Created: '2026-01-05T00:00:00Z',
+        Driver: driver,
+        Config: { Image: 'app:1' },
+        State: { Running: false, StartedAt: started },
+      }),
+    );
   };
   c('aaa', 'overlay2', '2026-01-05T00:00:01Z');
   c('bbb', 'overlayfs', '0001-01-01T00:00:00Z');
@@ -57,7 +69,9 @@ describe('classic store reader', () => {
     assert.equal(app.size, 1234);
     assert.equal(app.id, app.config_digest);
     // A classic image is one platform: its digest is the image ID, its bytes the layers'.
-    assert.deepEqual(app.platforms, [{ os: 'linux', architecture: 'amd64', variant: '', present: true, digest: app.id, size: 1234 }]);
+    assert.deepEqual(app.platforms, [
+      { os: 'linux', architecture: 'amd64', variant: '', present: true, digest: app.id, size: 1234 },
+    ]);
     assert.deepEqual(app.attestations, []);
     const dangling = images.find((i) => !i.refs.length)!;
     assert.equal(dangling.dangling, true);
@@ -68,7 +82,13 @@ describe('classic store reader', () => {
   it('reads containers with the driver that decides which store shows them', () => {
     const root = fixture();
     const cs = readContainersOnDisk(root).sort((a, b) => a.id.localeCompare(b.id));
-    assert.deepEqual(cs.map((c) => [c.name, c.driver, c.state]), [['aaa-name', 'overlay2', 'exited'], ['bbb-name', 'overlayfs', 'created']]);
+    assert.deepEqual(
+      cs.map((c) => [c.name, c.driver, c.state]),
+      [
+        ['aaa-name', 'overlay2', 'exited'],
+        ['bbb-name', 'overlayfs', 'created'],
+      ],
+    );
     fs.rmSync(root, { recursive: true });
   });
 

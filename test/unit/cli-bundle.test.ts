@@ -11,7 +11,10 @@ import { BERTH_ROOT, findBerthRoot } from '../../engine/shared/berth-root.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
-function node(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+function node(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 60_000 });
 }
 
@@ -67,15 +70,26 @@ describe('the berth CLI bundle', { timeout: 180_000 }, () => {
       assert.equal(run().stderr, 'berth: rebuilt the CLI (sources changed: engine/new-module.ts)\n');
 
       // esbuild cannot resolve the import (tsx would only fail if it ran): the sources run, not the old bundle.
-      fs.writeFileSync(main, "console.log('stand-in CLI from sources');\nif (process.argv[2] === 'never') await import('./missing.ts');\n");
+      fs.writeFileSync(
+        main,
+        "console.log('stand-in CLI from sources');\nif (process.argv[2] === 'never') await import('./missing.ts');\n",
+      );
       r = run();
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, 'stand-in CLI from sources\n');
-      assert.match(r.stderr, /^berth: could not build the CLI \(.*Could not resolve "\.\/missing\.ts".*\); running it from its TypeScript sources through tsx\n$/s);
+      assert.match(
+        r.stderr,
+        /^berth: could not build the CLI \(.*Could not resolve "\.\/missing\.ts".*\); running it from its TypeScript sources through tsx\n$/s,
+      );
 
       const builds = fs.readdirSync(path.join(tmp, 'dist', 'cli'));
-      assert.ok(builds.length <= 3 && builds.every((b) => /^[0-9a-f]{20}$/.test(b)), `old builds pruned, no leftovers: ${builds.join(' ')}`);
-    } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+      assert.ok(
+        builds.length <= 3 && builds.every((b) => /^[0-9a-f]{20}$/.test(b)),
+        `old builds pruned, no leftovers: ${builds.join(' ')}`,
+      );
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
@@ -89,6 +103,8 @@ describe('BERTH_ROOT', () => {
       fs.writeFileSync(path.join(tmp, 'app', 'dep', 'package.json'), JSON.stringify({ name: 'other' }));
       assert.equal(findBerthRoot(path.join(tmp, 'app', 'dep', 'src')), path.join(tmp, 'app'));
       assert.throws(() => findBerthRoot(tmp), /no package\.json named "berth" in .* or above it/);
-    } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,13 @@
 // plan a reclaim asks about (with the migrate suggestion) and its result.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatDiskUsage, formatPlan, formatReclaimResult, planIsEmpty } from '../../electron/node-host/cli/disk-format.ts';
+import {
+  formatBytes,
+  formatDiskUsage,
+  formatPlan,
+  formatReclaimResult,
+  planIsEmpty,
+} from '../../electron/node-host/cli/disk-format.ts';
 import { summaryJson } from '../../electron/node-host/cli/store-commands.ts';
 import type { ReclaimPlan } from '../../electron/node-host/api/disk-types.ts';
 import { DISK, PLAN } from './cli-disk-fixtures.ts';
@@ -32,7 +38,10 @@ describe('disk text', () => {
     assert.equal(lines.filter((l) => l.startsWith('volumes')).length, 1);
     assert.match(lines.join('\n'), /volumes\s+2 \(1\.0 MiB\), shared by both stores/);
     assert.match(lines.join('\n'), /data disk\s+1\.5 GiB used of 60\.0 GiB, 58\.5 GiB free \(in the VM\)/);
-    assert.match(lines.join('\n'), /disk file\s+\/home\/u\/\.local\/share\/berth\/vm\/data\.qcow2\n\s+1\.6 GiB allocated on the host, limit 60\.0 GiB/);
+    assert.match(
+      lines.join('\n'),
+      /disk file\s+\/home\/u\/\.local\/share\/berth\/vm\/data\.qcow2\n\s+1\.6 GiB allocated on the host, limit 60\.0 GiB/,
+    );
   });
 
   it('the reclaim plan lists each image by tag or ID, each container, the build cache and the total', () => {
@@ -45,14 +54,24 @@ describe('disk text', () => {
   });
 
   it('suggests berth store migrate first, naming the tags only the classic store holds', () => {
-    assert.match(formatPlan(PLAN), /Only the classic store holds app:1, app:latest\.\nTo keep them, run 'berth store migrate' first/);
+    assert.match(
+      formatPlan(PLAN),
+      /Only the classic store holds app:1, app:latest\.\nTo keep them, run 'berth store migrate' first/,
+    );
     const migrated = formatPlan({ ...PLAN, notMigrated: [] });
     assert.doesNotMatch(migrated, /migrate/);
     assert.match(formatPlan({ ...PLAN, notMigrated: ['app:1'] }), /holds app:1\.\nTo keep it,/);
   });
 
   it('an empty store is an empty plan; any image, container, cache or byte is not', () => {
-    const empty: ReclaimPlan = { store: 'classic', images: [], containers: [], buildCacheBytes: 0, totalBytes: 0, notMigrated: [] };
+    const empty: ReclaimPlan = {
+      store: 'classic',
+      images: [],
+      containers: [],
+      buildCacheBytes: 0,
+      totalBytes: 0,
+      notMigrated: [],
+    };
     assert.equal(planIsEmpty(empty), true);
     assert.equal(planIsEmpty({ ...empty, totalBytes: 4096 }), false);
     assert.equal(planIsEmpty({ ...empty, buildCacheBytes: 1 }), false);
@@ -61,19 +80,51 @@ describe('disk text', () => {
   });
 
   it('the result: what was deleted, what the VM freed, the host file before and after', () => {
-    const text = formatReclaimResult({ store: 'classic', images: 1, containers: 2, reclaimedBytes: 66 * MiB, diskFileBefore: 1600 * MiB, diskFileAfter: 1536 * MiB });
-    assert.equal(text, [
-      'Deleted 1 image and 2 containers from the classic image store.',
-      'Freed in the VM: 66.0 MiB',
-      'Disk file on the host: 1.6 GiB -> 1.5 GiB allocated (64.0 MiB smaller)',
-    ].join('\n'));
-    assert.match(formatReclaimResult({ store: 'classic', images: 0, containers: 0, reclaimedBytes: 0, diskFileBefore: MiB, diskFileAfter: 2 * MiB }), /\(1\.0 MiB larger\)/);
+    const text = formatReclaimResult({
+      store: 'classic',
+      images: 1,
+      containers: 2,
+      reclaimedBytes: 66 * MiB,
+      diskFileBefore: 1600 * MiB,
+      diskFileAfter: 1536 * MiB,
+    });
+    assert.equal(
+      text,
+      [
+        'Deleted 1 image and 2 containers from the classic image store.',
+        'Freed in the VM: 66.0 MiB',
+        'Disk file on the host: 1.6 GiB -> 1.5 GiB allocated (64.0 MiB smaller)',
+      ].join('\n'),
+    );
+    assert.match(
+      formatReclaimResult({
+        store: 'classic',
+        images: 0,
+        containers: 0,
+        reclaimedBytes: 0,
+        diskFileBefore: MiB,
+        diskFileAfter: 2 * MiB,
+      }),
+      /\(1\.0 MiB larger\)/,
+    );
   });
 
   it('berth store --json keeps its keys and adds disk when measured', () => {
-    const st: StoreStatus = { active: 'containerd', holds: { images: 3, bytes: 12 * MiB, containers: 1 }, hidden: { images: 1, bytes: 64 * MiB, containers: 2 }, diskFreeBytes: 5 };
+    const st: StoreStatus = {
+      active: 'containerd',
+      holds: { images: 3, bytes: 12 * MiB, containers: 1 },
+      hidden: { images: 1, bytes: 64 * MiB, containers: 2 },
+      diskFreeBytes: 5,
+    };
     const plain = summaryJson(st);
-    assert.deepEqual(Object.keys(plain), ['active', 'activeImages', 'activeContainers', 'activeBytes', 'hidden', 'diskFreeBytes']);
+    assert.deepEqual(Object.keys(plain), [
+      'active',
+      'activeImages',
+      'activeContainers',
+      'activeBytes',
+      'hidden',
+      'diskFreeBytes',
+    ]);
     assert.deepEqual(summaryJson(st, DISK), { ...plain, disk: DISK });
   });
 });

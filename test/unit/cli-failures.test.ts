@@ -12,7 +12,9 @@ describe('berth CLI failures', { timeout: 180_000 }, () => {
     envs.push(e);
     return e;
   };
-  after(async () => { for (const e of envs) await e.dispose(); });
+  after(async () => {
+    for (const e of envs) await e.dispose();
+  });
 
   it('says where the VM image is missing and how to build it', async () => {
     const env = make({ BERTH_IMAGE_DIR: '/nonexistent/berth-image' });

@@ -25,21 +25,30 @@ class HeldPort implements EnginePort {
   hold: Promise<void> | null = null;
   failEngine: string | null = null;
   wiped = 0;
-  isRunning(): boolean { return this.running; }
+  isRunning(): boolean {
+    return this.running;
+  }
   async applyEngineConfig(_cfg: unknown, onProgress: (m: string) => void): Promise<void> {
     onProgress('dockerd restarting');
     if (this.hold) await this.hold;
     if (this.failEngine) throw new Error(this.failEngine);
   }
-  async restartVm(onProgress: (m: string) => void): Promise<void> { onProgress('vm restarting'); }
-  async wipeEngineData(onProgress: (m: string) => void): Promise<void> { this.wiped++; onProgress('wiping'); }
+  async restartVm(onProgress: (m: string) => void): Promise<void> {
+    onProgress('vm restarting');
+  }
+  async wipeEngineData(onProgress: (m: string) => void): Promise<void> {
+    this.wiped++;
+    onProgress('wiping');
+  }
 }
 
 /** An engine whose start goes through two stages, or fails at the second. */
 class StagedEngine extends EventEmitter {
   failAt: string | null = null;
   st: EngineStatus = { state: 'stopped', dockerSocket: '/x/docker.sock', dataDir: '/x' };
-  status(): EngineStatus { return this.st; }
+  status(): EngineStatus {
+    return this.st;
+  }
   async start(): Promise<EngineStatus> {
     for (const stage of ['vm', 'docker'] as const) {
       this.emit('stage', { stage, elapsedMs: 1500, detail: `${stage} up` } satisfies StartStage);
@@ -48,8 +57,13 @@ class StagedEngine extends EventEmitter {
     this.st = { ...this.st, state: 'running', versions: { docker: '28.0.0' } };
     return this.st;
   }
-  async stop(): Promise<void> { this.st = { ...this.st, state: 'stopped' }; }
-  async restart(): Promise<EngineStatus> { await this.stop(); return this.start(); }
+  async stop(): Promise<void> {
+    this.st = { ...this.st, state: 'stopped' };
+  }
+  async restart(): Promise<EngineStatus> {
+    await this.stop();
+    return this.start();
+  }
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ctl-'));
@@ -57,13 +71,20 @@ const data = new DataDir(root);
 data.ensure();
 fs.writeFileSync(path.join(root, 'admin.json'), JSON.stringify({ locked: { accelerator: 'auto' } }));
 const port = new HeldPort();
-const settings = new SettingsService(data, port, { limits: { maxCpus: 4, maxMemoryMiB: 8192 }, adminFile: path.join(root, 'admin.json'), log: () => undefined });
+const settings = new SettingsService(data, port, {
+  limits: { maxCpus: 4, maxMemoryMiB: 8192 },
+  adminFile: path.join(root, 'admin.json'),
+  log: () => undefined,
+});
 const engine = new StagedEngine();
 const services: DashboardServices = {
-  engine, settings,
+  engine,
+  settings,
   docker: { watch: () => new Promise(() => {}) } as unknown as DockerService,
   troubleshoot: {
-    plan: () => ({ purge: { deletes: [], keeps: [] }, factoryReset: { deletes: [], keeps: [] } }), purge: () => engine.start(), factoryReset: () => engine.start(),
+    plan: () => ({ purge: { deletes: [], keeps: [] }, factoryReset: { deletes: [], keeps: [] } }),
+    purge: () => engine.start(),
+    factoryReset: () => engine.start(),
     // The real archive writer over this data dir (no guest: the engine here is a stand-in).
     diagnostics: (output, s) => new DataDirTroubleshoot(data, engine).diagnostics(output, s),
   },
@@ -72,20 +93,41 @@ const services: DashboardServices = {
 const events = new HostEvents(services);
 let shutdowns = 0;
 const control = new ControlServer(events);
-await control.listen(data.controlSocket, new ApiHandler(services, events.broadcast, {
-  pid: 4242, shutdown: async () => { shutdowns++; return engine.status(); }, openDashboard: async () => ({ url: 'http://127.0.0.1:1/?token=t' }),
-}));
+await control.listen(
+  data.controlSocket,
+  new ApiHandler(services, events.broadcast, {
+    pid: 4242,
+    shutdown: async () => {
+      shutdowns++;
+      return engine.status();
+    },
+    openDashboard: async () => ({ url: 'http://127.0.0.1:1/?token=t' }),
+  }),
+);
 const client = await ControlClient.connect(data.controlSocket);
-after(async () => { client.close(); await control.close(); fs.rmSync(root, { recursive: true, force: true }); });
+after(async () => {
+  client.close();
+  await control.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
 
 /** The call's events (of the given names) in order, then its answer or its error. */
-async function collect<T>(call: () => Promise<T>, names: string[]): Promise<{ events: ApiEvent[]; out?: T; error?: ApiError }> {
+async function collect<T>(
+  call: () => Promise<T>,
+  names: string[],
+): Promise<{ events: ApiEvent[]; out?: T; error?: ApiError }> {
   const seen: ApiEvent[] = [];
-  const off = client.onEvent((e) => { if (names.includes(e.name)) seen.push(e); });
-  try { return { events: seen, out: await call() }; } catch (e) {
+  const off = client.onEvent((e) => {
+    if (names.includes(e.name)) seen.push(e);
+  });
+  try {
+    return { events: seen, out: await call() };
+  } catch (e) {
     assert.ok(e instanceof ApiError, String(e));
     return { events: seen, error: e };
-  } finally { off(); }
+  } finally {
+    off();
+  }
 }
 
 /** One raw line on a fresh connection, answered by the first frame with that id. */
@@ -97,7 +139,10 @@ async function raw(line: string, id: number): Promise<unknown> {
       buf += d;
       for (const l of buf.split('\n').slice(0, -1)) {
         const f = JSON.parse(l) as { id?: number };
-        if (f.id === id) { s.destroy(); resolve(f); }
+        if (f.id === id) {
+          s.destroy();
+          resolve(f);
+        }
       }
     });
     s.write(`${line}\n`);
@@ -122,19 +167,37 @@ test('settings.get: settings, locks, notices, limits', async () => {
 test('settings.propose: changes (nested or dotted keys), or errors naming the key; malformed input refused by the host', async () => {
   const p = await client.call('settings.propose', { 'vm.cpus': 3, useContainerdSnapshotter: false });
   assert.equal(p.restart, 'vm');
-  assert.deepEqual(p.changes.map((c) => c.key), ['useContainerdSnapshotter', 'vm.cpus']);
+  assert.deepEqual(
+    p.changes.map((c) => c.key),
+    ['useContainerdSnapshotter', 'vm.cpus'],
+  );
   const bad = await client.call('settings.propose', { accelerator: 'tcg' });
   assert.deepEqual(bad.errors, [{ key: 'accelerator', message: 'accelerator is locked by the administrator' }]);
   // The host checks every input itself, whatever a client checked before sending.
   const refused = await raw(JSON.stringify({ type: 'call', id: 7, name: 'settings.propose', input: [1, 2] }), 7);
-  assert.deepEqual(refused, { type: 'error', id: 7, error: { message: 'bad input for settings.propose: Invalid input: expected object, received array', status: 400 } });
-  assert.deepEqual(await raw('not json', -1), { type: 'error', id: -1, error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 } });
+  assert.deepEqual(refused, {
+    type: 'error',
+    id: 7,
+    error: { message: 'bad input for settings.propose: Invalid input: expected object, received array', status: 400 },
+  });
+  assert.deepEqual(await raw('not json', -1), {
+    type: 'error',
+    id: -1,
+    error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 },
+  });
   const unknown = await raw(JSON.stringify({ type: 'call', id: 8, name: 'settings.frobnicate', input: {} }), 8);
-  assert.deepEqual(unknown, { type: 'error', id: 8, error: { message: 'no such call: settings.frobnicate', status: 404 } });
+  assert.deepEqual(unknown, {
+    type: 'error',
+    id: 8,
+    error: { message: 'no such call: settings.frobnicate', status: 404 },
+  });
 });
 
 test('settings.apply: invalid or locked values are refused (400) naming each key, nothing changes', async () => {
-  const r = await collect(() => client.call('settings.apply', { vm: { memoryMiB: 100 }, accelerator: 'kvm' }), ['settings.progress']);
+  const r = await collect(
+    () => client.call('settings.apply', { vm: { memoryMiB: 100 }, accelerator: 'kvm' }),
+    ['settings.progress'],
+  );
   assert.equal(r.error?.status, 400);
   assert.match(r.error!.message, /vm\.memoryMiB must be a whole number from 1024 to 8192 MiB/);
   assert.match(r.error!.message, /accelerator is locked by the administrator/);
@@ -144,8 +207,13 @@ test('settings.apply: invalid or locked values are refused (400) naming each key
 
 test('settings.apply: progress events, then the settings; a second apply meanwhile is busy (409)', async () => {
   let release!: () => void;
-  port.hold = new Promise((r) => { release = r; });
-  const first = collect(() => client.call('settings.apply', { useContainerdSnapshotter: false }), ['settings.progress', 'settings.changed']);
+  port.hold = new Promise((r) => {
+    release = r;
+  });
+  const first = collect(
+    () => client.call('settings.apply', { useContainerdSnapshotter: false }),
+    ['settings.progress', 'settings.changed'],
+  );
   while (!settings.applying) await new Promise((r) => setTimeout(r, 5));
   const second = await collect(() => callHost(data.controlSocket, 'settings.apply', { vm: { cpus: 3 } }), []);
   assert.equal(second.error?.status, 409);
@@ -170,7 +238,11 @@ test('settings.apply: a failing apply answers the error and rolls back', async (
 test('settings.reset: needs {"factory": true}; reports progress and restores defaults', async () => {
   const refused = await raw(JSON.stringify({ type: 'call', id: 9, name: 'settings.reset', input: {} }), 9);
   assert.match(JSON.stringify(refused), /bad input for settings\.reset: factory/);
-  await assert.rejects(client.call('settings.reset', {} as never), /factory/, 'the client refuses it before sending too');
+  await assert.rejects(
+    client.call('settings.reset', {} as never),
+    /factory/,
+    'the client refuses it before sending too',
+  );
   assert.equal(port.wiped, 0);
   const r = await collect(() => client.call('settings.reset', { factory: true }), ['settings.progress']);
   assert.equal(port.wiped, 1);
@@ -183,7 +255,10 @@ test('engine.start: each stage arrives as an engine.stage event before the answe
   engine.failAt = 'docker';
   const failed = await collect(() => client.call('engine.start', {}), ['engine.stage']);
   assert.equal(failed.error?.message, 'docker failed to start');
-  assert.deepEqual(failed.events.map((e) => e.name === 'engine.stage' && e.data.stage), ['vm', 'docker']);
+  assert.deepEqual(
+    failed.events.map((e) => e.name === 'engine.stage' && e.data.stage),
+    ['vm', 'docker'],
+  );
   engine.failAt = null;
   const ok = await collect(() => client.call('engine.start', {}), ['engine.stage']);
   assert.equal(ok.out?.state, 'running');
@@ -196,7 +271,10 @@ test('host.shutdown and dashboard.open answer on the control socket only', async
   assert.match((await client.call('dashboard.open', {})).url, /token=/);
   const windowHandler = new ApiHandler(services, events.broadcast);
   const ctx = { send: () => undefined, subscriptions: new Map() };
-  await assert.rejects(windowHandler.handle('host.shutdown', {}, ctx), (e: ApiError) => e.status === 403 && /control socket/.test(e.message));
+  await assert.rejects(
+    windowHandler.handle('host.shutdown', {}, ctx),
+    (e: ApiError) => e.status === 403 && /control socket/.test(e.message),
+  );
 });
 
 test('troubleshoot.diagnostics: an archive in the logs dir (or the path asked for), 0600; a relative path is refused', async () => {
@@ -207,5 +285,8 @@ test('troubleshoot.diagnostics: an archive in the logs dir (or the path asked fo
   const asked = path.join(root, 'out', 'diag.tar.gz');
   assert.equal((await client.call('troubleshoot.diagnostics', { output: asked })).file, asked);
   assert.ok(fs.existsSync(asked));
-  await assert.rejects(client.call('troubleshoot.diagnostics', { output: 'diag.tar.gz' }), (e: ApiError) => e.status === 400);
+  await assert.rejects(
+    client.call('troubleshoot.diagnostics', { output: 'diag.tar.gz' }),
+    (e: ApiError) => e.status === 400,
+  );
 });

@@ -23,33 +23,58 @@ describe('dashboard contract', () => {
     assert.equal(calls['containers.start'].input.safeParse({ id: 'x', extra: 1 }).success, false);
     assert.equal(calls['images.remove'].input.safeParse({ id: 'x' }).success, false, 'force is required');
     assert.equal(calls['store.switch'].input.safeParse({ store: 'overlay2' }).success, false);
-    assert.equal(calls['images.pull'].input.safeParse({ ref: 'Busybox', opId: '1' }).success, false, 'uppercase repository');
+    assert.equal(
+      calls['images.pull'].input.safeParse({ ref: 'Busybox', opId: '1' }).success,
+      false,
+      'uppercase repository',
+    );
   });
 
   it('checks image references like the engine', () => {
-    for (const ok of ['busybox', 'busybox:1.36', '127.0.0.1:5000/e2e/busybox:1', 'ghcr.io/a/b-c_d:v1.2', `a@sha256:${'0'.repeat(64)}`]) {
+    for (const ok of [
+      'busybox',
+      'busybox:1.36',
+      '127.0.0.1:5000/e2e/busybox:1',
+      'ghcr.io/a/b-c_d:v1.2',
+      `a@sha256:${'0'.repeat(64)}`,
+    ]) {
       assert.equal(ImageRefSchema.safeParse(ok).success, true, ok);
     }
-    for (const bad of ['', 'UPPER', 'a b', 'a:', 'a::b']) assert.equal(ImageRefSchema.safeParse(bad).success, false, bad);
+    for (const bad of ['', 'UPPER', 'a b', 'a:', 'a::b'])
+      assert.equal(ImageRefSchema.safeParse(bad).success, false, bad);
     assert.equal(withDefaultTag('busybox'), 'busybox:latest');
     assert.equal(withDefaultTag('127.0.0.1:5000/x'), '127.0.0.1:5000/x:latest');
     assert.equal(withDefaultTag('127.0.0.1:5000/x:1'), '127.0.0.1:5000/x:1');
   });
 
   it('validates the Run dialog spec', () => {
-    const good = { image: 'nginx', name: 'web', ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], env: [{ name: 'A_B', value: 'x=y' }] };
+    const good = {
+      image: 'nginx',
+      name: 'web',
+      ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+      env: [{ name: 'A_B', value: 'x=y' }],
+    };
     assert.equal(RunSpecSchema.safeParse(good).success, true);
-    assert.equal(RunSpecSchema.safeParse({ ...good, ports: [{ hostPort: 70000, containerPort: 80, protocol: 'tcp' }] }).success, false);
+    assert.equal(
+      RunSpecSchema.safeParse({ ...good, ports: [{ hostPort: 70000, containerPort: 80, protocol: 'tcp' }] }).success,
+      false,
+    );
     assert.equal(RunSpecSchema.safeParse({ ...good, env: [{ name: '1A', value: '' }] }).success, false);
     assert.equal(RunSpecSchema.safeParse({ ...good, name: '-web' }).success, false);
   });
 
   it('validates daemon.json text and names the bad key', () => {
-    assert.deepEqual(checkDaemonJson('{"debug": true, "insecure-registries": ["10.0.2.2:5000"]}'), { ok: true, value: { debug: true, 'insecure-registries': ['10.0.2.2:5000'] } });
+    assert.deepEqual(checkDaemonJson('{"debug": true, "insecure-registries": ["10.0.2.2:5000"]}'), {
+      ok: true,
+      value: { debug: true, 'insecure-registries': ['10.0.2.2:5000'] },
+    });
     const bad = checkDaemonJson('{"debug": "yes"}');
     assert.equal(bad.ok, false);
     assert.match(!bad.ok ? bad.errors[0]! : '', /^debug: /);
-    assert.match(JSON.stringify(checkDaemonJson('{"features": {"containerd-snapshotter": false}}')), /Use containerd for pulling and storing images/);
+    assert.match(
+      JSON.stringify(checkDaemonJson('{"features": {"containerd-snapshotter": false}}')),
+      /Use containerd for pulling and storing images/,
+    );
     assert.match(JSON.stringify(checkDaemonJson('{"hosts": ["tcp://0.0.0.0:2375"]}')), /managed by Berth/);
     assert.match(JSON.stringify(checkDaemonJson('{"debug": tru')), /not valid JSON/);
     assert.match(JSON.stringify(checkDaemonJson('[1]')), /must be a JSON object/);
@@ -58,16 +83,29 @@ describe('dashboard contract', () => {
   it('the client validates inputs before sending and outputs and events on arrival', async () => {
     const sent: ClientFrame[] = [];
     let deliver: (f: unknown) => void = () => undefined;
-    const client = new ApiClient({ send: (f) => sent.push(f), onFrame: (h) => { deliver = h; } });
+    const client = new ApiClient({
+      send: (f) => sent.push(f),
+      onFrame: (h) => {
+        deliver = h;
+      },
+    });
     await assert.rejects(client.call('containers.start', { id: '' }), /id/);
     assert.equal(sent.length, 0, 'an invalid call is not sent');
 
     const p = client.call('store.status', {});
-    deliver({ type: 'result', id: sent[0]!.id, output: { active: 'zfs', hidden: { images: 0, bytes: 0, containers: 0 } } });
+    deliver({
+      type: 'result',
+      id: sent[0]!.id,
+      output: { active: 'zfs', hidden: { images: 0, bytes: 0, containers: 0 } },
+    });
     await assert.rejects(p, /unexpected answer to store.status/);
 
     const q = client.call('images.remove', { id: 'x', force: false });
-    deliver({ type: 'error', id: sent[1]!.id, error: { message: 'conflict: unable to delete x (must be forced) - image is being used by stopped container 1' } });
+    deliver({
+      type: 'error',
+      id: sent[1]!.id,
+      error: { message: 'conflict: unable to delete x (must be forced) - image is being used by stopped container 1' },
+    });
     await assert.rejects(q, /must be forced/);
 
     const seen: string[] = [];

@@ -31,7 +31,10 @@ describe('dashboard host', () => {
     base = url.origin;
     token = url.searchParams.get('token')!;
   });
-  after(async () => { await server.close(); fs.rmSync(rendererDir, { recursive: true, force: true }); });
+  after(async () => {
+    await server.close();
+    fs.rmSync(rendererDir, { recursive: true, force: true });
+  });
 
   it('binds 127.0.0.1 and prints a URL with a long random token', () => {
     assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -58,26 +61,41 @@ describe('dashboard host', () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.match(r.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
     const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
-    assert.equal((await fetch(`${base}/index.html`, { headers: { cookie } })).status, 200, 'the cookie carries the token for assets');
+    assert.equal(
+      (await fetch(`${base}/index.html`, { headers: { cookie } })).status,
+      200,
+      'the cookie carries the token for assets',
+    );
     assert.equal((await fetch(`${base}/../../etc/passwd`, { headers: { cookie } })).status, 404);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     const http = await import('node:http');
     const status = await new Promise<number>((resolve) => {
-      http.get(`${base}/?token=${token}`, { headers: { host: 'evil.example:80' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      http.get(`${base}/?token=${token}`, { headers: { host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
     });
     assert.equal(status, 403);
   });
 
   it('answers calls over HTTP per the contract, errors as { error: { message } }', async () => {
-    const post = (name: string, body: unknown) => fetch(`${base}/api/call/${name}`, { method: 'POST', headers: { 'x-berth-token': token }, body: JSON.stringify(body) });
+    const post = (name: string, body: unknown) =>
+      fetch(`${base}/api/call/${name}`, {
+        method: 'POST',
+        headers: { 'x-berth-token': token },
+        body: JSON.stringify(body),
+      });
     const st = await post('engine.status', {});
     assert.equal(st.status, 200);
     assert.equal(((await st.json()) as { state: string }).state, 'running');
     const bad = await post('containers.start', { id: 42 });
     assert.equal(bad.status, 400);
-    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /bad input for containers.start: id/);
+    assert.match(
+      ((await bad.json()) as { error: { message: string } }).error.message,
+      /bad input for containers.start: id/,
+    );
     const missing = await post('store.status', {});
     assert.equal(missing.status, 501);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /not available yet/);
@@ -95,7 +113,14 @@ describe('dashboard host', () => {
 
   it('runs calls over the WebSocket and pushes engine and docker events', async () => {
     const ws = await wsOpen(`${base.replace('http', 'ws')}/api/ws?token=${token}`, { origin: base });
-    const frames: Array<{ type: string; id?: number; name?: string; output?: unknown; error?: { message: string }; data?: unknown }> = [];
+    const frames: Array<{
+      type: string;
+      id?: number;
+      name?: string;
+      output?: unknown;
+      error?: { message: string };
+      data?: unknown;
+    }> = [];
     ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
     const waitFor = async (pred: (f: (typeof frames)[number]) => boolean) => {
       for (let i = 0; i < 200; i++) {
@@ -109,7 +134,14 @@ describe('dashboard host', () => {
     const list = await waitFor((f) => f.id === 1);
     assert.equal((list.output as { images: unknown[] }).images.length, 3);
 
-    ws.send(JSON.stringify({ type: 'call', id: 2, name: 'images.pull', input: { ref: '127.0.0.1:5000/e2e/busybox:1', opId: 'op-1' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'call',
+        id: 2,
+        name: 'images.pull',
+        input: { ref: '127.0.0.1:5000/e2e/busybox:1', opId: 'op-1' },
+      }),
+    );
     await waitFor((f) => f.id === 2 && f.type === 'result');
     const progress = frames.filter((f) => f.name === 'images.progress');
     assert.ok(progress.some((f) => (f.data as { percent: number }).percent === 100));

@@ -58,7 +58,12 @@ describe('docker streams (agent)', () => {
     relayed(streams, 'GET /events HTTP/1.1\r\n\r\n').destroy();
     assert.equal(streams.open, 0);
     const open = relayed(streams, 'GET /events HTTP/1.1\r\n\r\n');
-    await assert.rejects(streams.duringRestart(async () => { throw new Error('dockerd failed'); }), /dockerd failed/);
+    await assert.rejects(
+      streams.duringRestart(async () => {
+        throw new Error('dockerd failed');
+      }),
+      /dockerd failed/,
+    );
     assert.ok(open.destroyed);
     const later = relayed(streams, 'GET /events HTTP/1.1\r\n\r\n');
     assert.ok(!later.destroyed, 'no restart is running any more');

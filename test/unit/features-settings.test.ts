@@ -20,21 +20,36 @@ type Cfg = Parameters<EnginePort['applyEngineConfig']>[0];
 
 class Port implements EnginePort {
   applied: Cfg[] = [];
-  isRunning(): boolean { return true; }
-  async applyEngineConfig(cfg: Cfg): Promise<void> { this.applied.push(cfg); }
-  async restartVm(): Promise<void> { throw new Error('a feature must not restart the VM'); }
+  isRunning(): boolean {
+    return true;
+  }
+  async applyEngineConfig(cfg: Cfg): Promise<void> {
+    this.applied.push(cfg);
+  }
+  async restartVm(): Promise<void> {
+    throw new Error('a feature must not restart the VM');
+  }
   async wipeEngineData(): Promise<void> {}
 }
 
 function service(): { svc: SettingsService; port: Port } {
   const data = new DataDir(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-features-')));
   const port = new Port();
-  return { svc: new SettingsService(data, port, { limits: { maxCpus: 4, maxMemoryMiB: 8192 }, adminFile: path.join(data.root, 'none.json') }), port };
+  return {
+    svc: new SettingsService(data, port, {
+      limits: { maxCpus: 4, maxMemoryMiB: 8192 },
+      adminFile: path.join(data.root, 'none.json'),
+    }),
+    port,
+  };
 }
 
 test('a feature switch is a boolean, with a message naming the key', () => {
   assert.equal(validateValue('features.lazyPulling', true), null);
-  assert.match(validateValue('features.lazyPulling', 'yes') ?? '', /^features\.lazyPulling must be true or false; got "yes"/);
+  assert.match(
+    validateValue('features.lazyPulling', 'yes') ?? '',
+    /^features\.lazyPulling must be true or false; got "yes"/,
+  );
 });
 
 test('lazy pulling applies as an engine restart carrying the feature', async () => {
@@ -52,10 +67,16 @@ test('the classic store cannot have a feature: refused, with why and the fix', a
   const onClassic = svc.propose({ useContainerdSnapshotter: false, features: { lazyPulling: true } });
   assert.equal(onClassic.errors.length, 1);
   assert.equal(onClassic.errors[0]?.key, 'features.lazyPulling');
-  assert.match(onClassic.errors[0]?.message ?? '', /needs the containerd image store.*driver not supported: stargz.*Turn features\.lazyPulling off/);
+  assert.match(
+    onClassic.errors[0]?.message ?? '',
+    /needs the containerd image store.*driver not supported: stargz.*Turn features\.lazyPulling off/,
+  );
   await svc.apply({ features: { lazyPulling: true } });
   // Switching to classic while a feature is on is refused too, not silently dropped.
-  await assert.rejects(svc.apply({ useContainerdSnapshotter: false }), (e: unknown) => e instanceof SettingsValidationError && /features\.lazyPulling needs/.test(e.message));
+  await assert.rejects(
+    svc.apply({ useContainerdSnapshotter: false }),
+    (e: unknown) => e instanceof SettingsValidationError && /features\.lazyPulling needs/.test(e.message),
+  );
   assert.equal(svc.get().useContainerdSnapshotter, true);
 });
 
@@ -64,12 +85,15 @@ test('the CLI takes dotted feature keys', () => {
 });
 
 test('daemon.json: storage-driver stargz over the user keys, nothing when off', () => {
-  assert.deepEqual(featureDaemonKeys({ debug: true }, { lazyPulling: true }), { debug: true, 'storage-driver': 'stargz' });
+  assert.deepEqual(featureDaemonKeys({ debug: true }, { lazyPulling: true }), {
+    debug: true,
+    'storage-driver': 'stargz',
+  });
   assert.deepEqual(featureDaemonKeys({ debug: true }, { lazyPulling: false }), { debug: true });
   assert.equal(anyFeatureOn({ lazyPulling: false, wasm: false }), false);
 });
 
-test('the snapshotter reaches the user\'s plain-HTTP registries over HTTP', () => {
+test("the snapshotter reaches the user's plain-HTTP registries over HTTP", () => {
   const regs = insecureRegistries({ 'insecure-registries': ['10.0.2.2:5000', 42, 'bad"host'] });
   assert.deepEqual(regs, ['10.0.2.2:5000', 'bad"host']);
   const toml = stargzConfig(regs);
@@ -79,7 +103,14 @@ test('the snapshotter reaches the user\'s plain-HTTP registries over HTTP', () =
 });
 
 test('settings version 3 -> 4: the features arrive off, a value already there is kept, the result is a current file', () => {
-  const v3 = { schemaVersion: 3, useContainerdSnapshotter: true, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto', fileSharing: [] };
+  const v3 = {
+    schemaVersion: 3,
+    useContainerdSnapshotter: true,
+    dockerEngine: {},
+    vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 },
+    accelerator: 'auto',
+    fileSharing: [],
+  };
   const { value, from } = migrate(structuredClone(v3));
   assert.equal(from, 3);
   assert.deepEqual(value.features, { lazyPulling: false, wasm: false });

@@ -7,7 +7,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decide, defaultMaxWatches, ShareEvents, signature, type HostFileChange } from '../../engine/host/share-events.ts';
+import {
+  decide,
+  defaultMaxWatches,
+  ShareEvents,
+  signature,
+  type HostFileChange,
+} from '../../engine/host/share-events.ts';
 import { applyFileChanges, touch, virtiofsDevices, watchedInodes } from '../../engine/agent/file-events.ts';
 import { DEFAULT_TUNING, tuningArgs, tuningFor, virtiofsdCommand } from '../../engine/host/file-sharing.ts';
 import { IN, inotifyWatcherElf, maskNames, parseEvents } from '../helpers/inotify-watcher.ts';
@@ -34,16 +40,38 @@ test('decide: a change is sent once; its echo (same inode, size, mtime, mode, ow
     const gone = decide(f, null, parent, sent);
     assert.deepEqual(gone, { path: f, deleted: true, ino: 0, parent_ino: parent.ino, mode: parent.mode & 0o7777 });
     assert.equal(decide(f, null, null, sent), null, 'nothing to touch when the folder went too');
-    assert.equal(signature(parent), `${parent.ino}:${parent.size}:${parent.mtimeMs}:${parent.mode}:${parent.uid}:${parent.gid}`);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    assert.equal(
+      signature(parent),
+      `${parent.ino}:${parent.size}:${parent.mtimeMs}:${parent.mode}:${parent.uid}:${parent.gid}`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the watch budget: half the inotify limit, between 100 and 20,000 folders', () => {
-  assert.equal(defaultMaxWatches(() => '8192\n'), 4096);
-  assert.equal(defaultMaxWatches(() => '1048576'), 20_000);
-  assert.equal(defaultMaxWatches(() => '50'), 100);
-  assert.equal(defaultMaxWatches(() => 'x'), 8192);
-  assert.equal(defaultMaxWatches(() => { throw new Error('no /proc'); }), 8192);
+  assert.equal(
+    defaultMaxWatches(() => '8192\n'),
+    4096,
+  );
+  assert.equal(
+    defaultMaxWatches(() => '1048576'),
+    20_000,
+  );
+  assert.equal(
+    defaultMaxWatches(() => '50'),
+    100,
+  );
+  assert.equal(
+    defaultMaxWatches(() => 'x'),
+    8192,
+  );
+  assert.equal(
+    defaultMaxWatches(() => {
+      throw new Error('no /proc');
+    }),
+    8192,
+  );
 });
 
 test('the agent finds inotify watches on virtiofs mounts from mountinfo and fdinfo', () => {
@@ -55,15 +83,22 @@ test('the agent finds inotify watches on virtiofs mounts from mountinfo and fdin
   const devs = virtiofsDevices(mountinfo);
   assert.deepEqual([...devs].sort(), ['0:300', '0:42']);
   const fdinfo = [
-    'pos:\t0', 'flags:\t00',
+    'pos:\t0',
+    'flags:\t00',
     'inotify wd:1 ino:1a2b sdev:2a mask:fff ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:2b1a000000000000',
     'inotify wd:2 ino:ff sdev:fe00000 mask:fff ignored_mask:0',
     'inotify wd:3 ino:10 sdev:12c mask:2 ignored_mask:0',
   ].join('\n');
-  assert.deepEqual([...watchedInodes(fdinfo, devs)].sort((a, b) => a - b), [0x10, 0x1a2b], 'the ext4 watch (254:0) is not one of ours');
+  assert.deepEqual(
+    [...watchedInodes(fdinfo, devs)].sort((a, b) => a - b),
+    [0x10, 0x1a2b],
+    'the ext4 watch (254:0) is not one of ours',
+  );
 });
 
-test('the touch leaves a file as it was and emits OPEN, ATTRIB, CLOSE_WRITE; a folder gets ATTRIB', { skip: process.platform !== 'linux' || process.arch !== 'x64' }, async () => {
+test('the touch leaves a file as it was and emits OPEN, ATTRIB, CLOSE_WRITE; a folder gets ATTRIB', {
+  skip: process.platform !== 'linux' || process.arch !== 'x64',
+}, async () => {
   const dir = tmp();
   const watcher = path.join(dir, 'watch');
   fs.writeFileSync(watcher, inotifyWatcherElf(), { mode: 0o755 });
@@ -73,7 +108,9 @@ test('the touch leaves a file as it was and emits OPEN, ATTRIB, CLOSE_WRITE; a f
   fs.writeFileSync(f, 'hello');
   const child = spawn(watcher, [wd]);
   let out = Buffer.alloc(0);
-  child.stdout.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+  child.stdout.on('data', (d: Buffer) => {
+    out = Buffer.concat([out, d]);
+  });
   try {
     while (!parseEvents(out).ready) await sleep(20);
     const before = fs.statSync(f);
@@ -90,16 +127,28 @@ test('the touch leaves a file as it was and emits OPEN, ATTRIB, CLOSE_WRITE; a f
     const wdSt = fs.statSync(wd);
     await sleep(50);
     out = Buffer.from(out.subarray(0, 1)); // keep "R", forget the host's own create/delete
-    const r = await applyFileChanges([
-      { path: path.join(wd, 'gone.txt'), deleted: true, ino: 0, parent_ino: wdSt.ino, mode: wdSt.mode & 0o7777 },
-      { path: path.join(wd, 'a.txt'), deleted: false, ino: before.ino, parent_ino: wdSt.ino, mode: before.mode & 0o7777 },
-      { path: path.join(dir, 'unwatched'), deleted: false, ino: goneIno + 1_000_000, parent_ino: 1, mode: 0o644 },
-    ], new Set([wdSt.ino]));
+    const r = await applyFileChanges(
+      [
+        { path: path.join(wd, 'gone.txt'), deleted: true, ino: 0, parent_ino: wdSt.ino, mode: wdSt.mode & 0o7777 },
+        {
+          path: path.join(wd, 'a.txt'),
+          deleted: false,
+          ino: before.ino,
+          parent_ino: wdSt.ino,
+          mode: before.mode & 0o7777,
+        },
+        { path: path.join(dir, 'unwatched'), deleted: false, ino: goneIno + 1_000_000, parent_ino: 1, mode: 0o644 },
+      ],
+      new Set([wdSt.ino]),
+    );
     assert.deepEqual(r, { poked: 2, unwatched: 1, failed: 0 });
     await sleep(100);
     const seen = parseEvents(out).events.map((e) => `${maskNames(e.mask)} ${e.name}`.trim());
     assert.ok(seen.includes('ATTRIB|ISDIR'), `the folder's ATTRIB: ${seen.join(', ')}`);
-    assert.ok(seen.includes('ATTRIB a.txt') && seen.includes('CLOSE_WRITE a.txt') && seen.includes('OPEN a.txt'), seen.join(', '));
+    assert.ok(
+      seen.includes('ATTRIB a.txt') && seen.includes('CLOSE_WRITE a.txt') && seen.includes('OPEN a.txt'),
+      seen.join(', '),
+    );
     assert.ok(!seen.some((s) => s.startsWith('MODIFY')), 'nothing was written');
     assert.equal(IN.ATTRIB, 4);
   } finally {
@@ -108,15 +157,19 @@ test('the touch leaves a file as it was and emits OPEN, ATTRIB, CLOSE_WRITE; a f
   }
 });
 
-test('without a recent scan of the VM\'s watches, a small batch is touched whole', async () => {
+test("without a recent scan of the VM's watches, a small batch is touched whole", async () => {
   const dir = tmp();
   try {
     fs.writeFileSync(path.join(dir, 'a'), 'a');
     const st = fs.statSync(path.join(dir, 'a'));
-    const r = await applyFileChanges([{ path: path.join(dir, 'a'), deleted: false, ino: st.ino, parent_ino: 1, mode: st.mode & 0o7777 }]);
+    const r = await applyFileChanges([
+      { path: path.join(dir, 'a'), deleted: false, ino: st.ino, parent_ino: 1, mode: st.mode & 0o7777 },
+    ]);
     assert.deepEqual(r, { poked: 1, unwatched: 0, failed: 0 });
     assert.equal(fs.statSync(path.join(dir, 'a')).mtimeMs, st.mtimeMs);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('ShareEvents: creates, edits and deletes in a tree (new folders included) arrive in batches, echoes do not', async () => {
@@ -124,7 +177,13 @@ test('ShareEvents: creates, edits and deletes in a tree (new folders included) a
   fs.mkdirSync(path.join(root, 'src'));
   fs.writeFileSync(path.join(root, 'src', 'a.js'), '1');
   const batches: HostFileChange[][] = [];
-  const ev = new ShareEvents({ roots: [root], send: async (c) => { batches.push(c); }, delayMs: 30 });
+  const ev = new ShareEvents({
+    roots: [root],
+    send: async (c) => {
+      batches.push(c);
+    },
+    delayMs: 30,
+  });
   try {
     const st = await ev.start();
     assert.equal(st.watchedFolders, 2);
@@ -161,20 +220,42 @@ test('ShareEvents stops at its folder budget and says so', async () => {
     const st = await ev.start();
     assert.equal(st.watchedFolders, 3);
     assert.equal(st.truncated, true);
-  } finally { ev.stop(); fs.rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    ev.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('virtiofsd tuning: the default, per-path overrides from BERTH_VIRTIOFSD_TUNING, both flavors', () => {
   assert.deepEqual(tuningFor('/home/u', {}), DEFAULT_TUNING);
-  const env = { BERTH_VIRTIOFSD_TUNING: JSON.stringify({ '/a': { cache: 'always', writeback: true, timeout: 1 }, '*': { threadPoolSize: 4 } }) };
+  const env = {
+    BERTH_VIRTIOFSD_TUNING: JSON.stringify({
+      '/a': { cache: 'always', writeback: true, timeout: 1 },
+      '*': { threadPoolSize: 4 },
+    }),
+  };
   assert.deepEqual(tuningFor('/a', env), { ...DEFAULT_TUNING, cache: 'always', writeback: true, timeout: 1 });
   assert.equal(tuningFor('/b', env).threadPoolSize, 4);
   assert.throws(() => tuningFor('/a', { BERTH_VIRTIOFSD_TUNING: '{"/a":{"cache":"sometimes"}}' }), /cache must be/);
   assert.throws(() => tuningFor('/a', { BERTH_VIRTIOFSD_TUNING: 'nope' }), /not JSON/);
   assert.deepEqual(tuningArgs('c', DEFAULT_TUNING), ['-o', 'cache=auto', '-o', 'announce_submounts']);
-  assert.deepEqual(tuningArgs('c', { cache: 'always', writeback: true, timeout: 1, threadPoolSize: 2, announceSubmounts: false }),
-    ['-o', 'cache=always', '-o', 'writeback', '-o', 'timeout=1', '--thread-pool-size=2']);
-  assert.deepEqual(tuningArgs('rust', { cache: 'none', writeback: true, announceSubmounts: true }), ['--cache=never', '--writeback', '--announce-submounts']);
-  const cmd = virtiofsdCommand({ binary: '/v', flavor: 'c', socket: '/s', source: '/src', selfUid: 0, owner: { uid: 0, gid: 0 }, tuning: { ...DEFAULT_TUNING, writeback: true } });
+  assert.deepEqual(
+    tuningArgs('c', { cache: 'always', writeback: true, timeout: 1, threadPoolSize: 2, announceSubmounts: false }),
+    ['-o', 'cache=always', '-o', 'writeback', '-o', 'timeout=1', '--thread-pool-size=2'],
+  );
+  assert.deepEqual(tuningArgs('rust', { cache: 'none', writeback: true, announceSubmounts: true }), [
+    '--cache=never',
+    '--writeback',
+    '--announce-submounts',
+  ]);
+  const cmd = virtiofsdCommand({
+    binary: '/v',
+    flavor: 'c',
+    socket: '/s',
+    source: '/src',
+    selfUid: 0,
+    owner: { uid: 0, gid: 0 },
+    tuning: { ...DEFAULT_TUNING, writeback: true },
+  });
   assert.ok(cmd.args.join(' ').includes('-o cache=auto -o writeback -o announce_submounts'));
 });

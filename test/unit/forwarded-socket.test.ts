@@ -16,7 +16,9 @@ async function guestService(): Promise<{ path: string; server: net.Server }> {
   const p = sockPath();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     let got = '';
-    s.on('data', (d) => { got += d; });
+    s.on('data', (d) => {
+      got += d;
+    });
     s.on('end', () => s.end(got.toUpperCase()));
   });
   await new Promise<void>((r) => server.listen(p, r));
@@ -28,7 +30,9 @@ function talk(p: string, send: string): Promise<string> {
     const c = net.connect({ path: p, allowHalfOpen: true });
     let got = '';
     c.on('connect', () => c.end(send));
-    c.on('data', (d) => { got += d; });
+    c.on('data', (d) => {
+      got += d;
+    });
     c.on('end', () => resolve(got));
     c.on('error', reject);
   });
@@ -37,7 +41,10 @@ function talk(p: string, send: string): Promise<string> {
 test('a client that half-closes reads the whole reply; the socket is 0600', async (t) => {
   const g = await guestService();
   const fwd = new ForwardedSocket(sockPath());
-  t.after(() => { fwd.close(); g.server.close(); });
+  t.after(() => {
+    fwd.close();
+    g.server.close();
+  });
   await fwd.listen();
   fwd.connect(async () => net.connect(g.path));
   assert.equal(fs.statSync(fwd.hostPath).mode & 0o777, 0o600);
@@ -48,11 +55,20 @@ test('a client that half-closes reads the whole reply; the socket is 0600', asyn
 
 test('a connection reset on one side resets the other (TCP through splice)', async (t) => {
   let guestSide: net.Socket | null = null;
-  const guest = net.createServer((s) => { guestSide = s; s.resume(); s.on('error', () => undefined); });
-  const front = net.createServer((local) => { splice(local, net.connect((guest.address() as net.AddressInfo).port, '127.0.0.1')); });
+  const guest = net.createServer((s) => {
+    guestSide = s;
+    s.resume();
+    s.on('error', () => undefined);
+  });
+  const front = net.createServer((local) => {
+    splice(local, net.connect((guest.address() as net.AddressInfo).port, '127.0.0.1'));
+  });
   await new Promise<void>((r) => guest.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  t.after(() => { guest.close(); front.close(); });
+  t.after(() => {
+    guest.close();
+    front.close();
+  });
   const c = net.connect((front.address() as net.AddressInfo).port, '127.0.0.1');
   await new Promise((r) => c.on('connect', r));
   c.write('partial');
@@ -73,7 +89,9 @@ test('while the engine is down, a docker client gets an HTTP 503 that says so, a
     const c = net.connect(fwd.hostPath);
     let got = '';
     c.on('connect', () => c.write('GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n'));
-    c.on('data', (d) => { got += d; });
+    c.on('data', (d) => {
+      got += d;
+    });
     c.on('end', () => resolve(got));
     c.on('error', reject);
   });
@@ -81,12 +99,16 @@ test('while the engine is down, a docker client gets an HTTP 503 that says so, a
   assert.match(reply, /^HTTP\/1\.1 503 /);
   assert.equal(JSON.parse(reply.split('\r\n\r\n')[1]!).message, 'the Berth engine is not running (stopped)');
   // A stream the VM cannot open is refused with its reason too.
-  fwd.connect(async () => { throw new Error('/run/docker.sock does not answer in the VM'); });
+  fwd.connect(async () => {
+    throw new Error('/run/docker.sock does not answer in the VM');
+  });
   const again = await new Promise<string>((resolve) => {
     const c = net.connect(fwd.hostPath);
     let got = '';
     c.on('connect', () => c.write('GET /_ping HTTP/1.1\r\n\r\n'));
-    c.on('data', (d) => { got += d; });
+    c.on('data', (d) => {
+      got += d;
+    });
     c.on('end', () => resolve(got));
   });
   assert.match(again, /does not answer in the VM/);

@@ -25,14 +25,25 @@ test('waitForGuest connects within moments of sshd coming up, past silent early 
   const silent = new Set<net.Socket>();
   const upAt = Date.now() + 1200;
   const front = net.createServer((sock) => {
-    if (Date.now() < upAt) { silent.add(sock); sock.on('error', () => undefined); return; }
+    if (Date.now() < upAt) {
+      silent.add(sock);
+      sock.on('error', () => undefined);
+      return;
+    }
     sshd.injectSocket(sock);
   });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const s of silent) s.destroy(); front.close(); });
+  t.after(() => {
+    for (const s of silent) s.destroy();
+    front.close();
+  });
   const port = (front.address() as net.AddressInfo).port;
   const t0 = Date.now();
-  const link = await GuestSsh.waitForGuest({ port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey }, 30_000, () => null);
+  const link = await GuestSsh.waitForGuest(
+    { port, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey },
+    30_000,
+    () => null,
+  );
   const waited = Date.now() - t0;
   link.end();
   assert.ok(silent.size >= 1, 'the first tries met a silent forwarder');

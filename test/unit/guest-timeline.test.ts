@@ -39,7 +39,11 @@ test("the agent's start-up: from its unit's start to its first 'listening on' li
     '[   31.000000] berth node[401]: agent 1 listening on /run/berth/agent.sock',
   ].join('\n');
   assert.deepEqual(agentStartup(units, journal), { stage: 'guest: agent start-up', startMs: 12_960, ms: 7918 });
-  assert.equal(agentStartup(units, '[   20.8] berth node[332]: agent: cannot listen on /run/berth/agent.sock'), null, 'never listened');
+  assert.equal(
+    agentStartup(units, '[   20.8] berth node[332]: agent: cannot listen on /run/berth/agent.sock'),
+    null,
+    'never listened',
+  );
   assert.equal(agentStartup([], journal), null, 'the unit never ran');
 });
 
@@ -52,9 +56,20 @@ test("the early set-up: from berth-init's first line to the last of its parts' r
   ].join('\n');
   assert.deepEqual(earlySetup(log), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 1355 });
   // The agent's fetch, when it ends last, ends the stage.
-  assert.deepEqual(earlySetup(`${log}\n[    5.9] berth kernel: berth-agent-fetch: agent updated from the host`), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 1802 });
+  assert.deepEqual(earlySetup(`${log}\n[    5.9] berth kernel: berth-agent-fetch: agent updated from the host`), {
+    stage: 'guest: early set-up (initramfs)',
+    startMs: 4098,
+    ms: 1802,
+  });
   // A boot whose units did the set-up (a disk to format, upgrade or refuse) has no early stage.
-  assert.equal(earlySetup('[    7.1] berth kernel: berth-init: ready\n[    7.2] berth kernel: berth-net: network ready'), null);
+  assert.equal(
+    earlySetup('[    7.1] berth kernel: berth-init: ready\n[    7.2] berth kernel: berth-net: network ready'),
+    null,
+  );
   // berth-net failed early (its unit runs it later): the stage ends with berth-init's part.
-  assert.deepEqual(earlySetup(log.split('\n').slice(0, 3).join('\n')), { stage: 'guest: early set-up (initramfs)', startMs: 4098, ms: 638 });
+  assert.deepEqual(earlySetup(log.split('\n').slice(0, 3).join('\n')), {
+    stage: 'guest: early set-up (initramfs)',
+    startMs: 4098,
+    ms: 638,
+  });
 });

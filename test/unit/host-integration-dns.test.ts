@@ -23,7 +23,11 @@ test('parses a standard query and answers the host names', () => {
   assert.equal(a.readUInt16BE(2) & 0x800f, 0x8000, 'a response, NOERROR');
   assert.equal(a.readUInt16BE(6), 1, 'one answer');
   assert.deepEqual([...a.subarray(-4)], [10, 0, 2, 2]);
-  const aaaa = hostAnswer(query('host.docker.internal', 28), parseQuestion(query('host.docker.internal', 28))!, '10.0.2.2');
+  const aaaa = hostAnswer(
+    query('host.docker.internal', 28),
+    parseQuestion(query('host.docker.internal', 28))!,
+    '10.0.2.2',
+  );
   assert.equal(aaaa.readUInt16BE(6), 0, 'AAAA: no data, but no NXDOMAIN either');
   assert.equal(aaaa.readUInt16BE(2) & 0xf, 0);
   assert.equal(parseQuestion(Buffer.from([1, 2, 3])), null);
@@ -42,14 +46,26 @@ test('the proxy answers host.docker.internal itself and relays other names upstr
     upstream.send(hostAnswer(msg, q, '192.0.2.7'), rinfo.port, rinfo.address);
   });
   await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
-  const upstreamTcp = net.createServer((s) => s.on('data', (d: Buffer) => {
-    const msg = d.subarray(2);
-    const a = hostAnswer(msg, parseQuestion(msg)!, '192.0.2.8');
-    s.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 0xff]), a]));
-  }));
+  const upstreamTcp = net.createServer((s) =>
+    s.on('data', (d: Buffer) => {
+      const msg = d.subarray(2);
+      const a = hostAnswer(msg, parseQuestion(msg)!, '192.0.2.8');
+      s.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 0xff]), a]));
+    }),
+  );
   await new Promise<void>((r) => upstreamTcp.listen(upstream.address().port, '127.0.0.1', r));
-  const proxy = await startDnsProxy({ listenHost: '127.0.0.1', port: 0, upstreamHost: '127.0.0.1', upstreamPort: upstream.address().port, timeoutMs: 2000 });
-  t.after(async () => { await proxy.close(); upstream.close(); upstreamTcp.close(); });
+  const proxy = await startDnsProxy({
+    listenHost: '127.0.0.1',
+    port: 0,
+    upstreamHost: '127.0.0.1',
+    upstreamPort: upstream.address().port,
+    timeoutMs: 2000,
+  });
+  t.after(async () => {
+    await proxy.close();
+    upstream.close();
+    upstreamTcp.close();
+  });
 
   const resolver = new dns.promises.Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([`127.0.0.1:${proxy.udp.address().port}`]);
@@ -71,10 +87,14 @@ test('the proxy answers host.docker.internal itself and relays other names upstr
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         out.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
         buf = buf.subarray(2 + buf.readUInt16BE(0));
-        if (out.length === 2) { s.end(); resolve(out); }
+        if (out.length === 2) {
+          s.end();
+          resolve(out);
+        }
       }
     });
-    for (const q of [query('host.docker.internal', 1, 1), query('other.test', 1, 2)]) s.write(Buffer.concat([Buffer.from([0, q.length]), q]));
+    for (const q of [query('host.docker.internal', 1, 1), query('other.test', 1, 2)])
+      s.write(Buffer.concat([Buffer.from([0, q.length]), q]));
   });
   const byId = new Map(replies.map((r) => [r.readUInt16BE(0), [...r.subarray(-4)].join('.')]));
   assert.equal(byId.get(1), '10.0.2.2');

@@ -4,13 +4,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings } from '../../electron/node-host/settings/schema.ts';
+import {
+  CURRENT_SCHEMA_VERSION,
+  SettingsFileSchema,
+  defaultSettings,
+} from '../../electron/node-host/settings/schema.ts';
 import { MIGRATIONS, migrate, v2ToV3 } from '../../electron/node-host/settings/migrations.ts';
 import { validateValue } from '../../electron/node-host/settings/validate.ts';
 import { RESTART_BY_KEY } from '../../electron/node-host/settings/restart.ts';
 import { loadSettings } from '../../electron/node-host/settings/settings-file.ts';
 
-const V2 = { schemaVersion: 2, useContainerdSnapshotter: true, dockerEngine: {}, vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' };
+const V2 = {
+  schemaVersion: 2,
+  useContainerdSnapshotter: true,
+  dockerEngine: {},
+  vm: { cpus: 2, memoryMiB: 2048, diskGiB: 64 },
+  accelerator: 'auto',
+};
 
 test('a clean install shares the home directory', () => {
   assert.equal(CURRENT_SCHEMA_VERSION, 4);
@@ -20,7 +30,11 @@ test('a clean install shares the home directory', () => {
 test('migration 2 -> 3 adds the home directory and keeps everything else', () => {
   const out = v2ToV3(structuredClone(V2), '/home/alice');
   assert.deepEqual(out, { ...V2, schemaVersion: 3, fileSharing: ['/home/alice'] });
-  assert.deepEqual(v2ToV3({ ...V2, fileSharing: ['/srv'] }, '/home/alice').fileSharing, ['/srv'], 'a list already there is kept');
+  assert.deepEqual(
+    v2ToV3({ ...V2, fileSharing: ['/srv'] }, '/home/alice').fileSharing,
+    ['/srv'],
+    'a list already there is kept',
+  );
   assert.ok(MIGRATIONS[2], 'registered');
   const { value, from } = migrate(structuredClone(V2));
   assert.equal(from, 2);
@@ -55,9 +69,15 @@ test('validation: absolute, not the VM system, no overlaps; a change must name e
     [['/a\tb'], /tab or a line break/],
   ];
   for (const [v, why] of bad) assert.match(validateValue('fileSharing', v) ?? 'accepted', why, JSON.stringify(v));
-  assert.match(validateValue('fileSharing', [path.join(tmp, 'missing')], limits) ?? 'accepted', /missing does not exist on this host$/);
+  assert.match(
+    validateValue('fileSharing', [path.join(tmp, 'missing')], limits) ?? 'accepted',
+    /missing does not exist on this host$/,
+  );
   fs.writeFileSync(path.join(tmp, 'a-file'), 'x');
-  assert.match(validateValue('fileSharing', [path.join(tmp, 'a-file')], limits) ?? 'accepted', /a-file is not a folder/);
+  assert.match(
+    validateValue('fileSharing', [path.join(tmp, 'a-file')], limits) ?? 'accepted',
+    /a-file is not a folder/,
+  );
   assert.equal(RESTART_BY_KEY.fileSharing, 'vm', 'devices and mounts are set up at boot');
   fs.rmSync(tmp, { recursive: true, force: true });
 });

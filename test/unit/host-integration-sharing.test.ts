@@ -6,24 +6,45 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  FileSharing, findVirtiofsd, planShares, shareOwner, sharesFileText, virtiofsMounts, virtiofsdCommand,
+  FileSharing,
+  findVirtiofsd,
+  planShares,
+  shareOwner,
+  sharesFileText,
+  virtiofsMounts,
+  virtiofsdCommand,
 } from '../../engine/host/file-sharing.ts';
 import { virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
 
 test('planShares: existing folders, deduplicated, nested ones covered by their parent', () => {
   const dirs = new Set(['/home/u', '/home/u/src', '/data']);
   const plan = planShares(['/home/u/', '/home/u/src', '/home/u', '/missing', '/data'], (p) => dirs.has(p));
-  assert.deepEqual(plan.shares, [{ tag: 'berth0', hostPath: '/data' }, { tag: 'berth1', hostPath: '/home/u' }]);
+  assert.deepEqual(plan.shares, [
+    { tag: 'berth0', hostPath: '/data' },
+    { tag: 'berth1', hostPath: '/home/u' },
+  ]);
   assert.deepEqual(plan.skipped.map((s) => s.path).sort(), ['/home/u/src', '/missing']);
   assert.match(plan.skipped.find((s) => s.path === '/home/u/src')!.reason, /already shared as part of \/home\/u/);
   assert.equal(sharesFileText(plan.shares), 'berth0\t/data\nberth1\t/home/u\n');
 });
 
 test('QEMU args: guest RAM in a shared memfd, one vhost-user-fs device per share, the list over fw_cfg', () => {
-  const args = virtiofsQemuArgs({ devices: [{ tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' }, { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' }], listFile: '/d/run/fs/shares' }, 3072);
+  const args = virtiofsQemuArgs(
+    {
+      devices: [
+        { tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' },
+        { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' },
+      ],
+      listFile: '/d/run/fs/shares',
+    },
+    3072,
+  );
   const text = args.join(' ');
   assert.match(text, /-object memory-backend-memfd,id=mem,size=3072M,share=on -numa node,memdev=mem/);
-  assert.match(text, /-chardev socket,id=fs0,path=\/d\/run\/fs\/berth0.sock -device vhost-user-fs-pci,chardev=fs0,tag=berth0/);
+  assert.match(
+    text,
+    /-chardev socket,id=fs0,path=\/d\/run\/fs\/berth0.sock -device vhost-user-fs-pci,chardev=fs0,tag=berth0/,
+  );
   assert.match(text, /path=\/d,,x\/berth1.sock/, 'commas doubled for QEMU');
   assert.match(text, /-fw_cfg name=opt\/berth\/shares,file=\/d\/run\/fs\/shares/);
   assert.deepEqual(virtiofsQemuArgs({ devices: [], listFile: '/x' }, 2048), [], 'no shares: no shared memory either');
@@ -39,7 +60,10 @@ test('virtiofsd runs as the owning user in a user namespace unless Berth is root
   assert.deepEqual(user.args.slice(0, 4), ['--user', '--map-root-user', '--mount', '--']);
   assert.ok(user.args.includes('/usr/lib/qemu/virtiofsd') && user.args.includes('--rlimit-nofile=0'));
   const forUser = virtiofsdCommand({ ...base, selfUid: 0, owner: { uid: 1000, gid: 100 } });
-  assert.deepEqual([forUser.command, ...forUser.args.slice(0, 5)], ['setpriv', '--reuid=1000', '--regid=100', '--clear-groups', '--', 'unshare']);
+  assert.deepEqual(
+    [forUser.command, ...forUser.args.slice(0, 5)],
+    ['setpriv', '--reuid=1000', '--regid=100', '--clear-groups', '--', 'unshare'],
+  );
   const rust = virtiofsdCommand({ ...base, flavor: 'rust', selfUid: 0, owner: { uid: 0, gid: 0 } });
   assert.ok(rust.args.includes('--shared-dir=/home/u'));
 });
@@ -47,12 +71,26 @@ test('virtiofsd runs as the owning user in a user namespace unless Berth is root
 test('owner, virtiofsd lookup and guest mounts', () => {
   assert.deepEqual(shareOwner({}, 1000, 1000), { uid: 1000, gid: 1000 });
   assert.deepEqual(shareOwner({ BERTH_SHARE_OWNER: '1000:100' }, 0, 0), { uid: 1000, gid: 100 });
-  assert.deepEqual(shareOwner({ BERTH_SHARE_OWNER: '0:0' }, 1000, 1000), { uid: 1000, gid: 1000 }, 'only root can act for another user');
+  assert.deepEqual(
+    shareOwner({ BERTH_SHARE_OWNER: '0:0' }, 1000, 1000),
+    { uid: 1000, gid: 1000 },
+    'only root can act for another user',
+  );
   assert.throws(() => shareOwner({ BERTH_SHARE_OWNER: 'alice' }, 0, 0), /uid:gid/);
-  assert.equal(findVirtiofsd({}, 'darwin', () => true), null);
-  assert.equal(findVirtiofsd({}, 'linux', (p) => p === '/usr/lib/qemu/virtiofsd'), '/usr/lib/qemu/virtiofsd');
-  assert.equal(findVirtiofsd({ BERTH_VIRTIOFSD: '/nope' }, 'linux', () => false), null);
-  const mounts = 'berth0 /home/u virtiofs rw,relatime 0 0\n/dev/vdb /mnt/data ext4 rw 0 0\nberth1 /my\\040docs virtiofs rw 0 0\n';
+  assert.equal(
+    findVirtiofsd({}, 'darwin', () => true),
+    null,
+  );
+  assert.equal(
+    findVirtiofsd({}, 'linux', (p) => p === '/usr/lib/qemu/virtiofsd'),
+    '/usr/lib/qemu/virtiofsd',
+  );
+  assert.equal(
+    findVirtiofsd({ BERTH_VIRTIOFSD: '/nope' }, 'linux', () => false),
+    null,
+  );
+  const mounts =
+    'berth0 /home/u virtiofs rw,relatime 0 0\n/dev/vdb /mnt/data ext4 rw 0 0\nberth1 /my\\040docs virtiofs rw 0 0\n';
   assert.deepEqual(virtiofsMounts(mounts), ['/home/u', '/my docs']);
 });
 
@@ -64,7 +102,12 @@ function tmpDirs(): { runDir: string; logsDir: string; share: string } {
 
 test('without virtiofsd the VM starts without sharing, and says why', async () => {
   const d = tmpDirs();
-  const fsh = await FileSharing.start({ folders: [d.share], runDir: d.runDir, logsDir: d.logsDir, env: { BERTH_VIRTIOFSD: '/nonexistent/virtiofsd' } });
+  const fsh = await FileSharing.start({
+    folders: [d.share],
+    runDir: d.runDir,
+    logsDir: d.logsDir,
+    env: { BERTH_VIRTIOFSD: '/nonexistent/virtiofsd' },
+  });
   assert.equal(fsh.status().mechanism, 'none');
   assert.match(fsh.status().message ?? '', /virtiofsd not found|no virtiofsd/);
   assert.deepEqual(fsh.devices(), { devices: [] });
@@ -74,18 +117,28 @@ test('without virtiofsd the VM starts without sharing, and says why', async () =
 
 test('a real virtiofsd: started with its socket before QEMU, verified against the guest mounts, stopped', async () => {
   const d = tmpDirs();
-  const fsh = await FileSharing.start({ folders: [d.share, '/definitely/missing'], runDir: d.runDir, logsDir: d.logsDir, env: {} });
+  const fsh = await FileSharing.start({
+    folders: [d.share, '/definitely/missing'],
+    runDir: d.runDir,
+    logsDir: d.logsDir,
+    env: {},
+  });
   try {
     assert.equal(fsh.status().mechanism, 'virtiofs', fsh.status().message);
     assert.deepEqual(fsh.status().shared, [d.share]);
     assert.match(fsh.status().message ?? '', /\/definitely\/missing: does not exist/);
     const socket = path.join(d.runDir, 'fs', 'berth0.sock');
     assert.ok(fs.statSync(socket).isSocket(), 'the daemon listens before QEMU starts');
-    assert.deepEqual(fsh.devices(), { devices: [{ tag: 'berth0', hostPath: d.share, socket }], listFile: path.join(d.runDir, 'fs', 'shares') });
+    assert.deepEqual(fsh.devices(), {
+      devices: [{ tag: 'berth0', hostPath: d.share, socket }],
+      listFile: path.join(d.runDir, 'fs', 'shares'),
+    });
     assert.equal(fs.readFileSync(path.join(d.runDir, 'fs', 'shares'), 'utf8'), `berth0\t${d.share}\n`);
     const verified = fsh.verify('/dev/vdb /mnt/data ext4 rw 0 0\n');
     assert.equal(verified.mechanism, 'none');
     assert.match(verified.message ?? '', /not mounted in the VM/);
-  } finally { fsh.stop(); }
+  } finally {
+    fsh.stop();
+  }
   assert.equal(fs.existsSync(path.join(d.runDir, 'fs')), false, 'sockets removed');
 });

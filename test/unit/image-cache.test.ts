@@ -17,14 +17,20 @@ describe('VM image cache', () => {
     assert.equal(imageDir({}, 'linux'), path.join(home, '.cache', 'berth', 'images', hash));
     assert.equal(imageDir({ XDG_CACHE_HOME: '/xdg' }, 'linux'), path.join('/xdg', 'berth', 'images', hash));
     assert.equal(imageDir({}, 'darwin'), path.join(home, 'Library', 'Caches', 'Berth', 'images', hash));
-    assert.equal(imageCacheRoot('win32', { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }), path.join('C:\\Users\\u\\AppData\\Local', 'Berth', 'cache', 'images'));
+    assert.equal(
+      imageCacheRoot('win32', { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }),
+      path.join('C:\\Users\\u\\AppData\\Local', 'Berth', 'cache', 'images'),
+    );
     assert.ok(!imageDir({}, 'linux').startsWith(RECIPE_DIR), 'a fresh clone finds the same image');
     // Beside the images, not among them: pruning old images must not take the fetched runtime.
     assert.equal(downloadsDir('linux', { XDG_CACHE_HOME: '/xdg' }), path.join('/xdg', 'berth', 'downloads'));
   });
 
   it('BERTH_IMAGE_DIR wins', () => {
-    assert.equal(imageDir({ BERTH_IMAGE_DIR: '/opt/berth/image', XDG_CACHE_HOME: '/xdg' }, 'linux'), '/opt/berth/image');
+    assert.equal(
+      imageDir({ BERTH_IMAGE_DIR: '/opt/berth/image', XDG_CACHE_HOME: '/xdg' }, 'linux'),
+      '/opt/berth/image',
+    );
   });
 
   it('locating an image marks it used; pruning keeps the recently used ones and running builds', () => {
@@ -35,7 +41,8 @@ describe('VM image cache', () => {
       const make = (name: string, ageDays: number): string => {
         const d = path.join(root, name);
         fs.mkdirSync(d);
-        for (const f of ['vmlinuz', 'initrd.img', 'rootfs.img.zst', 'rootfs.img']) fs.writeFileSync(path.join(d, f), '');
+        for (const f of ['vmlinuz', 'initrd.img', 'rootfs.img.zst', 'rootfs.img'])
+          fs.writeFileSync(path.join(d, f), '');
         const t = new Date(now - ageDays * day);
         fs.utimesSync(d, t, t);
         return d;

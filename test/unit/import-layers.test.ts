@@ -13,7 +13,8 @@ const LAYERS = ['engine', 'electron', 'renderer'] as const;
 function sources(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
     const rel = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'generated' || e.name === 'dist' ? [] : sources(rel);
+    if (e.isDirectory())
+      return e.name === 'node_modules' || e.name === 'generated' || e.name === 'dist' ? [] : sources(rel);
     return /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [rel] : [];
   });
 }
@@ -24,11 +25,17 @@ export function importsOf(file: string, text: string): string[] {
   return specs.map((s) => path.normalize(path.join(path.dirname(file), s)));
 }
 
-const layerOf = (file: string): number => LAYERS.indexOf(file.split(path.sep)[0] as typeof LAYERS[number]);
+const layerOf = (file: string): number => LAYERS.indexOf(file.split(path.sep)[0] as (typeof LAYERS)[number]);
 
 test('the import scanner sees static, dynamic and re-export imports', () => {
-  const text = "import a from '../x.ts';\nexport { b } from './y.ts';\nconst c = await import('../../z.ts');\nimport './side.ts';";
-  assert.deepEqual(importsOf('electron/cli/m.ts', text), ['electron/x.ts', 'electron/cli/y.ts', 'z.ts', 'electron/cli/side.ts']);
+  const text =
+    "import a from '../x.ts';\nexport { b } from './y.ts';\nconst c = await import('../../z.ts');\nimport './side.ts';";
+  assert.deepEqual(importsOf('electron/cli/m.ts', text), [
+    'electron/x.ts',
+    'electron/cli/y.ts',
+    'z.ts',
+    'electron/cli/side.ts',
+  ]);
 });
 
 test('no import points up a layer (engine ← electron ← renderer)', () => {
@@ -59,6 +66,9 @@ test('no two folders import each other', () => {
     }
   }
   const nested = (a: string, b: string): boolean => a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`);
-  const cycles = [...edges].filter((e) => { const [a, b] = e.split(' -> ') as [string, string]; return a < b && !nested(a, b) && edges.has(`${b} -> ${a}`); });
+  const cycles = [...edges].filter((e) => {
+    const [a, b] = e.split(' -> ') as [string, string];
+    return a < b && !nested(a, b) && edges.has(`${b} -> ${a}`);
+  });
   assert.deepEqual(cycles, []);
 });

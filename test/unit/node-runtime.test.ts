@@ -33,18 +33,29 @@ test('the runtime is kept only when the fetched package matches its integrity, t
   // A stand-in npm: `npm pack SPEC --pack-destination DIR` copies the tarball there.
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\necho "$@" >> '${tmp}/calls'\ncp '${tgz}' "$4/fake-node-1.2.3.tgz"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, 'npm'),
+    `#!/bin/sh\necho "$@" >> '${tmp}/calls'\ncp '${tgz}' "$4/fake-node-1.2.3.tgz"\n`,
+    { mode: 0o755 },
+  );
   const oldPath = process.env.PATH;
   process.env.PATH = `${bin}:${oldPath}`;
   try {
     const downloads = path.join(tmp, 'downloads');
     const good = { package: 'fake-node', version: '1.2.3', integrity: integrityOf(fs.readFileSync(tgz)) };
-    assert.throws(() => nodeRuntimeBinary({ ...good, integrity: integrityOf(Buffer.from('other')) }, downloads), /integrity .* is not the pinned/);
+    assert.throws(
+      () => nodeRuntimeBinary({ ...good, integrity: integrityOf(Buffer.from('other')) }, downloads),
+      /integrity .* is not the pinned/,
+    );
     assert.equal(fs.existsSync(path.join(downloads, 'fake-node-1.2.3')), false, 'nothing kept from a mismatch');
     const node = nodeRuntimeBinary(good, downloads);
     assert.equal(fs.readFileSync(node, 'utf8'), '#!/bin/sh\necho fake node\n');
     assert.equal(nodeRuntimeBinary(good, downloads), node, 'the second time from the cache');
-    assert.equal(fs.readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n').length, 2, 'npm ran for the two fetches only');
+    assert.equal(
+      fs.readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n').length,
+      2,
+      'npm ran for the two fetches only',
+    );
   } finally {
     process.env.PATH = oldPath;
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -8,8 +8,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  cachedQemu, chooseQemu, debianMirror, fetchBackportsQemu, firmwareArgs, firmwareDirs, MANIFEST, parseDeb822Sources,
-  parseOneLineSources, privateSources, readAptSources, type BundledQemu, type QemuInputs,
+  cachedQemu,
+  chooseQemu,
+  debianMirror,
+  fetchBackportsQemu,
+  firmwareArgs,
+  firmwareDirs,
+  MANIFEST,
+  parseDeb822Sources,
+  parseOneLineSources,
+  privateSources,
+  readAptSources,
+  type BundledQemu,
+  type QemuInputs,
 } from '../../engine/host/qemu-runtime.ts';
 import { qemuArgs, type VmConfig } from '../../engine/host/qemu-args.ts';
 import { formatStatus } from '../../electron/node-host/cli/format.ts';
@@ -17,11 +28,20 @@ import { writeDiagnostics } from '../../engine/host/diagnostics.ts';
 import { DataDir } from '../../engine/host/paths.ts';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-qemu-rt-'));
-const BUNDLED: BundledQemu = { dir: '/cache/qemu-10.0.2', binary: '/cache/qemu-10.0.2/usr/bin/qemu-system-x86_64', version: '10.0.2', debianVersion: '1:10.0.2+ds-2+deb13u1~bpo12+1', suite: 'bookworm-backports', packages: [] };
+const BUNDLED: BundledQemu = {
+  dir: '/cache/qemu-10.0.2',
+  binary: '/cache/qemu-10.0.2/usr/bin/qemu-system-x86_64',
+  version: '10.0.2',
+  debianVersion: '1:10.0.2+ds-2+deb13u1~bpo12+1',
+  suite: 'bookworm-backports',
+  packages: [],
+};
 
 describe('QEMU selection', () => {
   const inputs = (o: { env?: NodeJS.ProcessEnv; bundled?: BundledQemu | null; system?: string }): QemuInputs => ({
-    env: o.env ?? {}, platform: 'linux', bundled: () => o.bundled ?? null,
+    env: o.env ?? {},
+    platform: 'linux',
+    bundled: () => o.bundled ?? null,
     versionOf: (b) => (b === 'qemu-system-x86_64' ? o.system : b === BUNDLED.binary ? BUNDLED.version : '8.0.0'),
   });
 
@@ -40,11 +60,19 @@ describe('QEMU selection', () => {
 
   it("the system's QEMU otherwise: no cached one, or the system's is as new", () => {
     const none = chooseQemu(inputs({ system: '7.2.22' }));
-    assert.deepEqual(none, { binary: 'qemu-system-x86_64', version: '7.2.22', source: 'system', reason: 'system QEMU (no bundled QEMU 10 in the cache)' });
+    assert.deepEqual(none, {
+      binary: 'qemu-system-x86_64',
+      version: '7.2.22',
+      source: 'system',
+      reason: 'system QEMU (no bundled QEMU 10 in the cache)',
+    });
     const same = chooseQemu(inputs({ bundled: BUNDLED, system: '10.0.2' }));
     assert.equal(same.binary, 'qemu-system-x86_64');
     assert.equal(same.reason, 'system QEMU (not older than the bundled 10.0.2)');
-    assert.equal(chooseQemu({ ...inputs({ system: '10.1.0' }), platform: 'win32', versionOf: () => '10.1.0' }).binary, 'qemu-system-x86_64.exe');
+    assert.equal(
+      chooseQemu({ ...inputs({ system: '10.1.0' }), platform: 'win32', versionOf: () => '10.1.0' }).binary,
+      'qemu-system-x86_64.exe',
+    );
   });
 
   it('the cache offers only a whole tree (its manifest written last) of QEMU ≥ 10, the newest', () => {
@@ -53,7 +81,11 @@ describe('QEMU selection', () => {
       const dir = path.join(downloads, name);
       fs.mkdirSync(path.join(dir, 'usr', 'bin'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'usr', 'bin', 'qemu-system-x86_64'), '');
-      if (manifest) fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify({ version, debianVersion: version, suite: 'bookworm-backports', packages: [] }));
+      if (manifest)
+        fs.writeFileSync(
+          path.join(dir, MANIFEST),
+          JSON.stringify({ version, debianVersion: version, suite: 'bookworm-backports', packages: [] }),
+        );
     };
     try {
       assert.equal(cachedQemu(downloads), null);
@@ -81,7 +113,18 @@ describe('QEMU selection', () => {
       assert.deepEqual(firmwareArgs(bin), ['-L', dirs[0], '-L', dirs[1]]);
       assert.deepEqual(firmwareDirs('/usr/bin/qemu-system-x86_64'), []);
       assert.deepEqual(firmwareDirs('qemu-system-x86_64'), []);
-      const config = { image: { kernel: 'k', initrd: 'i', rootfs: 'r' }, accel: 'tcg', cpus: 2, memoryMiB: 2048, dataDisk: 'd', sshPort: 2222, qmpSocket: 'q', consoleLog: 'c', authorizedKeysFile: 'a', hostKeyFile: 'h' } satisfies VmConfig;
+      const config = {
+        image: { kernel: 'k', initrd: 'i', rootfs: 'r' },
+        accel: 'tcg',
+        cpus: 2,
+        memoryMiB: 2048,
+        dataDisk: 'd',
+        sshPort: 2222,
+        qmpSocket: 'q',
+        consoleLog: 'c',
+        authorizedKeysFile: 'a',
+        hostKeyFile: 'h',
+      } satisfies VmConfig;
       const args = qemuArgs({ ...config, firmwareDirs: dirs });
       assert.ok(args.indexOf('-L') >= 0 && args.indexOf('-L') < args.indexOf('-machine'), 'before the machine');
       assert.equal(qemuArgs(config).includes('-L'), false);
@@ -92,15 +135,27 @@ describe('QEMU selection', () => {
 
   it('berth status and the diagnostics archive say which QEMU and why', async () => {
     const reason = 'bundled QEMU 10.0.2 from bookworm-backports (system QEMU 7.2.22 is older)';
-    const text = formatStatus({ state: 'running', dockerSocket: '/s', dataDir: '/d', versions: { qemu: '10.0.2', qemuReason: reason } });
+    const text = formatStatus({
+      state: 'running',
+      dockerSocket: '/s',
+      dataDir: '/d',
+      versions: { qemu: '10.0.2', qemuReason: reason },
+    });
     assert.match(text, /qemu 10\.0\.2/);
     assert.ok(text.includes(`qemu:         ${reason}`));
     const dir = tmp();
     try {
       const data = new DataDir(dir);
       const out = path.join(dir, 'd.tar.gz');
-      await writeDiagnostics({ data, status: { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: dir }, guest: null, out });
-      const host = JSON.parse(execFileSync('tar', ['-xzOf', out, 'berth-diagnostics/host.json'], { encoding: 'utf8' })) as { qemu: { binary: string; reason: string } };
+      await writeDiagnostics({
+        data,
+        status: { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: dir },
+        guest: null,
+        out,
+      });
+      const host = JSON.parse(
+        execFileSync('tar', ['-xzOf', out, 'berth-diagnostics/host.json'], { encoding: 'utf8' }),
+      ) as { qemu: { binary: string; reason: string } };
       assert.ok(host.qemu.binary && host.qemu.reason, JSON.stringify(host));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -136,21 +191,31 @@ deb http://one.example/debian bookworm-updates main
   it('deb822: the enabled entry whose suite is bookworm, with its Signed-By', () => {
     const sources = parseDeb822Sources(DEB822);
     assert.equal(sources.length, 2, 'the disabled paragraph is skipped');
-    assert.deepEqual(debianMirror(sources), { uri: 'http://mirror.example/debian', signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg' });
+    assert.deepEqual(debianMirror(sources), {
+      uri: 'http://mirror.example/debian',
+      signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    });
     assert.equal(debianMirror(sources, 'trixie'), null);
   });
 
   it('one-line: deb (not deb-src, not a comment) for bookworm, options read', () => {
     const sources = parseOneLineSources(ONE_LINE);
     assert.equal(sources.length, 3);
-    assert.deepEqual(debianMirror(sources), { uri: 'http://one.example/debian', signedBy: '/etc/apt/keyrings/deb.gpg' });
+    assert.deepEqual(debianMirror(sources), {
+      uri: 'http://one.example/debian',
+      signedBy: '/etc/apt/keyrings/deb.gpg',
+    });
     assert.deepEqual(sources[1]!.components, ['main', 'non-free-firmware']);
   });
 
   it('an inline key in deb822 is carried into the private sources whole', () => {
-    const inline = 'Types: deb\nURIs: http://k.example/debian\nSuites: bookworm\nComponents: main\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n -----END PGP PUBLIC KEY BLOCK-----\n';
+    const inline =
+      'Types: deb\nURIs: http://k.example/debian\nSuites: bookworm\nComponents: main\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n -----END PGP PUBLIC KEY BLOCK-----\n';
     const mirror = debianMirror(parseDeb822Sources(inline));
-    assert.equal(mirror?.signedBy, '\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n.\nabc\n-----END PGP PUBLIC KEY BLOCK-----');
+    assert.equal(
+      mirror?.signedBy,
+      '\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n.\nabc\n-----END PGP PUBLIC KEY BLOCK-----',
+    );
     const text = privateSources(mirror!);
     assert.match(text, /^Suites: bookworm bookworm-backports$/m);
     assert.match(text, /^Signed-By: \n -----BEGIN PGP PUBLIC KEY BLOCK-----\n \.\n abc\n/m);
@@ -163,8 +228,14 @@ deb http://one.example/debian bookworm-updates main
       fs.mkdirSync(path.join(etc, 'sources.list.d'));
       fs.writeFileSync(path.join(etc, 'sources.list'), '# moved to sources.list.d\n');
       fs.writeFileSync(path.join(etc, 'sources.list.d', 'debian.sources'), DEB822);
-      fs.writeFileSync(path.join(etc, 'sources.list.d', 'other.list.disabled'), 'deb http://off.example/debian bookworm main\n');
-      fs.writeFileSync(path.join(etc, 'sources.list.d', 'cloud.list'), 'deb https://cloud.example/apt cloud-sdk-bookworm main\n');
+      fs.writeFileSync(
+        path.join(etc, 'sources.list.d', 'other.list.disabled'),
+        'deb http://off.example/debian bookworm main\n',
+      );
+      fs.writeFileSync(
+        path.join(etc, 'sources.list.d', 'cloud.list'),
+        'deb https://cloud.example/apt cloud-sdk-bookworm main\n',
+      );
       assert.equal(debianMirror(readAptSources(etc))?.uri, 'http://mirror.example/debian');
       fs.writeFileSync(path.join(etc, 'sources.list'), ONE_LINE);
       assert.equal(debianMirror(readAptSources(etc))?.uri, 'http://one.example/debian', 'sources.list comes first');
@@ -175,7 +246,7 @@ deb http://one.example/debian bookworm-updates main
 });
 
 describe('fetching QEMU from bookworm-backports', () => {
-  it("uses a private apt configuration, unpacks into the cache, checks the binary runs, then reuses it", () => {
+  it('uses a private apt configuration, unpacks into the cache, checks the binary runs, then reuses it', () => {
     const root = tmp();
     const bin = path.join(root, 'bin');
     const etc = path.join(root, 'etc-apt');
@@ -183,35 +254,66 @@ describe('fetching QEMU from bookworm-backports', () => {
     const calls = path.join(root, 'calls');
     fs.mkdirSync(bin);
     fs.mkdirSync(etc);
-    fs.writeFileSync(path.join(etc, 'sources.list'), 'deb [signed-by=/k.gpg] http://mirror.example/debian bookworm main\n');
+    fs.writeFileSync(
+      path.join(etc, 'sources.list'),
+      'deb [signed-by=/k.gpg] http://mirror.example/debian bookworm main\n',
+    );
     const V = '1:10.0.2+ds-2+deb13u1~bpo12+1';
-    const script = (name: string, body: string): void => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${calls}'\n${body}\n`, { mode: 0o755 });
-    script('apt-get', `for a in "$@"; do case "$a" in Dir::Etc::SourceList=*) cp "\${a#*=}" '${root}/private.sources';; esac; done
-seen=; for a in "$@"; do [ -n "$seen" ] && : > "\${a%%/*}.deb"; [ "$a" = download ] && seen=1; done; exit 0`);
-    script('apt-cache', `echo " qemu-system-x86 | ${V} | http://mirror.example/debian bookworm-backports/main amd64 Packages"
-echo " qemu-system-x86 | 1:7.2+dfsg-7 | http://mirror.example/debian bookworm/main amd64 Packages"`);
-    script('dpkg-deb', `f=$(basename "$2" .deb)
+    const script = (name: string, body: string): void =>
+      fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${calls}'\n${body}\n`, { mode: 0o755 });
+    script(
+      'apt-get',
+      `for a in "$@"; do case "$a" in Dir::Etc::SourceList=*) cp "\${a#*=}" '${root}/private.sources';; esac; done
+seen=; for a in "$@"; do [ -n "$seen" ] && : > "\${a%%/*}.deb"; [ "$a" = download ] && seen=1; done; exit 0`,
+    );
+    script(
+      'apt-cache',
+      `echo " qemu-system-x86 | ${V} | http://mirror.example/debian bookworm-backports/main amd64 Packages"
+echo " qemu-system-x86 | 1:7.2+dfsg-7 | http://mirror.example/debian bookworm/main amd64 Packages"`,
+    );
+    script(
+      'dpkg-deb',
+      `f=$(basename "$2" .deb)
 if [ "$1" = -f ]; then printf 'Package: %s\\nVersion: ${V}\\n' "$f"; exit 0; fi
 mkdir -p "$3/usr/share/qemu" "$3/usr/share/doc/$f" "$3/usr/bin"
 [ "$f" = qemu-system-x86 ] && printf '#!/bin/sh\\necho "QEMU emulator version 10.0.2 (Debian ${V})"\\n' > "$3/usr/bin/qemu-system-x86_64" && chmod +x "$3/usr/bin/qemu-system-x86_64"
-exit 0`);
+exit 0`,
+    );
     const oldPath = process.env.PATH;
     process.env.PATH = `${bin}:${oldPath}`;
     try {
       let announced = '';
-      const b = fetchBackportsQemu({ downloads, etcApt: etc, onVersion: (v, dir) => { announced = `${v} ${dir}`; } });
+      const b = fetchBackportsQemu({
+        downloads,
+        etcApt: etc,
+        onVersion: (v, dir) => {
+          announced = `${v} ${dir}`;
+        },
+      });
       assert.equal(announced, `10.0.2 ${path.join(downloads, 'qemu-10.0.2')}`);
       assert.equal(b.version, '10.0.2');
-      assert.deepEqual(b.packages.map((p) => p.name), ['qemu-system-common', 'qemu-system-data', 'qemu-system-x86', 'seabios']);
+      assert.deepEqual(
+        b.packages.map((p) => p.name),
+        ['qemu-system-common', 'qemu-system-data', 'qemu-system-x86', 'seabios'],
+      );
       assert.equal(execFileSync(b.binary, ['--version'], { encoding: 'utf8' }).includes('version 10.0.2'), true);
       assert.equal(fs.existsSync(path.join(b.dir, 'usr', 'share', 'doc')), false, 'docs are not kept');
       assert.equal(cachedQemu(downloads)?.binary, b.binary);
       const log = fs.readFileSync(calls, 'utf8');
-      assert.match(log, /^apt-get .*Dir::Etc::SourceParts=\/dev\/null .*Dir::State::Lists=\S+berth-apt-\S+ .*Dir::Cache=\S+berth-apt-\S+ .*update$/m);
-      assert.match(log, /^apt-get .* download qemu-system-x86\/bookworm-backports qemu-system-common\/bookworm-backports qemu-system-data\/bookworm-backports seabios\/bookworm-backports$/m);
+      assert.match(
+        log,
+        /^apt-get .*Dir::Etc::SourceParts=\/dev\/null .*Dir::State::Lists=\S+berth-apt-\S+ .*Dir::Cache=\S+berth-apt-\S+ .*update$/m,
+      );
+      assert.match(
+        log,
+        /^apt-get .* download qemu-system-x86\/bookworm-backports qemu-system-common\/bookworm-backports qemu-system-data\/bookworm-backports seabios\/bookworm-backports$/m,
+      );
       assert.equal(/Dir::Etc::SourceList=\/etc/.test(log), false, "the host's sources list is never apt's list here");
       const priv = fs.readFileSync(path.join(root, 'private.sources'), 'utf8');
-      assert.equal(priv, 'Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-backports\nComponents: main\nSigned-By: /k.gpg\n');
+      assert.equal(
+        priv,
+        'Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-backports\nComponents: main\nSigned-By: /k.gpg\n',
+      );
       fs.writeFileSync(calls, '');
       assert.equal(fetchBackportsQemu({ downloads, etcApt: etc }).dir, b.dir);
       assert.equal(fs.readFileSync(calls, 'utf8'), '', 'the cached one: apt is not asked again');

@@ -27,12 +27,22 @@ async function untilZero(read: (b: Buffer) => Promise<number>, slowMs = 0): Prom
 }
 
 /** A read-ahead over a new file holding `content`, stopped and closed after the test. */
-function aheadOf(t: TestContext, name: string, content: Buffer, ringBytes: number, pollMs: number, more: ReadAheadOptions = {}): { file: string; r: ReadAhead } {
+function aheadOf(
+  t: TestContext,
+  name: string,
+  content: Buffer,
+  ringBytes: number,
+  pollMs: number,
+  more: ReadAheadOptions = {},
+): { file: string; r: ReadAhead } {
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   const fd = fs.openSync(file, 'r');
   const r = readAhead(fd, { ringBytes, pollMs, ...more });
-  t.after(() => { r.stop(); fs.closeSync(fd); });
+  t.after(() => {
+    r.stop();
+    fs.closeSync(fd);
+  });
   return { file, r };
 }
 
@@ -60,8 +70,8 @@ test('bytes read after a 0 come after it, never before', async (t) => {
   await new Promise((res) => setTimeout(res, 100));
   fs.appendFileSync(file, second);
   await new Promise((res) => setTimeout(res, 100));
-  assert.ok(Buffer.concat([head, await untilZero((b) => r.read(b))]).equals(first), 'the first host\'s bytes, then 0');
-  assert.ok((await untilZero((b) => r.read(b))).equals(second), 'the next host\'s bytes after it');
+  assert.ok(Buffer.concat([head, await untilZero((b) => r.read(b))]).equals(first), "the first host's bytes, then 0");
+  assert.ok((await untilZero((b) => r.read(b))).equals(second), "the next host's bytes after it");
 });
 
 test('a ring size that is not a power of two is refused', () => {
@@ -72,12 +82,20 @@ test('no thread to read on (it cannot start, or it dies): reads go on the thread
   const first = crypto.randomBytes(50_000);
   const second = crypto.randomBytes(20_000);
   const cases: Array<[string, ReadAheadOptions['spawn']]> = [
-    ['cannot start', () => { throw new Error('injected: no threads left'); }],
+    [
+      'cannot start',
+      () => {
+        throw new Error('injected: no threads left');
+      },
+    ],
     ['dies at once', () => new Worker("throw new Error('injected: the reader died')", { eval: true })],
   ];
   for (const [name, spawn] of cases) {
     const logs: string[] = [];
-    const { file, r } = aheadOf(t, `pool-${name.replace(/ /g, '-')}`, first, 16 * 1024, 10, { spawn, log: (l) => logs.push(l) });
+    const { file, r } = aheadOf(t, `pool-${name.replace(/ /g, '-')}`, first, 16 * 1024, 10, {
+      spawn,
+      log: (l) => logs.push(l),
+    });
     assert.ok((await untilZero((b) => r.read(b))).equals(first), `${name}: the bytes, then 0`);
     fs.appendFileSync(file, second);
     assert.ok((await untilZero((b) => r.read(b))).equals(second), `${name}: what came after the 0`);
@@ -86,7 +104,11 @@ test('no thread to read on (it cannot start, or it dies): reads go on the thread
 });
 
 test('on the thread pool a port with no host is polled, not spun: one 0 per wait', async (t) => {
-  const { r } = aheadOf(t, 'pool-idle', Buffer.alloc(0), 16 * 1024, 50, { spawn: () => { throw new Error('injected'); } });
+  const { r } = aheadOf(t, 'pool-idle', Buffer.alloc(0), 16 * 1024, 50, {
+    spawn: () => {
+      throw new Error('injected');
+    },
+  });
   const buf = Buffer.alloc(100);
   assert.equal(await r.read(buf), 0, 'the first 0 is passed on');
   const t0 = Date.now();
@@ -101,7 +123,10 @@ test("the reading thread runs whatever module flags the agent's Node has (--inpu
   const script = `import fs from 'node:fs'; import { readAhead } from ${JSON.stringify(path.resolve('engine/transport/read-ahead.ts'))};
     const r = readAhead(fs.openSync(${JSON.stringify(file)}, 'r'), { log: (l) => console.log('LOG', l) });
     const b = Buffer.alloc(100); const n = await r.read(b); console.log('read', b.subarray(0, n).toString()); r.stop();`;
-  const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   t.diagnostic(out.stderr);
   assert.equal(out.stdout.trim(), 'read hello world', 'read by the thread: no "reader failed" line');
 });

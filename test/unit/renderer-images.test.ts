@@ -7,17 +7,44 @@ import type { Image } from '../../electron/node-host/api/docker-types.ts';
 import type { StoreInventory } from '../../electron/node-host/api/store-types.ts';
 
 function image(id: string, repoTags: string[], created: number): Image {
-  return { id: `sha256:${id.padEnd(64, '0')}`, repoTags, repoDigests: [], created, size: 1000, usedBy: [], dangling: repoTags.length === 0 };
+  return {
+    id: `sha256:${id.padEnd(64, '0')}`,
+    repoTags,
+    repoDigests: [],
+    created,
+    size: 1000,
+    usedBy: [],
+    dangling: repoTags.length === 0,
+  };
 }
 const all = { search: '', danglingOnly: false };
-const tags = (rows: ReturnType<typeof imageRows>): string[] => rows.flatMap((r) => (r.kind === 'image' ? [r.repoTag] : []));
+const tags = (rows: ReturnType<typeof imageRows>): string[] =>
+  rows.flatMap((r) => (r.kind === 'image' ? [r.repoTag] : []));
 
 describe('image rows', () => {
   it('sorts tags naturally (app:2 before app:10), untagged images last and newest first', () => {
-    const images = [image('a', ['app:10'], 5), image('b', ['app:2', 'zzz:1'], 1), image('c', [], 3), image('d', ['app:1'], 9), image('e', [], 7), image('f', ['App:3'], 2)];
-    assert.deepEqual(tags(imageRows(images, undefined, all, new Set())), ['app:1', 'app:2', 'App:3', 'app:10', 'zzz:1', '<none>:<none>', '<none>:<none>']);
+    const images = [
+      image('a', ['app:10'], 5),
+      image('b', ['app:2', 'zzz:1'], 1),
+      image('c', [], 3),
+      image('d', ['app:1'], 9),
+      image('e', [], 7),
+      image('f', ['App:3'], 2),
+    ];
+    assert.deepEqual(tags(imageRows(images, undefined, all, new Set())), [
+      'app:1',
+      'app:2',
+      'App:3',
+      'app:10',
+      'zzz:1',
+      '<none>:<none>',
+      '<none>:<none>',
+    ]);
     const untagged = imageRows(images, undefined, all, new Set()).slice(-2);
-    assert.deepEqual(untagged.map((r) => r.kind === 'image' && r.image.id.slice(7, 8)), ['e', 'c']);
+    assert.deepEqual(
+      untagged.map((r) => r.kind === 'image' && r.image.id.slice(7, 8)),
+      ['e', 'c'],
+    );
   });
 
   it('expands an image into its platforms, then its attestation manifests, on the containerd store', () => {
@@ -33,14 +60,28 @@ describe('image rows', () => {
     assert.equal(closed.length, 1);
     assert.equal(closed[0]!.kind === 'image' && closed[0]!.variants.length, 4, 'expandable');
     const open = imageRows([img], inv, all, new Set([`${img.id}|app:1`]));
-    const shown = open.filter((r) => r.kind === 'variant').map((r) => r.kind === 'variant' && [r.variant.platform, isAttestation(r.variant)]);
-    assert.deepEqual(shown, [['linux/amd64', false], ['linux/arm64/v8', false], ['unknown/unknown', true], ['unknown/unknown', true]]);
-    assert.equal(new Set(open.map((r) => r.key)).size, open.length, 'row keys are unique (two attestations of one platform)');
+    const shown = open
+      .filter((r) => r.kind === 'variant')
+      .map((r) => r.kind === 'variant' && [r.variant.platform, isAttestation(r.variant)]);
+    assert.deepEqual(shown, [
+      ['linux/amd64', false],
+      ['linux/arm64/v8', false],
+      ['unknown/unknown', true],
+      ['unknown/unknown', true],
+    ]);
+    assert.equal(
+      new Set(open.map((r) => r.key)).size,
+      open.length,
+      'row keys are unique (two attestations of one platform)',
+    );
   });
 
   it('has nothing to expand on the classic store (no image indexes)', () => {
     const img = image('a', ['app:1'], 1);
-    const inv: StoreInventory = { store: 'classic', images: [{ id: img.id, repoTags: img.repoTags, variants: [{ platform: 'linux/amd64', present: true }] }] };
+    const inv: StoreInventory = {
+      store: 'classic',
+      images: [{ id: img.id, repoTags: img.repoTags, variants: [{ platform: 'linux/amd64', present: true }] }],
+    };
     const rows = imageRows([img], inv, all, new Set([`${img.id}|app:1`]));
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.kind === 'image' && rows[0]!.variants.length, 0);

@@ -15,7 +15,11 @@ describe('naturalCompare', () => {
 
   it('compares whole repositories first, case-insensitively, with a fixed order for ties', () => {
     assert.deepEqual(sorted(['b:1', 'a:2', 'A:1', 'a:1']), ['A:1', 'a:1', 'a:2', 'b:1']);
-    assert.deepEqual(sorted(['app-10:1', 'app:1', 'app-9:1']), ['app-9:1', 'app-10:1', 'app:1'], 'the repository decides before the tag');
+    assert.deepEqual(
+      sorted(['app-10:1', 'app:1', 'app-9:1']),
+      ['app-9:1', 'app-10:1', 'app:1'],
+      'the repository decides before the tag',
+    );
     assert.equal(naturalCompare('x:1', 'x:1'), 0);
   });
 
@@ -28,7 +32,9 @@ describe('naturalCompare', () => {
 
   it('is a consistent order (antisymmetric) over mixed names', () => {
     const xs = ['app:10', 'app:2', 'app:latest', 'app', 'app-1:3', 'b', '10', '9', 'x1y2', 'x1y10', 'x01y3', ''];
-    for (const a of xs) for (const b of xs) assert.equal(Math.sign(naturalCompare(a, b)) + Math.sign(naturalCompare(b, a)), 0, `${a} vs ${b}`);
+    for (const a of xs)
+      for (const b of xs)
+        assert.equal(Math.sign(naturalCompare(a, b)) + Math.sign(naturalCompare(b, a)), 0, `${a} vs ${b}`);
     assert.deepEqual(sorted(['x1y10', 'x1y2']), ['x1y2', 'x1y10']);
   });
 });

@@ -13,24 +13,48 @@ class FakeWindow {
   at = 0;
   replaced = 0;
   private listeners = new Set<() => void>();
-  constructor(hash: string) { this.entries = [hash]; }
-  private fire(): void { for (const l of this.listeners) l(); }
+  constructor(hash: string) {
+    this.entries = [hash];
+  }
+  private fire(): void {
+    for (const l of this.listeners) l();
+  }
   readonly location = (() => {
     const w = this;
     return {
-      pathname: '/', search: '',
-      get hash(): string { return w.entries[w.at]!; },
-      set hash(h: string) { w.entries.splice(w.at + 1, Infinity, h); w.at++; w.fire(); },
+      pathname: '/',
+      search: '',
+      get hash(): string {
+        return w.entries[w.at]!;
+      },
+      set hash(h: string) {
+        w.entries.splice(w.at + 1, Infinity, h);
+        w.at++;
+        w.fire();
+      },
     };
   })();
   readonly history = {
     state: null,
-    replaceState: (_s: unknown, _t: string, url: string) => { this.entries[this.at] = url.slice(url.indexOf('#')); this.replaced++; },
+    replaceState: (_s: unknown, _t: string, url: string) => {
+      this.entries[this.at] = url.slice(url.indexOf('#'));
+      this.replaced++;
+    },
   };
-  addEventListener(_e: 'hashchange', l: () => void): void { this.listeners.add(l); }
-  removeEventListener(_e: 'hashchange', l: () => void): void { this.listeners.delete(l); }
-  back(): void { this.at--; this.fire(); }
-  forward(): void { this.at++; this.fire(); }
+  addEventListener(_e: 'hashchange', l: () => void): void {
+    this.listeners.add(l);
+  }
+  removeEventListener(_e: 'hashchange', l: () => void): void {
+    this.listeners.delete(l);
+  }
+  back(): void {
+    this.at--;
+    this.fire();
+  }
+  forward(): void {
+    this.at++;
+    this.fire();
+  }
 }
 
 function router(hash: string): { w: FakeWindow; store: ReturnType<typeof createDashStore>; stop: () => void } {
@@ -48,12 +72,14 @@ describe('routes', () => {
     assert.equal(routeHash({ view: 'settings', tab: 'engine' }), '#/settings/engine');
     assert.equal(routeHash({ view: 'images', tab: 'engine' }), '#/images', 'a tab belongs to Settings only');
     for (const view of VIEWS) assert.deepEqual(parseHash(routeHash({ view })).view, view);
-    for (const tab of SETTINGS_TABS) assert.deepEqual(parseHash(routeHash({ view: 'settings', tab })), { view: 'settings', tab });
+    for (const tab of SETTINGS_TABS)
+      assert.deepEqual(parseHash(routeHash({ view: 'settings', tab })), { view: 'settings', tab });
     assert.deepEqual(parseHash('#/troubleshoot'), { view: 'troubleshoot', tab: 'general' });
   });
 
   it('falls back to the default view for an unknown or empty fragment; tolerates a trailing slash', () => {
-    for (const h of ['', '#', '#/', '#/nope', '#main', '#/settings/nope', '#/CONTAINERS']) assert.deepEqual(parseHash(h), DEFAULT_ROUTE, h);
+    for (const h of ['', '#', '#/', '#/nope', '#main', '#/settings/nope', '#/CONTAINERS'])
+      assert.deepEqual(parseHash(h), DEFAULT_ROUTE, h);
     assert.deepEqual(parseHash('#/images/'), { view: 'images', tab: 'general' });
     assert.deepEqual(parseHash('#/settings/general'), { view: 'settings', tab: 'general' });
   });

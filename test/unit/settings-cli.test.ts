@@ -14,17 +14,34 @@ import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
 import { BerthEnv } from '../helpers/berth-env.ts';
 
 test('settingsFromCli: JSON values when they parse, text otherwise, dotted keys nest', () => {
-  assert.deepEqual(settingsFromCli(['useContainerdSnapshotter=false', 'vm.cpus=4', 'vm.memoryMiB=4096', 'accelerator=tcg']),
-    { useContainerdSnapshotter: false, vm: { cpus: 4, memoryMiB: 4096 }, accelerator: 'tcg' });
-  assert.deepEqual(settingsFromCli(['dockerEngine={"debug":true,"log-level":"warn"}']), { dockerEngine: { debug: true, 'log-level': 'warn' } });
+  assert.deepEqual(
+    settingsFromCli(['useContainerdSnapshotter=false', 'vm.cpus=4', 'vm.memoryMiB=4096', 'accelerator=tcg']),
+    { useContainerdSnapshotter: false, vm: { cpus: 4, memoryMiB: 4096 }, accelerator: 'tcg' },
+  );
+  assert.deepEqual(settingsFromCli(['dockerEngine={"debug":true,"log-level":"warn"}']), {
+    dockerEngine: { debug: true, 'log-level': 'warn' },
+  });
   assert.deepEqual(settingsFromCli(['accelerator="kvm"']), { accelerator: 'kvm' });
   assert.deepEqual(settingsFromCli(['vm.cpus=four']), { vm: { cpus: 'four' } }, 'validation, not parsing, refuses it');
-  assert.deepEqual(settingsFromCli(['dockerEngine={"a":"x=y"}']), { dockerEngine: { a: 'x=y' } }, 'only the first = splits');
+  assert.deepEqual(
+    settingsFromCli(['dockerEngine={"a":"x=y"}']),
+    { dockerEngine: { a: 'x=y' } },
+    'only the first = splits',
+  );
   assert.deepEqual(settingsFromCli([]), {});
-  assert.throws(() => settingsFromCli(['vm.cpus']), (e: Error) => e instanceof CliSettingsError && /'vm\.cpus' is not key=value/.test(e.message));
+  assert.throws(
+    () => settingsFromCli(['vm.cpus']),
+    (e: Error) => e instanceof CliSettingsError && /'vm\.cpus' is not key=value/.test(e.message),
+  );
   assert.throws(() => settingsFromCli(['=4']), /not key=value/);
-  assert.throws(() => settingsFromCli(['colour=blue']), /^Error: colour is not a setting \(known: useContainerdSnapshotter, dockerEngine, vm\.cpus/);
-  assert.throws(() => settingsFromCli(['dockerEngine.debug=true']), /dockerEngine\.debug: set dockerEngine as one JSON object/);
+  assert.throws(
+    () => settingsFromCli(['colour=blue']),
+    /^Error: colour is not a setting \(known: useContainerdSnapshotter, dockerEngine, vm\.cpus/,
+  );
+  assert.throws(
+    () => settingsFromCli(['dockerEngine.debug=true']),
+    /dockerEngine\.debug: set dockerEngine as one JSON object/,
+  );
 });
 
 function tmpData(): DataDir {
@@ -33,7 +50,12 @@ function tmpData(): DataDir {
   return data;
 }
 
-const noTty = { isTTY: false, ask: async () => { throw new Error('must not ask'); } };
+const noTty = {
+  isTTY: false,
+  ask: async () => {
+    throw new Error('must not ask');
+  },
+};
 
 test('reset --factory without a terminal and without --yes refuses and deletes nothing', async () => {
   const data = tmpData();
@@ -48,7 +70,13 @@ test('reset --factory on a terminal asks, and only "yes" goes ahead', async () =
   const data = tmpData();
   fs.writeFileSync(data.dataDisk, 'disk');
   const questions: string[] = [];
-  const tty = (answer: string) => ({ isTTY: true, ask: async (q: string) => { questions.push(q); return answer; } });
+  const tty = (answer: string) => ({
+    isTTY: true,
+    ask: async (q: string) => {
+      questions.push(q);
+      return answer;
+    },
+  });
   assert.equal(await resetCommand(data, ['--factory'], tty('no')), 1);
   assert.ok(fs.existsSync(data.dataDisk));
   assert.match(questions[0]!, /deletes all images, containers and volumes \(both image stores\)/);
@@ -58,16 +86,25 @@ test('reset --factory on a terminal asks, and only "yes" goes ahead', async () =
 
 test('reset --factory --yes without a host: stops a stale QEMU, deletes the disk, restores defaults', async () => {
   const data = tmpData();
-  saveSettings(data.settingsFile, { ...defaultSettings(), useContainerdSnapshotter: false, vm: { cpus: 1, memoryMiB: 1024, diskGiB: 64 } });
+  saveSettings(data.settingsFile, {
+    ...defaultSettings(),
+    useContainerdSnapshotter: false,
+    vm: { cpus: 1, memoryMiB: 1024, diskGiB: 64 },
+  });
   fs.writeFileSync(data.dataDisk, 'disk');
   // A leftover "QEMU": a process whose command line names qemu-system and this VM dir.
   const fakeQemu = path.join(data.root, 'qemu-system-x86_64');
   fs.symlinkSync(process.execPath, fakeQemu);
-  const child = spawn(fakeQemu, ['-e', 'setInterval(() => {}, 1000)', path.join(data.vmDir, 'qemu.pid')], { stdio: 'ignore' });
+  const child = spawn(fakeQemu, ['-e', 'setInterval(() => {}, 1000)', path.join(data.vmDir, 'qemu.pid')], {
+    stdio: 'ignore',
+  });
   const exited = new Promise((r) => child.once('exit', r));
   fs.writeFileSync(path.join(data.vmDir, 'qemu.pid'), String(child.pid));
   assert.equal(await resetCommand(data, ['--factory', '--yes'], noTty), 0);
-  assert.equal(await Promise.race([exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 5000))]), 'exited');
+  assert.equal(
+    await Promise.race([exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 5000))]),
+    'exited',
+  );
   assert.ok(!fs.existsSync(data.dataDisk));
   assert.deepEqual(loadSettings(data.settingsFile).settings, defaultSettings());
 });
@@ -79,7 +116,10 @@ fs.writeFileSync(adminFile, JSON.stringify({ locked: { useContainerdSnapshotter:
 env.env.BERTH_ADMIN_SETTINGS = adminFile;
 const upgraded = new BerthEnv();
 upgraded.env.BERTH_ADMIN_SETTINGS = path.join(upgraded.root, 'no-admin-file.json');
-after(async () => { await env.dispose(); await upgraded.dispose(); });
+after(async () => {
+  await env.dispose();
+  await upgraded.dispose();
+});
 
 test('berth settings: get, propose, set; locked and invalid values exit non-zero naming the key', async () => {
   const get = await env.cli(['settings', 'get']);
@@ -93,7 +133,10 @@ test('berth settings: get, propose, set; locked and invalid values exit non-zero
 
   const invalid = await env.cli(['settings', 'set', 'vm.cpus=999']);
   assert.equal(invalid.code, 1);
-  assert.match(invalid.stderr, /vm\.cpus must be a whole number from 1 to \d+ \(this host has \d+ CPU cores\); got 999/);
+  assert.match(
+    invalid.stderr,
+    /vm\.cpus must be a whole number from 1 to \d+ \(this host has \d+ CPU cores\); got 999/,
+  );
 
   const storeKey = await env.cli(['settings', 'set', 'dockerEngine={"features":{"containerd-snapshotter":false}}']);
   assert.equal(storeKey.code, 1);
@@ -127,9 +170,14 @@ test('berth reset --factory through the running host restores defaults', async (
   assert.equal((await env.cli(['settings', 'get', 'vm.memoryMiB'])).stdout.trim(), '2048');
 });
 
-test('settings get on an earlier version\'s file reads it in place: no host started, nothing rewritten', async () => {
+test("settings get on an earlier version's file reads it in place: no host started, nothing rewritten", async () => {
   upgraded.data.ensure();
-  const v1 = JSON.stringify({ schemaVersion: 1, dockerEngine: {}, vm: { cpus: 1, memoryMiB: 2048, diskGiB: 64 }, accelerator: 'auto' });
+  const v1 = JSON.stringify({
+    schemaVersion: 1,
+    dockerEngine: {},
+    vm: { cpus: 1, memoryMiB: 2048, diskGiB: 64 },
+    accelerator: 'auto',
+  });
   fs.writeFileSync(upgraded.data.settingsFile, v1);
   const r = await upgraded.cli(['settings', 'get', 'vm.cpus']);
   assert.equal(r.code, 0, r.stderr);

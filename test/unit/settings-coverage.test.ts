@@ -6,8 +6,22 @@ import assert from 'node:assert/strict';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { z } from 'zod';
-import { SETTING_INFO, SETTING_KEYS, SettingsSchema, getKey, withKey, type FormTab, type SettingKey } from '../../electron/node-host/api/settings-schema.ts';
-import { ProposalSchema, SettingsPatchSchema, SettingsStateSchema, SettingsViewSchema, type SettingsState } from '../../electron/node-host/api/settings-types.ts';
+import {
+  SETTING_INFO,
+  SETTING_KEYS,
+  SettingsSchema,
+  getKey,
+  withKey,
+  type FormTab,
+  type SettingKey,
+} from '../../electron/node-host/api/settings-schema.ts';
+import {
+  ProposalSchema,
+  SettingsPatchSchema,
+  SettingsStateSchema,
+  SettingsViewSchema,
+  type SettingsState,
+} from '../../electron/node-host/api/settings-types.ts';
 import { calls } from '../../electron/node-host/api/contract.ts';
 import { flattenPatch, settingsFromCli } from '../../electron/node-host/settings/patch.ts';
 import { SETTINGS_USAGE } from '../../electron/node-host/cli/settings-commands.ts';
@@ -27,12 +41,16 @@ function render(state: SettingsState, tab: FormTab): string {
   store.setState({ settings: { value: state }, settingsTab: tab });
   const snapshot = store.getState();
   store.getInitialState = () => snapshot;
-  return renderToStaticMarkup(createElement(DashContext.Provider, { value: { client: {} as ApiClient, store } }, createElement(SettingsView)));
+  return renderToStaticMarkup(
+    createElement(DashContext.Provider, { value: { client: {} as ApiClient, store } }, createElement(SettingsView)),
+  );
 }
 
 /** The schema's keys, read from its zod shape (nested objects are groups). */
 function schemaKeys(): string[] {
-  return Object.entries(SettingsSchema.shape).flatMap(([k, s]) => (s instanceof z.ZodObject ? Object.keys(s.shape).map((sub) => `${k}.${sub}`) : [k]));
+  return Object.entries(SettingsSchema.shape).flatMap(([k, s]) =>
+    s instanceof z.ZodObject ? Object.keys(s.shape).map((sub) => `${k}.${sub}`) : [k],
+  );
 }
 
 /** A valid value other than the default, per key: a new key needs one here too. */
@@ -50,7 +68,7 @@ const SAMPLE: Record<string, unknown> = {
 
 const LIMITS = { maxCpus: 4, maxMemoryMiB: 8192, minDiskGiB: 64, maxDiskGiB: 2048 };
 
-test('the key list is the schema\'s shape', () => {
+test("the key list is the schema's shape", () => {
   assert.deepEqual([...SETTING_KEYS].sort(), schemaKeys().sort());
 });
 
@@ -69,7 +87,10 @@ for (const key of schemaKeys() as SettingKey[]) {
     assert.deepEqual(SettingsPatchSchema.parse(nested), nested);
     assert.ok(calls['settings.apply'].input.safeParse(nested).success, 'the dashboard contract accepts it');
     if (key.includes('.')) assert.ok(calls['settings.apply'].input.safeParse({ [key]: sample }).success, 'and dotted');
-    assert.ok(ProposalSchema.safeParse({ changes: [{ key, from: null, to: sample, restart: 'vm' }], restart: 'vm', errors: [] }).success);
+    assert.ok(
+      ProposalSchema.safeParse({ changes: [{ key, from: null, to: sample, restart: 'vm' }], restart: 'vm', errors: [] })
+        .success,
+    );
 
     // CLI: key=value parses to the key; the usage names it.
     const cli = flattenPatch(settingsFromCli([`${key}=${JSON.stringify(sample)}`]));
@@ -81,16 +102,22 @@ for (const key of schemaKeys() as SettingKey[]) {
     assert.ok(RESTART_BY_KEY[key], 'a restart reason');
     assert.ok(FORM_CONTROLS[key], 'a form control');
     const edit = key === 'dockerEngine' ? { daemonJsonText: JSON.stringify(sample) } : { [key]: sample };
-    assert.deepEqual(draftPatch(defaultSettings(), edit).patch, nested, 'the form\'s edit becomes the patch');
+    assert.deepEqual(draftPatch(defaultSettings(), edit).patch, nested, "the form's edit becomes the patch");
 
     // The form, rendered on its tab, shows the setting's label.
     const html = render({ ...view, locked: [], limits: LIMITS }, SETTING_INFO[key].tab);
-    assert.ok(html.includes(SETTING_INFO[key].label), `the ${SETTING_INFO[key].tab} tab shows "${SETTING_INFO[key].label}"`);
+    assert.ok(
+      html.includes(SETTING_INFO[key].label),
+      `the ${SETTING_INFO[key].tab} tab shows "${SETTING_INFO[key].label}"`,
+    );
   });
 }
 
-test('the Resources tab shows the host\'s limits', () => {
-  const html = render({ settings: defaultSettings(), locked: [], notices: [], applying: false, limits: LIMITS }, 'resources');
+test("the Resources tab shows the host's limits", () => {
+  const html = render(
+    { settings: defaultSettings(), locked: [], notices: [], applying: false, limits: LIMITS },
+    'resources',
+  );
   assert.match(html, /up to 4 CPUs and 8\.0 GiB/);
   assert.match(html, /from 64 to 2048 GiB/);
   assert.match(html, /id="setting-vm-diskGiB"[^>]*min="64"/);

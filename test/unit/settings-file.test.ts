@@ -4,8 +4,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRENT_SCHEMA_VERSION, SettingsFileSchema, defaultSettings, withKey } from '../../electron/node-host/settings/schema.ts';
-import { MIGRATIONS, MigrationError, fileVersion, migrate, v1ToV2, type Migration } from '../../electron/node-host/settings/migrations.ts';
+import {
+  CURRENT_SCHEMA_VERSION,
+  SettingsFileSchema,
+  defaultSettings,
+  withKey,
+} from '../../electron/node-host/settings/schema.ts';
+import {
+  MIGRATIONS,
+  MigrationError,
+  fileVersion,
+  migrate,
+  v1ToV2,
+  type Migration,
+} from '../../electron/node-host/settings/migrations.ts';
 import { backupPath, loadSettings, saveSettings } from '../../electron/node-host/settings/settings-file.ts';
 import { validateValue } from '../../electron/node-host/settings/validate.ts';
 
@@ -44,10 +56,16 @@ test('schema rejects unknown keys, wrong types and out-of-range values', () => {
 
 test('validateValue names the key and the reason', () => {
   const limits = { maxCpus: 2, maxMemoryMiB: 4096 };
-  assert.match(validateValue('vm.cpus', 3, limits)!, /^vm\.cpus must be a whole number from 1 to 2 \(this host has 2 CPU cores\)/);
+  assert.match(
+    validateValue('vm.cpus', 3, limits)!,
+    /^vm\.cpus must be a whole number from 1 to 2 \(this host has 2 CPU cores\)/,
+  );
   assert.match(validateValue('vm.cpus', 1.5, limits)!, /^vm\.cpus /);
   assert.equal(validateValue('vm.cpus', 2, limits), null);
-  assert.match(validateValue('vm.memoryMiB', 512, limits)!, /^vm\.memoryMiB must be a whole number from 1024 to 4096 MiB/);
+  assert.match(
+    validateValue('vm.memoryMiB', 512, limits)!,
+    /^vm\.memoryMiB must be a whole number from 1024 to 4096 MiB/,
+  );
   assert.match(validateValue('vm.memoryMiB', 8192, limits)!, /this host has 4096 MiB/);
   assert.match(validateValue('vm.diskGiB', 4)!, /^vm\.diskGiB must be a whole number from 16 to 2048 GiB/);
   assert.match(validateValue('accelerator', 'hvf')!, /^accelerator must be one of auto, kvm, tcg/);
@@ -59,7 +77,10 @@ test('validateValue names the key and the reason', () => {
 
 test('dockerEngine: the store key belongs to the toggle; flags Berth sets are refused', () => {
   const store = validateValue('dockerEngine', { features: { 'containerd-snapshotter': false } });
-  assert.match(store!, /^dockerEngine\.features\.containerd-snapshotter cannot be set here: .*useContainerdSnapshotter/);
+  assert.match(
+    store!,
+    /^dockerEngine\.features\.containerd-snapshotter cannot be set here: .*useContainerdSnapshotter/,
+  );
   assert.match(validateValue('dockerEngine', { hosts: ['tcp://0.0.0.0:2375'] })!, /^dockerEngine\.hosts cannot be set/);
   assert.match(validateValue('dockerEngine', { containerd: '/x.sock' })!, /^dockerEngine\.containerd cannot be set/);
   assert.match(validateValue('dockerEngine', { features: 'on' })!, /^dockerEngine\.features must be a JSON object/);
@@ -74,7 +95,10 @@ test('migration 1 -> 2: without the toggle the store is left to the data disk, n
 });
 
 test('migration 1 -> 2: a containerd-snapshotter flag in daemon.json keys moves into the toggle', () => {
-  const on = v1ToV2({ schemaVersion: 1, dockerEngine: { debug: true, features: { 'containerd-snapshotter': true, 'other': true } } });
+  const on = v1ToV2({
+    schemaVersion: 1,
+    dockerEngine: { debug: true, features: { 'containerd-snapshotter': true, other: true } },
+  });
   assert.equal(on.useContainerdSnapshotter, true);
   assert.deepEqual(on.dockerEngine, { debug: true, features: { other: true } });
   const off = v1ToV2({ schemaVersion: 1, dockerEngine: { features: { 'containerd-snapshotter': false } } });
@@ -88,16 +112,28 @@ test('migrate: files without schemaVersion are version 1; chains run in order; n
   const { value, from } = migrate({ ...V1_FIXTURE });
   assert.equal(from, 1);
   assert.equal(value.schemaVersion, CURRENT_SCHEMA_VERSION);
-  assert.deepEqual(Object.keys(MIGRATIONS).map(Number), Array.from({ length: CURRENT_SCHEMA_VERSION - 1 }, (_, i) => i + 1),
-    'one migration per version step');
+  assert.deepEqual(
+    Object.keys(MIGRATIONS).map(Number),
+    Array.from({ length: CURRENT_SCHEMA_VERSION - 1 }, (_, i) => i + 1),
+    'one migration per version step',
+  );
   const seen: number[] = [];
   const chain: Record<number, Migration> = {
-    1: (r) => { seen.push(1); return { ...r, schemaVersion: 2, a: 1 }; },
-    2: (r) => { seen.push(2); return { ...r, schemaVersion: 3, b: 2 }; },
+    1: (r) => {
+      seen.push(1);
+      return { ...r, schemaVersion: 2, a: 1 };
+    },
+    2: (r) => {
+      seen.push(2);
+      return { ...r, schemaVersion: 3, b: 2 };
+    },
   };
   assert.deepEqual(migrate({ schemaVersion: 1 }, chain, 3).value, { schemaVersion: 3, a: 1, b: 2 });
   assert.deepEqual(seen, [1, 2]);
-  assert.throws(() => migrate({ schemaVersion: 1 }, { 1: (r) => ({ ...r, schemaVersion: 5 }) }, 2), /did not produce version 2/);
+  assert.throws(
+    () => migrate({ schemaVersion: 1 }, { 1: (r) => ({ ...r, schemaVersion: 5 }) }, 2),
+    /did not produce version 2/,
+  );
   assert.throws(() => migrate({ schemaVersion: 1 }, {}, 2), /no migration from settings version 1/);
   assert.throws(() => migrate({ schemaVersion: CURRENT_SCHEMA_VERSION + 1 }), /newer Berth/);
 });
@@ -130,7 +166,11 @@ test('save: atomic, 0600, previous file kept as .bak, round-trips', () => {
   const onDisk = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(onDisk.schemaVersion, CURRENT_SCHEMA_VERSION);
   assert.deepEqual(loadSettings(file).settings, b);
-  assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['settings.json', 'settings.json.bak'], 'no temp files left');
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(file)).sort(),
+    ['settings.json', 'settings.json.bak'],
+    'no temp files left',
+  );
 });
 
 test('load: corrupt files (not JSON, not an object) are moved aside and defaults are used', () => {

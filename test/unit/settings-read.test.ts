@@ -36,36 +36,82 @@ const file = (v: object) => JSON.stringify({ schemaVersion: CURRENT_SCHEMA_VERSI
 const ROWS: Row[] = [
   { name: 'absent (clean install)', text: null, settings: D, store: decided('containerd'), aside: null, notices: [] },
   { name: '{}', text: '{}', settings: D, store: fromDisk, aside: null, notices: [] },
-  { name: 'the partial file from the issue', text: PARTIAL, settings: { ...D, dockerEngine: { 'log-level': 'warn' } }, store: fromDisk, aside: null, notices: [] },
-  { name: 'a current file on classic', text: file({ ...D, useContainerdSnapshotter: false }), settings: { ...D, useContainerdSnapshotter: false }, store: decided('classic'), aside: null, notices: [] },
   {
-    name: 'one bad value', text: file({ ...D, useContainerdSnapshotter: false, vm: { cpus: 'four', memoryMiB: 3072, diskGiB: 64 } }),
-    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, memoryMiB: 3072 } }, store: decided('classic'), aside: 'rejected',
-    notices: [/^vm\.cpus must be a whole number .*got "four": vm\.cpus takes its default 2; the file as it was is kept in .*settings\.json\.rejected-/],
+    name: 'the partial file from the issue',
+    text: PARTIAL,
+    settings: { ...D, dockerEngine: { 'log-level': 'warn' } },
+    store: fromDisk,
+    aside: null,
+    notices: [],
   },
   {
-    name: 'a bad store value', text: file({ ...D, useContainerdSnapshotter: 'yes' }), settings: D, store: fromDisk, aside: 'rejected',
+    name: 'a current file on classic',
+    text: file({ ...D, useContainerdSnapshotter: false }),
+    settings: { ...D, useContainerdSnapshotter: false },
+    store: decided('classic'),
+    aside: null,
+    notices: [],
+  },
+  {
+    name: 'one bad value',
+    text: file({ ...D, useContainerdSnapshotter: false, vm: { cpus: 'four', memoryMiB: 3072, diskGiB: 64 } }),
+    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, memoryMiB: 3072 } },
+    store: decided('classic'),
+    aside: 'rejected',
+    notices: [
+      /^vm\.cpus must be a whole number .*got "four": vm\.cpus takes its default 2; the file as it was is kept in .*settings\.json\.rejected-/,
+    ],
+  },
+  {
+    name: 'a bad store value',
+    text: file({ ...D, useContainerdSnapshotter: 'yes' }),
+    settings: D,
+    store: fromDisk,
+    aside: 'rejected',
     notices: [/^useContainerdSnapshotter must be true or false; got "yes"/],
   },
   {
-    name: 'unknown keys', text: file({ ...D, useContainerdSnapshotter: false, colour: 'blue', vm: { ...D.vm, gpu: true } }),
-    settings: { ...D, useContainerdSnapshotter: false }, store: decided('classic'), aside: null,
-    notices: [/keys this version does not know \(colour, vm\.gpu\): they are kept/], keeps: { colour: 'blue', 'vm.gpu': true },
+    name: 'unknown keys',
+    text: file({ ...D, useContainerdSnapshotter: false, colour: 'blue', vm: { ...D.vm, gpu: true } }),
+    settings: { ...D, useContainerdSnapshotter: false },
+    store: decided('classic'),
+    aside: null,
+    notices: [/keys this version does not know \(colour, vm\.gpu\): they are kept/],
+    keeps: { colour: 'blue', 'vm.gpu': true },
   },
   {
-    name: 'a newer schemaVersion', text: JSON.stringify({ schemaVersion: 9, useContainerdSnapshotter: false, vm: { cpus: 1 }, gpus: 'all' }),
-    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } }, store: decided('classic'), aside: null,
-    notices: [/written by a newer Berth \(settings version 9; this one knows up to 4\)/], keeps: { schemaVersion: 9, gpus: 'all' },
+    name: 'a newer schemaVersion',
+    text: JSON.stringify({ schemaVersion: 9, useContainerdSnapshotter: false, vm: { cpus: 1 }, gpus: 'all' }),
+    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } },
+    store: decided('classic'),
+    aside: null,
+    notices: [/written by a newer Berth \(settings version 9; this one knows up to 4\)/],
+    keeps: { schemaVersion: 9, gpus: 'all' },
   },
   {
-    name: 'not JSON', text: '{"useContainerdSnapshotter": fal', settings: D, store: fromDisk, aside: 'corrupt',
+    name: 'not JSON',
+    text: '{"useContainerdSnapshotter": fal',
+    settings: D,
+    store: fromDisk,
+    aside: 'corrupt',
     notices: [/could not be used: it is not valid JSON.*moved to .*settings\.json\.corrupt-/],
   },
-  { name: 'not an object', text: '[true]', settings: D, store: fromDisk, aside: 'corrupt', notices: [/it is not a JSON object/] },
+  {
+    name: 'not an object',
+    text: '[true]',
+    settings: D,
+    store: fromDisk,
+    aside: 'corrupt',
+    notices: [/it is not a JSON object/],
+  },
   { name: 'an empty file', text: '', settings: D, store: fromDisk, aside: null, notices: [/settings file was empty/] },
   {
-    name: 'a BOM', text: `\uFEFF${file({ ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } })}`,
-    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } }, store: decided('classic'), aside: null, notices: [],
+    name: 'a BOM',
+    text: `\uFEFF${file({ ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } })}`,
+    settings: { ...D, useContainerdSnapshotter: false, vm: { ...D.vm, cpus: 1 } },
+    store: decided('classic'),
+    aside: null,
+    notices: [],
   },
 ];
 
@@ -79,7 +125,11 @@ function open(text: string | null, disk: boolean): { data: DataDir; svc: Setting
   if (text !== null) fs.writeFileSync(data.settingsFile, text);
   if (disk) fs.writeFileSync(data.dataDisk, 'a data disk');
   const log: string[] = [];
-  const svc = new SettingsService(data, new OfflineEnginePort(data), { limits: LIMITS, adminFile: path.join(data.root, 'none.json'), log: (l) => log.push(l) });
+  const svc = new SettingsService(data, new OfflineEnginePort(data), {
+    limits: LIMITS,
+    adminFile: path.join(data.root, 'none.json'),
+    log: (l) => log.push(l),
+  });
   return { data, svc, log };
 }
 
@@ -88,7 +138,10 @@ const withoutPending = (n: readonly string[]) => n.filter((x) => !PENDING.test(x
 
 for (const row of ROWS) {
   test(`settings file: ${row.name}`, async () => {
-    for (const [contents, want] of [[{ images: 2, containers: 1 }, row.store.classicHolds], [{ images: 0, containers: 0 }, row.store.classicEmpty]] as const) {
+    for (const [contents, want] of [
+      [{ images: 2, containers: 1 }, row.store.classicHolds],
+      [{ images: 0, containers: 0 }, row.store.classicEmpty],
+    ] as const) {
       const { data, svc, log } = open(row.text, true);
       const { useContainerdSnapshotter: _s, ...rest } = svc.get();
       const { useContainerdSnapshotter: _w, ...wantRest } = row.settings;
@@ -97,24 +150,54 @@ for (const row of ROWS) {
       assert.equal(notices.length, row.notices.length, notices.join('\n'));
       row.notices.forEach((re, i) => assert.match(notices[i]!, re));
       const kept = aside(data);
-      assert.deepEqual(kept.map((f) => f.replace(/-\d.*$/, '')), row.aside ? [`settings.json.${row.aside}`] : []);
-      if (row.aside) assert.equal(fs.readFileSync(path.join(data.root, kept[0]!), 'utf8'), row.text, 'kept aside byte for byte');
+      assert.deepEqual(
+        kept.map((f) => f.replace(/-\d.*$/, '')),
+        row.aside ? [`settings.json.${row.aside}`] : [],
+      );
+      if (row.aside)
+        assert.equal(fs.readFileSync(path.join(data.root, kept[0]!), 'utf8'), row.text, 'kept aside byte for byte');
       const undecided = svc.storeUndecided;
-      assert.equal(undecided, row.store.classicHolds !== row.store.classicEmpty, 'only a file that cannot say leaves the store open');
-      assert.equal(svc.notices.some((n) => PENDING.test(n)), undecided);
+      assert.equal(
+        undecided,
+        row.store.classicHolds !== row.store.classicEmpty,
+        'only a file that cannot say leaves the store open',
+      );
+      assert.equal(
+        svc.notices.some((n) => PENDING.test(n)),
+        undecided,
+      );
       if (undecided) {
         const onDisk = JSON.parse(fs.readFileSync(data.settingsFile, 'utf8'));
         assert.ok(!('useContainerdSnapshotter' in onDisk), 'no store is written before the data disk decides');
       }
       let probed = 0;
-      const store = await svc.storeForBoot(async () => { probed++; return contents; });
+      const store = await svc.storeForBoot(async () => {
+        probed++;
+        return contents;
+      });
       assert.equal(store, want);
       assert.equal(probed, undecided ? 1 : 0, 'the disk is asked only when the file cannot say');
-      assert.equal(await svc.storeForBoot(async () => { throw new Error('asked twice'); }), want, 'decided once');
+      assert.equal(
+        await svc.storeForBoot(async () => {
+          throw new Error('asked twice');
+        }),
+        want,
+        'decided once',
+      );
       if (undecided) {
-        assert.match(svc.notices.at(-1)!, new RegExp(`^Berth chose the ${want === 'classic' ? 'classic overlay2 store' : 'containerd image store'}: `));
-        assert.ok(log.some((l) => /Berth chose/.test(l)), 'the decision is in the log');
-        assert.equal(JSON.parse(fs.readFileSync(data.settingsFile, 'utf8')).useContainerdSnapshotter, want === 'containerd', 'and in the file');
+        assert.match(
+          svc.notices.at(-1)!,
+          new RegExp(`^Berth chose the ${want === 'classic' ? 'classic overlay2 store' : 'containerd image store'}: `),
+        );
+        assert.ok(
+          log.some((l) => /Berth chose/.test(l)),
+          'the decision is in the log',
+        );
+        assert.equal(
+          JSON.parse(fs.readFileSync(data.settingsFile, 'utf8')).useContainerdSnapshotter,
+          want === 'containerd',
+          'and in the file',
+        );
       }
       for (const [k, v] of Object.entries(row.keeps ?? {})) {
         const onDisk = JSON.parse(fs.readFileSync(data.settingsFile, 'utf8'));
@@ -125,7 +208,10 @@ for (const row of ROWS) {
     // Without a data disk nothing can be hidden: the choice is made at once, containerd unless the file says.
     const bare = open(row.text, false);
     assert.equal(bare.svc.storeUndecided, false);
-    assert.equal(bare.svc.get().useContainerdSnapshotter, row.store.classicHolds === row.store.classicEmpty ? row.store.classicHolds === 'containerd' : true);
+    assert.equal(
+      bare.svc.get().useContainerdSnapshotter,
+      row.store.classicHolds === row.store.classicEmpty ? row.store.classicHolds === 'containerd' : true,
+    );
   });
 }
 
@@ -147,16 +233,27 @@ test('while the store is undecided, a save leaves it out; the user choosing it d
   await svc.apply({ useContainerdSnapshotter: true });
   assert.equal(svc.storeUndecided, false);
   assert.equal(JSON.parse(fs.readFileSync(data.settingsFile, 'utf8')).useContainerdSnapshotter, true);
-  assert.equal(await svc.storeForBoot(async () => ({ images: 5, containers: 0 })), 'containerd', 'the user\'s choice stands');
+  assert.equal(
+    await svc.storeForBoot(async () => ({ images: 5, containers: 0 })),
+    'containerd',
+    "the user's choice stands",
+  );
 });
 
 test('read only (settings get without a host): nothing moved, copied or written', () => {
   const data = new DataDir(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-read-ro-')));
   data.ensure();
   fs.writeFileSync(data.settingsFile, '{ broken');
-  const svc = new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined, adminFile: path.join(data.root, 'none.json') });
+  const svc = new SettingsService(data, new OfflineEnginePort(data), {
+    readOnly: true,
+    log: () => undefined,
+    adminFile: path.join(data.root, 'none.json'),
+  });
   assert.match(svc.notices[0]!, /not valid JSON/);
-  assert.deepEqual(fs.readdirSync(data.root).filter((f) => f.startsWith('settings')), ['settings.json']);
+  assert.deepEqual(
+    fs.readdirSync(data.root).filter((f) => f.startsWith('settings')),
+    ['settings.json'],
+  );
   assert.equal(fs.readFileSync(data.settingsFile, 'utf8'), '{ broken');
 });
 
@@ -167,11 +264,29 @@ test('decideStore: images or containers keep classic; an empty or missing store 
   assert.equal(decideStore(why, { images: 0, containers: 0 }).store, 'containerd');
   assert.equal(decideStore(why, null).store, 'containerd');
   const inv = (active: string, hidden: string, classic: ClassicContents) => ({
-    active: { store: active, images: active === 'IMAGE_STORE_CLASSIC' ? Array(classic.images).fill({}) : [{}], containers: active === 'IMAGE_STORE_CLASSIC' ? Array(classic.containers).fill({}) : [], total_image_bytes: 0 },
-    hidden: { store: hidden, images: hidden === 'IMAGE_STORE_CLASSIC' ? Array(classic.images).fill({}) : [{}, {}], containers: hidden === 'IMAGE_STORE_CLASSIC' ? Array(classic.containers).fill({}) : [], total_image_bytes: 0 },
+    active: {
+      store: active,
+      images: active === 'IMAGE_STORE_CLASSIC' ? Array(classic.images).fill({}) : [{}],
+      containers: active === 'IMAGE_STORE_CLASSIC' ? Array(classic.containers).fill({}) : [],
+      total_image_bytes: 0,
+    },
+    hidden: {
+      store: hidden,
+      images: hidden === 'IMAGE_STORE_CLASSIC' ? Array(classic.images).fill({}) : [{}, {}],
+      containers: hidden === 'IMAGE_STORE_CLASSIC' ? Array(classic.containers).fill({}) : [],
+      total_image_bytes: 0,
+    },
     disk_free_bytes: 0,
   });
   const agent = (r: ReturnType<typeof inv>) => ({ inventory: async () => r as never });
-  assert.deepEqual(await classicContents(agent(inv('IMAGE_STORE_CONTAINERD', 'IMAGE_STORE_CLASSIC', { images: 3, containers: 1 }))), { images: 3, containers: 1 }, 'hidden classic');
-  assert.deepEqual(await classicContents(agent(inv('IMAGE_STORE_CLASSIC', 'IMAGE_STORE_CONTAINERD', { images: 0, containers: 0 }))), { images: 0, containers: 0 }, 'active classic');
+  assert.deepEqual(
+    await classicContents(agent(inv('IMAGE_STORE_CONTAINERD', 'IMAGE_STORE_CLASSIC', { images: 3, containers: 1 }))),
+    { images: 3, containers: 1 },
+    'hidden classic',
+  );
+  assert.deepEqual(
+    await classicContents(agent(inv('IMAGE_STORE_CLASSIC', 'IMAGE_STORE_CONTAINERD', { images: 0, containers: 0 }))),
+    { images: 0, containers: 0 },
+    'active classic',
+  );
 });

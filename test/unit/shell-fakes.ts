@@ -21,7 +21,9 @@ export class FakeWindow implements SenderLike {
   send(channel: string, ...args: unknown[]): void {
     for (const l of this.rendererListeners.get(channel) ?? []) l({ sender: 'main' }, ...args);
   }
-  isDestroyed(): boolean { return this.destroyed; }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
   on(event: string, listener: () => void): unknown {
     this.lifecycle.set(event, [...(this.lifecycle.get(event) ?? []), listener]);
     return this;
@@ -35,7 +37,10 @@ export class FakeWindow implements SenderLike {
   readonly ipcRenderer: IpcRendererLike = {
     invoke: async (channel, ...args) => {
       this.invokes++;
-      const event: IpcInvokeEvent = { sender: this, senderFrame: this.frameUrl === null ? null : { url: this.frameUrl } };
+      const event: IpcInvokeEvent = {
+        sender: this,
+        senderFrame: this.frameUrl === null ? null : { url: this.frameUrl },
+      };
       return this.main.dispatch(channel, event, args);
     },
     on: (channel, listener) => {
@@ -46,7 +51,9 @@ export class FakeWindow implements SenderLike {
     },
   };
 
-  listenerCount(channel: string): number { return this.rendererListeners.get(channel)?.size ?? 0; }
+  listenerCount(channel: string): number {
+    return this.rendererListeners.get(channel)?.size ?? 0;
+  }
 }
 
 export class FakeIpcMain implements IpcMainLike {
@@ -55,11 +62,15 @@ export class FakeIpcMain implements IpcMainLike {
     if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
     this.handlers.set(channel, listener);
   }
-  removeHandler(channel: string): void { this.handlers.delete(channel); }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
   dispatch(channel: string, event: IpcInvokeEvent, args: unknown[]): Promise<unknown> {
     const h = this.handlers.get(channel);
     if (!h) return Promise.reject(new Error(`No handler registered for '${channel}'`));
     return h(event, ...args);
   }
-  get channels(): string[] { return [...this.handlers.keys()]; }
+  get channels(): string[] {
+    return [...this.handlers.keys()];
+  }
 }

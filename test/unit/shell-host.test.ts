@@ -22,7 +22,9 @@ function dataDir(): DataDir {
   roots.push(root);
   return new DataDir(path.join(root, 'h'));
 }
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
 function wire(host: ShellHost) {
   const router = new IpcRouter(host.handler);
@@ -54,7 +56,9 @@ describe('shell host services', () => {
       assert.deepEqual(viaCli, st);
       // A settings change made through the contract reaches the window as an event.
       const seen: boolean[] = [];
-      bridge.onEvent((e) => { if (e.name === 'settings.changed') seen.push(e.data.settings.useContainerdSnapshotter); });
+      bridge.onEvent((e) => {
+        if (e.name === 'settings.changed') seen.push(e.data.settings.useContainerdSnapshotter);
+      });
       const proposal = await bridge.call('settings.propose', { useContainerdSnapshotter: false });
       assert.equal(proposal.changes[0]?.key, 'useContainerdSnapshotter');
       const applied = await bridge.call('settings.apply', { useContainerdSnapshotter: false });
@@ -62,12 +66,14 @@ describe('shell host services', () => {
       // The CLI's connection gets the same events as the window.
       const cli = await ControlClient.connect(data.controlSocket);
       const cliSeen: string[] = [];
-      cli.onEvent((e) => { if (e.name === 'settings.progress') cliSeen.push(e.data.message); });
+      cli.onEvent((e) => {
+        if (e.name === 'settings.progress') cliSeen.push(e.data.message);
+      });
       await bridge.call('settings.apply', { vm: { cpus: 1 } });
       await new Promise((r) => setTimeout(r, 50));
       cli.close();
       assert.deepEqual(seen, [false, false]);
-      assert.ok(cliSeen.length > 0, 'the apply\'s progress reached the control socket\'s client');
+      assert.ok(cliSeen.length > 0, "the apply's progress reached the control socket's client");
     } finally {
       await host.shutdown();
     }
@@ -78,10 +84,18 @@ describe('shell host services', () => {
   it('shutdown stops the engine before the host goes away', async () => {
     const data = dataDir();
     let exited = false;
-    const host = await startShellHost(data, { dockerContext: false, onExit: () => { exited = true; } });
+    const host = await startShellHost(data, {
+      dockerContext: false,
+      onExit: () => {
+        exited = true;
+      },
+    });
     const order: string[] = [];
     const stop = host.host.engine.stop.bind(host.host.engine);
-    host.host.engine.stop = async () => { order.push('engine.stop'); await stop(); };
+    host.host.engine.stop = async () => {
+      order.push('engine.stop');
+      await stop();
+    };
     await host.shutdown();
     assert.deepEqual(order, ['engine.stop']);
     assert.equal(exited, true);
@@ -90,15 +104,30 @@ describe('shell host services', () => {
   it('another host on the data dir: gives up with the reason, or takes over when allowed', async () => {
     const data = dataDir();
     let firstExited = false;
-    const first = await startShellHost(data, { dockerContext: false, onExit: () => { firstExited = true; } });
+    const first = await startShellHost(data, {
+      dockerContext: false,
+      onExit: () => {
+        firstExited = true;
+      },
+    });
     const asked: number[] = [];
     await assert.rejects(
-      startShellHost(data, { dockerContext: false, takeOver: async (pid) => { asked.push(pid); return false; } }),
+      startShellHost(data, {
+        dockerContext: false,
+        takeOver: async (pid) => {
+          asked.push(pid);
+          return false;
+        },
+      }),
       /Berth is already running in the background .* \(pid \d+, started by the berth command\)\. Stop it with 'berth stop'/,
     );
     assert.deepEqual(asked, [process.pid]);
     assert.notEqual(await hostPid(data.controlSocket), null, 'giving up leaves the other host alone');
-    const second = await startShellHost(data, { dockerContext: false, takeOver: async () => true, takeOverTimeoutMs: 10_000 });
+    const second = await startShellHost(data, {
+      dockerContext: false,
+      takeOver: async () => true,
+      takeOverTimeoutMs: 10_000,
+    });
     try {
       assert.equal(firstExited, true, 'the first host was shut down');
       assert.equal(await hostPid(data.controlSocket), process.pid);

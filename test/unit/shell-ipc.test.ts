@@ -28,9 +28,14 @@ function setup(opts: { images?: number } = {}) {
 }
 
 /** One raw frame through the bridge, as a page that bypasses ApiClient would send it: the frame answered. */
-function rawFrame(bridge: BerthBridge, frame: unknown): Promise<{ type: string; error?: { message: string; status?: number }; output?: unknown }> {
+function rawFrame(
+  bridge: BerthBridge,
+  frame: unknown,
+): Promise<{ type: string; error?: { message: string; status?: number }; output?: unknown }> {
   return new Promise((resolve) => {
-    bridge.onFrame((f) => { if ((f as { type: string }).type !== 'event') resolve(f as never); });
+    bridge.onFrame((f) => {
+      if ((f as { type: string }).type !== 'event') resolve(f as never);
+    });
     bridge.send(frame as never);
   });
 }
@@ -50,7 +55,7 @@ describe('shell IPC', () => {
     assert.equal(settings.settings.useContainerdSnapshotter, true);
   });
 
-  it('carries the renderer\'s own ApiClient (send/onFrame), results and errors included', async () => {
+  it("carries the renderer's own ApiClient (send/onFrame), results and errors included", async () => {
     const { svc, client } = setup({ images: 5 });
     assert.equal((await client.call('images.list', {})).images.length, 5);
     svc.engine.set({ state: 'stopped' });
@@ -60,7 +65,9 @@ describe('shell IPC', () => {
   it('pushes contract events to every window, checked against the contract', async () => {
     const { svc, router, client, win } = setup();
     const seen: string[] = [];
-    const off = client.onEvent((e) => { if (e.name === 'engine.status') seen.push(e.data.state); });
+    const off = client.onEvent((e) => {
+      if (e.name === 'engine.status') seen.push(e.data.state);
+    });
     router.broadcast('engine.status', { ...svc.engine.status(), state: 'starting' });
     router.broadcast('engine.status', { state: 'nonsense' }); // malformed: dropped
     win.send(IPC_CHANNELS.event, { name: 'not.an.event', data: {} }); // unknown: dropped
@@ -90,31 +97,46 @@ describe('shell IPC', () => {
     const { win } = setup();
     const raw = (payload: unknown) => win.ipcRenderer.invoke(IPC_CHANNELS.call, payload);
     for (const [payload, why] of [
-      [undefined, /malformed call/], ['engine.status', /malformed call/], [{ name: 'engine.status', input: {}, more: 1 }, /malformed call/],
-      [{ name: 42 }, /malformed call: name/], [{ name: 'rm -rf', input: {} }, /no such call/],
+      [undefined, /malformed call/],
+      ['engine.status', /malformed call/],
+      [{ name: 'engine.status', input: {}, more: 1 }, /malformed call/],
+      [{ name: 42 }, /malformed call: name/],
+      [{ name: 'rm -rf', input: {} }, /no such call/],
       [{ name: 'containers.remove', input: { id: 'x' } }, /bad input for containers.remove: force/],
     ] as const) {
       const reply = (await raw(payload)) as { ok: boolean; error?: { message: string } };
       assert.equal(reply.ok, false, JSON.stringify(payload));
       assert.match(reply.error!.message, why);
     }
-    assert.deepEqual(await raw({ name: 'containers.remove', input: { id: 'x', force: true } }), { ok: true, output: {} });
+    assert.deepEqual(await raw({ name: 'containers.remove', input: { id: 'x', force: true } }), {
+      ok: true,
+      output: {},
+    });
   });
 
   it('refuses calls from windows it did not register and from other origins', async () => {
     const { ipcMain, win } = setup();
     const stranger = new FakeWindow(ipcMain);
-    await assert.rejects(new ApiClient(createBridge(stranger.ipcRenderer)).call('engine.status', {}), /not a Berth window/);
+    await assert.rejects(
+      new ApiClient(createBridge(stranger.ipcRenderer)).call('engine.status', {}),
+      /not a Berth window/,
+    );
     for (const url of ['https://example.com/', 'file:///etc/passwd', 'app://other/index.html', null]) {
       win.frameUrl = url;
-      await assert.rejects(new ApiClient(createBridge(win.ipcRenderer)).call('engine.status', {}), /accepted from the Berth dashboard only/, String(url));
+      await assert.rejects(
+        new ApiClient(createBridge(win.ipcRenderer)).call('engine.status', {}),
+        /accepted from the Berth dashboard only/,
+        String(url),
+      );
     }
   });
 
-  it('stops a window\'s live logs when it reloads, crashes or closes', async () => {
+  it("stops a window's live logs when it reloads, crashes or closes", async () => {
     const { svc, client, win, router } = setup();
     let stops = 0;
-    svc.docker.followLogs = async () => () => { stops++; };
+    svc.docker.followLogs = async () => () => {
+      stops++;
+    };
     await client.call('containers.followLogs', { id: 'c1', tail: 10 });
     win.emitLifecycle('did-navigate');
     assert.equal(stops, 1);
@@ -137,19 +159,40 @@ describe('shell IPC', () => {
 
 describe('the built preload bundle', () => {
   let code = '';
-  before(async () => { code = fs.readFileSync(await buildPreload(), 'utf8'); });
+  before(async () => {
+    code = fs.readFileSync(await buildPreload(), 'utf8');
+  });
 
   it('requires only electron and exposes exactly window.berth over the contract', async () => {
     const { ipcMain, win } = setup();
     const exposed: Record<string, unknown> = {};
     const required: string[] = [];
     const electron = {
-      contextBridge: { exposeInMainWorld: (key: string, api: unknown) => { exposed[key] = api; } },
+      contextBridge: {
+        exposeInMainWorld: (key: string, api: unknown) => {
+          exposed[key] = api;
+        },
+      },
       ipcRenderer: win.ipcRenderer,
     };
     const module = { exports: {} };
-    const requireShim = (id: string): unknown => { required.push(id); if (id === 'electron') return electron; throw new Error(`a sandboxed preload cannot require ${id}`); };
-    vm.runInNewContext(code, { require: requireShim, module, exports: module.exports, console, TextEncoder, TextDecoder, URL, setTimeout, clearTimeout, queueMicrotask });
+    const requireShim = (id: string): unknown => {
+      required.push(id);
+      if (id === 'electron') return electron;
+      throw new Error(`a sandboxed preload cannot require ${id}`);
+    };
+    vm.runInNewContext(code, {
+      require: requireShim,
+      module,
+      exports: module.exports,
+      console,
+      TextEncoder,
+      TextDecoder,
+      URL,
+      setTimeout,
+      clearTimeout,
+      queueMicrotask,
+    });
     assert.deepEqual(required, ['electron']);
     assert.deepEqual(Object.keys(exposed), ['berth']);
     const api = exposed.berth as BerthBridge;

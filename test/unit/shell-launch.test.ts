@@ -10,7 +10,12 @@ const base: LaunchEnv = { platform: 'linux', env: { DISPLAY: ':0' }, electron: {
 
 describe('npm start', () => {
   it('runs Electron on the main entry when the binary and a display are there', () => {
-    assert.deepEqual(launchPlan(base), { mode: 'electron', binary: '/x/electron', args: [SHELL_PATHS.entry], notes: [] });
+    assert.deepEqual(launchPlan(base), {
+      mode: 'electron',
+      binary: '/x/electron',
+      args: [SHELL_PATHS.entry],
+      notes: [],
+    });
     assert.equal(launchPlan({ ...base, env: { WAYLAND_DISPLAY: 'wayland-0' } }).mode, 'electron');
     assert.equal(launchPlan({ ...base, platform: 'darwin', env: {} }).mode, 'electron', 'macOS always has a display');
     assert.equal(launchPlan({ ...base, platform: 'win32', env: {} }).mode, 'electron');
@@ -19,12 +24,18 @@ describe('npm start', () => {
 
   it('falls back to the headless dashboard, saying which piece is missing', () => {
     const noBinary = launchPlan({ ...base, electron: { missing: 'Electron failed to install correctly' } });
-    assert.deepEqual(noBinary, { mode: 'headless', reason: "Electron's binary is not installed: Electron failed to install correctly" });
+    assert.deepEqual(noBinary, {
+      mode: 'headless',
+      reason: "Electron's binary is not installed: Electron failed to install correctly",
+    });
     const noDisplay = launchPlan({ ...base, env: {} });
-    assert.deepEqual(noDisplay, { mode: 'headless', reason: 'no display: neither $DISPLAY nor $WAYLAND_DISPLAY is set' });
+    assert.deepEqual(noDisplay, {
+      mode: 'headless',
+      reason: 'no display: neither $DISPLAY nor $WAYLAND_DISPLAY is set',
+    });
   });
 
-  it('as root on Linux, turns Chromium\'s OS sandbox off and says so', () => {
+  it("as root on Linux, turns Chromium's OS sandbox off and says so", () => {
     const p = launchPlan({ ...base, isRoot: true });
     assert.equal(p.mode, 'electron');
     if (p.mode !== 'electron') return;
@@ -32,7 +43,7 @@ describe('npm start', () => {
     assert.match(p.notes[0]!, /--no-sandbox/);
   });
 
-  it('finds Electron\'s binary exactly when its download happened', () => {
+  it("finds Electron's binary exactly when its download happened", () => {
     const found = findElectron();
     const pathFile = path.join(APP_ROOT, 'node_modules', 'electron', 'path.txt');
     if (fs.existsSync(pathFile)) {

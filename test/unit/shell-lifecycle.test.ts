@@ -8,22 +8,45 @@ import type { EngineStatus, StartStage } from '../../engine/host/engine-types.ts
 import type { EventName } from '../../electron/node-host/api/contract.ts';
 import type { View } from '../../electron/shell/main/app-menu.ts';
 import type { Progress } from '../../electron/shell/main/first-run.ts';
-import { Shell, type AppPort, type ShellDeps, type ShellHostLike, type TrayPort, type WindowPort } from '../../electron/shell/main/shell.ts';
+import {
+  Shell,
+  type AppPort,
+  type ShellDeps,
+  type ShellHostLike,
+  type TrayPort,
+  type WindowPort,
+} from '../../electron/shell/main/shell.ts';
 import type { TrayAction, TrayModel } from '../../electron/shell/main/tray-model.ts';
 
 class FakeApp implements AppPort {
   lock = true;
   events = new EventEmitter();
   log: string[] = [];
-  requestSingleInstanceLock(): boolean { this.log.push('lock'); return this.lock; }
-  whenReady(): Promise<void> { return Promise.resolve(); }
-  on(event: string, listener: (...a: never[]) => void): unknown { this.events.on(event, listener as (...a: unknown[]) => void); return this; }
-  quit(): void { this.log.push('quit'); }
-  exit(code: number): void { this.log.push(`exit:${code}`); }
+  requestSingleInstanceLock(): boolean {
+    this.log.push('lock');
+    return this.lock;
+  }
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+  on(event: string, listener: (...a: never[]) => void): unknown {
+    this.events.on(event, listener as (...a: unknown[]) => void);
+    return this;
+  }
+  quit(): void {
+    this.log.push('quit');
+  }
+  exit(code: number): void {
+    this.log.push(`exit:${code}`);
+  }
   /** Emits before-quit like Electron; true when a listener prevented it. */
   beforeQuit(): boolean {
     let prevented = false;
-    this.events.emit('before-quit', { preventDefault: () => { prevented = true; } });
+    this.events.emit('before-quit', {
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
     return prevented;
   }
 }
@@ -32,19 +55,36 @@ class FakeEngine extends EventEmitter {
   st: EngineStatus = { state: 'stopped', dockerSocket: '/d/run/docker.sock', dataDir: '/d' };
   failStart: string | null = null;
   calls: string[] = [];
-  status(): EngineStatus { return structuredClone(this.st); }
-  private set(patch: Partial<EngineStatus>): void { this.st = { ...this.st, ...patch }; this.emit('status', this.status()); }
+  status(): EngineStatus {
+    return structuredClone(this.st);
+  }
+  private set(patch: Partial<EngineStatus>): void {
+    this.st = { ...this.st, ...patch };
+    this.emit('status', this.status());
+  }
   async start(): Promise<EngineStatus> {
     this.calls.push('start');
     this.set({ state: 'starting' });
-    for (const stage of ['image', 'boot', 'ports-from-a-newer-engine', 'dockerd']) this.emit('stage', { stage, elapsedMs: 1 } satisfies StartStage);
+    for (const stage of ['image', 'boot', 'ports-from-a-newer-engine', 'dockerd'])
+      this.emit('stage', { stage, elapsedMs: 1 } satisfies StartStage);
     await new Promise((r) => setTimeout(r, 5));
-    if (this.failStart) { this.set({ state: 'error', error: { message: this.failStart, console: [] } }); throw new Error(this.failStart); }
+    if (this.failStart) {
+      this.set({ state: 'error', error: { message: this.failStart, console: [] } });
+      throw new Error(this.failStart);
+    }
     this.set({ state: 'running', accelerator: 'tcg' });
     return this.status();
   }
-  async stop(): Promise<void> { this.calls.push('stop'); this.set({ state: 'stopped' }); }
-  async restart(): Promise<EngineStatus> { this.calls.push('restart'); await this.stop(); this.calls.pop(); return this.start(); }
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+    this.set({ state: 'stopped' });
+  }
+  async restart(): Promise<EngineStatus> {
+    this.calls.push('restart');
+    await this.stop();
+    this.calls.pop();
+    return this.start();
+  }
 }
 
 class FakeHost implements ShellHostLike {
@@ -54,8 +94,13 @@ class FakeHost implements ShellHostLike {
   private listeners = new Set<(n: EventName, d: unknown) => void>();
   shutdowns = 0;
   order: string[] = [];
-  onEvent(l: (n: EventName, d: unknown) => void): () => void { this.listeners.add(l); return () => this.listeners.delete(l); }
-  emitEvent(n: EventName, d: unknown): void { for (const l of this.listeners) l(n, d); }
+  onEvent(l: (n: EventName, d: unknown) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  emitEvent(n: EventName, d: unknown): void {
+    for (const l of this.listeners) l(n, d);
+  }
   async shutdown(): Promise<void> {
     this.shutdowns++;
     await new Promise((r) => setTimeout(r, 5));
@@ -69,19 +114,33 @@ class FakeWindow implements WindowPort {
   progress: Array<Progress | null> = [];
   closeAllowed = false;
   destroyed = false;
-  show(view?: View): void { this.shows.push(view); }
-  setProgress(p: Progress | null): void { this.progress.push(p); }
-  allowClose(): void { this.closeAllowed = true; }
-  isDestroyed(): boolean { return this.destroyed; }
+  show(view?: View): void {
+    this.shows.push(view);
+  }
+  setProgress(p: Progress | null): void {
+    this.progress.push(p);
+  }
+  allowClose(): void {
+    this.closeAllowed = true;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
 }
 
 class FakeTray implements TrayPort {
   models: TrayModel[] = [];
   destroyed = false;
   constructor(readonly act: (a: TrayAction) => void) {}
-  render(m: TrayModel): void { this.models.push(m); }
-  destroy(): void { this.destroyed = true; }
-  get last(): TrayModel { return this.models[this.models.length - 1]!; }
+  render(m: TrayModel): void {
+    this.models.push(m);
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  get last(): TrayModel {
+    return this.models[this.models.length - 1]!;
+  }
 }
 
 function harness(opts: { firstRun?: boolean; lock?: boolean; hostFails?: string } = {}) {
@@ -96,15 +155,31 @@ function harness(opts: { firstRun?: boolean; lock?: boolean; hostFails?: string 
   const deps: ShellDeps = {
     app,
     firstRun: opts.firstRun ?? false,
-    startHost: async () => { hostStarts++; if (opts.hostFails) throw new Error(opts.hostFails); return host; },
-    createWindow: () => { const w = new FakeWindow(); windows.push(w); return w; },
+    startHost: async () => {
+      hostStarts++;
+      if (opts.hostFails) throw new Error(opts.hostFails);
+      return host;
+    },
+    createWindow: () => {
+      const w = new FakeWindow();
+      windows.push(w);
+      return w;
+    },
     createTray: (act) => (tray = new FakeTray(act)),
     installMenu: () => undefined,
-    writeContext: (socket) => { contexts.push(socket); return `/home/u/.docker/contexts/meta/x/meta.json`; },
-    fatal: async (m) => { fatal.push(m); },
+    writeContext: (socket) => {
+      contexts.push(socket);
+      return `/home/u/.docker/contexts/meta/x/meta.json`;
+    },
+    fatal: async (m) => {
+      fatal.push(m);
+    },
     log: () => undefined,
   };
-  app.exit = (code) => { app.log.push(`exit:${code}`); host.order.push(`exit:${code}`); };
+  app.exit = (code) => {
+    app.log.push(`exit:${code}`);
+    host.order.push(`exit:${code}`);
+  };
   return { app, host, windows, tray: () => tray!, contexts, fatal, deps, hostStarts: () => hostStarts };
 }
 
@@ -117,7 +192,7 @@ describe('desktop shell', () => {
     assert.equal(h.windows.length, 0);
   });
 
-  it('shows the running instance\'s window when launched again', async () => {
+  it("shows the running instance's window when launched again", async () => {
     const h = harness();
     const shell = (await Shell.launch(h.deps))!;
     await shell.launchStart;
@@ -139,7 +214,11 @@ describe('desktop shell', () => {
     assert.ok(titles.includes('Setting up Berth: booting the VM'), titles.join(' | '));
     assert.ok(titles.some((t) => /docker context/.test(t)));
     const fractions = h.windows[0]!.progress.filter((p): p is Progress => p !== null).map((p) => p.fraction);
-    assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress only moves forward');
+    assert.deepEqual(
+      fractions,
+      [...fractions].sort((a, b) => a - b),
+      'progress only moves forward',
+    );
     assert.equal(h.windows[0]!.progress.at(-1), null, 'cleared when done');
   });
 
@@ -169,11 +248,19 @@ describe('desktop shell', () => {
     await shell.launchStart;
     const states = h.tray().models.map((m) => m.state);
     assert.deepEqual([...new Set(states)], ['stopped', 'starting', 'running']);
-    const storeLabel = (): string => { const i = h.tray().last.items[1]!; return i.type === 'item' ? i.label : ''; };
+    const storeLabel = (): string => {
+      const i = h.tray().last.items[1]!;
+      return i.type === 'item' ? i.label : '';
+    };
     assert.equal(storeLabel(), 'Image store: containerd (selected)');
     h.host.emitEvent('system.info', { activeStore: 'classic', storageDriver: 'overlay2', serverVersion: '26.1.5' });
     assert.equal(storeLabel(), 'Image store: classic (overlay2)');
-    h.host.emitEvent('store.changed', { active: 'containerd', holds: { images: 2, bytes: 2, containers: 0 }, hidden: { images: 1, bytes: 1, containers: 0 }, diskFreeBytes: 1e9 });
+    h.host.emitEvent('store.changed', {
+      active: 'containerd',
+      holds: { images: 2, bytes: 2, containers: 0 },
+      hidden: { images: 1, bytes: 1, containers: 0 },
+      diskFreeBytes: 1e9,
+    });
     assert.equal(storeLabel(), 'Image store: containerd');
     h.host.emitEvent('system.info', { activeStore: 'bogus' });
     assert.equal(storeLabel(), 'Image store: containerd', 'malformed data ignored');

@@ -17,13 +17,30 @@ import { buildPreload } from '../../electron/shell/preload/build.ts';
 
 const FAKE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'shell-fake-electron.mjs')).href;
 const dataUrl = (src: string): string => `data:text/javascript,${encodeURIComponent(src)}`;
-const HOOKS = dataUrl(`export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(FAKE)}, shortCircuit: true } : next(s, c); }`);
+const HOOKS = dataUrl(
+  `export async function resolve(s, c, next) { return s === 'electron' ? { url: ${JSON.stringify(FAKE)}, shortCircuit: true } : next(s, c); }`,
+);
 const REGISTER = dataUrl(`import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`);
 
 type Snapshot = {
-  name: string; privileged: Array<{ scheme: string; privileges: Record<string, boolean> }>; protocols: string[]; webRequest: string[]; permissionHandlers: number;
-  ipc: string[]; dialogs: string[]; opened: string | null; appMenu: string[] | null;
-  windows: Array<{ options: { webPreferences: Record<string, unknown> }; url: string; title: string; progress: number | null; visible: boolean; scripts: string[]; sent: number }>;
+  name: string;
+  privileged: Array<{ scheme: string; privileges: Record<string, boolean> }>;
+  protocols: string[];
+  webRequest: string[];
+  permissionHandlers: number;
+  ipc: string[];
+  dialogs: string[];
+  opened: string | null;
+  appMenu: string[] | null;
+  windows: Array<{
+    options: { webPreferences: Record<string, unknown> };
+    url: string;
+    title: string;
+    progress: number | null;
+    visible: boolean;
+    scripts: string[];
+    sent: number;
+  }>;
   tray: { image: string; tooltip: string; menu: string[]; destroyed: boolean } | null;
 };
 
@@ -36,11 +53,21 @@ class MainProcess {
   exitMessage: number | null = null;
 
   constructor(env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', REGISTER, SHELL_PATHS.entry], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    this.child.stdout!.on('data', (d: Buffer) => { this.output += d; });
-    this.child.stderr!.on('data', (d: Buffer) => { this.output += d; });
+    this.child = spawn(process.execPath, ['--import', REGISTER, SHELL_PATHS.entry], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.output += d;
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.output += d;
+    });
     this.child.on('message', (m: { type: string; id?: number; value?: unknown; code?: number }) => {
-      if (m.type === 'reply') { this.waiting.get(m.id!)?.(m.value); this.waiting.delete(m.id!); }
+      if (m.type === 'reply') {
+        this.waiting.get(m.id!)?.(m.value);
+        this.waiting.delete(m.id!);
+      }
       if (m.type === 'exit') this.exitMessage = m.code ?? null;
     });
     this.exitCode = new Promise((r) => this.child.on('exit', (code) => r(code)));
@@ -50,7 +77,10 @@ class MainProcess {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${cmd}; output:\n${this.output}`)), 20_000);
-      this.waiting.set(id, (v) => { clearTimeout(timer); resolve(v as T); });
+      this.waiting.set(id, (v) => {
+        clearTimeout(timer);
+        resolve(v as T);
+      });
       this.child.send({ cmd, id, ...args });
     });
   }
@@ -60,7 +90,8 @@ class MainProcess {
     for (;;) {
       const s = await this.ask<Snapshot>('state').catch(() => null);
       if (s && ok(s)) return s;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s?.tray)}\n${this.output}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s?.tray)}\n${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -68,7 +99,12 @@ class MainProcess {
 
 describe('main process with Electron stood in', { timeout: 180_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bsm-'));
-  const env = { ...process.env, BERTH_HOME: path.join(root, 'h'), DOCKER_CONFIG: path.join(root, 'docker'), BERTH_IMAGE_DIR: path.join(root, 'no-image') };
+  const env = {
+    ...process.env,
+    BERTH_HOME: path.join(root, 'h'),
+    DOCKER_CONFIG: path.join(root, 'docker'),
+    BERTH_IMAGE_DIR: path.join(root, 'no-image'),
+  };
   let main: MainProcess;
   before(async () => {
     if (!fs.existsSync(path.join(SHELL_PATHS.rendererDir, 'index.html'))) await buildRenderer();
@@ -85,12 +121,19 @@ describe('main process with Electron stood in', { timeout: 180_000 }, () => {
     const w = s.windows[0]!;
     assert.equal(w.url, 'app://berth/index.html');
     assert.deepEqual(
-      [w.options.webPreferences.contextIsolation, w.options.webPreferences.sandbox, w.options.webPreferences.nodeIntegration],
+      [
+        w.options.webPreferences.contextIsolation,
+        w.options.webPreferences.sandbox,
+        w.options.webPreferences.nodeIntegration,
+      ],
       [true, true, false],
     );
     assert.equal(w.options.webPreferences.preload, SHELL_PATHS.preload);
     assert.equal(s.name, 'Berth');
-    assert.deepEqual(s.privileged.map((p) => p.scheme), ['app']);
+    assert.deepEqual(
+      s.privileged.map((p) => p.scheme),
+      ['app'],
+    );
     assert.deepEqual(s.protocols, ['app']);
     assert.deepEqual(s.webRequest, ['onBeforeRequest', 'onHeadersReceived']);
     assert.equal(s.permissionHandlers, 2);
@@ -99,7 +142,9 @@ describe('main process with Electron stood in', { timeout: 180_000 }, () => {
   });
 
   it('serves the renderer with the CSP, loads nothing remote, grants no permission', async () => {
-    const page = await main.ask<{ status: number; csp: string; body: string }>('protocol', { url: 'app://berth/index.html' });
+    const page = await main.ask<{ status: number; csp: string; body: string }>('protocol', {
+      url: 'app://berth/index.html',
+    });
     assert.equal(page.status, 200);
     assert.match(page.csp, /default-src 'none'/);
     assert.match(page.body, /<div id="root">/);
@@ -109,16 +154,28 @@ describe('main process with Electron stood in', { timeout: 180_000 }, () => {
     assert.equal(await main.ask('navigate', { url: 'https://example.com/' }), true, 'navigation away prevented');
     assert.equal(await main.ask('navigate', { url: 'app://berth/index.html' }), false);
     assert.deepEqual(await main.ask('open', { url: 'https://docs.docker.com/' }), { action: 'deny' });
-    assert.equal((await main.ask<Snapshot>('state')).opened, 'https://docs.docker.com/', 'https links go to the system browser');
+    assert.equal(
+      (await main.ask<Snapshot>('state')).opened,
+      'https://docs.docker.com/',
+      'https links go to the system browser',
+    );
   });
 
-  it('answers IPC calls from the window with the real host\'s services, and refuses other frames', async () => {
-    const st = await main.ask<{ ok: boolean; output: { dataDir: string } }>('call', { payload: { name: 'engine.status', input: {} } });
+  it("answers IPC calls from the window with the real host's services, and refuses other frames", async () => {
+    const st = await main.ask<{ ok: boolean; output: { dataDir: string } }>('call', {
+      payload: { name: 'engine.status', input: {} },
+    });
     assert.equal(st.ok, true);
     assert.equal(st.output.dataDir, env.BERTH_HOME);
-    const settings = await main.ask<{ ok: boolean; output: { settings: { useContainerdSnapshotter: boolean } } }>('call', { payload: { name: 'settings.get', input: {} } });
+    const settings = await main.ask<{ ok: boolean; output: { settings: { useContainerdSnapshotter: boolean } } }>(
+      'call',
+      { payload: { name: 'settings.get', input: {} } },
+    );
     assert.equal(settings.output.settings.useContainerdSnapshotter, true);
-    const foreign = await main.ask<{ ok: boolean; error: { message: string } }>('call', { payload: { name: 'engine.status', input: {} }, frameUrl: 'https://example.com/' });
+    const foreign = await main.ask<{ ok: boolean; error: { message: string } }>('call', {
+      payload: { name: 'engine.status', input: {} },
+      frameUrl: 'https://example.com/',
+    });
     assert.equal(foreign.ok, false);
     assert.match(foreign.error.message, /Berth dashboard only/);
   });
@@ -127,14 +184,24 @@ describe('main process with Electron stood in', { timeout: 180_000 }, () => {
     const s = await main.until('the failed start', (x) => /failed/.test(x.tray?.tooltip ?? ''));
     assert.match(s.tray!.image, /assets\/tray\/error@2x\.png$/);
     assert.match(s.tray!.tooltip, /VM image not found/);
-    assert.deepEqual(s.tray!.menu.slice(2), ['---', 'Dashboard', 'Settings', 'Restart', 'Troubleshoot', '---', 'Quit Berth']);
+    assert.deepEqual(s.tray!.menu.slice(2), [
+      '---',
+      'Dashboard',
+      'Settings',
+      'Restart',
+      'Troubleshoot',
+      '---',
+      'Quit Berth',
+    ]);
     assert.match(s.windows[0]!.title, /failed to start: VM image not found/);
     assert.ok(s.windows[0]!.sent > 0, 'events reached the window');
   });
 
   it('tray Settings opens that view (#/settings); closing the window hides it', async () => {
     await main.ask('tray', { label: 'Settings' });
-    const s = await main.until('the settings view', (x) => x.windows[0]!.scripts.some((sc) => sc.includes('"#/settings"')));
+    const s = await main.until('the settings view', (x) =>
+      x.windows[0]!.scripts.some((sc) => sc.includes('"#/settings"')),
+    );
     assert.equal(s.windows[0]!.visible, true);
     assert.deepEqual(await main.ask('close'), { prevented: true, visible: false });
     await main.ask('second-instance');

@@ -15,25 +15,33 @@ import { DataDir } from '../../engine/host/paths.ts';
 import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts';
 import { STAGED_IMAGE_DIR, stageImage } from '../../electron/shell/main/build-app.ts';
 import { imageComplete, imageDir } from '../../engine/image/locate.ts';
-import { RESOURCE_LAYOUT, SHIPPED_IMAGE_FILES, configurePackagedEnv, imageMirrorDir, prepareImageMirror } from '../../electron/shell/main/packaged-resources.ts';
+import {
+  RESOURCE_LAYOUT,
+  SHIPPED_IMAGE_FILES,
+  configurePackagedEnv,
+  imageMirrorDir,
+  prepareImageMirror,
+} from '../../electron/shell/main/packaged-resources.ts';
 import { APP_ROOT, SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 import { buildPreload } from '../../electron/shell/preload/build.ts';
 
 const require = createRequire(import.meta.url);
 const target = z.union([z.string(), z.array(z.string())]).transform((t) => (Array.isArray(t) ? t : [t]));
-const ConfigSchema = z.object({
-  appId: z.string(),
-  productName: z.literal('Berth'),
-  asar: z.boolean(),
-  extraMetadata: z.object({ main: z.string() }),
-  directories: z.object({ output: z.string(), buildResources: z.string() }),
-  files: z.array(z.string()),
-  extraResources: z.array(z.object({ from: z.string(), to: z.string(), filter: z.array(z.string()).optional() })),
-  linux: z.object({ target, icon: z.string() }),
-  mac: z.object({ target, icon: z.string() }),
-  win: z.object({ target, icon: z.string() }),
-  deb: z.object({ depends: z.array(z.string()) }),
-}).passthrough();
+const ConfigSchema = z
+  .object({
+    appId: z.string(),
+    productName: z.literal('Berth'),
+    asar: z.boolean(),
+    extraMetadata: z.object({ main: z.string() }),
+    directories: z.object({ output: z.string(), buildResources: z.string() }),
+    files: z.array(z.string()),
+    extraResources: z.array(z.object({ from: z.string(), to: z.string(), filter: z.array(z.string()).optional() })),
+    linux: z.object({ target, icon: z.string() }),
+    mac: z.object({ target, icon: z.string() }),
+    win: z.object({ target, icon: z.string() }),
+    deb: z.object({ depends: z.array(z.string()) }),
+  })
+  .passthrough();
 
 const yml = fs.readFileSync(path.join(APP_ROOT, 'electron-builder.yml'), 'utf8');
 const raw = (require('js-yaml') as { load(s: string): unknown }).load(yml);
@@ -57,8 +65,12 @@ function packaged(rel: string): boolean {
  */
 async function imageBuilt(timeoutMs = 15 * 60_000): Promise<void> {
   const dir = imageDir();
-  const building = (): boolean => fs.readdirSync(path.dirname(dir)).some((n) => n.startsWith(`${path.basename(dir)}.partial-`));
-  for (const until = Date.now() + timeoutMs; !imageComplete(dir) && fs.existsSync(path.dirname(dir)) && building() && Date.now() < until;) {
+  const building = (): boolean =>
+    fs.readdirSync(path.dirname(dir)).some((n) => n.startsWith(`${path.basename(dir)}.partial-`));
+  for (
+    const until = Date.now() + timeoutMs;
+    !imageComplete(dir) && fs.existsSync(path.dirname(dir)) && building() && Date.now() < until;
+  ) {
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -72,20 +84,28 @@ describe('electron-builder.yml', () => {
     stageImage();
   });
 
-  it('passes electron-builder\'s own configuration schema', async () => {
+  it("passes electron-builder's own configuration schema", async () => {
     const builderRequire = createRequire(require.resolve('electron-builder'));
     const { validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config.js') as {
       validateConfiguration(c: unknown, log: { isEnabled: boolean; add(k: string, v: unknown): void }): Promise<void>;
     };
     await validateConfiguration(raw, { isEnabled: false, add: () => undefined });
-    await assert.rejects(validateConfiguration({ ...(raw as object), linux: { targets: 'AppImage' } }, { isEnabled: false, add: () => undefined }), /configuration\.linux/, 'the schema check is real');
+    await assert.rejects(
+      validateConfiguration(
+        { ...(raw as object), linux: { targets: 'AppImage' } },
+        { isEnabled: false, add: () => undefined },
+      ),
+      /configuration\.linux/,
+      'the schema check is real',
+    );
   });
 
   it('builds AppImage and deb, dmg, and an NSIS installer', () => {
     assert.deepEqual(config.linux.target, ['AppImage', 'deb']);
     assert.deepEqual(config.mac.target, ['dmg']);
     assert.deepEqual(config.win.target, ['nsis']);
-    for (const dep of ['qemu-system-x86', 'qemu-utils', 'zstd', 'libgtk-3-0', 'libnss3']) assert.ok(config.deb.depends.includes(dep), dep);
+    for (const dep of ['qemu-system-x86', 'qemu-utils', 'zstd', 'libgtk-3-0', 'libnss3'])
+      assert.ok(config.deb.depends.includes(dep), dep);
   });
 
   it('names only files and directories that exist after the build', () => {
@@ -122,16 +142,32 @@ describe('electron-builder.yml', () => {
     for (const f of pngs) assert.equal(pngWidth(path.join(at(config.linux.icon), f)), Number(f.split('x')[0]));
     assert.ok(pngWidth(at(config.mac.icon)) >= 512);
     assert.ok(pngWidth(at(config.win.icon)) >= 256);
-    assert.ok(packaged('assets/tray/running.png') && packaged('assets/icons/256x256.png'), 'the window and tray icons are packaged');
+    assert.ok(
+      packaged('assets/tray/running.png') && packaged('assets/icons/256x256.png'),
+      'the window and tray icons are packaged',
+    );
   });
 
   it('packages every module the main process loads, and every package it imports is a production dependency', async () => {
     const r = await build({
-      entryPoints: [path.join(APP_ROOT, 'electron/shell/main/entry.mjs')], absWorkingDir: APP_ROOT,
-      bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', external: ['electron'], logLevel: 'silent',
+      entryPoints: [path.join(APP_ROOT, 'electron/shell/main/entry.mjs')],
+      absWorkingDir: APP_ROOT,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      external: ['electron'],
+      logLevel: 'silent',
     });
     const inputs = Object.keys(r.metafile.inputs);
-    assert.ok(inputs.includes('electron/shell/main/app.ts') && inputs.includes('electron/node-host/services/api-handler.ts') && inputs.includes('engine/host/engine-controller.ts'), 'the graph was followed');
+    assert.ok(
+      inputs.includes('electron/shell/main/app.ts') &&
+        inputs.includes('electron/node-host/services/api-handler.ts') &&
+        inputs.includes('engine/host/engine-controller.ts'),
+      'the graph was followed',
+    );
     const missing = inputs.filter((f) => !packaged(f));
     assert.deepEqual(missing, [], 'loaded by the main process but not in files');
     // Read at run time by path, not imported.
@@ -148,22 +184,37 @@ describe('electron-builder.yml', () => {
         else external.add(imp.path);
       }
     }
-    assert.deepEqual([...files].filter((f) => !packaged(f)), [], 'loaded by the main process but not in files');
-    const pkgName = (spec: string): string => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    assert.deepEqual(
+      [...files].filter((f) => !packaged(f)),
+      [],
+      'loaded by the main process but not in files',
+    );
+    const pkgName = (spec: string): string =>
+      spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
     const builtins = new Set(builtinModules);
-    const packages = [...external].filter((s) => !s.startsWith('node:') && !builtins.has(s) && s !== 'electron').map(pkgName);
+    const packages = [...external]
+      .filter((s) => !s.startsWith('node:') && !builtins.has(s) && s !== 'electron')
+      .map(pkgName);
     // electron-builder ships the dependencies and what they depend on.
     const shipped = new Set<string>();
     const visit = (name: string): void => {
       if (shipped.has(name)) return;
       shipped.add(name);
-      const pj = JSON.parse(fs.readFileSync(at(`node_modules/${name}/package.json`), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-      for (const d of Object.keys({ ...pj.dependencies, ...pj.optionalDependencies })) if (fs.existsSync(at(`node_modules/${d}/package.json`))) visit(d);
+      const pj = JSON.parse(fs.readFileSync(at(`node_modules/${name}/package.json`), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        optionalDependencies?: Record<string, string>;
+      };
+      for (const d of Object.keys({ ...pj.dependencies, ...pj.optionalDependencies }))
+        if (fs.existsSync(at(`node_modules/${d}/package.json`))) visit(d);
     };
     const root = JSON.parse(fs.readFileSync(at('package.json'), 'utf8')) as { dependencies: Record<string, string> };
     for (const d of Object.keys(root.dependencies)) visit(d);
     assert.ok(packages.includes('tsx') && packages.includes('zod'));
-    assert.deepEqual(packages.filter((p) => !shipped.has(p)), [], 'imported at run time but not shipped');
+    assert.deepEqual(
+      packages.filter((p) => !shipped.has(p)),
+      [],
+      'imported at run time but not shipped',
+    );
   });
 });
 

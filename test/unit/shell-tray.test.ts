@@ -7,11 +7,23 @@ import path from 'node:path';
 import type { EngineStatus } from '../../engine/host/engine-types.ts';
 import { appMenuTemplate, type View } from '../../electron/shell/main/app-menu.ts';
 import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
-import { TRAY_STATES, trayIconFile, trayMenuTemplate, trayModel, type TrayAction } from '../../electron/shell/main/tray-model.ts';
+import {
+  TRAY_STATES,
+  trayIconFile,
+  trayMenuTemplate,
+  trayModel,
+  type TrayAction,
+} from '../../electron/shell/main/tray-model.ts';
 
-const st = (state: EngineStatus['state'], extra: Partial<EngineStatus> = {}): EngineStatus => ({ state, dockerSocket: '/d/run/docker.sock', dataDir: '/d', ...extra });
+const st = (state: EngineStatus['state'], extra: Partial<EngineStatus> = {}): EngineStatus => ({
+  state,
+  dockerSocket: '/d/run/docker.sock',
+  dataDir: '/d',
+  ...extra,
+});
 const labels = (m: ReturnType<typeof trayModel>) => m.items.map((i) => (i.type === 'separator' ? '---' : i.label));
-const item = (m: ReturnType<typeof trayModel>, id: string) => m.items.find((i) => i.type === 'item' && i.id === id) as { label: string; enabled: boolean; action?: TrayAction };
+const item = (m: ReturnType<typeof trayModel>, id: string) =>
+  m.items.find((i) => i.type === 'item' && i.id === id) as { label: string; enabled: boolean; action?: TrayAction };
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(file: string): { w: number; h: number } {
@@ -24,10 +36,23 @@ describe('tray model', () => {
   it('has the status line, the image store, then Dashboard, Settings, Restart, Troubleshoot, Quit', () => {
     const m = trayModel(st('running', { accelerator: 'kvm' }), { reported: 'containerd', selected: 'containerd' });
     assert.equal(m.state, 'running');
-    assert.deepEqual(labels(m), ['Docker Engine running (KVM)', 'Image store: containerd', '---', 'Dashboard', 'Settings', 'Restart', 'Troubleshoot', '---', 'Quit Berth']);
+    assert.deepEqual(labels(m), [
+      'Docker Engine running (KVM)',
+      'Image store: containerd',
+      '---',
+      'Dashboard',
+      'Settings',
+      'Restart',
+      'Troubleshoot',
+      '---',
+      'Quit Berth',
+    ]);
     assert.equal(item(m, 'status').enabled, false);
     assert.equal(item(m, 'store').enabled, false);
-    assert.deepEqual(['dashboard', 'settings', 'restart', 'troubleshoot', 'quit'].map((id) => item(m, id).action), ['dashboard', 'settings', 'restart', 'troubleshoot', 'quit']);
+    assert.deepEqual(
+      ['dashboard', 'settings', 'restart', 'troubleshoot', 'quit'].map((id) => item(m, id).action),
+      ['dashboard', 'settings', 'restart', 'troubleshoot', 'quit'],
+    );
     assert.match(m.tooltip, /^Berth: Docker Engine running/);
   });
 
@@ -48,7 +73,12 @@ describe('tray model', () => {
     assert.equal(item(stopped, 'restart').enabled, true);
     assert.equal(labels(stopped)[1], 'Image store: classic (overlay2) (at next start)');
 
-    const failed = trayModel(st('error', { error: { message: 'QEMU exited with code 1 before the guest answered on SSH: no KVM', console: [] } }), { selected: 'containerd' });
+    const failed = trayModel(
+      st('error', {
+        error: { message: 'QEMU exited with code 1 before the guest answered on SSH: no KVM', console: [] },
+      }),
+      { selected: 'containerd' },
+    );
     assert.equal(failed.state, 'error');
     assert.match(labels(failed)[0]!, /^Docker Engine failed: QEMU exited/);
     assert.ok(labels(failed)[0]!.length <= 80, 'truncated for a menu');
@@ -56,7 +86,10 @@ describe('tray model', () => {
   });
 
   it('prefers the store the engine reports over the selected one', () => {
-    assert.equal(labels(trayModel(st('running'), { reported: 'classic', selected: 'containerd' }))[1], 'Image store: classic (overlay2)');
+    assert.equal(
+      labels(trayModel(st('running'), { reported: 'classic', selected: 'containerd' }))[1],
+      'Image store: classic (overlay2)',
+    );
     assert.equal(labels(trayModel(st('running'), { selected: 'containerd' }))[1], 'Image store: containerd (selected)');
     assert.equal(labels(trayModel(st('running'), {}))[1], 'Image store: unknown');
   });
@@ -84,20 +117,27 @@ describe('icons', () => {
       assert.equal(trayIconFile(s, 'linux'), `tray/${s}@2x.png`);
       assert.ok(fs.existsSync(path.join(SHELL_PATHS.assets, 'src', `tray-${s}.svg`)), `SVG source for ${s}`);
     }
-    const bytes = TRAY_STATES.map((s) => fs.readFileSync(path.join(SHELL_PATHS.assets, `tray/${s}@2x.png`)).toString('hex'));
+    const bytes = TRAY_STATES.map((s) =>
+      fs.readFileSync(path.join(SHELL_PATHS.assets, `tray/${s}@2x.png`)).toString('hex'),
+    );
     assert.equal(new Set(bytes).size, 4, 'four different pictures');
   });
 
   it('has the app icon at 1024 px and the sizes Linux installers take', () => {
     assert.deepEqual(pngSize(path.join(SHELL_PATHS.assets, 'icon.png')), { w: 1024, h: 1024 });
-    for (const n of [16, 24, 32, 48, 64, 128, 256, 512]) assert.deepEqual(pngSize(path.join(SHELL_PATHS.assets, 'icons', `${n}x${n}.png`)), { w: n, h: n });
+    for (const n of [16, 24, 32, 48, 64, 128, 256, 512])
+      assert.deepEqual(pngSize(path.join(SHELL_PATHS.assets, 'icons', `${n}x${n}.png`)), { w: n, h: n });
     assert.ok(fs.existsSync(SHELL_PATHS.appIcon));
   });
 });
 
 describe('app menu', () => {
   const calls: string[] = [];
-  const actions = { show: (v: View) => calls.push(`show:${v}`), restart: () => calls.push('restart'), quit: () => calls.push('quit') };
+  const actions = {
+    show: (v: View) => calls.push(`show:${v}`),
+    restart: () => calls.push('restart'),
+    quit: () => calls.push('quit'),
+  };
   type Item = { label?: string; role?: string; submenu?: Item[]; click?: () => void };
   const find = (items: Item[], label: string): Item | undefined => {
     for (const i of items) {
@@ -107,23 +147,31 @@ describe('app menu', () => {
     }
     return undefined;
   };
-  const roles = (items: Item[]): string[] => items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])]);
+  const roles = (items: Item[]): string[] =>
+    items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])]);
 
   it('on macOS: the app menu with Settings and Quit, Edit, View, Window, Help', () => {
     const t = appMenuTemplate('darwin', actions, { devTools: false }) as Item[];
-    assert.deepEqual(t.map((m) => m.label ?? m.role), ['Berth', 'File', 'Edit', 'View', 'Window', 'help']);
+    assert.deepEqual(
+      t.map((m) => m.label ?? m.role),
+      ['Berth', 'File', 'Edit', 'View', 'Window', 'help'],
+    );
     find(t, 'Quit Berth')!.click!();
     find(t, 'Settings…')!.click!();
     find(t, 'Troubleshoot')!.click!();
     assert.deepEqual(calls.splice(0), ['quit', 'show:settings', 'show:troubleshoot']);
-    for (const r of ['about', 'hide', 'copy', 'paste', 'selectAll', 'undo', 'reload', 'minimize']) assert.ok(roles(t).includes(r), r);
+    for (const r of ['about', 'hide', 'copy', 'paste', 'selectAll', 'undo', 'reload', 'minimize'])
+      assert.ok(roles(t).includes(r), r);
     assert.ok(!roles(t).includes('quit'), 'quit is ours: it stops the VM first');
     assert.ok(!roles(t).includes('toggleDevTools'));
   });
 
   it('elsewhere: File holds Settings and Quit; devtools only when asked', () => {
     const t = appMenuTemplate('linux', actions, { devTools: true }) as Item[];
-    assert.deepEqual(t.map((m) => m.label ?? m.role), ['File', 'Edit', 'View', 'Window', 'help']);
+    assert.deepEqual(
+      t.map((m) => m.label ?? m.role),
+      ['File', 'Edit', 'View', 'Window', 'help'],
+    );
     find(t, 'Quit')!.click!();
     find(t, 'Restart Docker Engine')!.click!();
     find(t, 'Dashboard')!.click!();

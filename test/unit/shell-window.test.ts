@@ -9,7 +9,14 @@ import { buildRenderer } from '../../electron/node-host/cli/dashboard-command.ts
 import { rendererHandler, resolveAppRequest } from '../../electron/shell/main/renderer-protocol.ts';
 import { SHELL_PATHS } from '../../electron/shell/main/paths.ts';
 import { navigationScript } from '../../electron/shell/main/view-navigation.ts';
-import { CSP, RENDERER_URL, mainWindowOptions, navigationAllowed, requestAllowed, windowOpenDecision } from '../../electron/shell/main/window-options.ts';
+import {
+  CSP,
+  RENDERER_URL,
+  mainWindowOptions,
+  navigationAllowed,
+  requestAllowed,
+  windowOpenDecision,
+} from '../../electron/shell/main/window-options.ts';
 
 describe('main window options', () => {
   const o = mainWindowOptions({ preload: '/app/dist/electron/preload.cjs', icon: '/app/assets/icons/256x256.png' });
@@ -39,18 +46,39 @@ describe('main window options', () => {
   it('navigates only within the app; window.open never opens a window', () => {
     assert.equal(navigationAllowed(RENDERER_URL), true);
     assert.equal(navigationAllowed('app://berth/index.html#x'), true);
-    for (const u of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'app://evil/index.html', 'javascript:alert(1)', 'not a url']) {
+    for (const u of [
+      'https://example.com/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://evil/index.html',
+      'javascript:alert(1)',
+      'not a url',
+    ]) {
       assert.equal(navigationAllowed(u), false, u);
     }
-    assert.deepEqual(windowOpenDecision('https://docs.docker.com/desktop/'), { action: 'deny', openExternally: 'https://docs.docker.com/desktop/' });
-    for (const u of ['http://example.com/', 'javascript:alert(1)', 'file:///etc/passwd', 'https://user:pw@example.com/', 'app://berth/index.html']) {
+    assert.deepEqual(windowOpenDecision('https://docs.docker.com/desktop/'), {
+      action: 'deny',
+      openExternally: 'https://docs.docker.com/desktop/',
+    });
+    for (const u of [
+      'http://example.com/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'https://user:pw@example.com/',
+      'app://berth/index.html',
+    ]) {
       assert.deepEqual(windowOpenDecision(u), { action: 'deny' }, u);
     }
   });
 
-  it('lets the session load the app\'s own files only', () => {
+  it("lets the session load the app's own files only", () => {
     assert.equal(requestAllowed('app://berth/assets/index.js'), true);
-    for (const u of ['https://cdn.example.com/x.js', 'http://127.0.0.1:2375/containers/json', 'ws://127.0.0.1:1/', 'file:///etc/passwd']) {
+    for (const u of [
+      'https://cdn.example.com/x.js',
+      'http://127.0.0.1:2375/containers/json',
+      'ws://127.0.0.1:1/',
+      'file:///etc/passwd',
+    ]) {
       assert.equal(requestAllowed(u), false, u);
     }
   });
@@ -71,7 +99,7 @@ describe('app://berth/ protocol', () => {
   fs.writeFileSync(path.join(os.tmpdir(), 'berth-secret.txt'), 'secret');
   const handle = rendererHandler(root);
 
-  it('serves the renderer\'s files with the CSP and their types', async () => {
+  it("serves the renderer's files with the CSP and their types", async () => {
     const r = await handle(new Request('app://berth/'));
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-security-policy'), CSP);
@@ -86,8 +114,13 @@ describe('app://berth/ protocol', () => {
   it('refuses other hosts, traversal, missing files and writes', async () => {
     assert.equal((await handle(new Request('app://evil/index.html'))).status, 403);
     // Whatever the spelling, a request resolves inside the renderer's directory or not at all.
-    for (const u of ['app://berth/%2e%2e/berth-secret.txt', 'app://berth/..%2fberth-secret.txt', 'app://berth/a/..%2f..%2f..%2fberth-secret.txt',
-      `app://berth/${encodeURIComponent(path.join(os.tmpdir(), 'berth-secret.txt'))}`, 'app://berth/%5c..%5cberth-secret.txt']) {
+    for (const u of [
+      'app://berth/%2e%2e/berth-secret.txt',
+      'app://berth/..%2fberth-secret.txt',
+      'app://berth/a/..%2f..%2f..%2fberth-secret.txt',
+      `app://berth/${encodeURIComponent(path.join(os.tmpdir(), 'berth-secret.txt'))}`,
+      'app://berth/%5c..%5cberth-secret.txt',
+    ]) {
       const r = resolveAppRequest(u, root);
       if (r.ok) assert.ok(r.file.startsWith(root + path.sep), `${u} -> ${r.file}`);
     }
@@ -115,7 +148,10 @@ describe('the built renderer over app://berth/', () => {
     const handle = rendererHandler(SHELL_PATHS.rendererDir);
     const html = await (await handle(new Request(RENDERER_URL))).text();
     const refs = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(refs.some((r) => r.endsWith('.js')), 'a script');
+    assert.ok(
+      refs.some((r) => r.endsWith('.js')),
+      'a script',
+    );
     for (const ref of refs) {
       const r = await handle(new Request(`app://berth${ref}`));
       assert.equal(r.status, 200, ref);

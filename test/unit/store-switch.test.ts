@@ -7,11 +7,21 @@ import type { ImageStore } from '../../engine/shared/image-store.ts';
 function deps(runs: () => ImageStore | null, apply: () => Promise<unknown> = async () => undefined) {
   const seen = { patches: [] as unknown[], steps: [] as string[], changed: 0 };
   const d: StoreSwitchDeps = {
-    applySetting: async (p) => { seen.patches.push(p); return apply(); },
+    applySetting: async (p) => {
+      seen.patches.push(p);
+      return apply();
+    },
     activeStore: async () => runs(),
-    status: async () => ({ active: 'classic', holds: { images: 0, bytes: 0, containers: 0 }, hidden: { images: 0, bytes: 0, containers: 0 }, diskFreeBytes: 0 }),
+    status: async () => ({
+      active: 'classic',
+      holds: { images: 0, bytes: 0, containers: 0 },
+      hidden: { images: 0, bytes: 0, containers: 0 },
+      diskFreeBytes: 0,
+    }),
     progress: (p) => seen.steps.push(p.step),
-    changed: () => { seen.changed++; },
+    changed: () => {
+      seen.changed++;
+    },
   };
   return { d, seen };
 }
@@ -30,7 +40,12 @@ test('dockerd on another store after the apply is an error, and the progress sti
   const { d, seen } = deps(() => 'containerd');
   await assert.rejects(switchStore('classic', d), /dockerd runs the containerd image store/);
   assert.equal(seen.steps.at(-1), 'done');
-  const failing = deps(() => 'classic', async () => { throw new Error('applying the settings failed: disk full'); });
+  const failing = deps(
+    () => 'classic',
+    async () => {
+      throw new Error('applying the settings failed: disk full');
+    },
+  );
   await assert.rejects(switchStore('classic', failing.d), /disk full/);
   assert.equal(failing.seen.steps.at(-1), 'done');
 });

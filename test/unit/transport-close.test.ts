@@ -25,21 +25,35 @@ async function relay(open: () => Promise<import('node:stream').Duplex>): Promise
 
 /** A service connection that, once it reads EOF, writes once more: resolves that write's error code ('ok' if it went through). */
 function lateWrite(s: net.Socket): Promise<{ code: string; ms: number }> {
-  return new Promise((resolve) => s.once('end', () => {
-    const t0 = Date.now();
-    // What dockerd does next (a log line, an attach's output): on a closed peer it fails at once.
-    s.write('late', (err) => resolve({ code: (err as NodeJS.ErrnoException | null)?.code ?? 'ok', ms: Date.now() - t0 }));
-  }));
+  return new Promise((resolve) =>
+    s.once('end', () => {
+      const t0 = Date.now();
+      // What dockerd does next (a log line, an attach's output): on a closed peer it fails at once.
+      s.write('late', (err) =>
+        resolve({ code: (err as NodeJS.ErrnoException | null)?.code ?? 'ok', ms: Date.now() - t0 }),
+      );
+    }),
+  );
 }
 
 test('a client that closes entirely closes the far end at once, after its bytes, with nothing written its way', async (t) => {
   let late: Promise<{ code: string; ms: number }> | null = null;
   const got: Buffer[] = [];
   let endedAt = 0;
-  const svc = await service((s) => { late = lateWrite(s); s.on('data', (d: Buffer) => got.push(d)); s.on('end', () => { endedAt = Date.now(); }); });
+  const svc = await service((s) => {
+    late = lateWrite(s);
+    s.on('data', (d: Buffer) => got.push(d));
+    s.on('end', () => {
+      endedAt = Date.now();
+    });
+  });
   const m = await muxPair(() => connectUnix(svc.path));
   const r = await relay(() => m.host.open('svc'));
-  t.after(() => { r.close(); m.close(); svc.close(); });
+  t.after(() => {
+    r.close();
+    m.close();
+    svc.close();
+  });
 
   const c = net.connect({ path: r.path, allowHalfOpen: true });
   await new Promise((res) => c.once('connect', res));
@@ -59,19 +73,31 @@ test('a client that closes entirely closes the far end at once, after its bytes,
 
 // TODO: with the reply direction stalled on the mux's window, the guest's stream never ends after
 // its EOF_CLOSED (the far end gets no EOF): not yet understood.
-test('a client that closes with reply bytes unread (ECONNRESET on a unix socket) is a close too', { todo: true }, async (t) => {
+test('a client that closes with reply bytes unread (ECONNRESET on a unix socket) is a close too', {
+  todo: true,
+}, async (t) => {
   let late: Promise<{ code: string; ms: number }> | null = null;
-  const svc = await service((s) => { late = lateWrite(s); s.write(Buffer.alloc(64 * 1024, 1)); });
+  const svc = await service((s) => {
+    late = lateWrite(s);
+    s.write(Buffer.alloc(64 * 1024, 1));
+  });
   const m = await muxPair(() => connectUnix(svc.path));
   const r = await relay(() => m.host.open('svc'));
-  t.after(() => { r.close(); m.close(); svc.close(); });
+  t.after(() => {
+    r.close();
+    m.close();
+    svc.close();
+  });
   const c = net.connect({ path: r.path, allowHalfOpen: true });
   c.pause();
   await new Promise((res) => c.once('connect', res));
   c.write('x');
   await tick(100);
   c.destroy();
-  const { code } = await Promise.race([late as unknown as Promise<{ code: string }>, tick(1000).then(() => ({ code: 'no EOF' }))]);
+  const { code } = await Promise.race([
+    late as unknown as Promise<{ code: string }>,
+    tick(1000).then(() => ({ code: 'no EOF' })),
+  ]);
   assert.match(code, /EPIPE|ECONNRESET/);
 });
 
@@ -84,7 +110,11 @@ test('a half-close through the relay still gets the whole reply, and the far end
   });
   const m = await muxPair(() => connectUnix(svc.path));
   const r = await relay(() => m.host.open('svc'));
-  t.after(() => { r.close(); m.close(); svc.close(); });
+  t.after(() => {
+    r.close();
+    m.close();
+    svc.close();
+  });
   const c = net.connect({ path: r.path, allowHalfOpen: true });
   const reply: Buffer[] = [];
   c.on('data', (d: Buffer) => reply.push(d));
@@ -95,10 +125,19 @@ test('a half-close through the relay still gets the whole reply, and the far end
 });
 
 test('the far end closing entirely reaches the client as a close: EOF after the reply, then its writes fail', async (t) => {
-  const svc = await service((s) => { s.once('data', () => { s.write('bye'); s.destroy(); }); });
+  const svc = await service((s) => {
+    s.once('data', () => {
+      s.write('bye');
+      s.destroy();
+    });
+  });
   const m = await muxPair(() => connectUnix(svc.path));
   const r = await relay(() => m.host.open('svc'));
-  t.after(() => { r.close(); m.close(); svc.close(); });
+  t.after(() => {
+    r.close();
+    m.close();
+    svc.close();
+  });
   const c = net.connect({ path: r.path, allowHalfOpen: true });
   c.on('error', () => undefined);
   const reply: Buffer[] = [];
@@ -118,12 +157,19 @@ test('the writer thread passes a frame on as it is queued, and 8 MiB queued at o
   const rfd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const wfd = fs.openSync(fifo, 'w');
   const w = writeBehind(wfd);
-  t.after(() => { w.stop(); fs.closeSync(rfd); });
+  t.after(() => {
+    w.stop();
+    fs.closeSync(rfd);
+  });
   const read = async (want: number, ms = 2000): Promise<Buffer> => {
     const buf = Buffer.alloc(want);
     let n = 0;
-    for (const end = Date.now() + ms; n < want && Date.now() < end;) {
-      try { n += fs.readSync(rfd, buf, n, want - n, null); } catch { await tick(1); }
+    for (const end = Date.now() + ms; n < want && Date.now() < end; ) {
+      try {
+        n += fs.readSync(rfd, buf, n, want - n, null);
+      } catch {
+        await tick(1);
+      }
     }
     return buf.subarray(0, n);
   };

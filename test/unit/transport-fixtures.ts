@@ -24,20 +24,38 @@ export async function socketPair(): Promise<[net.Socket, net.Socket]> {
   return [a, b];
 }
 
-export interface MuxPair { host: Mux; guest: Mux; hostSock: net.Socket; guestSock: net.Socket; close(): void }
+export interface MuxPair {
+  host: Mux;
+  guest: Mux;
+  hostSock: net.Socket;
+  guestSock: net.Socket;
+  close(): void;
+}
 
 /** A host mux and a guest mux over one socket pair; the guest serves opens with `onOpen`. */
 export async function muxPair(onOpen?: OpenHandler, opts: Partial<MuxOptions> = {}): Promise<MuxPair> {
   const [hostSock, guestSock] = await socketPair();
   const host = new Mux(hostSock, { ...opts, role: 'host' });
   const guest = new Mux(guestSock, { ...opts, role: 'guest', onOpen });
-  return { host, guest, hostSock, guestSock, close: () => { host.close(); guest.close(); } };
+  return {
+    host,
+    guest,
+    hostSock,
+    guestSock,
+    close: () => {
+      host.close();
+      guest.close();
+    },
+  };
 }
 
 /** A unix socket service; `serve` gets each connection (half-open allowed). */
 export async function service(serve: (s: net.Socket) => void): Promise<{ path: string; close(): void }> {
   const p = tmpSock();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => { s.on('error', () => undefined); serve(s); });
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on('error', () => undefined);
+    serve(s);
+  });
   await new Promise<void>((r) => server.listen(p, r));
   return { path: p, close: () => server.close() };
 }

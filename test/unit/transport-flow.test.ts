@@ -22,15 +22,23 @@ async function produce(s: net.Socket | Duplex, total: number, accepted?: { n: nu
   return hash.digest('hex');
 }
 
-function sha(b: Buffer): string { return crypto.createHash('sha256').update(b).digest('hex'); }
+function sha(b: Buffer): string {
+  return crypto.createHash('sha256').update(b).digest('hex');
+}
 
 test('a stream nobody reads stalls alone: others flow, buffering stays bounded, nothing is lost', async (t) => {
   const accepted = { n: 0 };
   let produced: Promise<string> | null = null;
-  const firehose = await service((s) => { produced = produce(s, 32 * MiB, accepted); });
+  const firehose = await service((s) => {
+    produced = produce(s, 32 * MiB, accepted);
+  });
   const echo = await service((s) => s.pipe(s));
   const m = await muxPair((target) => connectUnix(target === 'firehose' ? firehose.path : echo.path));
-  t.after(() => { m.close(); firehose.close(); echo.close(); });
+  t.after(() => {
+    m.close();
+    firehose.close();
+    echo.close();
+  });
 
   const slow = await m.host.open('firehose');
   slow.pause();
@@ -53,9 +61,15 @@ test('a stream nobody reads stalls alone: others flow, buffering stays bounded, 
 
 test('writing to a service that does not read returns false, then drains once it reads', async (t) => {
   let reader: net.Socket | null = null;
-  const sink = await service((s) => { reader = s; s.pause(); });
+  const sink = await service((s) => {
+    reader = s;
+    s.pause();
+  });
   const m = await muxPair(() => connectUnix(sink.path));
-  t.after(() => { m.close(); sink.close(); });
+  t.after(() => {
+    m.close();
+    sink.close();
+  });
   const s = await m.host.open('sink');
   let written = 0;
   while (s.write(Buffer.alloc(64 * 1024, 7))) {
@@ -84,21 +98,35 @@ test('64 MiB each way arrive byte-identical (throughput printed)', async (t) => 
   const svc = await service((s) => {
     // The service hashes what it receives and sends 64 MiB of its own.
     const h = crypto.createHash('sha256');
-    upHash = new Promise((resolve) => { s.on('data', (d: Buffer) => h.update(d)); s.on('end', () => resolve(h.digest('hex'))); });
+    upHash = new Promise((resolve) => {
+      s.on('data', (d: Buffer) => h.update(d));
+      s.on('end', () => resolve(h.digest('hex')));
+    });
     downHash = produce(s, total);
   });
   const m = await muxPair(() => connectUnix(svc.path));
-  t.after(() => { m.close(); svc.close(); });
+  t.after(() => {
+    m.close();
+    svc.close();
+  });
   const s = await m.host.open('svc');
   const down = crypto.createHash('sha256');
   let downBytes = 0;
   const t0 = process.hrtime.bigint();
-  const received = new Promise<void>((resolve) => { s.on('data', (d: Buffer) => { down.update(d); downBytes += d.length; }); s.on('end', resolve); });
+  const received = new Promise<void>((resolve) => {
+    s.on('data', (d: Buffer) => {
+      down.update(d);
+      downBytes += d.length;
+    });
+    s.on('end', resolve);
+  });
   const sent = await produce(s, total);
   await received;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   assert.equal(downBytes, total);
   assert.equal(sent, await (upHash as unknown as Promise<string>));
   assert.equal(down.digest('hex'), await (downHash as unknown as Promise<string>));
-  console.log(`mux throughput: ${(2 * total / MiB / secs).toFixed(0)} MB/s (64 MiB each way at once over one unix socket, ${secs.toFixed(2)} s)`);
+  console.log(
+    `mux throughput: ${((2 * total) / MiB / secs).toFixed(0)} MB/s (64 MiB each way at once over one unix socket, ${secs.toFixed(2)} s)`,
+  );
 });

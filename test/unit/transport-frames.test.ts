@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
-  FrameDecoder, FrameType, MAX_PAYLOAD, ProtocolError, encode, encodeHello, header, parseHello, text, type Frame,
+  FrameDecoder,
+  FrameType,
+  MAX_PAYLOAD,
+  ProtocolError,
+  encode,
+  encodeHello,
+  header,
+  parseHello,
+  text,
+  type Frame,
 } from '../../engine/transport/frames.ts';
 
 const session = crypto.randomBytes(8);
@@ -28,13 +37,21 @@ function check(frames: Frame[]): void {
   assert.equal(frames.length, 1 + sample.length);
   assert.equal(frames[0]?.type, FrameType.HELLO);
   assert.ok(parseHello(frames[0]?.payload ?? Buffer.alloc(0)).session.equals(session));
-  frames.slice(1).forEach((f, i) => assert.ok(Buffer.concat([header(f.type, f.stream, f.payload.length), f.payload]).equals(sample[i] as Buffer), `frame ${i}`));
+  frames
+    .slice(1)
+    .forEach((f, i) =>
+      assert.ok(
+        Buffer.concat([header(f.type, f.stream, f.payload.length), f.payload]).equals(sample[i] as Buffer),
+        `frame ${i}`,
+      ),
+    );
 }
 
 test('all frames in one chunk', () => check(decodeAll([wire])));
 
 test('a split at every offset gives the same frames', () => {
-  for (let at = 0; at <= wire.length; at += at < 200 ? 1 : 997) check(decodeAll([wire.subarray(0, at), wire.subarray(at)]));
+  for (let at = 0; at <= wire.length; at += at < 200 ? 1 : 997)
+    check(decodeAll([wire.subarray(0, at), wire.subarray(at)]));
 });
 
 test('one byte at a time', () => check(decodeAll([...wire].map((b) => Buffer.from([b])))));
@@ -42,7 +59,7 @@ test('one byte at a time', () => check(decodeAll([...wire].map((b) => Buffer.fro
 test('random splits into many pieces', () => {
   for (let round = 0; round < 50; round++) {
     const pieces: Buffer[] = [];
-    for (let off = 0; off < wire.length;) {
+    for (let off = 0; off < wire.length; ) {
       const n = 1 + crypto.randomInt(5000);
       pieces.push(wire.subarray(off, off + n));
       off += n;

@@ -20,17 +20,32 @@ test('only the docker socket, the agent socket and published ports in the VM may
   assert.deepEqual(targetAddress('tcp:10.0.2.15:443'), { host: '10.0.2.15', port: 443 });
   assert.deepEqual(targetAddress('tcp:[::1]:5432'), { host: '::1', port: 5432 });
   assert.deepEqual(targetAddress('tcp:::1:5432'), { host: '::1', port: 5432 });
-  for (const bad of ['unix:/etc/shadow', 'unix:/run/docker.sock/../x', 'tcp:8.8.8.8:53', 'tcp:127.0.0.1:0',
-    'tcp:127.0.0.1:65536', 'tcp:localhost:80', 'tcp:10.0.2.2:22', 'udp:127.0.0.1:53', 'docker']) {
+  for (const bad of [
+    'unix:/etc/shadow',
+    'unix:/run/docker.sock/../x',
+    'tcp:8.8.8.8:53',
+    'tcp:127.0.0.1:0',
+    'tcp:127.0.0.1:65536',
+    'tcp:localhost:80',
+    'tcp:10.0.2.2:22',
+    'udp:127.0.0.1:53',
+    'docker',
+  ]) {
     assert.throws(() => targetAddress(bad), /target not allowed/, bad);
   }
 });
 
 test('an OPEN outside the allowlist fails with the reason; an allowed port is spliced', async (t) => {
-  const tcp = net.createServer({ allowHalfOpen: true }, (s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()); });
+  const tcp = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on('data', (d: Buffer) => s.write(d));
+    s.on('end', () => s.end());
+  });
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
   const m = await muxPair(connectTarget);
-  t.after(() => { m.close(); tcp.close(); });
+  t.after(() => {
+    m.close();
+    tcp.close();
+  });
   await assert.rejects(m.host.open('unix:/etc/passwd'), /cannot open unix:\/etc\/passwd: target not allowed/);
   await assert.rejects(m.host.open('tcp:1.1.1.1:80'), /target not allowed/);
   const s = await m.host.open(`tcp:127.0.0.1:${(tcp.address() as net.AddressInfo).port}`);
@@ -40,7 +55,10 @@ test('an OPEN outside the allowlist fails with the reason; an allowed port is sp
 
 test('no virtio port: the guest end logs and stays out of the way', () => {
   const lines: string[] = [];
-  assert.equal(startVportMux(path.join(os.tmpdir(), 'no-such-port'), (m) => lines.push(m)), null);
+  assert.equal(
+    startVportMux(path.join(os.tmpdir(), 'no-such-port'), (m) => lines.push(m)),
+    null,
+  );
   assert.match(lines.join('\n'), /no virtio mux port/);
 });
 
@@ -57,7 +75,8 @@ class FakePort {
           const head = this.toGuest[0] as Buffer;
           const n = Math.min(head.length, buf.length, 4096);
           head.copy(buf, 0, 0, n);
-          if (n === head.length) this.toGuest.shift(); else this.toGuest[0] = head.subarray(n);
+          if (n === head.length) this.toGuest.shift();
+          else this.toGuest[0] = head.subarray(n);
           return n;
         }
         if (!this.host) return 0;
@@ -75,8 +94,14 @@ class FakePort {
   /** A host process connects to the port's socket. */
   connect(): Duplex {
     const host = new Duplex({
-      read() { /* pushed by the guest's writes */ },
-      write: (chunk: Buffer, _e, cb) => { this.toGuest.push(chunk); this.signal(); cb(); },
+      read() {
+        /* pushed by the guest's writes */
+      },
+      write: (chunk: Buffer, _e, cb) => {
+        this.toGuest.push(chunk);
+        this.signal();
+        cb();
+      },
     });
     this.host = host;
     this.signal();
@@ -91,18 +116,28 @@ class FakePort {
     this.signal();
   }
 
-  private signal(): void { for (const w of this.wake.splice(0)) w(); }
+  private signal(): void {
+    for (const w of this.wake.splice(0)) w();
+  }
 }
 
 test('the guest serves a host, survives it going away, and serves the next one', async (t) => {
   const svc = await service((s) => s.pipe(s));
   const port = new FakePort();
   const guestClosed: string[] = [];
-  const sessions = new PortSessions(port.io, (carrier) => {
-    const mux = new Mux(carrier, { role: 'guest', onOpen: () => connectUnix(svc.path) });
-    mux.on('close', (e: Error) => guestClosed.push(e.message));
-  }, { pollMs: 20 });
-  t.after(() => { sessions.stop(); port.drop(); svc.close(); });
+  const sessions = new PortSessions(
+    port.io,
+    (carrier) => {
+      const mux = new Mux(carrier, { role: 'guest', onOpen: () => connectUnix(svc.path) });
+      mux.on('close', (e: Error) => guestClosed.push(e.message));
+    },
+    { pollMs: 20 },
+  );
+  t.after(() => {
+    sessions.stop();
+    port.drop();
+    svc.close();
+  });
   await tick(50);
 
   const host1 = new Mux(port.connect(), { role: 'host' });
@@ -127,7 +162,11 @@ test('the guest serves a host, survives it going away, and serves the next one',
 
 test('the agent finds its port by the name the kernel shows in /sys, without udev', () => {
   const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-vports-'));
-  for (const [dev, name] of [['vport2p1', 'berth.boot\n'], ['vport2p2', 'berth.mux\n'], ['vport3p0', '']] as const) {
+  for (const [dev, name] of [
+    ['vport2p1', 'berth.boot\n'],
+    ['vport2p2', 'berth.mux\n'],
+    ['vport3p0', ''],
+  ] as const) {
     fs.mkdirSync(path.join(sys, dev));
     fs.writeFileSync(path.join(sys, dev, 'name'), name);
   }
@@ -136,7 +175,11 @@ test('the agent finds its port by the name the kernel shows in /sys, without ude
     assert.equal(vportDevice('berth.boot', sys, '/devx'), '/devx/vport2p1');
     assert.equal(vportDevice('berth.other', sys), null, 'no port of that name');
     assert.equal(vportDevice('berth.mux', path.join(sys, 'missing')), null, 'no virtio-serial at all');
-    assert.equal(startVportMux(null, () => undefined), null, 'no port: the agent runs without the data plane');
+    assert.equal(
+      startVportMux(null, () => undefined),
+      null,
+      'no port: the agent runs without the data plane',
+    );
   } finally {
     fs.rmSync(sys, { recursive: true, force: true });
   }

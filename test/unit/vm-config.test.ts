@@ -6,7 +6,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { accelArgs, chooseAccelerator, nativeAccelerator, recordBootFailure, resolveOnPath } from '../../engine/host/accelerator.ts';
+import {
+  accelArgs,
+  chooseAccelerator,
+  nativeAccelerator,
+  recordBootFailure,
+  resolveOnPath,
+} from '../../engine/host/accelerator.ts';
 import { qemuArgs } from '../../engine/host/qemu-args.ts';
 import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
@@ -23,8 +29,18 @@ describe('accelerator choice', () => {
     let probes = 0;
     return {
       probes: () => probes,
-      deps: { qemuBinary: '/nonexistent/qemu', kernel: path.join(dir, 'vmlinuz'), cacheFile: path.join(dir, 'cache.json'), platform: 'darwin' as const, arch: 'x64',
-        probe: async () => { probes++; return failure; }, ...extra },
+      deps: {
+        qemuBinary: '/nonexistent/qemu',
+        kernel: path.join(dir, 'vmlinuz'),
+        cacheFile: path.join(dir, 'cache.json'),
+        platform: 'darwin' as const,
+        arch: 'x64',
+        probe: async () => {
+          probes++;
+          return failure;
+        },
+        ...extra,
+      },
     };
   };
 
@@ -52,7 +68,10 @@ describe('accelerator choice', () => {
     const next = await chooseAccelerator('auto', d.deps);
     assert.equal(next.accel, 'tcg', 'the next start skips the broken accelerator');
     assert.equal(d.probes(), 1, 'without probing again');
-    assert.throws(() => recordBootFailure('kvm', d.deps, 'hvf', 'aborted'), /set to kvm.*hvf failed while booting.*aborted/);
+    assert.throws(
+      () => recordBootFailure('kvm', d.deps, 'hvf', 'aborted'),
+      /set to kvm.*hvf failed while booting.*aborted/,
+    );
   });
 
   it('probes again when the kernel image changes', async () => {
@@ -84,8 +103,16 @@ describe('accelerator choice', () => {
 describe('QEMU command line', () => {
   it('boots an immutable root with keys over fw_cfg and the data disk', () => {
     const a = qemuArgs({
-      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' }, accel: 'kvm', cpus: 4, memoryMiB: 4096, dataDisk: 'd.qcow2', sshPort: 2222,
-      qmpSocket: 'q.sock', consoleLog: 'c.log', authorizedKeysFile: 'ak', hostKeyFile: 'hk',
+      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
+      accel: 'kvm',
+      cpus: 4,
+      memoryMiB: 4096,
+      dataDisk: 'd.qcow2',
+      sshPort: 2222,
+      qmpSocket: 'q.sock',
+      consoleLog: 'c.log',
+      authorizedKeysFile: 'ak',
+      hostKeyFile: 'hk',
     }).join(' ');
     assert.match(a, /file=r\.img,format=raw,snapshot=on/);
     assert.match(a, /file=d\.qcow2,format=qcow2/);
@@ -99,19 +126,38 @@ describe('QEMU command line', () => {
 
   it('serves the data port and the agent boot port on one virtio-serial controller', () => {
     const a = qemuArgs({
-      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' }, accel: 'tcg', cpus: 2, memoryMiB: 2048, dataDisk: 'd.qcow2', sshPort: 2222,
-      qmpSocket: 'q.sock', consoleLog: 'c.log', authorizedKeysFile: 'ak', hostKeyFile: 'hk', muxSocket: 'm.sock', bootSocket: 'b.sock',
+      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
+      accel: 'tcg',
+      cpus: 2,
+      memoryMiB: 2048,
+      dataDisk: 'd.qcow2',
+      sshPort: 2222,
+      qmpSocket: 'q.sock',
+      consoleLog: 'c.log',
+      authorizedKeysFile: 'ak',
+      hostKeyFile: 'hk',
+      muxSocket: 'm.sock',
+      bootSocket: 'b.sock',
     }).join(' ');
     assert.equal(a.match(/virtio-serial-pci/g)?.length, 1);
-    assert.match(a, /socket,id=mux,path=m\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=mux,name=berth\.mux/);
-    assert.match(a, /socket,id=boot,path=b\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=boot,name=berth\.boot/);
+    assert.match(
+      a,
+      /socket,id=mux,path=m\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=mux,name=berth\.mux/,
+    );
+    assert.match(
+      a,
+      /socket,id=boot,path=b\.sock,server=on,wait=off -device virtserialport,bus=vser\.0,chardev=boot,name=berth\.boot/,
+    );
   });
 });
 
 describe('agent boot port', () => {
   it('announces the bundle by its sha256 and length on one line', () => {
     const bundle = Buffer.from('export {};\n');
-    assert.equal(bootPortHeader(bundle), `${crypto.createHash('sha256').update(bundle).digest('hex')} ${bundle.length}\n`);
+    assert.equal(
+      bootPortHeader(bundle),
+      `${crypto.createHash('sha256').update(bundle).digest('hex')} ${bundle.length}\n`,
+    );
   });
 
   it('hands the header and bundle to whoever serves the port, and keeps the connection until closed', async () => {
@@ -120,13 +166,21 @@ describe('agent boot port', () => {
     const bundle = crypto.randomBytes(300_000);
     let got = Buffer.alloc(0);
     let ended = false;
-    const server = net.createServer((c) => { c.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); }); c.on('close', () => { ended = true; }); });
+    const server = net.createServer((c) => {
+      c.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+      });
+      c.on('close', () => {
+        ended = true;
+      });
+    });
     await new Promise<void>((r) => server.listen(sock, r));
     const port = new AgentBootPort(sock, () => undefined);
     try {
       await port.offer(Promise.resolve(bundle));
       const header = bootPortHeader(bundle);
-      for (const until = Date.now() + 5000; got.length < header.length + bundle.length && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+      for (const until = Date.now() + 5000; got.length < header.length + bundle.length && Date.now() < until; )
+        await new Promise((r) => setTimeout(r, 20));
       assert.equal(got.subarray(0, header.length).toString(), header);
       assert.ok(got.subarray(header.length).equals(bundle));
       assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
@@ -140,7 +194,10 @@ describe('agent boot port', () => {
 
   it('gives up on a port that never answers, and says the agent goes over SSH', async () => {
     const logs: string[] = [];
-    await new AgentBootPort(path.join(os.tmpdir(), `berth-no-such-${process.pid}.sock`), (m) => logs.push(m)).offer(Promise.resolve(Buffer.from('x')), 200);
+    await new AgentBootPort(path.join(os.tmpdir(), `berth-no-such-${process.pid}.sock`), (m) => logs.push(m)).offer(
+      Promise.resolve(Buffer.from('x')),
+      200,
+    );
     assert.match(logs.join('\n'), /boot port does not answer.*over SSH/);
   });
 });
@@ -162,7 +219,10 @@ describe('per-install keys and docker context', () => {
     assert.equal(fs.existsSync(path.join(dir, 'config.json')), false);
     fs.writeFileSync(path.join(dir, 'config.json'), '{"auths":{"r":{}}}');
     writeDockerContext('/x/docker.sock', { configDir: dir, use: true });
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), { auths: { r: {} }, currentContext: 'berth' });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), {
+      auths: { r: {} },
+      currentContext: 'berth',
+    });
   });
 });
 
@@ -195,13 +255,16 @@ describe('data disk', () => {
     const disk = path.join(dir, 'a.qcow2');
     ensureDataDisk(disk, 3, template);
     assert.equal(dataDiskGiB(disk), 3);
-    assert.equal(firstByte(disk), 0x42, 'the template\'s contents');
+    assert.equal(firstByte(disk), 0x42, "the template's contents");
     assert.equal(fs.statSync(disk).mode & 0o777, 0o600);
     assert.equal(dataDiskGiB(template), 2, 'the template is left as it was');
   });
 
   it('is blank when the setting is smaller than the template, or there is none', () => {
-    for (const [name, tpl] of [['b.qcow2', template], ['c.qcow2', undefined]] as const) {
+    for (const [name, tpl] of [
+      ['b.qcow2', template],
+      ['c.qcow2', undefined],
+    ] as const) {
       const disk = path.join(dir, name);
       ensureDataDisk(disk, 1, tpl);
       assert.equal(dataDiskGiB(disk), 1);
@@ -220,7 +283,7 @@ describe('data disk', () => {
 });
 
 describe('console log of each boot', () => {
-  it('keeps the last boot\'s console (a panic survives the retry); an empty one does not replace it', () => {
+  it("keeps the last boot's console (a panic survives the retry); an empty one does not replace it", () => {
     const data = new DataDir(tmp());
     data.ensure();
     assert.equal(path.basename(data.previousConsoleLog), 'console.previous.log');

@@ -1,6 +1,16 @@
 // A typed client over any frame transport (WebSocket in a browser, IPC in Electron): validates
 // inputs before sending and outputs and events on arrival, so the UI only ever sees checked data.
-import { ApiError, calls, describeIssues, events, isEventName, type ApiEvent, type CallInput, type CallName, type CallOutput } from './contract.ts';
+import {
+  ApiError,
+  calls,
+  describeIssues,
+  events,
+  isEventName,
+  type ApiEvent,
+  type CallInput,
+  type CallName,
+  type CallOutput,
+} from './contract.ts';
 import { ServerFrameSchema, type ClientFrame } from './wire.ts';
 
 export interface FrameTransport {
@@ -24,7 +34,9 @@ export class ApiClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { name, resolve: resolve as (v: unknown) => void, reject });
-      try { this.transport.send({ type: 'call', id, name, input: checked.data }); } catch (e) {
+      try {
+        this.transport.send({ type: 'call', id, name, input: checked.data });
+      } catch (e) {
         this.pending.delete(id);
         reject(e as Error);
       }
@@ -49,7 +61,10 @@ export class ApiClient {
     if (f.type === 'event') {
       if (!isEventName(f.name)) return;
       const data = events[f.name].safeParse(f.data);
-      if (!data.success) { console.warn(`dropped malformed '${f.name}' event: ${describeIssues(data.error)}`); return; }
+      if (!data.success) {
+        console.warn(`dropped malformed '${f.name}' event: ${describeIssues(data.error)}`);
+        return;
+      }
       const ev = { name: f.name, data: data.data } as ApiEvent;
       for (const l of this.listeners) l(ev);
       return;
@@ -57,7 +72,10 @@ export class ApiClient {
     const p = this.pending.get(f.id);
     if (!p) return;
     this.pending.delete(f.id);
-    if (f.type === 'error') { p.reject(new ApiError(f.error.message, f.error.status)); return; }
+    if (f.type === 'error') {
+      p.reject(new ApiError(f.error.message, f.error.status));
+      return;
+    }
     const out = calls[p.name].output.safeParse(f.output);
     if (out.success) p.resolve(out.data);
     else p.reject(new ApiError(`unexpected answer to ${p.name}: ${describeIssues(out.error)}`));

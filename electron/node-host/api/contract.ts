@@ -4,8 +4,22 @@
 import { z } from 'zod';
 import { SettingsPatchInputSchema } from './settings-schema.ts';
 import { EngineStatusSchema, StartStageSchema } from '../../../engine/host/engine-types.ts';
-import { ContainerSchema, ImageListSchema, ImageRefSchema, LogChunkSchema, RunSpecSchema, TransferProgressSchema } from './docker-types.ts';
-import { ImageStoreSchema, MigrateResultSchema, StoreInventorySchema, StoreProgressSchema, StoreStatusSchema, StoreSwitchResultSchema } from './store-types.ts';
+import {
+  ContainerSchema,
+  ImageListSchema,
+  ImageRefSchema,
+  LogChunkSchema,
+  RunSpecSchema,
+  TransferProgressSchema,
+} from './docker-types.ts';
+import {
+  ImageStoreSchema,
+  MigrateResultSchema,
+  StoreInventorySchema,
+  StoreProgressSchema,
+  StoreStatusSchema,
+  StoreSwitchResultSchema,
+} from './store-types.ts';
 import { DiskUsageSchema, ReclaimPlanSchema, ReclaimResultSchema } from './disk-types.ts';
 import { VolumeListSchema, VolumeNameSchema, VolumePruneResultSchema } from './volume-types.ts';
 import { ProposalSchema, ResetBodySchema, SettingsProgressSchema, SettingsStateSchema } from './settings-types.ts';
@@ -61,16 +75,28 @@ export const calls = {
   'containers.restart': call(byId, ok),
   'containers.remove': call(z.object({ id: z.string().min(1), force: z.boolean() }).strict(), ok),
   /** Live logs: the last `tail` lines, then every new line, as 'containers.log' events to this client. */
-  'containers.followLogs': call(z.object({ id: z.string().min(1), tail: z.number().int().min(0).max(10_000) }).strict(), ok),
+  'containers.followLogs': call(
+    z.object({ id: z.string().min(1), tail: z.number().int().min(0).max(10_000) }).strict(),
+    ok,
+  ),
   'containers.unfollowLogs': call(byId, ok),
 
   'images.list': call(none, ImageListSchema),
   /** Resolves when the pull ends; 'images.progress' events with the same opId report progress. */
-  'images.pull': call(z.object({ ref: ImageRefSchema, opId: z.string().min(1) }).strict(), z.object({ ref: z.string(), id: z.string() })),
-  'images.push': call(z.object({ ref: ImageRefSchema, opId: z.string().min(1) }).strict(), z.object({ ref: z.string(), digest: z.string().optional() })),
+  'images.pull': call(
+    z.object({ ref: ImageRefSchema, opId: z.string().min(1) }).strict(),
+    z.object({ ref: z.string(), id: z.string() }),
+  ),
+  'images.push': call(
+    z.object({ ref: ImageRefSchema, opId: z.string().min(1) }).strict(),
+    z.object({ ref: z.string(), digest: z.string().optional() }),
+  ),
   'images.tag': call(z.object({ source: z.string().min(1), target: ImageRefSchema }).strict(), ok),
   /** Refused by the engine while a container uses the image, unless force. */
-  'images.remove': call(z.object({ id: z.string().min(1), force: z.boolean() }).strict(), z.object({ removed: z.array(z.string()) })),
+  'images.remove': call(
+    z.object({ id: z.string().min(1), force: z.boolean() }).strict(),
+    z.object({ removed: z.array(z.string()) }),
+  ),
   'images.run': call(RunSpecSchema.strict(), z.object({ id: z.string(), name: z.string() })),
 
   'store.status': call(none, StoreStatusSchema),
@@ -110,7 +136,17 @@ export const calls = {
   'troubleshoot.purge': call(none, EngineStatusSchema),
   'troubleshoot.factoryReset': call(none, EngineStatusSchema),
   /** Writes a diagnostics archive (no keys, no tokens); `output`: an absolute .tar.gz path, else one in the logs dir. */
-  'troubleshoot.diagnostics': call(z.object({ output: z.string().regex(/^(\/|[A-Za-z]:\\).*\.tar\.gz$/, 'an absolute path ending in .tar.gz').optional() }).strict(), DiagnosticsResultSchema),
+  'troubleshoot.diagnostics': call(
+    z
+      .object({
+        output: z
+          .string()
+          .regex(/^(\/|[A-Za-z]:\\).*\.tar\.gz$/, 'an absolute path ending in .tar.gz')
+          .optional(),
+      })
+      .strict(),
+    DiagnosticsResultSchema,
+  ),
 } as const;
 
 export const events = {
@@ -140,18 +176,30 @@ export type ApiEvent = { [N in EventName]: { name: N; data: EventData<N> } }[Eve
 
 export const callNames = Object.keys(calls) as CallName[];
 export const eventNames = Object.keys(events) as EventName[];
-export function isCallName(s: string): s is CallName { return Object.hasOwn(calls, s); }
-export function isEventName(s: string): s is EventName { return Object.hasOwn(events, s); }
+export function isCallName(s: string): s is CallName {
+  return Object.hasOwn(calls, s);
+}
+export function isEventName(s: string): s is EventName {
+  return Object.hasOwn(events, s);
+}
 
 /**
  * Errors cross every transport as { error: { message, status? } }, the message in the engine's own
  * words; status says refused (400), busy (409), not running (503) as HTTP would.
  */
-export const ApiErrorSchema = z.object({ error: z.object({ message: z.string(), status: z.number().int().optional() }) });
+export const ApiErrorSchema = z.object({
+  error: z.object({ message: z.string(), status: z.number().int().optional() }),
+});
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status = 500) { super(message); this.name = 'ApiError'; }
+  constructor(
+    message: string,
+    readonly status = 500,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
 }
 
 /** An error as every transport carries it: the message, and the refusal's kind when it has one. */
@@ -171,10 +219,15 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** The contract as JSON Schema (`berth api schema`, GET /api/contract): every call's input and output, every event. */
-export function contractJsonSchema(): { calls: Record<CallName, { input: unknown; output: unknown }>; events: Record<EventName, unknown> } {
+export function contractJsonSchema(): {
+  calls: Record<CallName, { input: unknown; output: unknown }>;
+  events: Record<EventName, unknown>;
+} {
   const schema = (s: z.ZodType): unknown => z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' });
   return {
-    calls: Object.fromEntries(callNames.map((n) => [n, { input: schema(calls[n].input), output: schema(calls[n].output) }])) as Record<CallName, { input: unknown; output: unknown }>,
+    calls: Object.fromEntries(
+      callNames.map((n) => [n, { input: schema(calls[n].input), output: schema(calls[n].output) }]),
+    ) as Record<CallName, { input: unknown; output: unknown }>,
     events: Object.fromEntries(eventNames.map((n) => [n, schema(events[n])])) as Record<EventName, unknown>,
   };
 }

@@ -4,31 +4,38 @@
 // these. Browser-safe.
 import { z } from 'zod';
 
-export { SNAPSHOTTER_FEATURE, BERTH_DAEMON_DEFAULTS, RESERVED_DAEMON_KEYS } from '../../../engine/shared/daemon-json-keys.ts';
+export {
+  SNAPSHOTTER_FEATURE,
+  BERTH_DAEMON_DEFAULTS,
+  RESERVED_DAEMON_KEYS,
+} from '../../../engine/shared/daemon-json-keys.ts';
 import { SNAPSHOTTER_FEATURE, RESERVED_DAEMON_KEYS } from '../../../engine/shared/daemon-json-keys.ts';
 
 const strings = z.array(z.string());
 const known = {
-  'debug': z.boolean(),
-  'experimental': z.boolean(),
+  debug: z.boolean(),
+  experimental: z.boolean(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error', 'fatal']),
   'insecure-registries': strings,
   'registry-mirrors': z.array(z.string().regex(/^https?:\/\/\S+$/, 'a mirror is an http:// or https:// URL')),
-  'dns': strings,
+  dns: strings,
   'dns-search': strings,
   'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().int() })),
-  'features': z.record(z.string(), z.boolean()),
-  'builder': z.record(z.string(), z.unknown()),
+  features: z.record(z.string(), z.boolean()),
+  builder: z.record(z.string(), z.unknown()),
   'log-driver': z.string(),
   'log-opts': z.record(z.string(), z.string()),
   'max-concurrent-downloads': z.number().int().min(1),
   'max-concurrent-uploads': z.number().int().min(1),
-  'mtu': z.number().int().min(68),
-  'ipv6': z.boolean(),
+  mtu: z.number().int().min(68),
+  ipv6: z.boolean(),
   'live-restore': z.boolean(),
 } as const;
 
-export interface DaemonJsonIssue { path: string[]; message: string }
+export interface DaemonJsonIssue {
+  path: string[];
+  message: string;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,10 +45,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function berthRuleIssues(obj: Record<string, unknown>): DaemonJsonIssue[] {
   const issues: DaemonJsonIssue[] = [];
   const features = obj.features;
-  if (features !== undefined && !isObject(features)) issues.push({ path: ['features'], message: 'must be a JSON object' });
+  if (features !== undefined && !isObject(features))
+    issues.push({ path: ['features'], message: 'must be a JSON object' });
   if (isObject(features) && SNAPSHOTTER_FEATURE in features) {
-    issues.push({ path: ['features', SNAPSHOTTER_FEATURE],
-      message: 'cannot be set here: the image store is chosen by the useContainerdSnapshotter setting ("Use containerd for pulling and storing images" in General)' });
+    issues.push({
+      path: ['features', SNAPSHOTTER_FEATURE],
+      message:
+        'cannot be set here: the image store is chosen by the useContainerdSnapshotter setting ("Use containerd for pulling and storing images" in General)',
+    });
   }
   for (const [key, why] of Object.entries(RESERVED_DAEMON_KEYS)) {
     if (key in obj) issues.push({ path: [key], message: `cannot be set: it is managed by Berth (${why})` });
@@ -55,7 +66,8 @@ export function typeIssues(obj: Record<string, unknown>): DaemonJsonIssue[] {
   for (const [key, schema] of Object.entries(known)) {
     if (!(key in obj)) continue;
     const r = schema.safeParse(obj[key]);
-    if (!r.success) for (const i of r.error.issues) issues.push({ path: [key, ...i.path.map(String)], message: i.message });
+    if (!r.success)
+      for (const i of r.error.issues) issues.push({ path: [key, ...i.path.map(String)], message: i.message });
   }
   return issues;
 }
@@ -74,7 +86,9 @@ export type DaemonJsonCheck = { ok: true; value: DaemonJson } | { ok: false; err
 /** Validates the editor's text; errors name the key and say what is wrong. */
 export function checkDaemonJson(text: string): DaemonJsonCheck {
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch (e) {
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
     return { ok: false, errors: [`not valid JSON: ${(e as Error).message}`] };
   }
   if (!isObject(parsed)) return { ok: false, errors: ['daemon.json must be a JSON object: { … }'] };

@@ -74,22 +74,39 @@ export const LogChunkSchema = z.object({
 export type LogChunk = z.infer<typeof LogChunkSchema>;
 
 // Names and values a user types into the Run dialog, checked the way the engine would.
-export const ContainerNameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container name uses letters, digits, _ . - and starts with a letter or digit');
+export const ContainerNameSchema = z
+  .string()
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+    'a container name uses letters, digits, _ . - and starts with a letter or digit',
+  );
 export const PortNumberSchema = z.number().int().min(1, 'ports are 1–65535').max(65535, 'ports are 1–65535');
-export const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name uses letters, digits and _ and does not start with a digit');
+export const EnvNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'an environment variable name uses letters, digits and _ and does not start with a digit',
+  );
 
 export const RunSpecSchema = z.object({
   image: z.string().min(1),
   name: ContainerNameSchema.optional(),
-  ports: z.array(z.object({ hostPort: PortNumberSchema, containerPort: PortNumberSchema, protocol: z.enum(['tcp', 'udp']) })),
+  ports: z.array(
+    z.object({ hostPort: PortNumberSchema, containerPort: PortNumberSchema, protocol: z.enum(['tcp', 'udp']) }),
+  ),
   env: z.array(z.object({ name: EnvNameSchema, value: z.string() })),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
 /** An image reference the engine accepts: repository[:tag][@digest], lowercase repository path. */
-export const ImageRefSchema = z.string().trim().min(1, 'enter an image reference')
-  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+|:[0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-    'not a valid image reference (repository[:tag], lowercase)');
+export const ImageRefSchema = z
+  .string()
+  .trim()
+  .min(1, 'enter an image reference')
+  .regex(
+    /^[a-z0-9]+(?:[._-][a-z0-9]+|:[0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+    'not a valid image reference (repository[:tag], lowercase)',
+  );
 
 /** Pulling a bare repository would fetch every tag: default to :latest as the docker CLI does. */
 export function withDefaultTag(ref: string): string {

@@ -7,7 +7,10 @@ export const SETTINGS_TABS = ['general', 'engine', 'resources', 'features'] as c
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 /** Where the dashboard is: a view, and for Settings its tab. */
-export interface Route { view: View; tab: SettingsTab; }
+export interface Route {
+  view: View;
+  tab: SettingsTab;
+}
 
 export const DEFAULT_ROUTE: Route = { view: 'containers', tab: 'general' };
 

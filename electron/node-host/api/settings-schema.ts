@@ -17,27 +17,33 @@ export const AcceleratorSettingSchema = z.enum(['auto', 'kvm', 'tcg']);
 export const RestartKindSchema = z.enum(['none', 'engine', 'vm']);
 export type RestartKind = z.infer<typeof RestartKindSchema>;
 
-export const SettingsSchema = z.object({
-  /** Docker Desktop's "Use containerd for pulling and storing images". */
-  useContainerdSnapshotter: z.boolean(),
-  /** The user's daemon.json keys (the store toggle's key and Berth's own keys excepted). */
-  dockerEngine: DaemonJsonSchema,
-  vm: z.object({
-    cpus: z.number().int().min(1),
-    memoryMiB: z.number().int().min(MIN_MEMORY_MIB),
-    diskGiB: z.number().int().min(MIN_DISK_GIB).max(MAX_DISK_GIB),
-  }).strict(),
-  accelerator: AcceleratorSettingSchema,
-  /** Host folders shared into the VM at the same path, so bind mounts of host paths work. */
-  fileSharing: z.array(z.string()).max(MAX_SHARED_FOLDERS),
-  /** What the containerd image store makes possible; each needs that store (features-rules.ts). */
-  features: z.object({
-    /** eStargz lazy pulling: the stargz snapshotter as containerd's proxy plugin, dockerd's storage-driver. */
-    lazyPulling: z.boolean(),
-    /** Wasm containers: a Wasm-capable runtime registered with dockerd. */
-    wasm: z.boolean(),
-  }).strict(),
-}).strict();
+export const SettingsSchema = z
+  .object({
+    /** Docker Desktop's "Use containerd for pulling and storing images". */
+    useContainerdSnapshotter: z.boolean(),
+    /** The user's daemon.json keys (the store toggle's key and Berth's own keys excepted). */
+    dockerEngine: DaemonJsonSchema,
+    vm: z
+      .object({
+        cpus: z.number().int().min(1),
+        memoryMiB: z.number().int().min(MIN_MEMORY_MIB),
+        diskGiB: z.number().int().min(MIN_DISK_GIB).max(MAX_DISK_GIB),
+      })
+      .strict(),
+    accelerator: AcceleratorSettingSchema,
+    /** Host folders shared into the VM at the same path, so bind mounts of host paths work. */
+    fileSharing: z.array(z.string()).max(MAX_SHARED_FOLDERS),
+    /** What the containerd image store makes possible; each needs that store (features-rules.ts). */
+    features: z
+      .object({
+        /** eStargz lazy pulling: the stargz snapshotter as containerd's proxy plugin, dockerd's storage-driver. */
+        lazyPulling: z.boolean(),
+        /** Wasm containers: a Wasm-capable runtime registered with dockerd. */
+        wasm: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
 /** The settings file as this version writes it. Reading is per key (electron/node-host/settings/settings-file.ts). */
@@ -52,19 +58,22 @@ export type SettingKey = Exclude<keyof Settings, Group> | { [G in Group]: `${G}.
 
 const shape = SettingsSchema.shape as Record<string, z.ZodType>;
 export const SETTING_KEYS: readonly SettingKey[] = Object.entries(shape).flatMap(([k, s]) =>
-  (GROUPS as readonly string[]).includes(k) ? Object.keys((s as z.ZodObject).shape).map((sub) => `${k}.${sub}`) : [k]) as SettingKey[];
+  (GROUPS as readonly string[]).includes(k) ? Object.keys((s as z.ZodObject).shape).map((sub) => `${k}.${sub}`) : [k],
+) as SettingKey[];
 export const SettingKeySchema = z.custom<SettingKey>((v) => typeof v === 'string' && isSettingKey(v));
 
 export function isSettingKey(key: string): key is SettingKey {
   return (SETTING_KEYS as readonly string[]).includes(key);
 }
 
-export function isGroup(key: string): boolean { return (GROUPS as readonly string[]).includes(key); }
+export function isGroup(key: string): boolean {
+  return (GROUPS as readonly string[]).includes(key);
+}
 
 /** The zod schema of one key's value (shape only; host limits are checked where values change). */
 export function keySchema(key: SettingKey): z.ZodType {
   const [head, sub] = key.split('.') as [string, string | undefined];
-  return sub === undefined ? shape[head]! : (shape[head] as z.ZodObject).shape[sub] as z.ZodType;
+  return sub === undefined ? shape[head]! : ((shape[head] as z.ZodObject).shape[sub] as z.ZodType);
 }
 
 export type FormTab = 'general' | 'engine' | 'resources' | 'features';
@@ -79,7 +88,11 @@ export interface SettingInfo {
 
 export const SETTING_INFO: Readonly<Record<SettingKey, SettingInfo>> = {
   // The store switch: dockerd restarts with the other snapshotter; the VM keeps running.
-  useContainerdSnapshotter: { restart: 'engine', tab: 'general', label: 'Use containerd for pulling and storing images' },
+  useContainerdSnapshotter: {
+    restart: 'engine',
+    tab: 'general',
+    label: 'Use containerd for pulling and storing images',
+  },
   dockerEngine: { restart: 'engine', tab: 'engine', label: 'Docker Engine configuration (daemon.json)' },
   // QEMU takes these at launch; a grown disk is resized before the VM boots.
   'vm.cpus': { restart: 'vm', tab: 'resources', label: 'CPUs' },
@@ -120,7 +133,10 @@ export function withKey(s: Settings, key: SettingKey, value: unknown): Settings 
 }
 
 /** A partial, nested patch as the dashboard sends it: { vm: { cpus: 4 } }. The service validates values. */
-export const SettingsPatchSchema = SettingsSchema.extend({ vm: SettingsSchema.shape.vm.partial(), features: SettingsSchema.shape.features.partial() }).partial();
+export const SettingsPatchSchema = SettingsSchema.extend({
+  vm: SettingsSchema.shape.vm.partial(),
+  features: SettingsSchema.shape.features.partial(),
+}).partial();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 /**
@@ -128,12 +144,24 @@ export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
  * the schema's keys (anything else is refused at the boundary). Values are checked by the settings
  * service, whose errors name the key and the host's limits ("vm.memoryMiB must be … to 8192 MiB").
  */
-export const SettingsPatchInputSchema = z.object({
-  ...Object.fromEntries(Object.entries(SettingsSchema.shape).map(([k, s]) => [k, (s instanceof z.ZodObject
-    ? z.object(Object.fromEntries(Object.keys(s.shape).map((sub) => [sub, z.unknown().optional()]))).strict()
-    : z.unknown()).optional()])),
-  ...Object.fromEntries(SETTING_KEYS.filter((k) => k.includes('.')).map((k) => [k, z.unknown().optional()])),
-}).strict().meta({ description: 'Partial settings, nested {"vm":{"cpus":4}} or dotted {"vm.cpus":4}; each value is validated by the settings service' });
+export const SettingsPatchInputSchema = z
+  .object({
+    ...Object.fromEntries(
+      Object.entries(SettingsSchema.shape).map(([k, s]) => [
+        k,
+        (s instanceof z.ZodObject
+          ? z.object(Object.fromEntries(Object.keys(s.shape).map((sub) => [sub, z.unknown().optional()]))).strict()
+          : z.unknown()
+        ).optional(),
+      ]),
+    ),
+    ...Object.fromEntries(SETTING_KEYS.filter((k) => k.includes('.')).map((k) => [k, z.unknown().optional()])),
+  })
+  .strict()
+  .meta({
+    description:
+      'Partial settings, nested {"vm":{"cpus":4}} or dotted {"vm.cpus":4}; each value is validated by the settings service',
+  });
 
 /** Deep equality for JSON values (object key order does not matter). */
 export function jsonEqual(a: unknown, b: unknown): boolean {

@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { RestartKindSchema, SettingKeySchema, SettingsSchema, type RestartKind } from './settings-schema.ts';
 
 export {
-  RestartKindSchema, SettingsPatchSchema, SettingsSchema, type RestartKind, type Settings, type SettingsPatch,
+  RestartKindSchema,
+  SettingsPatchSchema,
+  SettingsSchema,
+  type RestartKind,
+  type Settings,
+  type SettingsPatch,
 } from './settings-schema.ts';
 
 /** What the VM may use on this host: the form's bounds and the service's checks (electron/node-host/settings/host-limits.ts). */
@@ -48,8 +53,11 @@ export const ResetBodySchema = z.object({ factory: z.literal(true) }).strict();
 /** The sentence next to Apply & Restart: what will restart. */
 export function restartSentence(kind: RestartKind): string {
   switch (kind) {
-    case 'engine': return 'Applying restarts the Docker Engine: running containers stop and the images list reloads.';
-    case 'vm': return 'Applying restarts the Berth VM and the Docker Engine: running containers stop.';
-    default: return 'Applying needs no restart.';
+    case 'engine':
+      return 'Applying restarts the Docker Engine: running containers stop and the images list reloads.';
+    case 'vm':
+      return 'Applying restarts the Berth VM and the Docker Engine: running containers stop.';
+    default:
+      return 'Applying needs no restart.';
   }
 }

@@ -5,7 +5,11 @@ import { IMAGE_STORES, type ImageStore } from '../../../engine/shared/image-stor
 export const ImageStoreSchema = z.enum(IMAGE_STORES);
 export type { ImageStore };
 
-export const StoreSummarySchema = z.object({ images: z.number().int(), bytes: z.number(), containers: z.number().int() });
+export const StoreSummarySchema = z.object({
+  images: z.number().int(),
+  bytes: z.number(),
+  containers: z.number().int(),
+});
 
 export const StoreStatusSchema = z.object({
   active: ImageStoreSchema,
@@ -37,12 +41,15 @@ export const PlatformVariantSchema = z.object({
   /** True when this variant's content is in the local store (not only listed in the index). */
   present: z.boolean(),
   /** Set on an index's attestation manifest (its platform is unknown/unknown). */
-  attestation: z.object({
-    /** The platform of the manifest it is about ('' when the index does not say). */
-    subject: z.string(),
-    /** Its in-toto predicate types (SPDX SBOM, SLSA provenance); empty while its content is not in the store. */
-    predicateTypes: z.array(z.string()),
-  }).strict().optional(),
+  attestation: z
+    .object({
+      /** The platform of the manifest it is about ('' when the index does not say). */
+      subject: z.string(),
+      /** Its in-toto predicate types (SPDX SBOM, SLSA provenance); empty while its content is not in the store. */
+      predicateTypes: z.array(z.string()),
+    })
+    .strict()
+    .optional(),
 });
 export type PlatformVariant = z.infer<typeof PlatformVariantSchema>;
 
@@ -59,11 +66,15 @@ export const StoreInventorySchema = z.object({
 });
 export type StoreInventory = z.infer<typeof StoreInventorySchema>;
 
-export const MigrateResultSchema = z.object({ migrated: z.array(z.string()), skipped: z.array(z.object({ ref: z.string(), reason: z.string() })) });
+export const MigrateResultSchema = z.object({
+  migrated: z.array(z.string()),
+  skipped: z.array(z.object({ ref: z.string(), reason: z.string() })),
+});
 export type MigrateResult = z.infer<typeof MigrateResultSchema>;
 
 export const StoreProgressSchema = z.object({
-  step: z.string(), detail: z.string().optional(),
+  step: z.string(),
+  detail: z.string().optional(),
   /** Items handled so far out of total, when the step counts (a migration's images). */
   count: z.object({ done: z.number().int(), total: z.number().int() }).optional(),
   done: z.boolean(),

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { ImageStoreSchema } from './store-types.ts';
 
 /** Docker's own rule for volume names. */
-export const VolumeNameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a volume name: letters, digits, and _ . - after the first character');
+export const VolumeNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a volume name: letters, digits, and _ . - after the first character');
 
 export const VolumeUserSchema = z.object({
   store: ImageStoreSchema,

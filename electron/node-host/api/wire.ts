@@ -3,12 +3,21 @@
 // Every frame is validated on arrival.
 import { z } from 'zod';
 
-export const ClientFrameSchema = z.object({ type: z.literal('call'), id: z.number().int(), name: z.string(), input: z.unknown() });
+export const ClientFrameSchema = z.object({
+  type: z.literal('call'),
+  id: z.number().int(),
+  name: z.string(),
+  input: z.unknown(),
+});
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int(), output: z.unknown() }),
-  z.object({ type: z.literal('error'), id: z.number().int(), error: z.object({ message: z.string(), status: z.number().int().optional() }) }),
+  z.object({
+    type: z.literal('error'),
+    id: z.number().int(),
+    error: z.object({ message: z.string(), status: z.number().int().optional() }),
+  }),
   z.object({ type: z.literal('event'), name: z.string(), data: z.unknown() }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

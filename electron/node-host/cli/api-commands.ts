@@ -11,10 +11,15 @@ export async function apiCommand(data: DataDir, args: string[], usage: (msg: str
     return 0;
   }
   if (sub !== 'call') throw usage(sub ? `unknown 'berth api' command '${sub}'` : "'berth api' needs schema or call");
-  if (!name || !isCallName(name)) throw usage(`'berth api call' needs a call name (see 'berth api schema'), not '${name ?? ''}'`);
+  if (!name || !isCallName(name))
+    throw usage(`'berth api call' needs a call name (see 'berth api schema'), not '${name ?? ''}'`);
   let input: unknown = {};
   if (json !== undefined) {
-    try { input = JSON.parse(json); } catch { throw usage(`the input of ${name} must be JSON, not ${json}`); }
+    try {
+      input = JSON.parse(json);
+    } catch {
+      throw usage(`the input of ${name} must be JSON, not ${json}`);
+    }
   }
   // The client checks the input against the contract before sending: the type is the schema's.
   const out = await withRunningHost(data, (c) => c.call(name, input as never));

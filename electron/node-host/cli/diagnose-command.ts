@@ -19,8 +19,17 @@ export async function diagnoseCommand(data: DataDir, args: string[], usage: (m: 
   let file = fromHost?.file;
   if (!fromHost) {
     file = output ?? defaultDiagnosticsFile(data);
-    const settings = new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view().settings;
-    await writeDiagnostics({ data, status: { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root }, guest: null, settings, out: file });
+    const settings = new SettingsService(data, new OfflineEnginePort(data), {
+      readOnly: true,
+      log: () => undefined,
+    }).view().settings;
+    await writeDiagnostics({
+      data,
+      status: { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root },
+      guest: null,
+      settings,
+      out: file,
+    });
   }
   console.log(`Diagnostics written to ${file}`);
   console.log('It holds logs, versions and configuration, and no keys or tokens: attach it to a bug report.');

@@ -13,7 +13,10 @@ import { terminal, type Prompt } from './terminal.ts';
 /** The part of the control client these commands use (tests pass a fake). */
 export type CallClient = Pick<ControlClient, 'call' | 'onEvent'>;
 
-export interface ReclaimArgs { store: ImageStore; yes: boolean; }
+export interface ReclaimArgs {
+  store: ImageStore;
+  yes: boolean;
+}
 
 /** `reclaim <store> [--yes|-y]`, in any order; anything else is a usage error. */
 export function parseReclaimArgs(args: string[], usage: (msg: string) => Error): ReclaimArgs {
@@ -22,7 +25,8 @@ export function parseReclaimArgs(args: string[], usage: (msg: string) => Error):
   const unknownFlag = rest.find((a) => a.startsWith('-'));
   if (unknownFlag) throw usage(`'berth store reclaim' does not know the option '${unknownFlag}'`);
   const store = ImageStoreSchema.safeParse(rest[0]);
-  if (rest.length !== 1 || !store.success) throw usage(`'berth store reclaim' takes classic or containerd (the hidden store), not '${rest.join(' ')}'`);
+  if (rest.length !== 1 || !store.success)
+    throw usage(`'berth store reclaim' takes classic or containerd (the hidden store), not '${rest.join(' ')}'`);
   return { store: store.data, yes };
 }
 
@@ -40,36 +44,55 @@ export async function dfCommand(client: CallClient, opts: { json: boolean }): Pr
   return 0;
 }
 
-export async function reclaimCommand(client: CallClient, args: string[], usage: (msg: string) => Error, prompt: Prompt = terminal): Promise<number> {
+export async function reclaimCommand(
+  client: CallClient,
+  args: string[],
+  usage: (msg: string) => Error,
+  prompt: Prompt = terminal,
+): Promise<number> {
   const { store, yes } = parseReclaimArgs(args, usage);
   return refusedAsExit1(async () => {
     const plan = await client.call('store.reclaimPlan', { store });
-    if (planIsEmpty(plan)) { console.log(`The ${store} image store holds nothing to reclaim.`); return 0; }
+    if (planIsEmpty(plan)) {
+      console.log(`The ${store} image store holds nothing to reclaim.`);
+      return 0;
+    }
     console.log(formatPlan(plan));
     if (!yes) {
       if (!prompt.isTTY) {
-        console.error(`berth: refusing to delete the ${store} image store's contents without confirmation: pass --yes (no terminal to ask on)`);
+        console.error(
+          `berth: refusing to delete the ${store} image store's contents without confirmation: pass --yes (no terminal to ask on)`,
+        );
         return 1;
       }
       const answer = await prompt.ask('Delete these? [y/N] ');
-      if (!/^y(es)?$/i.test(answer.trim())) { console.error('Reclaim cancelled: nothing was deleted.'); return 1; }
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        console.error('Reclaim cancelled: nothing was deleted.');
+        return 1;
+      }
     }
     const off = followStoreProgress(client);
     try {
       console.log(formatReclaimResult(await client.call('store.reclaim', { store })));
-    } finally { off(); }
+    } finally {
+      off();
+    }
     return 0;
   });
 }
 
 /** Prints each 'store.progress' step as it arrives (a migration's, a reclaim's); returns the unsubscribe. */
 export function followStoreProgress(client: CallClient): () => void {
-  return client.onEvent((e) => { if (e.name === 'store.progress' && !e.data.done) console.log(progressLine(e.data)); });
+  return client.onEvent((e) => {
+    if (e.name === 'store.progress' && !e.data.done) console.log(progressLine(e.data));
+  });
 }
 
 /** The host's refusals and failures (ApiError) as `berth: <message>`, exit 1; anything else is thrown. */
 async function refusedAsExit1(fn: () => Promise<number>): Promise<number> {
-  try { return await fn(); } catch (e) {
+  try {
+    return await fn();
+  } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     console.error(`berth: ${e.message}`);
     return 1;

@@ -17,7 +17,12 @@ export function formatBytes(n: number): string {
 /** Rows with each column padded to its widest cell (the last column is not padded). */
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd(),
+  );
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -25,9 +30,16 @@ const counted = (n: number, bytes: number): string => `${n} (${formatBytes(bytes
 
 /** `berth df`: a row per image store (the active one marked), volumes once, the disk in the VM and on the host. */
 export function formatDiskUsage(d: DiskUsage): string {
-  const rows = [['image store', 'images', 'containers', 'build cache', 'total'],
-    ...d.stores.map((s) => [`${s.store} (${s.active ? 'active' : 'hidden'})`, counted(s.images, s.imagesBytes),
-      counted(s.containers, s.containersBytes), formatBytes(s.buildCacheBytes), formatBytes(s.totalBytes)])];
+  const rows = [
+    ['image store', 'images', 'containers', 'build cache', 'total'],
+    ...d.stores.map((s) => [
+      `${s.store} (${s.active ? 'active' : 'hidden'})`,
+      counted(s.images, s.imagesBytes),
+      counted(s.containers, s.containersBytes),
+      formatBytes(s.buildCacheBytes),
+      formatBytes(s.totalBytes),
+    ]),
+  ];
   const file = d.diskFile;
   return [
     ...table(rows),
@@ -51,7 +63,15 @@ export function formatPlan(p: ReclaimPlan): string {
   const lines = [`Reclaiming the hidden ${p.store} image store deletes:`];
   lines.push(`  ${plural(p.images.length, 'image')}${p.images.length ? ':' : ''}`);
   if (p.images.length) {
-    lines.push(...table(p.images.map((i) => ['   ', i.repoTags.length ? i.repoTags.join(', ') : `${shortId(i.id)} (untagged)`, formatBytes(i.bytes)])));
+    lines.push(
+      ...table(
+        p.images.map((i) => [
+          '   ',
+          i.repoTags.length ? i.repoTags.join(', ') : `${shortId(i.id)} (untagged)`,
+          formatBytes(i.bytes),
+        ]),
+      ),
+    );
   }
   lines.push(`  ${plural(p.containers.length, 'container')}${p.containers.length ? ':' : ''}`);
   if (p.containers.length) {
@@ -60,8 +80,11 @@ export function formatPlan(p: ReclaimPlan): string {
   lines.push(`  build cache: ${formatBytes(p.buildCacheBytes)}`);
   lines.push(`  total: about ${formatBytes(p.totalBytes)} comes back`);
   if (p.notMigrated.length) {
-    lines.push('', `Only the ${p.store} store holds ${p.notMigrated.join(', ')}.`,
-      `To keep ${p.notMigrated.length === 1 ? 'it' : 'them'}, run 'berth store migrate' first: it copies the classic store's tagged images into the containerd store.`);
+    lines.push(
+      '',
+      `Only the ${p.store} store holds ${p.notMigrated.join(', ')}.`,
+      `To keep ${p.notMigrated.length === 1 ? 'it' : 'them'}, run 'berth store migrate' first: it copies the classic store's tagged images into the containerd store.`,
+    );
   }
   return lines.join('\n');
 }

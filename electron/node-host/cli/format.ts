@@ -8,22 +8,33 @@ export function formatStatus(st: EngineStatus): string {
     lines.push(`error:        ${st.error.message}`);
     if (st.error.console.length) lines.push('last console lines:', ...st.error.console.map((l) => `  ${l}`));
   }
-  if (st.adopted) lines.push(`adopted:      a running engine (QEMU pid ${st.adopted.pid}), taken over at ${st.adopted.at}; it was not restarted`);
+  if (st.adopted)
+    lines.push(
+      `adopted:      a running engine (QEMU pid ${st.adopted.pid}), taken over at ${st.adopted.at}; it was not restarted`,
+    );
   for (const n of st.notices ?? []) lines.push(`notice:       ${n}`);
-  if (st.accelerator) lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
+  if (st.accelerator)
+    lines.push(`accelerator:  ${st.accelerator}${st.emulated ? ' (emulated, no hardware acceleration)' : ''}`);
   // Why this accelerator: on a fallback it names the hardware accelerator's failure.
   if (st.acceleratorReason && st.emulated) lines.push(`              ${st.acceleratorReason}`);
   lines.push(`docker:       unix://${st.dockerSocket}${st.dataPlane ? ` (over ${st.dataPlane})` : ''}`);
   if (st.versions) {
     const v = st.versions;
-    lines.push(`versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`);
+    lines.push(
+      `versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`,
+    );
     if (v.qemuReason) lines.push(`qemu:         ${v.qemuReason}`);
   }
-  if (st.ports?.length) lines.push(`ports:        ${st.ports.map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort} -> ${p.container} ${p.containerPort}`).join(', ')}`);
+  if (st.ports?.length)
+    lines.push(
+      `ports:        ${st.ports.map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort} -> ${p.container} ${p.containerPort}`).join(', ')}`,
+    );
   for (const e of st.portErrors ?? []) lines.push(`port error:   ${e.message}`);
   if (st.fileSharing) {
     const fsh = st.fileSharing;
-    lines.push(`file sharing: ${fsh.mechanism === 'none' ? 'off' : `${fsh.mechanism}: ${fsh.shared.join(', ')}`}${fsh.message ? ` (${fsh.message})` : ''}`);
+    lines.push(
+      `file sharing: ${fsh.mechanism === 'none' ? 'off' : `${fsh.mechanism}: ${fsh.shared.join(', ')}`}${fsh.message ? ` (${fsh.message})` : ''}`,
+    );
   }
   lines.push(`data dir:     ${st.dataDir}`);
   return lines.join('\n');

@@ -12,13 +12,15 @@ const BERTH_BIN = berthPath('bin', 'berth.js');
 
 /** Makes sure a host serves the data dir: the running one, or one started in the background. */
 export async function ensureHost(data: DataDir): Promise<void> {
-  if (await hostPid(data.controlSocket) !== null) return;
+  if ((await hostPid(data.controlSocket)) !== null) return;
   data.ensure();
   const leftVm = findDataDirQemu(data) !== null;
   if (leftVm) console.error('berth: the engine an earlier Berth host started is still running: taking it over');
   const log = fs.openSync(data.hostLog, 'a', 0o600);
   const child = spawn(process.execPath, [BERTH_BIN, 'host'], {
-    detached: true, stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, BERTH_HOME: data.root },
+    detached: true,
+    stdio: ['ignore', log, log, 'ipc'],
+    env: { ...process.env, BERTH_HOME: data.root },
   });
   fs.closeSync(log);
   const started = await new Promise<boolean>((resolve, reject) => {
@@ -31,7 +33,9 @@ export async function ensureHost(data: DataDir): Promise<void> {
         waitForHost(data, Number(m.busy)).then(() => resolve(false), reject);
       } else reject(new Error(String((m as { error?: string }).error ?? m)));
     });
-    child.once('exit', (code) => { if (!busy) reject(new Error(`the Berth host exited at start (code ${code}); see ${data.hostLog}`)); });
+    child.once('exit', (code) => {
+      if (!busy) reject(new Error(`the Berth host exited at start (code ${code}); see ${data.hostLog}`));
+    });
   });
   child.removeAllListeners('exit');
   if (child.connected) child.disconnect();
@@ -42,9 +46,11 @@ export async function ensureHost(data: DataDir): Promise<void> {
 /** Waits until the host holding the lock (ownerPid) answers on the control socket. */
 async function waitForHost(data: DataDir, ownerPid: number): Promise<void> {
   const until = Date.now() + 60_000;
-  while (await hostPid(data.controlSocket) === null) {
-    if (!pidAlive(ownerPid)) throw new Error(`the Berth host (pid ${ownerPid}) that holds ${data.root} exited; see ${data.hostLog}`);
-    if (Date.now() > until) throw new Error(`the Berth host (pid ${ownerPid}) holds ${data.root} but does not answer; see ${data.hostLog}`);
+  while ((await hostPid(data.controlSocket)) === null) {
+    if (!pidAlive(ownerPid))
+      throw new Error(`the Berth host (pid ${ownerPid}) that holds ${data.root} exited; see ${data.hostLog}`);
+    if (Date.now() > until)
+      throw new Error(`the Berth host (pid ${ownerPid}) holds ${data.root} but does not answer; see ${data.hostLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -69,7 +75,9 @@ export async function withHost<T>(data: DataDir, fn: (client: ControlClient) => 
  */
 export async function withRunningHost<T>(data: DataDir, fn: (client: ControlClient) => Promise<T>): Promise<T | null> {
   let client: ControlClient;
-  try { client = await ControlClient.connect(data.controlSocket); } catch {
+  try {
+    client = await ControlClient.connect(data.controlSocket);
+  } catch {
     if (findDataDirQemu(data) === null) return null;
     await ensureHost(data);
     client = await ControlClient.connect(data.controlSocket);
@@ -78,5 +86,9 @@ export async function withRunningHost<T>(data: DataDir, fn: (client: ControlClie
 }
 
 async function withClient<T>(client: ControlClient, fn: (client: ControlClient) => Promise<T>): Promise<T> {
-  try { return await fn(client); } finally { client.close(); }
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
 }

@@ -50,8 +50,10 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const data = new DataDir();
   switch (cmd) {
-    case 'start': return (await hostProcess()).withHost(data, (c) => engineAction(c, 'engine.start', rest.includes('--verbose')));
-    case 'restart': return (await hostProcess()).withHost(data, (c) => engineAction(c, 'engine.restart', rest.includes('--verbose')));
+    case 'start':
+      return (await hostProcess()).withHost(data, (c) => engineAction(c, 'engine.start', rest.includes('--verbose')));
+    case 'restart':
+      return (await hostProcess()).withHost(data, (c) => engineAction(c, 'engine.restart', rest.includes('--verbose')));
     case 'stop': {
       const stopped = await (await hostProcess()).withRunningHost(data, (c) => c.call('host.shutdown', {}));
       console.log(stopped ? 'Berth stopped.' : 'Berth is not running.');
@@ -65,13 +67,18 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'shell': {
       const st = await currentStatus(data);
-      if (st.state !== 'running' || !st.sshPort) throw new Error(`the engine is not running (state: ${st.state}); run 'berth start' first`);
+      if (st.state !== 'running' || !st.sshPort)
+        throw new Error(`the engine is not running (state: ${st.state}); run 'berth start' first`);
       return (await import('./shell.ts')).shell(data, st.sshPort, rest);
     }
-    case 'host': return (await import('./run-host.ts')).runHost(data);
-    case 'dashboard': return (await import('./dashboard-command.ts')).dashboardCommand(data, rest);
-    case 'settings': return (await import('./settings-commands.ts')).settingsCommand(data, rest);
-    case 'reset': return (await import('./settings-commands.ts')).resetCommand(data, rest);
+    case 'host':
+      return (await import('./run-host.ts')).runHost(data);
+    case 'dashboard':
+      return (await import('./dashboard-command.ts')).dashboardCommand(data, rest);
+    case 'settings':
+      return (await import('./settings-commands.ts')).settingsCommand(data, rest);
+    case 'reset':
+      return (await import('./settings-commands.ts')).resetCommand(data, rest);
     case 'store': {
       const { storeCommand } = await import('./store-commands.ts');
       return (await hostProcess()).withHost(data, (c) => storeCommand(c, rest, (m) => new UsageError(m)));
@@ -81,9 +88,14 @@ async function main(argv: string[]): Promise<number> {
       const opts = parseDfArgs(rest, (m) => new UsageError(m));
       return (await hostProcess()).withHost(data, (c) => dfCommand(c, opts));
     }
-    case 'api': return (await import('./api-commands.ts')).apiCommand(data, rest, (m) => new UsageError(m));
-    case 'diagnose': return (await import('./diagnose-command.ts')).diagnoseCommand(data, rest, (m) => new UsageError(m));
-    case undefined: case 'help': case '--help': case '-h':
+    case 'api':
+      return (await import('./api-commands.ts')).apiCommand(data, rest, (m) => new UsageError(m));
+    case 'diagnose':
+      return (await import('./diagnose-command.ts')).diagnoseCommand(data, rest, (m) => new UsageError(m));
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
       console.log(USAGE);
       return 0;
     default:
@@ -95,18 +107,28 @@ async function main(argv: string[]): Promise<number> {
 async function currentStatus(data: DataDir): Promise<EngineStatus> {
   // No control socket, no host: known without loading the contract's client (zod and its schemas);
   // unless a VM an earlier host left runs (its record is there): then a host comes back for it.
-  if (!fs.existsSync(data.controlSocket) && !fs.existsSync(data.vmRecordFile)) return { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
-  const quick = fs.existsSync(data.controlSocket) ? await (await import('../control/quick-status.ts')).quickStatus(data.controlSocket) : null;
-  const st = quick ?? await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {}));
+  if (!fs.existsSync(data.controlSocket) && !fs.existsSync(data.vmRecordFile))
+    return { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
+  const quick = fs.existsSync(data.controlSocket)
+    ? await (await import('../control/quick-status.ts')).quickStatus(data.controlSocket)
+    : null;
+  const st = quick ?? (await (await hostProcess()).withRunningHost(data, (c) => c.call('engine.status', {})));
   return st ?? { state: 'stopped', dockerSocket: data.dockerSocket, dataDir: data.root };
 }
 
 /** engine.start or engine.restart, printing each 'engine.stage' event as it arrives. */
-async function engineAction(client: ControlClient, name: 'engine.start' | 'engine.restart', verbose: boolean): Promise<number> {
+async function engineAction(
+  client: ControlClient,
+  name: 'engine.start' | 'engine.restart',
+  verbose: boolean,
+): Promise<number> {
   // The guest's half of the timeline is read just after the start: it arrives as a status event.
   let guestTimeline: ((st: EngineStatus) => void) | null = null;
   const off = client.onEvent((e) => {
-    if (e.name === 'engine.stage') console.log(`[${(e.data.elapsedMs / 1000).toFixed(1).padStart(5)}s] ${e.data.stage}${e.data.detail ? `: ${e.data.detail}` : ''}`);
+    if (e.name === 'engine.stage')
+      console.log(
+        `[${(e.data.elapsedMs / 1000).toFixed(1).padStart(5)}s] ${e.data.stage}${e.data.detail ? `: ${e.data.detail}` : ''}`,
+      );
     if (e.name === 'engine.status' && e.data.guestTimeline) guestTimeline?.(e.data);
   });
   try {
@@ -116,8 +138,13 @@ async function engineAction(client: ControlClient, name: 'engine.start' | 'engin
     if (verbose) {
       st = await new Promise<EngineStatus>((resolve) => {
         const timer = setTimeout(() => resolve(st), 30_000);
-        guestTimeline = (s) => { clearTimeout(timer); resolve(s); };
-        void client.call('engine.status', {}).then((now) => { if (now.guestTimeline) guestTimeline?.(now); });
+        guestTimeline = (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        };
+        void client.call('engine.status', {}).then((now) => {
+          if (now.guestTimeline) guestTimeline?.(now);
+        });
       });
       console.log(formatTimeline(st));
     }
@@ -126,13 +153,25 @@ async function engineAction(client: ControlClient, name: 'engine.start' | 'engin
     console.error(`berth: start failed: ${(e as Error).message}`);
     // The VM's last words say why a boot failed; status keeps them, the start prints them at once.
     const st = await client.call('engine.status', {}).catch(() => undefined);
-    if (st?.error?.console.length) console.error(['last console lines:', ...st.error.console.map((l) => `  ${l}`)].join('\n'));
+    if (st?.error?.console.length)
+      console.error(['last console lines:', ...st.error.console.map((l) => `  ${l}`)].join('\n'));
     return 1;
-  } finally { off(); }
+  } finally {
+    off();
+  }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
-  if (e instanceof UsageError) { console.error(`berth: ${e.message}\n\n${USAGE}`); process.exitCode = 2; return; }
-  console.error(`berth: ${e.message}`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    if (e instanceof UsageError) {
+      console.error(`berth: ${e.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`berth: ${e.message}`);
+    process.exitCode = 1;
+  },
+);

@@ -20,9 +20,17 @@ export async function runHost(data: DataDir): Promise<number> {
   console.log(`${new Date().toISOString()} Berth host ${process.pid} serving ${data.controlSocket}`);
   process.send?.('ready');
   exitWhenIdle({
-    engine: host.engine, clients: () => host.control.clients, onClients: (l) => host.control.onClients(l),
-    dashboardServing: () => host.dashboard.serving, applying: () => host.settings.applying,
-    exit: () => { console.log(`${new Date().toISOString()} Berth host ${process.pid}: the engine is stopped and nothing is connected; exiting`); stop(); },
+    engine: host.engine,
+    clients: () => host.control.clients,
+    onClients: (l) => host.control.onClients(l),
+    dashboardServing: () => host.dashboard.serving,
+    applying: () => host.settings.applying,
+    exit: () => {
+      console.log(
+        `${new Date().toISOString()} Berth host ${process.pid}: the engine is stopped and nothing is connected; exiting`,
+      );
+      stop();
+    },
   });
   // One line per change of state or start stage: status events also carry ports, timelines, ….
   let last = '';

@@ -28,7 +28,9 @@ const RESTART_TEXT: Record<RestartKind, string> = {
   vm: 'VM restart',
 };
 
-function show(v: unknown): string { return typeof v === 'string' ? v : JSON.stringify(v); }
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
 
 function usage(message: string): number {
   console.error(`berth: ${message}\n\n${SETTINGS_USAGE}`);
@@ -37,7 +39,10 @@ function usage(message: string): number {
 
 export async function settingsCommand(data: DataDir, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === 'help' || sub === '--help' || sub === '-h') { console.log(SETTINGS_USAGE); return 0; }
+  if (sub === 'help' || sub === '--help' || sub === '-h') {
+    console.log(SETTINGS_USAGE);
+    return 0;
+  }
   if (sub === 'get') {
     const key = rest[0];
     if (rest.length > 1) return usage('settings get takes at most one key');
@@ -51,23 +56,38 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
     }
     return 0;
   }
-  if (sub !== 'set' && sub !== 'propose') return usage(sub ? `unknown settings command '${sub}'` : 'settings needs a command');
+  if (sub !== 'set' && sub !== 'propose')
+    return usage(sub ? `unknown settings command '${sub}'` : 'settings needs a command');
   if (!rest.length) return usage(`settings ${sub} needs at least one key=value`);
   let patch;
-  try { patch = settingsFromCli(rest); } catch (e) {
-    if (e instanceof CliSettingsError) { console.error(`berth: ${e.message}`); return 2; }
+  try {
+    patch = settingsFromCli(rest);
+  } catch (e) {
+    if (e instanceof CliSettingsError) {
+      console.error(`berth: ${e.message}`);
+      return 2;
+    }
     throw e;
   }
-  if (sub === 'set') return withHost(data, (client) => withProgress(client, () => client.call('settings.apply', patch)));
+  if (sub === 'set')
+    return withHost(data, (client) => withProgress(client, () => client.call('settings.apply', patch)));
   return withHost(data, async (client) => {
     const p = await client.call('settings.propose', patch);
     for (const e of p.errors) console.error(`berth: ${e.message}`);
     if (p.errors.length) return 1;
-    if (!p.changes.length) { console.log('Nothing would change.'); return 0; }
-    for (const c of p.changes) console.log(`  ${c.key}: ${show(c.from)} -> ${show(c.to)}  (${RESTART_TEXT[c.restart]})`);
-    console.log(p.restart === 'none' ? 'Applying needs no restart.'
-      : p.restart === 'engine' ? 'Applying restarts the Docker Engine (the VM keeps running).'
-        : 'Applying restarts the VM.');
+    if (!p.changes.length) {
+      console.log('Nothing would change.');
+      return 0;
+    }
+    for (const c of p.changes)
+      console.log(`  ${c.key}: ${show(c.from)} -> ${show(c.to)}  (${RESTART_TEXT[c.restart]})`);
+    console.log(
+      p.restart === 'none'
+        ? 'Applying needs no restart.'
+        : p.restart === 'engine'
+          ? 'Applying restarts the Docker Engine (the VM keeps running).'
+          : 'Applying restarts the VM.',
+    );
     return 0;
   });
 }
@@ -78,15 +98,23 @@ export async function settingsCommand(data: DataDir, args: string[]): Promise<nu
  */
 async function readView(data: DataDir): Promise<SettingsView> {
   const view = await withRunningHost(data, (client) => client.call('settings.get', {}));
-  return view ?? new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view();
+  return (
+    view ?? new SettingsService(data, new OfflineEnginePort(data), { readOnly: true, log: () => undefined }).view()
+  );
 }
 
 /**
  * Prints the host's settings.progress events while the call runs; 0 when it succeeds, 1 when the
  * host refuses or fails it (its message printed). Not reaching the host at all is thrown.
  */
-async function withProgress(client: ControlClient, call: () => Promise<unknown>, onRefused: (e: ApiError) => void = () => {}): Promise<number> {
-  const off = client.onEvent((e) => { if (e.name === 'settings.progress') console.log(e.data.message); });
+async function withProgress(
+  client: ControlClient,
+  call: () => Promise<unknown>,
+  onRefused: (e: ApiError) => void = () => {},
+): Promise<number> {
+  const off = client.onEvent((e) => {
+    if (e.name === 'settings.progress') console.log(e.data.message);
+  });
   try {
     await call();
     return 0;
@@ -95,13 +123,24 @@ async function withProgress(client: ControlClient, call: () => Promise<unknown>,
     onRefused(e);
     console.error(`berth: ${e.message}`);
     return 1;
-  } finally { off(); }
+  } finally {
+    off();
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(fallback), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, () => { clearTimeout(t); resolve(fallback); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(fallback);
+      },
+    );
   });
 }
 
@@ -113,15 +152,29 @@ export async function resetCommand(data: DataDir, args: string[], io: Prompt = t
       console.error('berth: refusing a factory reset without confirmation: pass --yes (no terminal to ask on)');
       return 1;
     }
-    const answer = await io.ask('A factory reset stops the engine, deletes all images, containers and volumes (both image stores) and restores the default settings.\nType "yes" to continue: ');
-    if (answer.trim().toLowerCase() !== 'yes') { console.error('Factory reset cancelled.'); return 1; }
+    const answer = await io.ask(
+      'A factory reset stops the engine, deletes all images, containers and volumes (both image stores) and restores the default settings.\nType "yes" to continue: ',
+    );
+    if (answer.trim().toLowerCase() !== 'yes') {
+      console.error('Factory reset cancelled.');
+      return 1;
+    }
   }
   // A hung host accepts the connection and never answers: do not wait on it for long.
-  if (await withTimeout(hostPid(data.controlSocket), 5_000, null) !== null) {
+  if ((await withTimeout(hostPid(data.controlSocket), 5_000, null)) !== null) {
     let busy = false;
     const code = await withRunningHost(data, (client) =>
-      withProgress(client, () => client.call('settings.reset', { factory: true }), (e) => { busy = isBusy(e); }),
-    ).catch((e: Error) => { console.error(`berth: the Berth host could not reset: ${e.message}`); return 1; });
+      withProgress(
+        client,
+        () => client.call('settings.reset', { factory: true }),
+        (e) => {
+          busy = isBusy(e);
+        },
+      ),
+    ).catch((e: Error) => {
+      console.error(`berth: the Berth host could not reset: ${e.message}`);
+      return 1;
+    });
     if (code === 0) return 0;
     if (busy) return 1;
     console.log('Doing the factory reset without the Berth host.');

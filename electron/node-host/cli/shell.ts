@@ -5,12 +5,19 @@ import type { DataDir } from '../../../engine/host/paths.ts';
 
 export async function shell(data: DataDir, sshPort: number, argv: string[]): Promise<number> {
   const keys = ensureKeys(data.keysDir);
-  const ssh = await GuestSsh.connectOnce({ port: sshPort, privateKey: keys.clientPrivateKey, hostPublicKey: keys.hostPublicKey });
+  const ssh = await GuestSsh.connectOnce({
+    port: sshPort,
+    privateKey: keys.clientPrivateKey,
+    hostPublicKey: keys.hostPublicKey,
+  });
   const interactive = process.stdin.isTTY && argv.length === 0;
   const command = remoteCommand(argv);
   return new Promise((resolve, reject) => {
     const onStream = (err: Error | undefined, stream: import('ssh2').ClientChannel): void => {
-      if (err) { reject(err); return; }
+      if (err) {
+        reject(err);
+        return;
+      }
       if (process.stdin.isTTY) process.stdin.setRawMode(true);
       process.stdin.pipe(stream);
       stream.pipe(process.stdout);
@@ -25,7 +32,9 @@ export async function shell(data: DataDir, sshPort: number, argv: string[]): Pro
         resolve(code ?? 1);
       });
     };
-    const pty = process.stdin.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns, term: process.env.TERM ?? 'xterm' } : false;
+    const pty = process.stdin.isTTY
+      ? { rows: process.stdout.rows, cols: process.stdout.columns, term: process.env.TERM ?? 'xterm' }
+      : false;
     if (interactive) ssh.raw.shell(pty || {}, onStream);
     else ssh.raw.exec(command, { pty }, onStream);
   });
@@ -35,4 +44,6 @@ export async function shell(data: DataDir, sshPort: number, argv: string[]): Pro
  * As ssh does: the arguments joined with spaces, for the remote shell to parse. So
  * `berth shell 'a; b'` runs both commands and `berth shell ls -l /` runs ls with its flags.
  */
-export function remoteCommand(argv: string[]): string { return argv.join(' '); }
+export function remoteCommand(argv: string[]): string {
+  return argv.join(' ');
+}

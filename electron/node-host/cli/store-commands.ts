@@ -23,8 +23,12 @@ export function formatSummary(s: StoreStatus): string {
 /** `berth store --json`, in the field names it has always printed, and `disk` (system.diskUsage) when measured. */
 export function summaryJson(s: StoreStatus, disk?: DiskUsage): object {
   return {
-    active: s.active, activeImages: s.holds.images, activeContainers: s.holds.containers, activeBytes: s.holds.bytes,
-    hidden: { store: otherStore(s.active), ...s.hidden }, diskFreeBytes: s.diskFreeBytes,
+    active: s.active,
+    activeImages: s.holds.images,
+    activeContainers: s.holds.containers,
+    activeBytes: s.holds.bytes,
+    hidden: { store: otherStore(s.active), ...s.hidden },
+    diskFreeBytes: s.diskFreeBytes,
     ...(disk ? { disk } : {}),
   };
 }
@@ -33,24 +37,36 @@ export async function storeCommand(client: CallClient, args: string[], usage: (m
   const [sub, arg] = args;
   if (sub === undefined || sub === '--json') {
     // The disk numbers are extra: a failure to measure them (du under a slow VM) still shows the store.
-    const [s, disk] = await Promise.all([client.call('store.status', {}),
-      client.call('system.diskUsage', {}).catch((e: Error) => { console.error(`berth: disk usage not measured: ${e.message}`); return undefined; })]);
+    const [s, disk] = await Promise.all([
+      client.call('store.status', {}),
+      client.call('system.diskUsage', {}).catch((e: Error) => {
+        console.error(`berth: disk usage not measured: ${e.message}`);
+        return undefined;
+      }),
+    ]);
     if (sub === '--json') console.log(JSON.stringify(summaryJson(s, disk), null, 2));
     else console.log(disk ? `${formatSummary(s)}\n\n${formatDiskUsage(disk)}` : formatSummary(s));
     return 0;
   }
   if (sub === 'reclaim') return reclaimCommand(client, args.slice(1), usage);
   if (sub === 'use') {
-    if (arg !== 'containerd' && arg !== 'classic') throw usage(`'berth store use' takes containerd or classic, not '${arg ?? ''}'`);
+    if (arg !== 'containerd' && arg !== 'classic')
+      throw usage(`'berth store use' takes containerd or classic, not '${arg ?? ''}'`);
     console.log(`Switching to the ${LABEL[arg]} (the engine restarts; nothing is deleted)…`);
     // The phases the dashboard's Apply & Restart shows, from the same events.
-    const off = client.onEvent((e) => { if (e.name === 'settings.progress') console.log(`  ${e.data.message}`); });
+    const off = client.onEvent((e) => {
+      if (e.name === 'settings.progress') console.log(`  ${e.data.message}`);
+    });
     try {
       const r = await client.call('store.switch', { store: arg });
-      console.log(`The ${LABEL[r.active]} is active (${(r.ms / 1000).toFixed(1)} s). The ${LABEL[r.hidden]} is hidden, not deleted: ` +
-        `'berth store' shows what it holds; 'berth store use ${r.hidden}' brings it back.`);
+      console.log(
+        `The ${LABEL[r.active]} is active (${(r.ms / 1000).toFixed(1)} s). The ${LABEL[r.hidden]} is hidden, not deleted: ` +
+          `'berth store' shows what it holds; 'berth store use ${r.hidden}' brings it back.`,
+      );
       return 0;
-    } finally { off(); }
+    } finally {
+      off();
+    }
   }
   if (sub === 'migrate') {
     const off = followStoreProgress(client);
@@ -60,7 +76,9 @@ export async function storeCommand(client: CallClient, args: string[], usage: (m
     } catch (e) {
       console.error(`berth: migration failed: ${(e as Error).message}`);
       return 1;
-    } finally { off(); }
+    } finally {
+      off();
+    }
   }
   throw usage(`unknown 'berth store' command '${sub}'`);
 }

@@ -11,6 +11,10 @@ export const terminal: Prompt = {
   isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   async ask(question) {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    try { return await rl.question(question); } finally { rl.close(); }
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
   },
 };

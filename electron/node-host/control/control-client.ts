@@ -6,7 +6,10 @@ import { ApiError, type ApiEvent, type CallInput, type CallName, type CallOutput
 import { readFrames, writeFrame } from './frames.ts';
 
 export class ControlClient {
-  private constructor(private readonly socket: net.Socket, private readonly api: ApiClient) {}
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly api: ApiClient,
+  ) {}
 
   /** Connects to the host serving socketPath; rejects when none listens there. */
   static connect(socketPath: string): Promise<ControlClient> {
@@ -15,7 +18,10 @@ export class ControlClient {
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        const api = new ApiClient({ send: (frame) => writeFrame(socket, frame), onFrame: (h) => readFrames(socket, h) });
+        const api = new ApiClient({
+          send: (frame) => writeFrame(socket, frame),
+          onFrame: (h) => readFrames(socket, h),
+        });
         socket.on('error', () => undefined);
         socket.on('close', () => api.failAll('the Berth host closed the connection; see its log'));
         resolve(new ControlClient(socket, api));
@@ -23,22 +29,42 @@ export class ControlClient {
     });
   }
 
-  call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>> { return this.api.call(name, input); }
+  call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>> {
+    return this.api.call(name, input);
+  }
 
-  onEvent(listener: (e: ApiEvent) => void): () => void { return this.api.onEvent(listener); }
+  onEvent(listener: (e: ApiEvent) => void): () => void {
+    return this.api.onEvent(listener);
+  }
 
-  close(): void { this.socket.end(); }
+  close(): void {
+    this.socket.end();
+  }
 }
 
 /** One call on a fresh connection, closed afterwards. */
-export async function callHost<N extends CallName>(socketPath: string, name: N, input: CallInput<N>): Promise<CallOutput<N>> {
+export async function callHost<N extends CallName>(
+  socketPath: string,
+  name: N,
+  input: CallInput<N>,
+): Promise<CallOutput<N>> {
   const client = await ControlClient.connect(socketPath);
-  try { return await client.call(name, input); } finally { client.close(); }
+  try {
+    return await client.call(name, input);
+  } finally {
+    client.close();
+  }
 }
 
 /** The pid of the Berth host answering on socketPath, or null when none does (no socket, stale socket). */
 export async function hostPid(socketPath: string): Promise<number | null> {
-  try { return (await callHost(socketPath, 'host.info', {})).pid; } catch { return null; }
+  try {
+    return (await callHost(socketPath, 'host.info', {})).pid;
+  } catch {
+    return null;
+  }
 }
 
-export function isBusy(e: unknown): boolean { return e instanceof ApiError && e.status === 409; }
+export function isBusy(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 409;
+}

@@ -28,15 +28,21 @@ export class ControlServer {
   constructor(private readonly events: EventSource) {}
 
   /** How many clients are connected now. */
-  get clients(): number { return this.sockets.size; }
+  get clients(): number {
+    return this.sockets.size;
+  }
 
   /** Calls listener whenever a client connects or leaves. */
   onClients(listener: (count: number) => void): () => void {
     this.clientWatchers.add(listener);
-    return () => { this.clientWatchers.delete(listener); };
+    return () => {
+      this.clientWatchers.delete(listener);
+    };
   }
 
-  private clientsChanged(): void { for (const w of this.clientWatchers) w(this.sockets.size); }
+  private clientsChanged(): void {
+    for (const w of this.clientWatchers) w(this.sockets.size);
+  }
 
   private onClient(socket: net.Socket, handler: CallHandler): void {
     this.sockets.add(socket);
@@ -53,7 +59,14 @@ export class ControlServer {
     });
     readFrames(socket, (raw) => {
       const frame = ClientFrameSchema.safeParse(raw);
-      if (!frame.success) { send({ type: 'error', id: -1, error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 } }); return; }
+      if (!frame.success) {
+        send({
+          type: 'error',
+          id: -1,
+          error: { message: 'malformed frame: expected {"type":"call","id":…,"name":…,"input":…}', status: 400 },
+        });
+        return;
+      }
       const { id, name, input } = frame.data;
       handler.handle(name, input, ctx).then(
         (output) => send({ type: 'result', id, output }),

@@ -22,10 +22,13 @@ export function readFrames(socket: net.Socket, onFrame: (raw: unknown) => void):
 }
 
 function parse(line: string): unknown {
-  try { return JSON.parse(line); } catch { return undefined; }
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }
 
 export function writeFrame(socket: net.Socket, frame: unknown): void {
   if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(frame)}\n`);
 }
-

@@ -14,20 +14,33 @@ function looksLikeStatus(v: unknown): v is EngineStatus {
   const s = v as Record<string, unknown>;
   const optionalString = (k: string): boolean => s[k] === undefined || typeof s[k] === 'string';
   const optionalObject = (k: string): boolean => s[k] === undefined || (typeof s[k] === 'object' && s[k] !== null);
-  return typeof s.state === 'string' && STATES.has(s.state) && typeof s.dockerSocket === 'string' && typeof s.dataDir === 'string'
-    && ['stage', 'accelerator', 'acceleratorReason', 'dataPlane', 'startedAt'].every(optionalString)
-    && ['error', 'versions', 'fileSharing', 'adopted'].every(optionalObject)
-    && ['ports', 'portErrors', 'notices', 'timeline', 'guestTimeline'].every((k) => s[k] === undefined || Array.isArray(s[k]));
+  return (
+    typeof s.state === 'string' &&
+    STATES.has(s.state) &&
+    typeof s.dockerSocket === 'string' &&
+    typeof s.dataDir === 'string' &&
+    ['stage', 'accelerator', 'acceleratorReason', 'dataPlane', 'startedAt'].every(optionalString) &&
+    ['error', 'versions', 'fileSharing', 'adopted'].every(optionalObject) &&
+    ['ports', 'portErrors', 'notices', 'timeline', 'guestTimeline'].every(
+      (k) => s[k] === undefined || Array.isArray(s[k]),
+    )
+  );
 }
 
 /** The running host's status; null when no host answers or the answer is not what was expected. */
 export function quickStatus(socketPath: string, timeoutMs = 5_000): Promise<EngineStatus | null> {
   return new Promise((resolve) => {
     const sock = net.createConnection(socketPath);
-    const done = (v: EngineStatus | null): void => { clearTimeout(timer); sock.destroy(); resolve(v); };
+    const done = (v: EngineStatus | null): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(v);
+    };
     const timer = setTimeout(() => done(null), timeoutMs);
     sock.once('error', () => done(null));
-    sock.once('connect', () => sock.write(`${JSON.stringify({ type: 'call', id: 1, name: 'engine.status', input: {} })}\n`));
+    sock.once('connect', () =>
+      sock.write(`${JSON.stringify({ type: 'call', id: 1, name: 'engine.status', input: {} })}\n`),
+    );
     readFrames(sock, (raw) => {
       const f = raw as { type?: string; id?: number; output?: unknown } | undefined;
       if (f?.type === 'event') return;

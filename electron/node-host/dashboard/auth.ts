@@ -4,7 +4,9 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import { TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from '../api/wire.ts';
 
-export function newToken(): string { return crypto.randomBytes(32).toString('base64url'); }
+export function newToken(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -21,7 +23,11 @@ export function cookieToken(header: string | undefined): string | undefined {
 }
 
 /** Where the request's token came from, or null when it has none that matches. */
-export function presentedToken(req: http.IncomingMessage, url: URL, token: string): 'query' | 'header' | 'cookie' | null {
+export function presentedToken(
+  req: http.IncomingMessage,
+  url: URL,
+  token: string,
+): 'query' | 'header' | 'cookie' | null {
   const q = url.searchParams.get(TOKEN_PARAM);
   if (q && same(q, token)) return 'query';
   const auth = req.headers.authorization?.replace(/^Bearer\s+/i, '');

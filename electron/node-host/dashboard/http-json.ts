@@ -2,7 +2,12 @@
 import type http from 'node:http';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export async function readJson(req: http.IncomingMessage, limit = 1 << 20): Promise<unknown> {
@@ -12,5 +17,9 @@ export async function readJson(req: http.IncomingMessage, limit = 1 << 20): Prom
     if (body.length > limit) throw new HttpError(413, 'request body too large');
   }
   if (!body.trim()) return undefined;
-  try { return JSON.parse(body); } catch { throw new HttpError(400, 'request body is not valid JSON'); }
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
 }

@@ -13,12 +13,17 @@ export class DashboardLauncher {
       const s = new DashboardServer(this.services, { port: Number(process.env.BERTH_DASHBOARD_PORT ?? 0) });
       await s.listen();
       return s;
-    })().catch((e: unknown) => { this.server = null; throw e; });
+    })().catch((e: unknown) => {
+      this.server = null;
+      throw e;
+    });
     return { url: (await this.server).url };
   }
 
   /** True once the dashboard is served (its browser tabs keep the host alive). */
-  get serving(): boolean { return this.server !== null; }
+  get serving(): boolean {
+    return this.server !== null;
+  }
 
   async close(): Promise<void> {
     if (this.server) await (await this.server).close().catch(() => undefined);

@@ -14,7 +14,11 @@ import { EventHub } from '../services/event-hub.ts';
 import type { DashboardServices } from '../services/services.ts';
 import { serveStatic } from './static-files.ts';
 
-export interface DashboardOptions { port?: number; token?: string; rendererDir?: string; }
+export interface DashboardOptions {
+  port?: number;
+  token?: string;
+  rendererDir?: string;
+}
 
 export class DashboardServer {
   readonly token: string;
@@ -25,7 +29,10 @@ export class DashboardServer {
   private hub: EventHub;
   private port = 0;
 
-  constructor(services: DashboardServices, private readonly opts: DashboardOptions = {}) {
+  constructor(
+    services: DashboardServices,
+    private readonly opts: DashboardOptions = {},
+  ) {
     this.token = opts.token ?? newToken();
     const broadcast = <N extends EventName>(name: N, data: EventData<N>): void => {
       const frame = JSON.stringify({ type: 'event', name, data } satisfies ServerFrame);
@@ -46,7 +53,9 @@ export class DashboardServer {
     return this.url;
   }
 
-  get url(): string { return `http://127.0.0.1:${this.port}/?${TOKEN_PARAM}=${this.token}`; }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?${TOKEN_PARAM}=${this.token}`;
+  }
 
   private refuse(res: http.ServerResponse, status: number, message: string): void {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -80,7 +89,11 @@ export class DashboardServer {
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(text);
   }
 
@@ -108,7 +121,11 @@ export class DashboardServer {
     });
     ws.on('message', (data) => {
       let raw: unknown;
-      try { raw = JSON.parse(data.toString()); } catch { return; }
+      try {
+        raw = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
       const frame = ClientFrameSchema.safeParse(raw);
       if (!frame.success) return;
       const { id, name, input } = frame.data;

@@ -36,18 +36,25 @@ export interface BerthHost {
   shutdown(): Promise<void>;
 }
 
-export async function startHost(data: DataDir, engineOpts: Omit<EngineOptions, 'data'> = {}, onExit: () => void = () => {}): Promise<BerthHost> {
+export async function startHost(
+  data: DataDir,
+  engineOpts: Omit<EngineOptions, 'data'> = {},
+  onExit: () => void = () => {},
+): Promise<BerthHost> {
   data.ensure();
   const release = acquireLock(path.join(data.runDir, 'host.pid'));
   try {
     const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
     const enginePort = new ControllerEnginePort(data);
     const settings = new SettingsService(data, enginePort);
-    const engine = new EngineController(engineOptionsFromSettings(() => settings.get(), {
-      engineConfig: (guest) => bootEngineConfig(settings, guest, log),
-      bootDaemonJson: () => bootDaemonJsonFor(settings),
-      ...engineOpts, data,
-    }));
+    const engine = new EngineController(
+      engineOptionsFromSettings(() => settings.get(), {
+        engineConfig: (guest) => bootEngineConfig(settings, guest, log),
+        bootDaemonJson: () => bootDaemonJsonFor(settings),
+        ...engineOpts,
+        data,
+      }),
+    );
     enginePort.connect(engine);
 
     const services = dashboardServices({ data, engine, settings });

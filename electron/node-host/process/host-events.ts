@@ -15,7 +15,9 @@ export class HostEvents {
   constructor(private readonly services: DashboardServices) {}
 
   /** What ApiHandler sends to every client (e.g. pull progress). */
-  readonly broadcast: Broadcast = (name, data) => { for (const l of this.listeners) l(name, data); };
+  readonly broadcast: Broadcast = (name, data) => {
+    for (const l of this.listeners) l(name, data);
+  };
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);

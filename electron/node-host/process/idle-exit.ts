@@ -17,11 +17,18 @@ export interface IdleWatch {
 export function exitWhenIdle(w: IdleWatch): void {
   const grace = w.graceMs ?? 3_000;
   let timer: NodeJS.Timeout | null = null;
-  const idle = (): boolean => w.engine.status().state === 'stopped' && w.clients() === 0 && !w.dashboardServing() && !w.applying();
+  const idle = (): boolean =>
+    w.engine.status().state === 'stopped' && w.clients() === 0 && !w.dashboardServing() && !w.applying();
   const check = (): void => {
-    if (timer) { clearTimeout(timer); timer = null; }
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
     if (!idle()) return;
-    timer = setTimeout(() => { timer = null; if (idle()) w.exit(); }, grace);
+    timer = setTimeout(() => {
+      timer = null;
+      if (idle()) w.exit();
+    }, grace);
   };
   w.engine.on('status', check);
   w.onClients(check);

@@ -4,7 +4,9 @@ import { pidAlive } from '../../../engine/host/process-watch.ts';
 
 /** The data dir already has a host: talk to that one. */
 export class HostLockedError extends Error {
-  constructor(readonly pid: number) { super(`another Berth host (pid ${pid}) already runs for this data dir`); }
+  constructor(readonly pid: number) {
+    super(`another Berth host (pid ${pid}) already runs for this data dir`);
+  }
 }
 
 export function acquireLock(file: string): () => void {
@@ -15,7 +17,13 @@ export function acquireLock(file: string): () => void {
       fs.closeSync(fd);
       // Two hosts that both found the same dead owner may both have removed its file: one file stays.
       if (fs.readFileSync(file, 'utf8') !== String(process.pid)) continue;
-      return () => { try { if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file); } catch { /* gone */ } };
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file);
+        } catch {
+          /* gone */
+        }
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(fs.readFileSync(file, 'utf8'));

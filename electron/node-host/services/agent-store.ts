@@ -15,9 +15,15 @@ import { engineCallFailure } from '../../../engine/host/vm-loss.ts';
 export class AgentStoreProvider implements StoreProvider {
   private listeners = new Set<(e: StoreEvent) => void>();
 
-  constructor(private readonly engine: EngineController, private readonly settings: SettingsProvider, private readonly dataDisk: string) {}
+  constructor(
+    private readonly engine: EngineController,
+    private readonly settings: SettingsProvider,
+    private readonly dataDisk: string,
+  ) {}
 
-  async status(): Promise<StoreStatus> { return storeStatus(await this.engine.agent.inventory()); }
+  async status(): Promise<StoreStatus> {
+    return storeStatus(await this.engine.agent.inventory());
+  }
 
   async inventory(): Promise<StoreInventory> {
     const inv = await this.engine.agent.inventory();
@@ -38,9 +44,23 @@ export class AgentStoreProvider implements StoreProvider {
   }
 
   async migrate(): Promise<{ migrated: string[]; skipped: Array<{ ref: string; reason: string }> }> {
-    const last = await this.engine.journal.run({ kind: 'migrate' }, () => this.engine.agent.migrate((p) => this.emit({
-      type: 'progress', progress: { step: p.phase, detail: p.message, ...(p.total ? { count: { done: p.done, total: p.total } } : {}), done: false },
-    }))).catch(async (e: unknown) => { throw await engineCallFailure(this.engine, e); });
+    const last = await this.engine.journal
+      .run({ kind: 'migrate' }, () =>
+        this.engine.agent.migrate((p) =>
+          this.emit({
+            type: 'progress',
+            progress: {
+              step: p.phase,
+              detail: p.message,
+              ...(p.total ? { count: { done: p.done, total: p.total } } : {}),
+              done: false,
+            },
+          }),
+        ),
+      )
+      .catch(async (e: unknown) => {
+        throw await engineCallFailure(this.engine, e);
+      });
     this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     this.emit({ type: 'changed', status: await this.status() });
     return { migrated: last.migrated, skipped: [] };
@@ -63,9 +83,17 @@ export class AgentStoreProvider implements StoreProvider {
     // Written out first: data still in the guest's page cache takes no room in the disk file yet.
     await this.engine.guest.run('sync');
     const before = diskFileSpace(this.dataDisk).allocatedBytes;
-    this.emit({ type: 'progress', progress: { step: `Reclaiming the ${store} image store`, detail: 'deleting its images and containers', done: false } });
+    this.emit({
+      type: 'progress',
+      progress: {
+        step: `Reclaiming the ${store} image store`,
+        detail: 'deleting its images and containers',
+        done: false,
+      },
+    });
     const off = this.engine.onAgentEvent((e) => {
-      if (e.kind === 'progress' && e.message.startsWith('reclaim: ')) this.emit({ type: 'progress', progress: { step: 'reclaim', detail: e.message.slice(9), done: false } });
+      if (e.kind === 'progress' && e.message.startsWith('reclaim: '))
+        this.emit({ type: 'progress', progress: { step: 'reclaim', detail: e.message.slice(9), done: false } });
     });
     let r;
     try {
@@ -73,13 +101,24 @@ export class AgentStoreProvider implements StoreProvider {
     } catch (e) {
       // gRPC ABORTED (busy) and INVALID_ARGUMENT (the active store) are refusals: 409 and 400.
       const { message, grpcCode } = e as Error & { grpcCode?: number };
-      throw grpcCode === grpcStatus.ABORTED ? new ApiError(message, 409) : grpcCode === grpcStatus.INVALID_ARGUMENT ? new ApiError(message, 400) : await engineCallFailure(this.engine, e);
+      throw grpcCode === grpcStatus.ABORTED
+        ? new ApiError(message, 409)
+        : grpcCode === grpcStatus.INVALID_ARGUMENT
+          ? new ApiError(message, 400)
+          : await engineCallFailure(this.engine, e);
     } finally {
       off();
       this.emit({ type: 'progress', progress: { step: 'done', done: true } });
     }
     this.emit({ type: 'changed', status: await this.status() });
-    return { store, images: r.images, containers: r.containers, reclaimedBytes: r.reclaimed_bytes, diskFileBefore: before, diskFileAfter: diskFileSpace(this.dataDisk).allocatedBytes };
+    return {
+      store,
+      images: r.images,
+      containers: r.containers,
+      reclaimedBytes: r.reclaimed_bytes,
+      diskFileBefore: before,
+      diskFileAfter: diskFileSpace(this.dataDisk).allocatedBytes,
+    };
   }
 
   subscribe(listener: (e: StoreEvent) => void): () => void {
@@ -87,11 +126,16 @@ export class AgentStoreProvider implements StoreProvider {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(e: StoreEvent): void { for (const l of this.listeners) l(e); }
+  private emit(e: StoreEvent): void {
+    for (const l of this.listeners) l(e);
+  }
 }
 
 function activeRefusal(store: string): ApiError {
-  return new ApiError(`the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`, 400);
+  return new ApiError(
+    `the ${store} image store is active: only the hidden store can be reclaimed (switch to the other store first)`,
+    400,
+  );
 }
 
 /**
@@ -100,12 +144,25 @@ function activeRefusal(store: string): ApiError {
  */
 function activeStoreOf(inv: InventoryReply): 'containerd' | 'classic' {
   const store = fromStoreEnum(inv.active.store);
-  if (!store) throw new ApiError('the engine did not say which image store is active (dockerd may be restarting); try again in a moment', 503);
+  if (!store)
+    throw new ApiError(
+      'the engine did not say which image store is active (dockerd may be restarting); try again in a moment',
+      503,
+    );
   return store;
 }
 
 /** The agent's inventory of both stores, counted. */
 export function storeStatus(inv: InventoryReply): StoreStatus {
-  const holds = (s: InventoryReply['active']) => ({ images: s.images.length, bytes: s.total_image_bytes, containers: s.containers.length });
-  return { active: activeStoreOf(inv), holds: holds(inv.active), hidden: holds(inv.hidden), diskFreeBytes: inv.disk_free_bytes };
+  const holds = (s: InventoryReply['active']) => ({
+    images: s.images.length,
+    bytes: s.total_image_bytes,
+    containers: s.containers.length,
+  });
+  return {
+    active: activeStoreOf(inv),
+    holds: holds(inv.active),
+    hidden: holds(inv.hidden),
+    diskFreeBytes: inv.disk_free_bytes,
+  };
 }

@@ -7,19 +7,32 @@ import { ApiError, calls, describeIssues, isCallName, notAvailable, type CallNam
 import { SettingsBusyError, SettingsValidationError } from '../settings/service.ts';
 import type { DashboardServices, HostControl, SettingsProvider, StoreProvider, VolumeProvider } from './services.ts';
 
-type Impl = { [N in CallName]: (input: import('zod').output<(typeof calls)[N]['input']>, ctx: ClientContext) => Promise<unknown> };
+type Impl = {
+  [N in CallName]: (input: import('zod').output<(typeof calls)[N]['input']>, ctx: ClientContext) => Promise<unknown>;
+};
 
 export class ApiHandler {
   private impl: Impl;
 
-  constructor(private readonly s: DashboardServices, private readonly broadcast: Broadcast, hostControl?: HostControl) {
+  constructor(
+    private readonly s: DashboardServices,
+    private readonly broadcast: Broadcast,
+    hostControl?: HostControl,
+  ) {
     const docker = (): DashboardServices['docker'] => {
       const st = s.engine.status();
       if (st.state !== 'running') throw new ApiError(`the Docker Engine is not running (state: ${st.state})`, 503);
       return s.docker;
     };
-    const store = (): StoreProvider => { if (!s.store) throw notAvailable('The image-store service'); return s.store; };
-    const volumes = (): VolumeProvider => { docker(); if (!s.volumes) throw notAvailable('The volumes service'); return s.volumes; };
+    const store = (): StoreProvider => {
+      if (!s.store) throw notAvailable('The image-store service');
+      return s.store;
+    };
+    const volumes = (): VolumeProvider => {
+      docker();
+      if (!s.volumes) throw notAvailable('The volumes service');
+      return s.volumes;
+    };
     /** A store provider's optional part, or "not available" naming it. */
     const storePart = <K extends 'diskUsage' | 'reclaimPlan' | 'reclaim'>(k: K): NonNullable<StoreProvider[K]> => {
       docker();
@@ -27,10 +40,15 @@ export class ApiHandler {
       if (!fn) throw notAvailable(`The image store's ${k}`);
       return fn.bind(store()) as NonNullable<StoreProvider[K]>;
     };
-    const volumesChanged = async (): Promise<void> => { this.broadcast('volumes.changed', await volumes().list()); };
-    const settings = (): SettingsProvider => { if (!s.settings) throw notAvailable('The settings service'); return s.settings; };
+    const volumesChanged = async (): Promise<void> => {
+      this.broadcast('volumes.changed', await volumes().list());
+    };
+    const settings = (): SettingsProvider => {
+      if (!s.settings) throw notAvailable('The settings service');
+      return s.settings;
+    };
     const host = (): HostControl => {
-      if (!hostControl) throw new ApiError('only the Berth host\'s control socket answers this call', 403);
+      if (!hostControl) throw new ApiError("only the Berth host's control socket answers this call", 403);
       return hostControl;
     };
     const state = async () => ({ ...(await settings().view()), limits: s.limits });
@@ -42,15 +60,30 @@ export class ApiHandler {
 
       'engine.status': async () => s.engine.status(),
       'engine.start': () => s.engine.start(),
-      'engine.stop': async () => { await s.engine.stop(); return s.engine.status(); },
+      'engine.stop': async () => {
+        await s.engine.stop();
+        return s.engine.status();
+      },
       'engine.restart': () => s.engine.restart(),
       'system.info': () => docker().info(),
 
       'containers.list': () => docker().listContainers(),
-      'containers.start': async ({ id }) => { await docker().startContainer(id); return done; },
-      'containers.stop': async ({ id }) => { await docker().stopContainer(id); return done; },
-      'containers.restart': async ({ id }) => { await docker().restartContainer(id); return done; },
-      'containers.remove': async ({ id, force }) => { await docker().removeContainer(id, force); return done; },
+      'containers.start': async ({ id }) => {
+        await docker().startContainer(id);
+        return done;
+      },
+      'containers.stop': async ({ id }) => {
+        await docker().stopContainer(id);
+        return done;
+      },
+      'containers.restart': async ({ id }) => {
+        await docker().restartContainer(id);
+        return done;
+      },
+      'containers.remove': async ({ id, force }) => {
+        await docker().removeContainer(id, force);
+        return done;
+      },
       'containers.followLogs': async ({ id, tail }, ctx) => {
         const key = `logs:${id}`;
         ctx.subscriptions.get(key)?.();
@@ -68,7 +101,10 @@ export class ApiHandler {
       // Progress goes to every client, so a second window shows the same pull.
       'images.pull': ({ ref, opId }) => docker().pull(ref, (p) => this.broadcast('images.progress', p), opId),
       'images.push': ({ ref, opId }) => docker().push(ref, (p) => this.broadcast('images.progress', p), opId),
-      'images.tag': async ({ source, target }) => { await docker().tag(source, target); return done; },
+      'images.tag': async ({ source, target }) => {
+        await docker().tag(source, target);
+        return done;
+      },
       'images.remove': async ({ id, force }) => ({ removed: await docker().removeImage(id, force) }),
       'images.run': (spec) => docker().run(spec),
 
@@ -81,14 +117,32 @@ export class ApiHandler {
       'system.diskUsage': () => storePart('diskUsage')(),
 
       'volumes.list': () => volumes().list(),
-      'volumes.create': async ({ name }) => { const r = await volumes().create(name); await volumesChanged(); return r; },
-      'volumes.remove': async ({ name }) => { await volumes().remove(name); await volumesChanged(); return done; },
-      'volumes.prune': async () => { const r = await volumes().prune(); await volumesChanged(); return r; },
+      'volumes.create': async ({ name }) => {
+        const r = await volumes().create(name);
+        await volumesChanged();
+        return r;
+      },
+      'volumes.remove': async ({ name }) => {
+        await volumes().remove(name);
+        await volumesChanged();
+        return done;
+      },
+      'volumes.prune': async () => {
+        const r = await volumes().prune();
+        await volumesChanged();
+        return r;
+      },
 
       'settings.get': state,
       'settings.propose': async (patch) => settings().propose(patch),
-      'settings.apply': async (patch) => { await settings().apply(patch); return state(); },
-      'settings.reset': async () => { await settings().factoryReset(); return state(); },
+      'settings.apply': async (patch) => {
+        await settings().apply(patch);
+        return state();
+      },
+      'settings.reset': async () => {
+        await settings().factoryReset();
+        return state();
+      },
 
       'troubleshoot.plan': async () => s.troubleshoot.plan(),
       'troubleshoot.restart': () => s.engine.restart(),

@@ -18,7 +18,10 @@ export class EventHub {
   private cleanups: Array<() => void> = [];
   private closed = false;
 
-  constructor(private readonly s: DashboardServices, private readonly broadcast: Broadcast) {}
+  constructor(
+    private readonly s: DashboardServices,
+    private readonly broadcast: Broadcast,
+  ) {}
 
   start(): void {
     const onStatus = (st: EngineStatus): void => {
@@ -29,42 +32,67 @@ export class EventHub {
     const onStage = (st: StartStage): void => this.broadcast('engine.stage', st);
     this.s.engine.on('status', onStatus);
     this.s.engine.on('stage', onStage);
-    this.cleanups.push(() => { this.s.engine.off('status', onStatus); this.s.engine.off('stage', onStage); });
+    this.cleanups.push(() => {
+      this.s.engine.off('status', onStatus);
+      this.s.engine.off('stage', onStage);
+    });
     if (this.s.store?.subscribe) {
-      this.cleanups.push(this.s.store.subscribe((e) => {
-        if (e.type === 'changed') this.broadcast('store.changed', e.status);
-        else this.broadcast('store.progress', e.progress);
-      }));
+      this.cleanups.push(
+        this.s.store.subscribe((e) => {
+          if (e.type === 'changed') this.broadcast('store.changed', e.status);
+          else this.broadcast('store.progress', e.progress);
+        }),
+      );
     }
     const settings = this.s.settings;
     if (settings) {
       const onProgress = (message: string): void => this.broadcast('settings.progress', { message });
       const onChanged = (): void => {
-        void Promise.resolve(settings.view()).then((v) => this.broadcast('settings.changed', { ...v, limits: this.s.limits }), () => undefined);
+        void Promise.resolve(settings.view()).then(
+          (v) => this.broadcast('settings.changed', { ...v, limits: this.s.limits }),
+          () => undefined,
+        );
       };
       settings.on('progress', onProgress);
       settings.on('changed', onChanged);
       // A hub may be closed and another started (the control socket's clients come and go).
-      this.cleanups.push(() => { settings.off('progress', onProgress); settings.off('changed', onChanged); });
+      this.cleanups.push(() => {
+        settings.off('progress', onProgress);
+        settings.off('changed', onChanged);
+      });
     }
     if (this.s.engine.status().state === 'running') this.ensureWatch();
   }
 
   private ensureWatch(): void {
     if (this.stopWatch || this.retryTimer || this.closed) return;
-    this.s.docker.watch((kind) => this.schedule(kind), () => this.onWatchEnd()).then((stop) => {
-      if (this.closed) { stop(); return; }
-      this.stopWatch = stop;
-      // Connected (again): whatever happened meanwhile, e.g. a store switch, is in a fresh listing.
-      void this.refreshAll();
-    }, () => this.onWatchEnd());
+    this.s.docker
+      .watch(
+        (kind) => this.schedule(kind),
+        () => this.onWatchEnd(),
+      )
+      .then(
+        (stop) => {
+          if (this.closed) {
+            stop();
+            return;
+          }
+          this.stopWatch = stop;
+          // Connected (again): whatever happened meanwhile, e.g. a store switch, is in a fresh listing.
+          void this.refreshAll();
+        },
+        () => this.onWatchEnd(),
+      );
   }
 
   private onWatchEnd(): void {
     this.stopWatch = null;
     if (this.closed || this.s.engine.status().state !== 'running' || this.retryTimer) return;
     // dockerd restarts on a store switch or settings change: reconnect once it is back.
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.ensureWatch(); }, RECONNECT_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.ensureWatch();
+    }, RECONNECT_MS);
   }
 
   private dropWatch(): void {
@@ -77,7 +105,10 @@ export class EventHub {
   private schedule(kind: 'container' | 'image'): void {
     this.pending.add(kind);
     if (this.flushTimer || this.flushing) return;
-    this.flushTimer = setTimeout(() => { this.flushTimer = null; void this.flush(); }, COALESCE_MS);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, COALESCE_MS);
   }
 
   /**
@@ -101,16 +132,32 @@ export class EventHub {
   private async refresh(containers: boolean, images: boolean): Promise<void> {
     const d = this.s.docker;
     await Promise.all([
-      containers ? d.listContainers().then((c) => this.broadcast('containers.changed', c), () => undefined) : undefined,
-      images ? d.listImages().then((i) => this.broadcast('images.changed', i), () => undefined) : undefined,
+      containers
+        ? d.listContainers().then(
+            (c) => this.broadcast('containers.changed', c),
+            () => undefined,
+          )
+        : undefined,
+      images
+        ? d.listImages().then(
+            (i) => this.broadcast('images.changed', i),
+            () => undefined,
+          )
+        : undefined,
     ]);
   }
 
   private async refreshAll(): Promise<void> {
     await Promise.all([
       this.refresh(true, true),
-      this.s.docker.info().then((i) => this.broadcast('system.info', i), () => undefined),
-      this.s.store?.status().then((st) => this.broadcast('store.changed', st), () => undefined),
+      this.s.docker.info().then(
+        (i) => this.broadcast('system.info', i),
+        () => undefined,
+      ),
+      this.s.store?.status().then(
+        (st) => this.broadcast('store.changed', st),
+        () => undefined,
+      ),
     ]);
   }
 

@@ -21,11 +21,19 @@ export function dashboardServices(d: DashboardDeps): DashboardServices {
   return {
     engine: d.engine,
     docker: new DockerodeService(() => d.engine.docker()),
-    troubleshoot: new DataDirTroubleshoot(d.data, d.engine, () => (d.engine.status().state === 'running' ? d.engine.guest : null)),
+    troubleshoot: new DataDirTroubleshoot(d.data, d.engine, () =>
+      d.engine.status().state === 'running' ? d.engine.guest : null,
+    ),
     // The one host-limits rule (electron/node-host/settings/host-limits.ts), read when asked: the disk grows.
-    get limits() { return d.settings ? d.settings.limits() : hostLimits(d.data.dataDisk); },
+    get limits() {
+      return d.settings ? d.settings.limits() : hostLimits(d.data.dataDisk);
+    },
     // The image-store view needs the agent's inventory and, to switch, the settings service.
-    ...(d.store ? { store: d.store } : d.settings ? { store: new AgentStoreProvider(d.engine, d.settings, d.data.dataDisk) } : {}),
+    ...(d.store
+      ? { store: d.store }
+      : d.settings
+        ? { store: new AgentStoreProvider(d.engine, d.settings, d.data.dataDisk) }
+        : {}),
     ...(d.settings ? { settings: d.settings } : {}),
     volumes: new VolumeService({ docker: () => d.engine.docker(), agent: () => d.engine.agent }),
   };

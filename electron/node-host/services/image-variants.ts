@@ -13,7 +13,9 @@ export function imageVariants(i: ImageInfo): PlatformVariant[] {
     ...i.platforms.map((p) => ({ platform: platformName(p), present: p.present, ...sized(p.digest, p.size) })),
     // Attestation manifests keep their unknown/unknown platform: the dashboard lists them after the platforms.
     ...i.attestations.map((a) => ({
-      platform: 'unknown/unknown', present: a.present, ...sized(a.digest, a.size),
+      platform: 'unknown/unknown',
+      present: a.present,
+      ...sized(a.digest, a.size),
       attestation: { subject: byDigest.get(a.reference_digest) ?? '', predicateTypes: a.predicate_types },
     })),
   ];

@@ -4,7 +4,14 @@
 import type { EngineStatus, StartStage } from '../../../engine/host/engine-types.ts';
 import type { Container, ImageList, LogChunk, RunSpec, TransferProgress } from '../api/docker-types.ts';
 import type { SystemInfo, TroubleshootPlan, DiagnosticsResult } from '../api/contract.ts';
-import type { ImageStore, MigrateResult, StoreInventory, StoreProgress, StoreStatus, StoreSwitchResult } from '../api/store-types.ts';
+import type {
+  ImageStore,
+  MigrateResult,
+  StoreInventory,
+  StoreProgress,
+  StoreStatus,
+  StoreSwitchResult,
+} from '../api/store-types.ts';
 import type { Proposal, Settings, SettingsLimits, SettingsView } from '../api/settings-types.ts';
 import type { DiskUsage, ReclaimPlan, ReclaimResult } from '../api/disk-types.ts';
 import type { Volume } from '../api/volume-types.ts';

@@ -2,7 +2,12 @@
 // measurements (engine/agent/disk-usage.ts) turned into the contract's shapes, plus the host's
 // view of the disk file (its size limit and the blocks it really takes).
 import fs from 'node:fs';
-import { fromStoreEnum, type DiskUsageReply, type InventoryReply, type StoreUsage } from '../../../engine/agent/agent-types.ts';
+import {
+  fromStoreEnum,
+  type DiskUsageReply,
+  type InventoryReply,
+  type StoreUsage,
+} from '../../../engine/agent/agent-types.ts';
 import { normalizeRef } from '../../../engine/agent/image-ref.ts';
 import type { DiskUsage, ReclaimPlan, StoreDiskUsage } from '../api/disk-types.ts';
 import type { ImageStore } from '../api/store-types.ts';
@@ -17,15 +22,24 @@ export function diskFileSpace(file: string): DiskUsage['diskFile'] {
 export function qcow2VirtualSize(file: string): number | null {
   const head = Buffer.alloc(32);
   const fd = fs.openSync(file, 'r');
-  try { if (fs.readSync(fd, head, 0, 32, 0) < 32) return null; } finally { fs.closeSync(fd); }
+  try {
+    if (fs.readSync(fd, head, 0, 32, 0) < 32) return null;
+  } finally {
+    fs.closeSync(fd);
+  }
   return head.readUInt32BE(0) === 0x514649fb ? Number(head.readBigUInt64BE(24)) : null;
 }
 
 function storeUsage(u: StoreUsage): StoreDiskUsage {
   return {
-    store: fromStoreEnum(u.store) ?? 'classic', active: u.active,
-    images: u.images, imagesBytes: u.images_bytes, containers: u.containers, containersBytes: u.containers_bytes,
-    buildCacheBytes: u.build_cache_bytes, totalBytes: u.images_bytes + u.containers_bytes + u.build_cache_bytes,
+    store: fromStoreEnum(u.store) ?? 'classic',
+    active: u.active,
+    images: u.images,
+    imagesBytes: u.images_bytes,
+    containers: u.containers,
+    containersBytes: u.containers_bytes,
+    buildCacheBytes: u.build_cache_bytes,
+    totalBytes: u.images_bytes + u.containers_bytes + u.build_cache_bytes,
   };
 }
 
@@ -44,7 +58,13 @@ export function reclaimPlan(store: ImageStore, inv: InventoryReply, usage: DiskU
   const u = usage.stores.find((s) => s.store === store);
   // Tags only the classic store holds are lost unless migrated; the containerd store spells them fully.
   const active = new Set(inv.active.images.flatMap((i) => i.refs.map(normalizeRef)));
-  const notMigrated = store === 'classic' ? hidden.images.flatMap((i) => i.refs).filter((r) => !active.has(normalizeRef(r))).sort() : [];
+  const notMigrated =
+    store === 'classic'
+      ? hidden.images
+          .flatMap((i) => i.refs)
+          .filter((r) => !active.has(normalizeRef(r)))
+          .sort()
+      : [];
   return {
     store,
     images: hidden.images.map((i) => ({ id: i.id, repoTags: i.refs, bytes: i.size })),

@@ -14,10 +14,15 @@ export const EngineProgressMessageSchema = z.object({
 export type EngineProgressMessage = z.infer<typeof EngineProgressMessageSchema>;
 
 // Statuses after which a layer's bytes are all transferred.
-const TRANSFERRED = /^(download complete|verifying checksum|extracting|pull complete|already exists|pushed|layer already exists|mounted from|exists)/i;
+const TRANSFERRED =
+  /^(download complete|verifying checksum|extracting|pull complete|already exists|pushed|layer already exists|mounted from|exists)/i;
 const FINISHED = /^(pull complete|already exists|pushed|layer already exists|mounted from|exists)/i;
 
-interface LayerState { status: string; current?: number; total?: number; }
+interface LayerState {
+  status: string;
+  current?: number;
+  total?: number;
+}
 
 export class TransferTracker {
   private layers = new Map<string, LayerState>();
@@ -26,7 +31,11 @@ export class TransferTracker {
   private finished = false;
   digest: string | undefined;
 
-  constructor(readonly opId: string, readonly kind: 'pull' | 'push', readonly ref: string) {}
+  constructor(
+    readonly opId: string,
+    readonly kind: 'pull' | 'push',
+    readonly ref: string,
+  ) {}
 
   update(raw: unknown): TransferProgress {
     const parsed = EngineProgressMessageSchema.safeParse(raw);
@@ -35,7 +44,8 @@ export class TransferTracker {
     if (m.error || m.errorDetail?.message) this.error = m.errorDetail?.message ?? m.error;
     if (m.aux?.Digest) this.digest = m.aux.Digest;
     if (!m.status) return this.snapshot();
-    const isLayer = m.id !== undefined && !/^(pulling from|the push refers to)/i.test(m.status) && !m.status.includes(':');
+    const isLayer =
+      m.id !== undefined && !/^(pulling from|the push refers to)/i.test(m.status) && !m.status.includes(':');
     if (!isLayer) {
       this.status = m.status;
       return this.snapshot();
@@ -45,7 +55,10 @@ export class TransferTracker {
     layer.status = m.status;
     const d = m.progressDetail;
     // Download/upload bytes; the extract phase reports its own counter, which is not transfer.
-    if (d?.total && !/^extracting/i.test(m.status)) { layer.total = d.total; layer.current = d.current ?? 0; }
+    if (d?.total && !/^extracting/i.test(m.status)) {
+      layer.total = d.total;
+      layer.current = d.current ?? 0;
+    }
     if (TRANSFERRED.test(m.status) && layer.total) layer.current = layer.total;
     this.layers.set(id, layer);
     this.status = `${m.status} ${id}`;
@@ -58,10 +71,17 @@ export class TransferTracker {
     return this.snapshot();
   }
 
-  get failed(): string | undefined { return this.error; }
+  get failed(): string | undefined {
+    return this.error;
+  }
 
   snapshot(): TransferProgress {
-    const layers: LayerProgress[] = [...this.layers].map(([id, l]) => ({ id, status: l.status, current: l.current, total: l.total }));
+    const layers: LayerProgress[] = [...this.layers].map(([id, l]) => ({
+      id,
+      status: l.status,
+      current: l.current,
+      total: l.total,
+    }));
     let total = 0;
     let current = 0;
     for (const l of this.layers.values()) {
@@ -73,8 +93,13 @@ export class TransferTracker {
     let percent: number | null = total > 0 ? Math.min(100, (current / total) * 100) : null;
     if ((this.finished && !this.error) || (allFinished && percent === null)) percent = 100;
     return {
-      opId: this.opId, kind: this.kind, ref: this.ref, status: this.error ? `Error: ${this.error}` : this.status,
-      percent: percent === null ? null : Math.round(percent * 10) / 10, layers, done: this.finished,
+      opId: this.opId,
+      kind: this.kind,
+      ref: this.ref,
+      status: this.error ? `Error: ${this.error}` : this.status,
+      percent: percent === null ? null : Math.round(percent * 10) / 10,
+      layers,
+      done: this.finished,
       ...(this.error ? { error: this.error } : {}),
     };
   }

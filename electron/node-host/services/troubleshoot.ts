@@ -12,13 +12,19 @@ function sizeOf(file: string): string {
   try {
     // qcow2 grows on use: the allocated blocks are what the user gets back.
     const st = fs.statSync(file);
-    return `${(st.blocks * 512 / 1e9).toFixed(1)} GB on disk`;
-  } catch { return 'not created yet'; }
+    return `${((st.blocks * 512) / 1e9).toFixed(1)} GB on disk`;
+  } catch {
+    return 'not created yet';
+  }
 }
 
 export class DataDirTroubleshoot implements TroubleshootService {
   /** `guest`: the running engine's link, for the guest's side of a diagnostics archive. */
-  constructor(private readonly data: DataDir, private readonly engine: EngineLike, private readonly guest: () => GuestLink | null = () => null) {}
+  constructor(
+    private readonly data: DataDir,
+    private readonly engine: EngineLike,
+    private readonly guest: () => GuestLink | null = () => null,
+  ) {}
 
   plan(): TroubleshootPlan {
     const disk = `the VM data disk ${this.data.dataDisk} (${sizeOf(this.data.dataDisk)})`;
@@ -33,7 +39,11 @@ export class DataDirTroubleshoot implements TroubleshootService {
         keeps: [`your settings (${this.data.settingsFile})`, 'the VM image and SSH keys'],
       },
       factoryReset: {
-        deletes: [disk, ...contents, `your settings (${this.data.settingsFile}): CPUs, memory, daemon.json, image store choice`],
+        deletes: [
+          disk,
+          ...contents,
+          `your settings (${this.data.settingsFile}): CPUs, memory, daemon.json, image store choice`,
+        ],
         keeps: ['the VM image and SSH keys'],
       },
     };
@@ -48,7 +58,13 @@ export class DataDirTroubleshoot implements TroubleshootService {
   async diagnostics(output: string | undefined, settings?: SettingsProvider): Promise<DiagnosticsResult> {
     const file = output ?? defaultDiagnosticsFile(this.data);
     const view = settings ? await settings.view() : undefined;
-    const files = await writeDiagnostics({ data: this.data, status: this.engine.status(), guest: this.guest(), settings: view?.settings, out: file });
+    const files = await writeDiagnostics({
+      data: this.data,
+      status: this.engine.status(),
+      guest: this.guest(),
+      settings: view?.settings,
+      out: file,
+    });
     return { file, files };
   }
 

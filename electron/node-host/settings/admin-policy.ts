@@ -18,16 +18,21 @@ import { withKey, type SettingKey, type Settings } from './schema.ts';
 export function adminSettingsPath(platform: NodeJS.Platform = process.platform, env = process.env): string {
   if (env.BERTH_ADMIN_SETTINGS) return path.resolve(env.BERTH_ADMIN_SETTINGS);
   switch (platform) {
-    case 'darwin': return '/Library/Application Support/Berth/admin-settings.json';
-    case 'win32': return path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Berth', 'admin-settings.json');
-    default: return '/etc/berth/admin-settings.json';
+    case 'darwin':
+      return '/Library/Application Support/Berth/admin-settings.json';
+    case 'win32':
+      return path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Berth', 'admin-settings.json');
+    default:
+      return '/etc/berth/admin-settings.json';
   }
 }
 
-const AdminFileSchema = z.object({
-  locked: z.record(z.string(), z.unknown()).optional(),
-  defaults: z.record(z.string(), z.unknown()).optional(),
-}).strict();
+const AdminFileSchema = z
+  .object({
+    locked: z.record(z.string(), z.unknown()).optional(),
+    defaults: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 export interface AdminPolicy {
   file: string;
@@ -43,14 +48,24 @@ export interface AdminPolicy {
 export function loadAdminPolicy(file: string): AdminPolicy {
   const policy: AdminPolicy = { file, locked: new Map(), defaults: new Map() };
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return policy;
     return { ...policy, error: `cannot be read (${(e as Error).message})` };
   }
   let json: unknown;
-  try { json = JSON.parse(text); } catch (e) { return { ...policy, error: `is not valid JSON (${(e as Error).message})` }; }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ...policy, error: `is not valid JSON (${(e as Error).message})` };
+  }
   const parsed = AdminFileSchema.safeParse(json);
-  if (!parsed.success) return { ...policy, error: `must look like {"locked": {...}, "defaults": {...}} (${parsed.error.issues[0]?.message})` };
+  if (!parsed.success)
+    return {
+      ...policy,
+      error: `must look like {"locked": {...}, "defaults": {...}} (${parsed.error.issues[0]?.message})`,
+    };
   for (const part of ['locked', 'defaults'] as const) {
     const { values, errors } = flattenPatch(parsed.data[part] ?? {});
     const bad = errors[0]?.message ?? [...values].map(([k, v]) => validateValue(k, v)).find((m) => m !== null);
@@ -67,5 +82,6 @@ export function overlay(settings: Settings, values: Map<SettingKey, unknown>): S
   return s;
 }
 
-export function lockedMessage(key: string): string { return `${key} is locked by the administrator`; }
-
+export function lockedMessage(key: string): string {
+  return `${key} is locked by the administrator`;
+}

@@ -17,8 +17,11 @@ export interface BootGuest {
   ssh?: GuestRunner;
 }
 
-export async function bootEngineConfig(settings: SettingsService, guest: BootGuest, log: (line: string) => void):
-  Promise<{ store: StoreName; userDaemonJson: string }> {
+export async function bootEngineConfig(
+  settings: SettingsService,
+  guest: BootGuest,
+  log: (line: string) => void,
+): Promise<{ store: StoreName; userDaemonJson: string }> {
   let store: StoreName;
   try {
     store = await settings.storeForBoot(() => classicContents(guest.agent));
@@ -26,7 +29,9 @@ export async function bootEngineConfig(settings: SettingsService, guest: BootGue
     // Without the inventory there is no safe choice: stay on the store dockerd runs, decide next start.
     const running = fromStoreEnum((await guest.agent.status()).active_store);
     store = running ?? storeOf(settings.get());
-    log(`settings: the image store could not be decided (${(e as Error).message}); staying on the ${store} store dockerd runs`);
+    log(
+      `settings: the image store could not be decided (${(e as Error).message}); staying on the ${store} store dockerd runs`,
+    );
   }
   const { dockerEngine, features } = settings.get();
   // A feature that is on is set up in the VM before dockerd restarts with its keys; the boot handed

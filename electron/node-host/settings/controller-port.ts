@@ -20,11 +20,21 @@ import { applyFeatures, featureDaemonKeys } from '../../../engine/host/features.
 export function engineOptionsFromSettings(get: () => Settings, base: EngineOptions): EngineOptions {
   return {
     ...base,
-    get cpus() { return base.cpus ?? get().vm.cpus; },
-    get memoryMiB() { return base.memoryMiB ?? get().vm.memoryMiB; },
-    get diskGiB() { return base.diskGiB ?? get().vm.diskGiB; },
-    get accelerator() { return base.accelerator ?? get().accelerator; },
-    get fileSharing() { return base.fileSharing ?? get().fileSharing; },
+    get cpus() {
+      return base.cpus ?? get().vm.cpus;
+    },
+    get memoryMiB() {
+      return base.memoryMiB ?? get().vm.memoryMiB;
+    },
+    get diskGiB() {
+      return base.diskGiB ?? get().vm.diskGiB;
+    },
+    get accelerator() {
+      return base.accelerator ?? get().accelerator;
+    },
+    get fileSharing() {
+      return base.fileSharing ?? get().fileSharing;
+    },
   };
 }
 
@@ -36,14 +46,18 @@ export class ControllerEnginePort implements EnginePort {
   constructor(private readonly data: DataDir) {}
 
   /** The second step of the host's wiring: the engine, created after the settings service. */
-  connect(engine: EngineController): void { this.engine = engine; }
+  connect(engine: EngineController): void {
+    this.engine = engine;
+  }
 
   private connected(): EngineController {
     if (!this.engine) throw new Error('the engine is not connected to the settings yet');
     return this.engine;
   }
 
-  isRunning(): boolean { return this.engine?.status().state === 'running'; }
+  isRunning(): boolean {
+    return this.engine?.status().state === 'running';
+  }
 
   async applyEngineConfig(cfg: EngineConfig, onProgress: (msg: string) => void): Promise<void> {
     const engine = this.connected();
@@ -53,7 +67,8 @@ export class ControllerEnginePort implements EnginePort {
       // Written down: a host that dies during it leaves the next one the work to finish or check.
       await engine.journal.run({ kind: cfg.switching ? 'switch' : 'engine-config', store }, async () => {
         // The features' VM side first: dockerd restarts onto a snapshotter that answers.
-        if (cfg.features) for (const note of await applyFeatures(engine.guest, cfg.features, cfg.dockerEngine)) onProgress(note);
+        if (cfg.features)
+          for (const note of await applyFeatures(engine.guest, cfg.features, cfg.dockerEngine)) onProgress(note);
         return engine.agent.setImageStore(store, daemonKeys);
       });
       engine.noteEngineConfig(store, daemonKeys);
@@ -62,7 +77,10 @@ export class ControllerEnginePort implements EnginePort {
       if (!isDiskFull(err) || !this.isRunning()) throw err;
       // After a failed switch the engine is back on the store it ran: the other one is hidden.
       const hidden = cfg.switching ? store : otherStore(store);
-      const fill = await engine.agent.diskUsage(true).then((u) => ({ size: Number(u.disk_size_bytes), used: Number(u.disk_used_bytes), free: Number(u.disk_free_bytes) }), () => null);
+      const fill = await engine.agent.diskUsage(true).then(
+        (u) => ({ size: Number(u.disk_size_bytes), used: Number(u.disk_used_bytes), free: Number(u.disk_free_bytes) }),
+        () => null,
+      );
       throw diskFullAdvice(err, fill, hidden);
     }
   }
@@ -71,13 +89,19 @@ export class ControllerEnginePort implements EnginePort {
     const engine = this.connected();
     const onStage = (s: StartStage): void => onProgress(`${s.stage}${s.detail ? `: ${s.detail}` : ''}`);
     engine.on('stage', onStage);
-    try { await engine.restart(); } finally { engine.off('stage', onStage); }
+    try {
+      await engine.restart();
+    } finally {
+      engine.off('stage', onStage);
+    }
   }
 
   async wipeEngineData(onProgress: (msg: string) => void): Promise<void> {
     onProgress('Stopping the engine.');
     // Not connected: nothing of this host runs yet; the wipe must still work.
-    await this.engine?.stop().catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
+    await this.engine
+      ?.stop()
+      .catch((e: Error) => onProgress(`Stopping failed (${e.message}); deleting the data anyway.`));
     await wipeVmData(this.data, onProgress);
   }
 }

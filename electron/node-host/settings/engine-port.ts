@@ -5,7 +5,15 @@ import type { Settings } from '../api/settings-schema.ts';
 
 export interface EnginePort {
   /** dockerd restart with the store toggle, user daemon.json keys and features (no VM restart). */
-  applyEngineConfig(cfg: { useContainerdSnapshotter: boolean; dockerEngine: Record<string, unknown>; features?: Settings['features']; switching?: boolean }, onProgress: (msg: string) => void): Promise<void>;
+  applyEngineConfig(
+    cfg: {
+      useContainerdSnapshotter: boolean;
+      dockerEngine: Record<string, unknown>;
+      features?: Settings['features'];
+      switching?: boolean;
+    },
+    onProgress: (msg: string) => void,
+  ): Promise<void>;
   /** VM restart with new resources (a grown vm.diskGiB included). */
   restartVm(onProgress: (msg: string) => void): Promise<void>;
   /** Factory reset of the engine side: stop whatever runs, delete VM data (both stores). Must work when the VM is broken. */

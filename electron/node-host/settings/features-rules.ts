@@ -15,6 +15,9 @@ export function featureConflicts(s: Settings): SettingError[] {
   if (s.useContainerdSnapshotter) return [];
   return FEATURE_NAMES.filter((f) => s.features[f]).map((f) => {
     const key: FeatureKey = `features.${f}`;
-    return { key, message: `${key} needs the containerd image store (useContainerdSnapshotter=true): ${CLASSIC_STORE_REASON[key]}. Turn ${key} off before switching to the classic store.` };
+    return {
+      key,
+      message: `${key} needs the containerd image store (useContainerdSnapshotter=true): ${CLASSIC_STORE_REASON[key]}. Turn ${key} off before switching to the classic store.`,
+    };
   });
 }

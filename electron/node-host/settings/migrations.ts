@@ -21,7 +21,12 @@ export function v1ToV2(raw: RawSettings): RawSettings {
   let fromFlag: boolean | undefined;
   if (typeof engine === 'object' && engine !== null && !Array.isArray(engine)) {
     const features = (engine as RawSettings).features;
-    if (typeof features === 'object' && features !== null && !Array.isArray(features) && SNAPSHOTTER_FEATURE in features) {
+    if (
+      typeof features === 'object' &&
+      features !== null &&
+      !Array.isArray(features) &&
+      SNAPSHOTTER_FEATURE in features
+    ) {
       const flag = (features as RawSettings)[SNAPSHOTTER_FEATURE];
       if (typeof flag === 'boolean') fromFlag = flag;
       const { [SNAPSHOTTER_FEATURE]: _moved, ...restFeatures } = features as RawSettings;
@@ -29,7 +34,8 @@ export function v1ToV2(raw: RawSettings): RawSettings {
       out.dockerEngine = Object.keys(restFeatures).length ? { ...restEngine, features: restFeatures } : restEngine;
     }
   }
-  if (typeof raw.useContainerdSnapshotter !== 'boolean' && fromFlag !== undefined) out.useContainerdSnapshotter = fromFlag;
+  if (typeof raw.useContainerdSnapshotter !== 'boolean' && fromFlag !== undefined)
+    out.useContainerdSnapshotter = fromFlag;
   return out;
 }
 
@@ -46,7 +52,10 @@ export function v2ToV3(raw: RawSettings, home = os.homedir()): RawSettings {
  * nothing on. Values already there (a file written while they were being built) are kept.
  */
 export function v3ToV4(raw: RawSettings): RawSettings {
-  const had = typeof raw.features === 'object' && raw.features !== null && !Array.isArray(raw.features) ? raw.features as RawSettings : {};
+  const had =
+    typeof raw.features === 'object' && raw.features !== null && !Array.isArray(raw.features)
+      ? (raw.features as RawSettings)
+      : {};
   return { ...raw, schemaVersion: 4, features: { lazyPulling: false, wasm: false, ...had } };
 }
 
@@ -58,20 +67,28 @@ export class MigrationError extends Error {}
 /** A file without schemaVersion predates versioning: it is version 1. */
 export function fileVersion(raw: RawSettings): number {
   const v = raw.schemaVersion ?? 1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new MigrationError(`schemaVersion ${JSON.stringify(v)} is not a version number`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new MigrationError(`schemaVersion ${JSON.stringify(v)} is not a version number`);
   return v;
 }
 
-export function migrate(raw: RawSettings, migrations: Readonly<Record<number, Migration>> = MIGRATIONS,
-  target = CURRENT_SCHEMA_VERSION): { value: RawSettings; from: number } {
+export function migrate(
+  raw: RawSettings,
+  migrations: Readonly<Record<number, Migration>> = MIGRATIONS,
+  target = CURRENT_SCHEMA_VERSION,
+): { value: RawSettings; from: number } {
   const from = fileVersion(raw);
-  if (from > target) throw new MigrationError(`it was written by a newer Berth (settings version ${from}; this one knows up to ${target})`);
+  if (from > target)
+    throw new MigrationError(
+      `it was written by a newer Berth (settings version ${from}; this one knows up to ${target})`,
+    );
   let value = raw;
   for (let v = from; v < target; v++) {
     const step = migrations[v];
     if (!step) throw new MigrationError(`no migration from settings version ${v}`);
     value = step(value);
-    if (value.schemaVersion !== v + 1) throw new MigrationError(`the migration from version ${v} did not produce version ${v + 1}`);
+    if (value.schemaVersion !== v + 1)
+      throw new MigrationError(`the migration from version ${v} did not produce version ${v + 1}`);
   }
   return { value, from };
 }

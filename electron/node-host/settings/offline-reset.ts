@@ -13,7 +13,9 @@ function pidFrom(file: string): number | null {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());
     return Number.isInteger(pid) && pid > 1 ? pid : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** A pid file can outlive its process and the pid be reused: on Linux, check it is a Berth host. */
@@ -33,7 +35,11 @@ export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Pro
   if (pid === null || !pidAlive(pid) || !isBerthHost(pid)) return null;
   process.kill(pid, 'SIGTERM');
   if (await waitForExit(pid, graceMs)) return `stopped the Berth host (pid ${pid})`;
-  try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* exited meanwhile */
+  }
   fs.rmSync(pidFile, { force: true });
   return `killed the Berth host (pid ${pid}), which did not stop within ${graceMs / 1000} s`;
 }
@@ -56,8 +62,16 @@ export async function wipeVmData(data: DataDir, onProgress: (msg: string) => voi
 /** The engine port when no host runs: nothing to restart, and the wipe works on files alone. */
 export class OfflineEnginePort implements EnginePort {
   constructor(private readonly data: DataDir) {}
-  isRunning(): boolean { return false; }
-  async applyEngineConfig(): Promise<void> { throw new Error('the engine is not running'); }
-  async restartVm(): Promise<void> { throw new Error('the engine is not running'); }
-  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> { await wipeVmData(this.data, onProgress); }
+  isRunning(): boolean {
+    return false;
+  }
+  async applyEngineConfig(): Promise<void> {
+    throw new Error('the engine is not running');
+  }
+  async restartVm(): Promise<void> {
+    throw new Error('the engine is not running');
+  }
+  async wipeEngineData(onProgress: (msg: string) => void): Promise<void> {
+    await wipeVmData(this.data, onProgress);
+  }
 }

@@ -8,8 +8,6 @@ import type { SettingError } from './validate.ts';
 export const SettingsPatchSchema = z.record(z.string(), z.unknown());
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-
-
 export function flattenPatch(patch: SettingsPatch): { values: Map<SettingKey, unknown>; errors: SettingError[] } {
   const values = new Map<SettingKey, unknown>();
   const errors: SettingError[] = [];
@@ -17,7 +15,8 @@ export function flattenPatch(patch: SettingsPatch): { values: Map<SettingKey, un
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? `${prefix}.${k}` : k;
       if (isSettingKey(key)) values.set(key, v);
-      else if (isGroup(key) && typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
+      else if (isGroup(key) && typeof v === 'object' && v !== null && !Array.isArray(v))
+        walk(v as Record<string, unknown>, key);
       else errors.push({ key, message: `${key} is not a setting (known: ${SETTING_KEYS.join(', ')})` });
     }
   };
@@ -39,11 +38,17 @@ export function settingsFromCli(args: string[]): SettingsPatch {
     const key = arg.slice(0, eq).trim();
     const text = arg.slice(eq + 1);
     if (key.startsWith('dockerEngine.')) {
-      throw new CliSettingsError(`${key}: set dockerEngine as one JSON object, for example dockerEngine='{"debug":true}'`);
+      throw new CliSettingsError(
+        `${key}: set dockerEngine as one JSON object, for example dockerEngine='{"debug":true}'`,
+      );
     }
     if (!isSettingKey(key)) throw new CliSettingsError(`${key} is not a setting (known: ${SETTING_KEYS.join(', ')})`);
     let value: unknown;
-    try { value = JSON.parse(text); } catch { value = text; }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
     const parts = key.split('.');
     let target = patch;
     for (const p of parts.slice(0, -1)) {

@@ -6,4 +6,6 @@ import { defaultSettingsFor, type Settings } from '../api/settings-schema.ts';
 export * from '../api/settings-schema.ts';
 
 /** Clean install and factory reset: the containerd store, the home directory shared. */
-export function defaultSettings(): Settings { return defaultSettingsFor(os.homedir()); }
+export function defaultSettings(): Settings {
+  return defaultSettingsFor(os.homedir());
+}

@@ -8,7 +8,17 @@ import { adminSettingsPath, loadAdminPolicy, lockedMessage, overlay, type AdminP
 import type { EnginePort } from './engine-port.ts';
 import { flattenPatch, type SettingsPatch } from './patch.ts';
 import { diffSettings, strongest, type SettingChange } from './restart.ts';
-import { CURRENT_SCHEMA_VERSION, defaultSettings, getKey, isSettingKey, jsonEqual, withKey, type RestartKind, type SettingKey, type Settings } from './schema.ts';
+import {
+  CURRENT_SCHEMA_VERSION,
+  defaultSettings,
+  getKey,
+  isSettingKey,
+  jsonEqual,
+  withKey,
+  type RestartKind,
+  type SettingKey,
+  type Settings,
+} from './schema.ts';
 import { loadSettings, readSettingsFile, saveSettings, unknownKeyNames, type LoadResult } from './settings-file.ts';
 import type { RawSettings } from './migrations.ts';
 import { dataDiskGiB } from '../../../engine/host/vm-files.ts';
@@ -46,7 +56,9 @@ export interface SettingsView {
 }
 
 export class SettingsValidationError extends Error {
-  constructor(readonly errors: SettingError[]) { super(errors.map((e) => e.message).join('; ')); }
+  constructor(readonly errors: SettingError[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
 }
 export class SettingsBusyError extends Error {}
 export class ApplyFailedError extends Error {}
@@ -72,17 +84,25 @@ export class SettingsService extends EventEmitter {
   /** Why the file, edited by hand since, cannot be used: changes are refused until it is fixed. */
   private editedProblem: string | null = null;
 
-  constructor(private readonly data: DataDir, private readonly port: EnginePort, opts: SettingsServiceOptions = {}) {
+  constructor(
+    private readonly data: DataDir,
+    private readonly port: EnginePort,
+    opts: SettingsServiceOptions = {},
+  ) {
     super();
     this.share = opts.limits ?? hostShare();
     this.readOnly = opts.readOnly ?? false;
     this.log = opts.log ?? ((line) => console.log(`${new Date().toISOString()} ${line}`));
     this.policy = loadAdminPolicy(opts.adminFile ?? adminSettingsPath());
     if (this.policy.error) {
-      this.noticeList.push(`The administrator's settings file ${this.policy.file} ${this.policy.error}; every settings change is refused until it is fixed.`);
+      this.noticeList.push(
+        `The administrator's settings file ${this.policy.file} ${this.policy.error}; every settings change is refused until it is fixed.`,
+      );
     }
     const file = data.settingsFile;
-    const loaded = this.readOnly ? readSettingsFile(file, () => this.defaults()) : loadSettings(file, () => this.defaults(), opts.now?.() ?? new Date());
+    const loaded = this.readOnly
+      ? readSettingsFile(file, () => this.defaults())
+      : loadSettings(file, () => this.defaults(), opts.now?.() ?? new Date());
     this.user = loaded.settings;
     this.unknown = loaded.unknown;
     this.fileVersion = loaded.source === 'newer' ? loaded.migratedFrom! : CURRENT_SCHEMA_VERSION;
@@ -91,12 +111,18 @@ export class SettingsService extends EventEmitter {
     for (const n of this.noticeList) this.log(`settings: ${n}`);
     // Record the decision now: a clean install stays on its defaults when a later version reads
     // the file; a migrated or repaired file is rewritten once (its old text kept in settings.json.bak).
-    let write = loaded.source === 'clean-install' || loaded.source === 'migrated' || loaded.source === 'recovered' || loaded.rejected.length > 0;
+    let write =
+      loaded.source === 'clean-install' ||
+      loaded.source === 'migrated' ||
+      loaded.source === 'recovered' ||
+      loaded.rejected.length > 0;
     if (this.storeUnknown !== null && !fs.existsSync(data.dataDisk)) {
       this.decide(decideStore(this.storeUnknown, null), false);
       write = true;
     } else if (this.storeUnknown !== null) {
-      this.noticeList.push(`${PENDING_PREFIX}: ${this.storeUnknown}. The classic store stays active if it holds images or containers; otherwise the containerd store is used.`);
+      this.noticeList.push(
+        `${PENDING_PREFIX}: ${this.storeUnknown}. The classic store stays active if it holds images or containers; otherwise the containerd store is used.`,
+      );
     }
     if (write) this.save();
     else this.fileStamp = this.stampNow();
@@ -106,7 +132,9 @@ export class SettingsService extends EventEmitter {
     try {
       const st = fs.statSync(this.data.settingsFile);
       return `${st.mtimeMs}:${st.size}:${st.ino}`;
-    } catch { return null; }
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -122,12 +150,15 @@ export class SettingsService extends EventEmitter {
     const loaded = readSettingsFile(this.data.settingsFile, () => this.defaults());
     if (loaded.source === 'recovered' || loaded.rejected.length) {
       this.editedProblem = loaded.problem ?? loaded.rejected.map((r) => r.message).join('; ');
-      this.log(`settings: the settings file changed on disk and cannot be used (${this.editedProblem}); keeping the settings in use`);
+      this.log(
+        `settings: the settings file changed on disk and cannot be used (${this.editedProblem}); keeping the settings in use`,
+      );
       return;
     }
     this.editedProblem = null;
     // A file that does not say which store keeps the store in use.
-    this.user = loaded.storeUnknown === null ? loaded.settings : { ...loaded.settings, ...storeSetting(storeOf(this.user)) };
+    this.user =
+      loaded.storeUnknown === null ? loaded.settings : { ...loaded.settings, ...storeSetting(storeOf(this.user)) };
     this.unknown = loaded.unknown;
     this.log('settings: the settings file changed on disk; read it again');
     this.emit('changed', this.get());
@@ -136,22 +167,33 @@ export class SettingsService extends EventEmitter {
   private loadNotices(r: LoadResult): string[] {
     const out: string[] = [];
     if (r.source === 'recovered') {
-      out.push(`The settings file could not be used: ${r.problem}. ${r.movedTo ? `It was moved to ${r.movedTo}; ` : ''}Berth started on default settings.`);
+      out.push(
+        `The settings file could not be used: ${r.problem}. ${r.movedTo ? `It was moved to ${r.movedTo}; ` : ''}Berth started on default settings.`,
+      );
     } else if (r.problem) out.push(`The settings file: ${r.problem}.`);
     const defaults = this.defaults() as unknown as Record<string, unknown>;
     for (const bad of r.rejected) {
       const fallback = isSettingKey(bad.key) ? getKey(this.defaults(), bad.key) : defaults[bad.key];
-      out.push(`${bad.message}: ${bad.key} takes its default ${JSON.stringify(fallback)}${r.keptIn ? `; the file as it was is kept in ${r.keptIn}` : ''}.`);
+      out.push(
+        `${bad.message}: ${bad.key} takes its default ${JSON.stringify(fallback)}${r.keptIn ? `; the file as it was is kept in ${r.keptIn}` : ''}.`,
+      );
     }
     out.push(...r.remarks);
     const unknown = unknownKeyNames(r.unknown);
-    if (unknown.length && r.source !== 'newer') out.push(`The settings file has keys this version does not know (${unknown.join(', ')}): they are kept in the file as they are.`);
+    if (unknown.length && r.source !== 'newer')
+      out.push(
+        `The settings file has keys this version does not know (${unknown.join(', ')}): they are kept in the file as they are.`,
+      );
     return out;
   }
 
   private save(): void {
     if (this.readOnly) return;
-    saveSettings(this.data.settingsFile, this.user, { unknown: this.unknown, omitStore: this.storeUnknown !== null, schemaVersion: this.fileVersion });
+    saveSettings(this.data.settingsFile, this.user, {
+      unknown: this.unknown,
+      omitStore: this.storeUnknown !== null,
+      schemaVersion: this.fileVersion,
+    });
     this.fileStamp = this.stampNow();
   }
 
@@ -172,7 +214,9 @@ export class SettingsService extends EventEmitter {
   }
 
   /** True while the settings file has not said which store to use (decided at the next engine start). */
-  get storeUndecided(): boolean { return this.storeUnknown !== null; }
+  get storeUndecided(): boolean {
+    return this.storeUnknown !== null;
+  }
 
   /**
    * The store to start dockerd on. When the file could not say, the classic store's contents on
@@ -189,46 +233,69 @@ export class SettingsService extends EventEmitter {
   }
 
   /** The form's bounds and the checks' limits: the host's share and the data disk's size. */
-  limits(): SettingsLimits { return hostLimits(this.data.dataDisk, this.share); }
+  limits(): SettingsLimits {
+    return hostLimits(this.data.dataDisk, this.share);
+  }
 
   /** The effective settings: the user's, with the administrator's locked values on top. */
   get(): Settings {
     this.refresh();
     return overlay(this.user, this.policy.locked);
   }
-  get notices(): readonly string[] { return this.noticeList; }
-  get applying(): boolean { return this.busy !== null; }
-  locked(): SettingKey[] { return [...this.policy.locked.keys()]; }
+  get notices(): readonly string[] {
+    return this.noticeList;
+  }
+  get applying(): boolean {
+    return this.busy !== null;
+  }
+  locked(): SettingKey[] {
+    return [...this.policy.locked.keys()];
+  }
 
   view(): SettingsView {
     return { settings: this.get(), locked: this.locked(), notices: [...this.noticeList], applying: this.applying };
   }
 
-  private defaults(): Settings { return overlay(defaultSettings(), this.policy.defaults); }
+  private defaults(): Settings {
+    return overlay(defaultSettings(), this.policy.defaults);
+  }
 
   propose(patch: SettingsPatch): Proposal {
     const { changes, errors } = this.evaluate(patch);
     return { changes, restart: strongest(changes.map((c) => c.restart)), errors };
   }
 
-  private evaluate(patch: SettingsPatch): { changes: SettingChange[]; errors: SettingError[]; nextUser: Settings; decidesStore: boolean } {
+  private evaluate(patch: SettingsPatch): {
+    changes: SettingChange[];
+    errors: SettingError[];
+    nextUser: Settings;
+    decidesStore: boolean;
+  } {
     const { values, errors } = flattenPatch(patch);
     const current = this.get();
     let nextUser = this.user;
     for (const [key, value] of values) {
       // A value equal to the effective one is no change (front ends may send whole forms); the
       // store toggle sent while the store is undecided is the user's decision, so it is kept.
-      if (jsonEqual(getKey(current, key), value) && !(key === 'useContainerdSnapshotter' && this.storeUnknown !== null)) continue;
-      const message = this.policy.locked.has(key) ? lockedMessage(key)
-        : this.policy.error ? `${key} cannot be changed: the administrator's settings file ${this.policy.error}`
-          : validateValue(key, value, this.share) ?? this.diskRule(key, value);
+      if (jsonEqual(getKey(current, key), value) && !(key === 'useContainerdSnapshotter' && this.storeUnknown !== null))
+        continue;
+      const message = this.policy.locked.has(key)
+        ? lockedMessage(key)
+        : this.policy.error
+          ? `${key} cannot be changed: the administrator's settings file ${this.policy.error}`
+          : (validateValue(key, value, this.share) ?? this.diskRule(key, value));
       if (message) errors.push({ key, message });
       else nextUser = withKey(nextUser, key, value);
     }
     // Features need the containerd store: checked on the settings as they would be, whichever key changed.
     if (!errors.length) errors.push(...featureConflicts(overlay(nextUser, this.policy.locked)));
     const changes = diffSettings(current, overlay(nextUser, this.policy.locked));
-    return { changes: errors.length ? [] : changes, errors, nextUser, decidesStore: this.storeUnknown !== null && values.has('useContainerdSnapshotter') && !errors.length };
+    return {
+      changes: errors.length ? [] : changes,
+      errors,
+      nextUser,
+      decidesStore: this.storeUnknown !== null && values.has('useContainerdSnapshotter') && !errors.length,
+    };
   }
 
   /** The data disk only grows: shrinking a qcow2 under a filesystem would destroy data. */
@@ -244,7 +311,9 @@ export class SettingsService extends EventEmitter {
   private claim(what: 'apply' | 'factory reset'): void {
     this.refresh();
     if (what === 'apply' && this.editedProblem) {
-      throw new SettingsBusyError(`the settings file ${this.data.settingsFile} was edited and cannot be used (${this.editedProblem}): fix it, or run 'berth reset --factory'`);
+      throw new SettingsBusyError(
+        `the settings file ${this.data.settingsFile} was edited and cannot be used (${this.editedProblem}): fix it, or run 'berth reset --factory'`,
+      );
     }
     // One apply or reset at a time: a second is refused at once rather than queued behind a VM
     // restart, so the caller sees why and the settings it proposed against are still current.
@@ -260,7 +329,9 @@ export class SettingsService extends EventEmitter {
     const { changes, errors, nextUser, decidesStore } = this.evaluate(patch);
     if (errors.length) throw new SettingsValidationError(errors);
     this.claim('apply');
-    const progress = (msg: string): void => { this.emit('progress', msg); };
+    const progress = (msg: string): void => {
+      this.emit('progress', msg);
+    };
     try {
       const previousUnknown = this.storeUnknown;
       if (decidesStore) {
@@ -269,7 +340,10 @@ export class SettingsService extends EventEmitter {
         this.log(`settings: the image store was chosen by the user: ${storeOf(nextUser)}`);
       }
       if (!changes.length) {
-        if (decidesStore) { this.user = nextUser; this.save(); }
+        if (decidesStore) {
+          this.user = nextUser;
+          this.save();
+        }
         progress('Nothing to change.');
         return this.get();
       }
@@ -288,7 +362,9 @@ export class SettingsService extends EventEmitter {
         this.storeUnknown = previousUnknown;
         this.save();
         const restoreError = await this.restoreEngine(previous, done, progress);
-        throw new ApplyFailedError(`applying the settings failed: ${why}; the previous settings were restored${restoreError ? `, but the engine could not be brought back to them: ${restoreError}` : ''}`);
+        throw new ApplyFailedError(
+          `applying the settings failed: ${why}; the previous settings were restored${restoreError ? `, but the engine could not be brought back to them: ${restoreError}` : ''}`,
+        );
       }
       this.emit('changed', this.get());
       progress('Settings applied.');
@@ -298,8 +374,13 @@ export class SettingsService extends EventEmitter {
     }
   }
 
-  private async applyToEngine(previous: Settings, next: Settings, changes: SettingChange[], progress: (m: string) => void,
-    done: { engine: boolean; vm: boolean }): Promise<void> {
+  private async applyToEngine(
+    previous: Settings,
+    next: Settings,
+    changes: SettingChange[],
+    progress: (m: string) => void,
+    done: { engine: boolean; vm: boolean },
+  ): Promise<void> {
     const restart = strongest(changes.map((c) => c.restart));
     if (restart === 'none') return;
     if (!this.port.isRunning()) {
@@ -313,8 +394,15 @@ export class SettingsService extends EventEmitter {
       } else {
         progress('Restarting the Docker Engine with the new daemon.json keys and features.');
       }
-      await this.port.applyEngineConfig({ useContainerdSnapshotter: next.useContainerdSnapshotter, dockerEngine: next.dockerEngine, features: next.features,
-        switching: previous.useContainerdSnapshotter !== next.useContainerdSnapshotter }, progress);
+      await this.port.applyEngineConfig(
+        {
+          useContainerdSnapshotter: next.useContainerdSnapshotter,
+          dockerEngine: next.dockerEngine,
+          features: next.features,
+          switching: previous.useContainerdSnapshotter !== next.useContainerdSnapshotter,
+        },
+        progress,
+      );
     }
     if (restart === 'vm') {
       done.vm = true;
@@ -324,7 +412,11 @@ export class SettingsService extends EventEmitter {
   }
 
   /** Best effort: the engine back on the settings that are saved again. Returns the failure, if any. */
-  private async restoreEngine(previous: Settings, done: { engine: boolean; vm: boolean }, progress: (m: string) => void): Promise<string | null> {
+  private async restoreEngine(
+    previous: Settings,
+    done: { engine: boolean; vm: boolean },
+    progress: (m: string) => void,
+  ): Promise<string | null> {
     try {
       if (done.vm) {
         progress('Restarting the VM with the previous resources.');
@@ -332,7 +424,14 @@ export class SettingsService extends EventEmitter {
       }
       if (done.engine && this.port.isRunning()) {
         progress('Restarting the Docker Engine with the previous configuration.');
-        await this.port.applyEngineConfig({ useContainerdSnapshotter: previous.useContainerdSnapshotter, dockerEngine: previous.dockerEngine, features: previous.features }, progress);
+        await this.port.applyEngineConfig(
+          {
+            useContainerdSnapshotter: previous.useContainerdSnapshotter,
+            dockerEngine: previous.dockerEngine,
+            features: previous.features,
+          },
+          progress,
+        );
       }
       return null;
     } catch (e) {
@@ -343,7 +442,9 @@ export class SettingsService extends EventEmitter {
   /** Stops the engine, deletes the VM data (both stores), restores the default settings. */
   async factoryReset(): Promise<Settings> {
     this.claim('factory reset');
-    const progress = (msg: string): void => { this.emit('progress', msg); };
+    const progress = (msg: string): void => {
+      this.emit('progress', msg);
+    };
     try {
       progress('Factory reset: stopping the engine and deleting the VM data (both image stores).');
       try {
@@ -357,7 +458,11 @@ export class SettingsService extends EventEmitter {
       this.storeUnknown = null;
       this.save();
       // Notices about the old settings file no longer apply; the admin's still does.
-      this.noticeList.splice(0, this.noticeList.length, ...this.noticeList.filter((n) => n.startsWith("The administrator's")));
+      this.noticeList.splice(
+        0,
+        this.noticeList.length,
+        ...this.noticeList.filter((n) => n.startsWith("The administrator's")),
+      );
       this.emit('changed', this.get());
       progress('Factory reset done: default settings restored.');
       return this.get();

@@ -11,7 +11,11 @@ import { validateValue } from './validate.ts';
 
 export type LoadSource = 'clean-install' | 'file' | 'migrated' | 'newer' | 'recovered';
 
-export interface RejectedValue { key: string; value: unknown; message: string }
+export interface RejectedValue {
+  key: string;
+  value: unknown;
+  message: string;
+}
 
 export interface LoadResult {
   settings: Settings;
@@ -33,7 +37,9 @@ export interface LoadResult {
   keptIn?: string;
 }
 
-export function backupPath(file: string): string { return `${file}.bak`; }
+export function backupPath(file: string): string {
+  return `${file}.bak`;
+}
 
 function asideName(file: string, kind: 'corrupt' | 'rejected', now: Date): string {
   return `${file}.${kind}-${now.toISOString().replace(/[:.]/g, '-')}`;
@@ -54,19 +60,32 @@ export function readSettingsFile(file: string, defaults: () => Settings = defaul
   // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
   text = text.replace(/^\uFEFF/, '');
   const remarks: string[] = [];
-  if (!text.trim()) { remarks.push('The settings file was empty: every setting takes its default.'); text = '{}'; }
+  if (!text.trim()) {
+    remarks.push('The settings file was empty: every setting takes its default.');
+    text = '{}';
+  }
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { return corrupt(base, `it is not valid JSON (${(e as Error).message})`); }
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return corrupt(base, `it is not valid JSON (${(e as Error).message})`);
+  }
   if (!isObject(raw)) return corrupt(base, 'it is not a JSON object');
 
   const declared = raw.schemaVersion ?? 1;
   let version = 1;
   if (typeof declared === 'number' && Number.isInteger(declared) && declared >= 1) version = declared;
-  else remarks.push(`The settings file's schemaVersion ${JSON.stringify(declared)} is not a version number: it was read as version 1.`);
+  else
+    remarks.push(
+      `The settings file's schemaVersion ${JSON.stringify(declared)} is not a version number: it was read as version 1.`,
+    );
   const newer = version > CURRENT_SCHEMA_VERSION;
   // A newer file is read as it is: its migrations are not ours to undo.
   const current = newer ? raw : migrate({ ...raw, schemaVersion: version }).value;
-  if (newer) remarks.push(`The settings file was written by a newer Berth (settings version ${version}; this one knows up to ${CURRENT_SCHEMA_VERSION}): the settings this version knows are used, the others are kept in the file.`);
+  if (newer)
+    remarks.push(
+      `The settings file was written by a newer Berth (settings version ${version}; this one knows up to ${CURRENT_SCHEMA_VERSION}): the settings this version knows are used, the others are kept in the file.`,
+    );
 
   let settings = defaults();
   const rejected: RejectedValue[] = [];
@@ -75,7 +94,12 @@ export function readSettingsFile(file: string, defaults: () => Settings = defaul
     const [head, sub] = key.split('.') as [string, string | undefined];
     const holder = sub === undefined ? current : current[head];
     if (sub !== undefined && holder !== undefined && !isObject(holder)) {
-      if (!rejected.some((r) => r.key === head)) rejected.push({ key: head, value: holder, message: `${head} must be a JSON object; got ${JSON.stringify(holder)}` });
+      if (!rejected.some((r) => r.key === head))
+        rejected.push({
+          key: head,
+          value: holder,
+          message: `${head} must be a JSON object; got ${JSON.stringify(holder)}`,
+        });
       continue;
     }
     const field = sub ?? head;
@@ -87,14 +111,20 @@ export function readSettingsFile(file: string, defaults: () => Settings = defaul
     const problem = validateValue(key, value);
     if (problem) {
       rejected.push({ key, value, message: problem });
-      if (key === 'useContainerdSnapshotter') storeUnknown = `the settings file's useContainerdSnapshotter (${JSON.stringify(value)}) is not true or false`;
+      if (key === 'useContainerdSnapshotter')
+        storeUnknown = `the settings file's useContainerdSnapshotter (${JSON.stringify(value)}) is not true or false`;
       continue;
     }
     settings = withKey(settings, key, value);
   }
   const source: LoadSource = newer ? 'newer' : version < CURRENT_SCHEMA_VERSION ? 'migrated' : 'file';
   return {
-    settings, source, storeUnknown, rejected, unknown: unknownKeys(current), remarks,
+    settings,
+    source,
+    storeUnknown,
+    rejected,
+    unknown: unknownKeys(current),
+    remarks,
     ...(source === 'file' ? {} : { migratedFrom: version }),
   };
 }
@@ -111,7 +141,9 @@ function unknownKeys(raw: RawSettings): RawSettings {
     if (k === 'schemaVersion') continue;
     if (!known.has(k)) out[k] = v;
     else if (isGroup(k) && isObject(v)) {
-      const extra = Object.fromEntries(Object.entries(v).filter(([sub]) => !SETTING_KEYS.includes(`${k}.${sub}` as never)));
+      const extra = Object.fromEntries(
+        Object.entries(v).filter(([sub]) => !SETTING_KEYS.includes(`${k}.${sub}` as never)),
+      );
       if (Object.keys(extra).length) out[k] = extra;
     }
   }
@@ -120,7 +152,9 @@ function unknownKeys(raw: RawSettings): RawSettings {
 
 /** Names of the unknown keys, dotted, for a notice. */
 export function unknownKeyNames(unknown: RawSettings): string[] {
-  return Object.entries(unknown).flatMap(([k, v]) => (isGroup(k) && isObject(v) ? Object.keys(v).map((s) => `${k}.${s}`) : [k])).sort();
+  return Object.entries(unknown)
+    .flatMap(([k, v]) => (isGroup(k) && isObject(v) ? Object.keys(v).map((s) => `${k}.${s}`) : [k]))
+    .sort();
 }
 
 /**
@@ -141,7 +175,10 @@ export function loadSettings(file: string, defaults: () => Settings = defaultSet
       return { ...r, keptIn: aside };
     }
   } catch (e) {
-    return { ...r, problem: `${r.problem ?? 'a value could not be used'}; keeping the file aside failed (${(e as Error).message})` };
+    return {
+      ...r,
+      problem: `${r.problem ?? 'a value could not be used'}; keeping the file aside failed (${(e as Error).message})`,
+    };
   }
   return r;
 }
@@ -175,11 +212,20 @@ export interface SaveOptions {
 export function saveSettings(file: string, settings: Settings, opts: SaveOptions = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const unknown = opts.unknown ?? {};
-  const body: RawSettings = { schemaVersion: Math.max(opts.schemaVersion ?? 0, CURRENT_SCHEMA_VERSION), ...unknown, ...settings };
-  for (const [k, v] of Object.entries(unknown)) if (isGroup(k) && isObject(v)) body[k] = { ...v, ...(settings as unknown as RawSettings)[k] as RawSettings };
+  const body: RawSettings = {
+    schemaVersion: Math.max(opts.schemaVersion ?? 0, CURRENT_SCHEMA_VERSION),
+    ...unknown,
+    ...settings,
+  };
+  for (const [k, v] of Object.entries(unknown))
+    if (isGroup(k) && isObject(v)) body[k] = { ...v, ...((settings as unknown as RawSettings)[k] as RawSettings) };
   if (opts.omitStore) delete body.useContainerdSnapshotter;
   let previous: Buffer | null = null;
-  try { previous = fs.readFileSync(file); } catch { /* first save */ }
+  try {
+    previous = fs.readFileSync(file);
+  } catch {
+    /* first save */
+  }
   if (previous) writeAtomic(backupPath(file), previous);
   writeAtomic(file, JSON.stringify(body, null, 2) + '\n');
 }

@@ -2,7 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { berthRuleIssues, typeIssues } from '../api/daemon-json.ts';
-import { AcceleratorSettingSchema, MAX_DISK_GIB, MAX_SHARED_FOLDERS, MIN_DISK_GIB, MIN_MEMORY_MIB, type SettingKey } from '../api/settings-schema.ts';
+import {
+  AcceleratorSettingSchema,
+  MAX_DISK_GIB,
+  MAX_SHARED_FOLDERS,
+  MIN_DISK_GIB,
+  MIN_MEMORY_MIB,
+  type SettingKey,
+} from '../api/settings-schema.ts';
 import type { HostShare } from './host-limits.ts';
 import { validateFeature } from './features-rules.ts';
 
@@ -36,7 +43,22 @@ function validateDaemonJson(key: string, v: unknown): string | null {
  * Folders the VM itself lives in: a share mounted over one of them (same path in the VM) would
  * hide the VM's own system or Docker's data.
  */
-const VM_SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var/lib', '/var/run', '/mnt/data'];
+const VM_SYSTEM_DIRS = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib64',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/lib',
+  '/var/run',
+  '/mnt/data',
+];
 
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(`${parent}/`);
@@ -44,7 +66,8 @@ function isInside(child: string, parent: string): boolean {
 
 /** The list of shared host folders; with host limits (a change), each must exist as a folder. */
 function validateSharedFolders(key: string, v: unknown, checkHost: boolean): string | null {
-  if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) return `${key} must be a list of folder paths; got ${JSON.stringify(v)}`;
+  if (!Array.isArray(v) || !v.every((f) => typeof f === 'string'))
+    return `${key} must be a list of folder paths; got ${JSON.stringify(v)}`;
   if (v.length > MAX_SHARED_FOLDERS) return `${key} can hold at most ${MAX_SHARED_FOLDERS} folders; got ${v.length}`;
   const seen: string[] = [];
   for (const f of v as string[]) {
@@ -59,12 +82,16 @@ function validateSharedFolders(key: string, v: unknown, checkHost: boolean): str
     seen.push(norm);
     if (checkHost) {
       let st: fs.Stats | null = null;
-      try { st = fs.statSync(norm); } catch (e) {
+      try {
+        st = fs.statSync(norm);
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') return `${key}: ${f} cannot be read on this host (${code ?? (e as Error).message})`;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+          return `${key}: ${f} cannot be read on this host (${code ?? (e as Error).message})`;
       }
       if (!st) return `${key}: ${f} does not exist on this host`;
-      if (!st.isDirectory()) return `${key}: ${f} is not a folder (a file or device cannot be shared; share the folder it is in)`;
+      if (!st.isDirectory())
+        return `${key}: ${f} is not a folder (a file or device cannot be shared; share the folder it is in)`;
     }
   }
   return null;
@@ -81,14 +108,29 @@ export function validateValue(key: SettingKey, v: unknown, limits?: HostShare): 
     case 'dockerEngine':
       return validateDaemonJson(key, v);
     case 'vm.cpus':
-      return wholeInRange(key, v, 1, limits?.maxCpus ?? Number.MAX_SAFE_INTEGER, '', limits ? `this host has ${limits.maxCpus} CPU cores` : 'CPU cores');
+      return wholeInRange(
+        key,
+        v,
+        1,
+        limits?.maxCpus ?? Number.MAX_SAFE_INTEGER,
+        '',
+        limits ? `this host has ${limits.maxCpus} CPU cores` : 'CPU cores',
+      );
     case 'vm.memoryMiB':
-      return wholeInRange(key, v, MIN_MEMORY_MIB, limits?.maxMemoryMiB ?? Number.MAX_SAFE_INTEGER, ' MiB',
-        limits ? `this host has ${limits.maxMemoryMiB} MiB for the VM` : 'the VM needs at least 1 GiB');
+      return wholeInRange(
+        key,
+        v,
+        MIN_MEMORY_MIB,
+        limits?.maxMemoryMiB ?? Number.MAX_SAFE_INTEGER,
+        ' MiB',
+        limits ? `this host has ${limits.maxMemoryMiB} MiB for the VM` : 'the VM needs at least 1 GiB',
+      );
     case 'vm.diskGiB':
       return wholeInRange(key, v, MIN_DISK_GIB, MAX_DISK_GIB, ' GiB', 'the VM data disk size');
     case 'accelerator':
-      return AcceleratorSettingSchema.safeParse(v).success ? null : `${key} must be one of ${AcceleratorSettingSchema.options.join(', ')}; got ${JSON.stringify(v)}`;
+      return AcceleratorSettingSchema.safeParse(v).success
+        ? null
+        : `${key} must be one of ${AcceleratorSettingSchema.options.join(', ')}; got ${JSON.stringify(v)}`;
     case 'fileSharing':
       return validateSharedFolders(key, v, limits !== undefined);
     case 'features.lazyPulling':

@@ -6,16 +6,32 @@ import type { InventoryReply } from '../../../engine/agent/agent-types.ts';
 import type { ImageStore } from '../../../engine/shared/image-store.ts';
 
 /** What the classic store on the data disk holds; null when there is no data disk at all. */
-export interface ClassicContents { images: number; containers: number }
+export interface ClassicContents {
+  images: number;
+  containers: number;
+}
 
-export interface StoreDecision { store: ImageStore; reason: string }
+export interface StoreDecision {
+  store: ImageStore;
+  reason: string;
+}
 
 export function decideStore(why: string, classic: ClassicContents | null): StoreDecision {
-  if (classic === null) return { store: 'containerd', reason: `${why}, and there is no data disk yet: the containerd image store, as on a clean install` };
+  if (classic === null)
+    return {
+      store: 'containerd',
+      reason: `${why}, and there is no data disk yet: the containerd image store, as on a clean install`,
+    };
   if (classic.images + classic.containers > 0) {
-    return { store: 'classic', reason: `${why}, and the classic image store on the data disk holds ${classic.images} images and ${classic.containers} containers: the classic store stays active` };
+    return {
+      store: 'classic',
+      reason: `${why}, and the classic image store on the data disk holds ${classic.images} images and ${classic.containers} containers: the classic store stays active`,
+    };
   }
-  return { store: 'containerd', reason: `${why}, and the classic image store on the data disk is empty: the containerd image store` };
+  return {
+    store: 'containerd',
+    reason: `${why}, and the classic image store on the data disk is empty: the containerd image store`,
+  };
 }
 
 /** The classic store's contents from the guest agent's inventory (active or hidden, whichever it is). */

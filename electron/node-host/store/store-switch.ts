@@ -24,12 +24,19 @@ export interface StoreSwitchDeps {
 
 export async function switchStore(target: ImageStore, deps: StoreSwitchDeps): Promise<StoreSwitchResult> {
   const t0 = Date.now();
-  deps.progress({ step: `Switching to the ${target} image store`, detail: 'restarting the Docker Engine', done: false });
+  deps.progress({
+    step: `Switching to the ${target} image store`,
+    detail: 'restarting the Docker Engine',
+    done: false,
+  });
   try {
     await deps.applySetting(storeSetting(target));
     const now = await deps.activeStore();
     if (now !== target) {
-      throw new ApiError(`the switch to ${STORE_LABEL[target]} was applied, but dockerd runs ${now ? STORE_LABEL[now] : 'no known store'}: see 'berth diagnose'`, 500);
+      throw new ApiError(
+        `the switch to ${STORE_LABEL[target]} was applied, but dockerd runs ${now ? STORE_LABEL[now] : 'no known store'}: see 'berth diagnose'`,
+        500,
+      );
     }
   } finally {
     deps.progress({ step: 'done', done: true });

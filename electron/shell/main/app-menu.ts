@@ -10,16 +10,39 @@ export interface MenuActions {
   quit(): void;
 }
 
-export function appMenuTemplate(platform: NodeJS.Platform, actions: MenuActions, opts: { devTools: boolean }): MenuItemConstructorOptions[] {
+export function appMenuTemplate(
+  platform: NodeJS.Platform,
+  actions: MenuActions,
+  opts: { devTools: boolean },
+): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
-  const settings: MenuItemConstructorOptions = { label: mac ? 'Settings…' : 'Settings', accelerator: 'CmdOrCtrl+,', click: () => actions.show('settings') };
-  const quit: MenuItemConstructorOptions = { label: mac ? 'Quit Berth' : 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() };
+  const settings: MenuItemConstructorOptions = {
+    label: mac ? 'Settings…' : 'Settings',
+    accelerator: 'CmdOrCtrl+,',
+    click: () => actions.show('settings'),
+  };
+  const quit: MenuItemConstructorOptions = {
+    label: mac ? 'Quit Berth' : 'Quit',
+    accelerator: 'CmdOrCtrl+Q',
+    click: () => actions.quit(),
+  };
   const template: MenuItemConstructorOptions[] = [];
   if (mac) {
     template.push({
       label: 'Berth',
-      submenu: [{ role: 'about' }, { type: 'separator' }, settings, { type: 'separator' }, { role: 'services' }, { type: 'separator' },
-        { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, quit],
+      submenu: [
+        { role: 'about' },
+        { type: 'separator' },
+        settings,
+        { type: 'separator' },
+        { role: 'services' },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        quit,
+      ],
     });
   }
   template.push({
@@ -36,17 +59,35 @@ export function appMenuTemplate(platform: NodeJS.Platform, actions: MenuActions,
   });
   template.push({
     label: 'Edit',
-    submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+    submenu: [
+      { role: 'undo' },
+      { role: 'redo' },
+      { type: 'separator' },
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      { role: 'selectAll' },
+    ],
   });
   template.push({
     label: 'View',
     submenu: [
       { role: 'reload' },
       ...(opts.devTools ? [{ role: 'toggleDevTools' } as const] : []),
-      { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' },
+      { type: 'separator' },
+      { role: 'resetZoom' },
+      { role: 'zoomIn' },
+      { role: 'zoomOut' },
+      { type: 'separator' },
+      { role: 'togglefullscreen' },
     ],
   });
-  template.push({ label: 'Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] });
+  template.push({
+    label: 'Window',
+    submenu: mac
+      ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }]
+      : [{ role: 'minimize' }, { role: 'close' }],
+  });
   template.push({ role: 'help', submenu: [{ label: 'Troubleshoot', click: () => actions.show('troubleshoot') }] });
   return template;
 }

@@ -3,7 +3,17 @@
 import { app } from 'electron';
 import { DataDir } from '../../../engine/host/paths.ts';
 import { writeDockerContext } from '../../../engine/host/docker-context.ts';
-import { askTakeOver, attachIpc, createMainWindow, createTray, electronApp, installAppMenu, registerAppScheme, secureSession, showFatal } from './electron-ports.ts';
+import {
+  askTakeOver,
+  attachIpc,
+  createMainWindow,
+  createTray,
+  electronApp,
+  installAppMenu,
+  registerAppScheme,
+  secureSession,
+  showFatal,
+} from './electron-ports.ts';
 import { isFirstRun } from './first-run.ts';
 import { IpcRouter } from './ipc-router.ts';
 import { configurePackagedEnv } from './packaged-resources.ts';
@@ -20,7 +30,9 @@ const log = (line: string): void => console.log(`${new Date().toISOString()} ber
 let router: IpcRouter | null = null;
 let trayLast: (() => TrayModel | null) | null = null;
 // Read-only, for the end-to-end test (it reads the tray's state from the main process).
-(globalThis as { berthShellState?: () => { tray: TrayModel | null } }).berthShellState = () => ({ tray: trayLast?.() ?? null });
+(globalThis as { berthShellState?: () => { tray: TrayModel | null } }).berthShellState = () => ({
+  tray: trayLast?.() ?? null,
+});
 
 const shell = await Shell.launch({
   app: electronApp,

@@ -31,7 +31,11 @@ export function stageImage(from = imageDir(), to = STAGED_IMAGE_DIR): string {
   fs.rmSync(to, { recursive: true, force: true });
   fs.mkdirSync(to, { recursive: true });
   for (const f of [...SHIPPED_IMAGE_FILES, ...OPTIONAL_IMAGE_FILES.filter((o) => fs.existsSync(path.join(from, o)))]) {
-    try { fs.linkSync(path.join(from, f), path.join(to, f)); } catch { fs.copyFileSync(path.join(from, f), path.join(to, f)); }
+    try {
+      fs.linkSync(path.join(from, f), path.join(to, f));
+    } catch {
+      fs.copyFileSync(path.join(from, f), path.join(to, f));
+    }
   }
   return to;
 }
@@ -42,7 +46,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (i >= 0) {
     console.error(`staging the VM image in ${stageImage()}`);
     const bin = path.join(APP_ROOT, 'node_modules', '.bin', 'electron-builder');
-    const r = spawnSync(bin, ['--config', 'electron-builder.yml', ...process.argv.slice(i + 1)], { cwd: APP_ROOT, stdio: 'inherit' });
+    const r = spawnSync(bin, ['--config', 'electron-builder.yml', ...process.argv.slice(i + 1)], {
+      cwd: APP_ROOT,
+      stdio: 'inherit',
+    });
     process.exit(r.status ?? 1);
   }
 }

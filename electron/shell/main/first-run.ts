@@ -1,19 +1,35 @@
 // Starting the engine from the app, with progress for the window; the first run (no settings
 // file yet) also records the default settings and creates the `berth` docker context.
 import fs from 'node:fs';
-import { START_STAGES, type EngineStatus, type StartStage, type StartStageName } from '../../../engine/host/engine-types.ts';
+import {
+  START_STAGES,
+  type EngineStatus,
+  type StartStage,
+  type StartStageName,
+} from '../../../engine/host/engine-types.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import { storeOf } from '../../../engine/shared/image-store.ts';
 
 const STAGE_TEXT: Record<StartStageName, string> = {
-  image: 'preparing the VM image', accelerator: 'choosing the accelerator', boot: 'booting the VM',
-  socket: 'forwarding the Docker socket', dockerd: 'starting the Docker Engine', agent: 'starting the guest agent',
-  store: 'selecting the image store', versions: 'reading the engine\'s versions', context: 'writing the docker context',
-  retry: 'booting the VM once more', fallback: 'falling back to emulation (TCG)',
-  adopt: 'taking over the VM that is already running', replace: 'stopping the VM an earlier Berth host left running',
+  image: 'preparing the VM image',
+  accelerator: 'choosing the accelerator',
+  boot: 'booting the VM',
+  socket: 'forwarding the Docker socket',
+  dockerd: 'starting the Docker Engine',
+  agent: 'starting the guest agent',
+  store: 'selecting the image store',
+  versions: "reading the engine's versions",
+  context: 'writing the docker context',
+  retry: 'booting the VM once more',
+  fallback: 'falling back to emulation (TCG)',
+  adopt: 'taking over the VM that is already running',
+  replace: 'stopping the VM an earlier Berth host left running',
 };
 
-export interface Progress { title: string; fraction: number; }
+export interface Progress {
+  title: string;
+  fraction: number;
+}
 
 /** Whether this data dir has never run Berth: the settings service writes its file on first start. */
 export function isFirstRun(data: Pick<DataDir, 'settingsFile'>): boolean {
@@ -24,7 +40,10 @@ export function isFirstRun(data: Pick<DataDir, 'settingsFile'>): boolean {
 export function stageProgress(st: StartStage, setup: boolean, previous = 0): Progress {
   const i = (START_STAGES as readonly string[]).indexOf(st.stage);
   const fraction = Math.max(previous, i < 0 ? 0 : (i + 1) / (START_STAGES.length + 1));
-  return { title: `${setup ? 'Setting up Berth' : 'Starting the Docker Engine'}: ${STAGE_TEXT[st.stage as StartStageName] ?? st.stage}`, fraction };
+  return {
+    title: `${setup ? 'Setting up Berth' : 'Starting the Docker Engine'}: ${STAGE_TEXT[st.stage as StartStageName] ?? st.stage}`,
+    fraction,
+  };
 }
 
 export interface StartEngineLike {
@@ -48,7 +67,12 @@ export interface FirstRunDeps extends StartDeps {
   writeContext(socket: string): string;
 }
 
-export interface StartResult { ok: boolean; status?: EngineStatus; error?: string; contextFile?: string; }
+export interface StartResult {
+  ok: boolean;
+  status?: EngineStatus;
+  error?: string;
+  contextFile?: string;
+}
 
 /** Starts the engine, reporting each stage; failure is reported, not thrown (the status shows it too). */
 export async function startWithProgress(d: StartDeps, setup = false): Promise<StartResult> {
@@ -59,7 +83,10 @@ export async function startWithProgress(d: StartDeps, setup = false): Promise<St
     d.progress(p);
   };
   d.engine.on('stage', onStage);
-  d.progress({ title: setup ? 'Setting up Berth: starting the Docker Engine' : 'Starting the Docker Engine', fraction: 0.02 });
+  d.progress({
+    title: setup ? 'Setting up Berth: starting the Docker Engine' : 'Starting the Docker Engine',
+    fraction: 0.02,
+  });
   try {
     const status = await d.engine.start();
     d.progress(null);

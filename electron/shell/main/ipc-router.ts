@@ -30,7 +30,10 @@ export interface CallHandler {
   handle(name: string, input: unknown, ctx: ClientContext): Promise<unknown>;
 }
 
-interface Client { sender: SenderLike; ctx: ClientContext; }
+interface Client {
+  sender: SenderLike;
+  ctx: ClientContext;
+}
 
 export class IpcRouter {
   private clients = new Map<number, Client>();
@@ -48,13 +51,21 @@ export class IpcRouter {
     const ctx: ClientContext = { send: (name, data) => this.sendEvent(sender, name, data), subscriptions: new Map() };
     this.clients.set(sender.id, { sender, ctx });
     // A reload or a crashed renderer no longer reads its live logs: stop them.
-    const stopAll = (): void => { for (const stop of ctx.subscriptions.values()) stop(); ctx.subscriptions.clear(); };
+    const stopAll = (): void => {
+      for (const stop of ctx.subscriptions.values()) stop();
+      ctx.subscriptions.clear();
+    };
     sender.on('did-navigate', stopAll);
     sender.on('render-process-gone', stopAll);
-    sender.on('destroyed', () => { stopAll(); this.clients.delete(sender.id); });
+    sender.on('destroyed', () => {
+      stopAll();
+      this.clients.delete(sender.id);
+    });
   }
 
-  get clientCount(): number { return this.clients.size; }
+  get clientCount(): number {
+    return this.clients.size;
+  }
 
   /** Sends an event to every window (the host's services produced it; the preload checks it again). */
   broadcast(name: EventName, data: unknown): void {
@@ -65,7 +76,8 @@ export class IpcRouter {
     const client = this.clients.get(event.sender.id);
     if (!client || client.sender !== event.sender) return refuse('this window is not a Berth window');
     const url = event.senderFrame?.url ?? '';
-    if (!isAppUrl(url)) return refuse(`calls are accepted from the Berth dashboard only, not from ${url || 'an unknown frame'}`);
+    if (!isAppUrl(url))
+      return refuse(`calls are accepted from the Berth dashboard only, not from ${url || 'an unknown frame'}`);
     const req = IpcCallSchema.safeParse(payload);
     if (!req.success) return refuse(`malformed call: ${describeIssues(req.error)}`);
     try {
@@ -81,4 +93,6 @@ export class IpcRouter {
   }
 }
 
-function refuse(message: string): IpcReply { return { ok: false, error: { message } }; }
+function refuse(message: string): IpcReply {
+  return { ok: false, error: { message } };
+}

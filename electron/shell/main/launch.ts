@@ -22,7 +22,8 @@ export interface LaunchEnv {
 }
 
 export function launchPlan(e: LaunchEnv): LaunchPlan {
-  if ('missing' in e.electron) return { mode: 'headless', reason: `Electron's binary is not installed: ${e.electron.missing}` };
+  if ('missing' in e.electron)
+    return { mode: 'headless', reason: `Electron's binary is not installed: ${e.electron.missing}` };
   if (e.platform === 'linux' && !e.env.DISPLAY && !e.env.WAYLAND_DISPLAY) {
     return { mode: 'headless', reason: 'no display: neither $DISPLAY nor $WAYLAND_DISPLAY is set' };
   }
@@ -31,7 +32,7 @@ export function launchPlan(e: LaunchEnv): LaunchPlan {
   if (e.platform === 'linux' && e.isRoot) {
     // Chromium refuses to run as root with its OS sandbox; the renderer keeps Electron's sandbox flag.
     args.unshift('--no-sandbox');
-    notes.push('running as root: Chromium\'s OS sandbox is off (--no-sandbox)');
+    notes.push("running as root: Chromium's OS sandbox is off (--no-sandbox)");
   }
   return { mode: 'electron', binary: e.electron.path, args, notes };
 }
@@ -39,10 +40,16 @@ export function launchPlan(e: LaunchEnv): LaunchPlan {
 /** Asks the electron package where its binary is; it throws when the download never happened. */
 export function findElectron(root = APP_ROOT): { path: string } | { missing: string } {
   const req = createRequire(path.join(root, 'package.json'));
-  try { req.resolve('electron/package.json'); } catch { return { missing: "the electron package is not installed (run 'npm ci')" }; }
+  try {
+    req.resolve('electron/package.json');
+  } catch {
+    return { missing: "the electron package is not installed (run 'npm ci')" };
+  }
   const hint = `fetch it with 'node node_modules/electron/install.js' where Electron's release downloads are reachable`;
   let p: unknown;
-  try { p = req('electron'); } catch {
+  try {
+    p = req('electron');
+  } catch {
     return { missing: `the electron package is installed but its binary was never downloaded; ${hint}` };
   }
   if (typeof p !== 'string' || !fs.existsSync(p)) return { missing: `${String(p)} does not exist; ${hint}` };
@@ -53,13 +60,21 @@ function run(cmd: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: APP_ROOT, stdio: 'inherit' });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    child.on('error', (e) => { console.error(e.message); resolve(1); });
+    child.on('error', (e) => {
+      console.error(e.message);
+      resolve(1);
+    });
   });
 }
 
 async function main(): Promise<number> {
   await buildApp();
-  const plan = launchPlan({ platform: process.platform, env: process.env, electron: findElectron(), isRoot: process.getuid?.() === 0 });
+  const plan = launchPlan({
+    platform: process.platform,
+    env: process.env,
+    electron: findElectron(),
+    isRoot: process.getuid?.() === 0,
+  });
   if (plan.mode === 'electron') {
     for (const n of plan.notes) console.error(`npm start: ${n}`);
     return run(plan.binary, plan.args);

@@ -14,7 +14,9 @@ export const SHIPPED_IMAGE_FILES = [IMAGE_FILES.kernel, IMAGE_FILES.initrd, IMAG
 export const OPTIONAL_IMAGE_FILES = [IMAGE_FILES.dataTemplate] as const;
 
 /** The writable image directory a packaged app boots from. */
-export function imageMirrorDir(data: DataDir): string { return path.join(data.vmDir, 'image'); }
+export function imageMirrorDir(data: DataDir): string {
+  return path.join(data.vmDir, 'image');
+}
 
 /**
  * Links (or, where links are not allowed, copies) the shipped kernel, initrd and root archive into
@@ -34,7 +36,11 @@ export function prepareImageMirror(shipped: string, target: string): void {
   for (const f of [...SHIPPED_IMAGE_FILES, ...optional]) {
     const to = path.join(target, f);
     fs.rmSync(to, { force: true });
-    try { fs.symlinkSync(path.join(shipped, f), to); } catch { fs.copyFileSync(path.join(shipped, f), to); }
+    try {
+      fs.symlinkSync(path.join(shipped, f), to);
+    } catch {
+      fs.copyFileSync(path.join(shipped, f), to);
+    }
   }
   fs.writeFileSync(stampFile, stamp);
 }

@@ -5,18 +5,33 @@ import path from 'node:path';
 import { APP_HOST, APP_SCHEME, CSP } from './window-options.ts';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
 };
 
 export type Resolved = { ok: true; file: string; type: string } | { ok: false; status: number; message: string };
 
 export function resolveAppRequest(rawUrl: string, root: string): Resolved {
   let u: URL;
-  try { u = new URL(rawUrl); } catch { return { ok: false, status: 400, message: 'bad URL' }; }
-  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return { ok: false, status: 403, message: `not the app's origin: ${u.origin}` };
+  try {
+    u = new URL(rawUrl);
+  } catch {
+    return { ok: false, status: 400, message: 'bad URL' };
+  }
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST)
+    return { ok: false, status: 403, message: `not the app's origin: ${u.origin}` };
   let rel: string;
-  try { rel = decodeURIComponent(u.pathname).replace(/^\/+/, ''); } catch { return { ok: false, status: 400, message: 'bad path' }; }
+  try {
+    rel = decodeURIComponent(u.pathname).replace(/^\/+/, '');
+  } catch {
+    return { ok: false, status: 400, message: 'bad path' };
+  }
   if (rel === '') rel = 'index.html';
   const base = path.resolve(root);
   const file = path.resolve(base, rel);
@@ -39,14 +54,21 @@ export function rendererHandler(root: string): (req: Request) => Promise<Respons
   return async (req) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return new Response('method not allowed', { status: 405 });
     const r = resolveAppRequest(req.url, root);
-    if (!r.ok) return new Response(r.message, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    if (!r.ok)
+      return new Response(r.message, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     let body: Buffer;
-    try { body = await fs.readFile(r.file); } catch {
-      const missing = path.basename(r.file) === 'index.html'
-        ? `The dashboard is not built: run 'npm start' or 'npm run build:renderer' (expected ${r.file}).`
-        : `not found: ${new URL(req.url).pathname}`;
+    try {
+      body = await fs.readFile(r.file);
+    } catch {
+      const missing =
+        path.basename(r.file) === 'index.html'
+          ? `The dashboard is not built: run 'npm start' or 'npm run build:renderer' (expected ${r.file}).`
+          : `not found: ${new URL(req.url).pathname}`;
       return new Response(missing, { status: 404, headers: responseHeaders('text/plain; charset=utf-8') });
     }
-    return new Response(req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: responseHeaders(r.type) });
+    return new Response(req.method === 'HEAD' ? null : new Uint8Array(body), {
+      status: 200,
+      headers: responseHeaders(r.type),
+    });
   };
 }

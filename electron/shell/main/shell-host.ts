@@ -35,13 +35,20 @@ export async function startShellHost(data: DataDir, opts: ShellHostOptions): Pro
   const handler = new ApiHandler(host.services, host.events.broadcast);
   const listeners = new Set<(name: EventName, data: unknown) => void>();
   // The shell listens for its whole life, so the host's events flow while it runs.
-  const unsubscribe = host.events.subscribe((name, payload) => { for (const l of listeners) l(name, payload); });
+  const unsubscribe = host.events.subscribe((name, payload) => {
+    for (const l of listeners) l(name, payload);
+  });
   return {
-    data, host, handler,
+    data,
+    host,
+    handler,
     engine: host.engine,
     settings: host.settings,
     dockerSocket: data.dockerSocket,
-    onEvent: (l) => { listeners.add(l); return () => listeners.delete(l); },
+    onEvent: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
     shutdown: async () => {
       unsubscribe();
       await host.shutdown();
@@ -54,12 +61,14 @@ async function yieldDataDir(data: DataDir, opts: ShellHostOptions): Promise<void
   const pid = await hostPid(data.controlSocket);
   if (pid === null) return;
   if (!opts.takeOver || !(await opts.takeOver(pid))) {
-    throw new Error(`Berth is already running in the background for ${data.root} (pid ${pid}, started by the berth command). Stop it with 'berth stop' and open Berth again.`);
+    throw new Error(
+      `Berth is already running in the background for ${data.root} (pid ${pid}, started by the berth command). Stop it with 'berth stop' and open Berth again.`,
+    );
   }
   // host.shutdown stops the VM cleanly, then the host exits and releases the data dir.
   await callHost(data.controlSocket, 'host.shutdown', {});
   const deadline = Date.now() + (opts.takeOverTimeoutMs ?? 60_000);
-  while (await hostPid(data.controlSocket) !== null) {
+  while ((await hostPid(data.controlSocket)) !== null) {
     if (Date.now() > deadline) throw new Error(`the Berth host (pid ${pid}) did not stop in time`);
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -89,7 +89,9 @@ export class Shell {
     const shell = new Shell(d);
     d.app.on('second-instance', () => shell.show());
     d.app.on('activate', () => shell.show());
-    d.app.on('window-all-closed', () => { /* Berth stays in the tray */ });
+    d.app.on('window-all-closed', () => {
+      /* Berth stays in the tray */
+    });
     d.app.on('before-quit', (e) => {
       if (shell.exiting) return;
       e.preventDefault();
@@ -116,7 +118,10 @@ export class Shell {
     });
     host.onEvent((name, data) => {
       const active = activeStoreOf(name, data);
-      if (active) { this.reported = active; this.renderTray(); } else if (name === 'settings.changed') this.renderTray();
+      if (active) {
+        this.reported = active;
+        this.renderTray();
+      } else if (name === 'settings.changed') this.renderTray();
     });
     this.d.installMenu({ show: (v) => this.show(v), restart: () => void this.restart(), quit: () => void this.quit() });
     this.d.attachWindow?.(host);
@@ -129,7 +134,12 @@ export class Shell {
       log: this.d.log,
     };
     this.launchStart = this.d.firstRun
-      ? runFirstRun({ ...deps, settings: () => host.settings.get(), dockerSocket: host.dockerSocket, writeContext: this.d.writeContext })
+      ? runFirstRun({
+          ...deps,
+          settings: () => host.settings.get(),
+          dockerSocket: host.dockerSocket,
+          writeContext: this.d.writeContext,
+        })
       : startWithProgress(deps);
   }
 
@@ -151,11 +161,18 @@ export class Shell {
 
   private onTray(a: TrayAction): void {
     switch (a) {
-      case 'dashboard': return this.show('containers');
-      case 'settings': return this.show('settings');
-      case 'troubleshoot': return this.show('troubleshoot');
-      case 'restart': void this.restart(); return;
-      case 'quit': void this.quit(); return;
+      case 'dashboard':
+        return this.show('containers');
+      case 'settings':
+        return this.show('settings');
+      case 'troubleshoot':
+        return this.show('troubleshoot');
+      case 'restart':
+        void this.restart();
+        return;
+      case 'quit':
+        void this.quit();
+        return;
     }
   }
 
@@ -198,7 +215,13 @@ export class Shell {
 
 /** The active store an event reports, if it reports one. */
 function activeStoreOf(name: EventName, data: unknown): ImageStore | undefined {
-  if (name === 'system.info') { const r = SystemInfoSchema.safeParse(data); return r.success ? r.data.activeStore : undefined; }
-  if (name === 'store.changed') { const r = StoreStatusSchema.safeParse(data); return r.success ? r.data.active : undefined; }
+  if (name === 'system.info') {
+    const r = SystemInfoSchema.safeParse(data);
+    return r.success ? r.data.activeStore : undefined;
+  }
+  if (name === 'store.changed') {
+    const r = StoreStatusSchema.safeParse(data);
+    return r.success ? r.data.active : undefined;
+  }
   return undefined;
 }

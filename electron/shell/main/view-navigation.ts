@@ -5,7 +5,9 @@ import { routeHash } from '../../node-host/api/routes.ts';
 import type { View } from './app-menu.ts';
 
 /** The fragment of a view the shell opens, e.g. "#/settings". */
-export function viewHash(view: View): string { return routeHash({ view }); }
+export function viewHash(view: View): string {
+  return routeHash({ view });
+}
 
 /** A fixed script for webContents.executeJavaScript: nothing from the page, only the fragment. */
 export function navigationScript(view: View): string {

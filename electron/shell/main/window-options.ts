@@ -10,15 +10,30 @@ export const RENDERER_URL = `${APP_ORIGIN}/index.html`;
 
 /** Like the headless host's (electron/node-host/dashboard/static-files.ts), minus the WebSocket: IPC needs no connection. */
 export const CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-  "connect-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
 ].join('; ');
 
-export interface WindowParams { preload: string; icon?: string; title?: string; }
+export interface WindowParams {
+  preload: string;
+  icon?: string;
+  title?: string;
+}
 
 export function mainWindowOptions(p: WindowParams): BrowserWindowConstructorOptions {
   return {
-    width: 1200, height: 780, minWidth: 820, minHeight: 520,
+    width: 1200,
+    height: 780,
+    minWidth: 820,
+    minHeight: 520,
     title: p.title ?? 'Berth',
     ...(p.icon ? { icon: p.icon } : {}),
     show: false, // shown on ready-to-show, so no blank frame flashes
@@ -45,11 +60,15 @@ export function isAppUrl(raw: string): boolean {
   try {
     const u = new URL(raw);
     return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** will-navigate: the window stays on the renderer (a reload is fine); everything else is refused. */
-export function navigationAllowed(url: string): boolean { return isAppUrl(url); }
+export function navigationAllowed(url: string): boolean {
+  return isAppUrl(url);
+}
 
 /**
  * setWindowOpenHandler: no window is ever opened. A plain https link is handed to the system
@@ -59,7 +78,9 @@ export function windowOpenDecision(url: string): { action: 'deny'; openExternall
   try {
     const u = new URL(url);
     if (u.protocol === 'https:' && !u.username && !u.password) return { action: 'deny', openExternally: u.href };
-  } catch { /* not a URL: just deny */ }
+  } catch {
+    /* not a URL: just deny */
+  }
   return { action: 'deny' };
 }
 

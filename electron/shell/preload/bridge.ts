@@ -3,7 +3,15 @@
 // host's WebSocket (electron/node-host/api/client.ts), so the UI code is one. Every name and
 // payload is checked against the contract here, before it crosses IPC, and again in the main
 // process; a frame that fails the check is answered with an error frame, never sent on.
-import { ApiError, calls, describeIssues, errorBody, events, isCallName, isEventName } from '../../node-host/api/contract.ts';
+import {
+  ApiError,
+  calls,
+  describeIssues,
+  errorBody,
+  events,
+  isCallName,
+  isEventName,
+} from '../../node-host/api/contract.ts';
 import type { FrameTransport } from '../../node-host/api/client.ts';
 import { ClientFrameSchema } from '../../node-host/api/wire.ts';
 import { IPC_CHANNELS, IpcEventSchema, IpcReplySchema } from './ipc-protocol.ts';
@@ -32,14 +40,21 @@ export function createBridge(ipc: IpcRendererLike): BerthBridge {
   // Every handler hears every frame: a client ignores answers to ids it did not send.
   const handlers = new Set<(frame: unknown) => void>();
   let listening = false;
-  const deliver = (frame: unknown): void => { for (const h of handlers) h(frame); };
+  const deliver = (frame: unknown): void => {
+    for (const h of handlers) h(frame);
+  };
 
   return {
     send: (frame) => {
       const f = ClientFrameSchema.safeParse(frame);
       if (!f.success) {
         const id = (frame as { id?: unknown } | null)?.id;
-        if (typeof id === 'number') deliver({ type: 'error', id, error: { message: `malformed frame: ${describeIssues(f.error)}`, status: 400 } });
+        if (typeof id === 'number')
+          deliver({
+            type: 'error',
+            id,
+            error: { message: `malformed frame: ${describeIssues(f.error)}`, status: 400 },
+          });
         return;
       }
       const { id, name, input } = f.data;

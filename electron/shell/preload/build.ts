@@ -10,8 +10,15 @@ export const PRELOAD_BUNDLE = path.join(ROOT, 'dist', 'electron', 'preload.cjs')
 export async function buildPreload(): Promise<string> {
   await build({
     entryPoints: [path.join(ROOT, 'electron', 'shell', 'preload', 'preload.ts')],
-    bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: PRELOAD_BUNDLE,
-    external: ['electron'], minify: true, logLevel: 'error', legalComments: 'none',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: PRELOAD_BUNDLE,
+    external: ['electron'],
+    minify: true,
+    logLevel: 'error',
+    legalComments: 'none',
   });
   return PRELOAD_BUNDLE;
 }

@@ -2,7 +2,10 @@
 // SBOM formats BuildKit's scanners write, SLSA provenance), unknown types as they are.
 import type { PlatformVariant } from '../../../electron/node-host/api/store-types.ts';
 
-const SBOM_FORMATS: Array<[prefix: string, format: string]> = [['https://spdx.dev/Document', 'SPDX'], ['https://cyclonedx.org/bom', 'CycloneDX']];
+const SBOM_FORMATS: Array<[prefix: string, format: string]> = [
+  ['https://spdx.dev/Document', 'SPDX'],
+  ['https://cyclonedx.org/bom', 'CycloneDX'],
+];
 const PROVENANCE = 'https://slsa.dev/provenance/';
 
 /** 'SBOM', 'provenance', or the predicate type itself. */

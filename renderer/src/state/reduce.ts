@@ -35,8 +35,21 @@ export const LOG_CAP = 200_000;
 
 export function initialData(): DashData {
   return {
-    connection: 'connecting', engine: null, stage: null, info: null, containers: null, images: null,
-    inventory: null, store: null, settings: null, volumes: null, disk: null, transfers: {}, logs: {}, settingsProgress: [], storeProgress: [],
+    connection: 'connecting',
+    engine: null,
+    stage: null,
+    info: null,
+    containers: null,
+    images: null,
+    inventory: null,
+    store: null,
+    settings: null,
+    volumes: null,
+    disk: null,
+    transfers: {},
+    logs: {},
+    settingsProgress: [],
+    storeProgress: [],
   };
 }
 
@@ -46,23 +59,44 @@ export function reduceEvent(s: DashData, ev: ApiEvent): Partial<DashData> {
       const engine = ev.data;
       // Leaving "running" forgets what the stores held: a restart (switch, reset) may change it,
       // and a stale banner would be wrong. It is loaded again when the engine runs.
-      if (engine.state !== 'running') return { engine, stage: engine.state === 'starting' ? s.stage : null, store: null, inventory: null, disk: null };
+      if (engine.state !== 'running')
+        return {
+          engine,
+          stage: engine.state === 'starting' ? s.stage : null,
+          store: null,
+          inventory: null,
+          disk: null,
+        };
       return { engine, stage: null };
     }
-    case 'engine.stage': return { stage: ev.data };
-    case 'system.info': return { info: { value: ev.data } };
-    case 'containers.changed': return { containers: { value: ev.data } };
-    case 'images.changed': return { images: { value: ev.data } };
+    case 'engine.stage':
+      return { stage: ev.data };
+    case 'system.info':
+      return { info: { value: ev.data } };
+    case 'containers.changed':
+      return { containers: { value: ev.data } };
+    case 'images.changed':
+      return { images: { value: ev.data } };
     case 'containers.log': {
       const { containerId, text } = ev.data;
       const next = (s.logs[containerId] ?? '') + text;
       return { logs: { ...s.logs, [containerId]: next.length > LOG_CAP ? next.slice(next.length - LOG_CAP) : next } };
     }
-    case 'images.progress': return { transfers: { ...s.transfers, [ev.data.opId]: ev.data } };
-    case 'store.changed': return { store: { value: ev.data } };
-    case 'volumes.changed': return { volumes: { value: ev.data } };
-    case 'store.progress': return { storeProgress: ev.data.done ? [] : [...s.storeProgress, ev.data.detail ? `${ev.data.step}: ${ev.data.detail}` : ev.data.step].slice(-20) };
-    case 'settings.changed': return { settings: { value: ev.data } };
-    case 'settings.progress': return { settingsProgress: [...s.settingsProgress, ev.data.message].slice(-20) };
+    case 'images.progress':
+      return { transfers: { ...s.transfers, [ev.data.opId]: ev.data } };
+    case 'store.changed':
+      return { store: { value: ev.data } };
+    case 'volumes.changed':
+      return { volumes: { value: ev.data } };
+    case 'store.progress':
+      return {
+        storeProgress: ev.data.done
+          ? []
+          : [...s.storeProgress, ev.data.detail ? `${ev.data.step}: ${ev.data.detail}` : ev.data.step].slice(-20),
+      };
+    case 'settings.changed':
+      return { settings: { value: ev.data } };
+    case 'settings.progress':
+      return { settingsProgress: [...s.settingsProgress, ev.data.message].slice(-20) };
   }
 }

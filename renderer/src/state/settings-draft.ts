@@ -1,14 +1,27 @@
 // The settings being edited, keyed by setting: what differs from the applied settings becomes
 // the patch that Apply & Restart sends, and the button is enabled only when that patch is not empty.
-import { SETTING_KEYS, getKey, jsonEqual, type SettingKey, type Settings, type SettingsPatch } from '../../../electron/node-host/api/settings-schema.ts';
+import {
+  SETTING_KEYS,
+  getKey,
+  jsonEqual,
+  type SettingKey,
+  type Settings,
+  type SettingsPatch,
+} from '../../../electron/node-host/api/settings-schema.ts';
 import { checkDaemonJson } from '../../../electron/node-host/api/daemon-json.ts';
 
 /** One edited value per setting; the Docker Engine tab keeps its text as typed (it may not parse yet). */
 export type Draft = { [K in SettingKey]?: unknown } & { daemonJsonText?: string };
 
-export function daemonJsonText(s: Settings): string { return JSON.stringify(s.dockerEngine, null, 2); }
+export function daemonJsonText(s: Settings): string {
+  return JSON.stringify(s.dockerEngine, null, 2);
+}
 
-export interface DraftResult { patch: SettingsPatch; errors: string[]; changed: boolean; }
+export interface DraftResult {
+  patch: SettingsPatch;
+  errors: string[];
+  changed: boolean;
+}
 
 /** The value the form shows for a key: the draft's, else the applied one. */
 export function shown(current: Settings, d: Draft, key: SettingKey): unknown {

@@ -1,12 +1,25 @@
 // How the dashboard edits each setting. Keyed by every setting, so a new key in the schema does
 // not compile until the form knows how to show it; the tab comes from the schema's SETTING_INFO.
-import { AcceleratorSettingSchema, MIN_MEMORY_MIB, SETTING_INFO, SETTING_KEYS, type FormTab, type SettingKey } from '../../../electron/node-host/api/settings-schema.ts';
+import {
+  AcceleratorSettingSchema,
+  MIN_MEMORY_MIB,
+  SETTING_INFO,
+  SETTING_KEYS,
+  type FormTab,
+  type SettingKey,
+} from '../../../electron/node-host/api/settings-schema.ts';
 import type { SettingsLimits } from '../../../electron/node-host/api/settings-types.ts';
 
 export type Control =
   | { kind: 'checkbox' }
   | { kind: 'daemon-json' }
-  | { kind: 'range' | 'number'; min: (l: SettingsLimits) => number; max: (l: SettingsLimits) => number; step: number; unit: string }
+  | {
+      kind: 'range' | 'number';
+      min: (l: SettingsLimits) => number;
+      max: (l: SettingsLimits) => number;
+      step: number;
+      unit: string;
+    }
   | { kind: 'select'; options: readonly string[] }
   | { kind: 'folders' };
 
@@ -22,7 +35,14 @@ export const FORM_CONTROLS: Readonly<Record<SettingKey, Control>> = {
   'features.wasm': { kind: 'checkbox' },
 };
 
-export function keysOnTab(tab: FormTab): SettingKey[] { return SETTING_KEYS.filter((k) => SETTING_INFO[k].tab === tab); }
+export function keysOnTab(tab: FormTab): SettingKey[] {
+  return SETTING_KEYS.filter((k) => SETTING_INFO[k].tab === tab);
+}
 
 /** The shared-folders text box: one absolute path per line. */
-export function foldersFromText(text: string): string[] { return text.split('\n').map((l) => l.trim()).filter(Boolean); }
+export function foldersFromText(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}

@@ -29,24 +29,36 @@ export interface DashState extends DashData {
 }
 
 async function load<N extends CallName>(client: ApiClient, name: N): Promise<Loaded<CallOutput<N>>> {
-  try { return { value: await client.call(name, {} as never) }; } catch (e) { return { error: (e as Error).message }; }
+  try {
+    return { value: await client.call(name, {} as never) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 export function createDashStore(client: ApiClient | null): StoreApi<DashState> {
   const store = createStore<DashState>()((set) => ({
     ...initialData(),
-    view: DEFAULT_ROUTE.view, settingsTab: DEFAULT_ROUTE.tab, draft: {}, search: '', danglingOnly: false, expanded: new Set(), selectedLogs: null,
+    view: DEFAULT_ROUTE.view,
+    settingsTab: DEFAULT_ROUTE.tab,
+    draft: {},
+    search: '',
+    danglingOnly: false,
+    expanded: new Set(),
+    selectedLogs: null,
     setView: (view) => set({ view }),
     setSettingsTab: (settingsTab) => set({ settingsTab }),
     setDraft: (d) => set((s) => ({ draft: { ...s.draft, ...d } })),
     resetDraft: () => set({ draft: {} }),
     setSearch: (search) => set({ search }),
     setDanglingOnly: (danglingOnly) => set({ danglingOnly }),
-    toggleExpanded: (key) => set((s) => {
-      const expanded = new Set(s.expanded);
-      if (expanded.has(key)) expanded.delete(key); else expanded.add(key);
-      return { expanded };
-    }),
+    toggleExpanded: (key) =>
+      set((s) => {
+        const expanded = new Set(s.expanded);
+        if (expanded.has(key)) expanded.delete(key);
+        else expanded.add(key);
+        return { expanded };
+      }),
     setSelectedLogs: (selectedLogs) => set({ selectedLogs }),
     clearSettingsProgress: () => set({ settingsProgress: [] }),
   }));
@@ -70,7 +82,10 @@ async function refreshInventory(client: ApiClient, store: StoreApi<DashState>): 
   store.setState({ inventory: await load(client, 'store.inventory') });
 }
 
-interface Pending { again: boolean; done: Promise<void>; }
+interface Pending {
+  again: boolean;
+  done: Promise<void>;
+}
 const inFlight = new WeakMap<StoreApi<DashState>, Map<string, Pending>>();
 
 /**
@@ -82,33 +97,59 @@ function once(store: StoreApi<DashState>, kind: string, fn: () => Promise<void>)
   let m = inFlight.get(store);
   if (!m) inFlight.set(store, (m = new Map()));
   const running = m.get(kind);
-  if (running) { running.again = true; return running.done; }
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
   const p: Pending = { again: true, done: Promise.resolve() };
   const map = m;
   map.set(kind, p);
   p.done = (async () => {
-    try { while (p.again) { p.again = false; await fn(); } } finally { map.delete(kind); }
+    try {
+      while (p.again) {
+        p.again = false;
+        await fn();
+      }
+    } finally {
+      map.delete(kind);
+    }
   })();
   return p.done;
 }
 
 export function refreshDisk(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
-  return once(store, 'disk', async () => { store.setState({ disk: await load(client, 'system.diskUsage') }); });
+  return once(store, 'disk', async () => {
+    store.setState({ disk: await load(client, 'system.diskUsage') });
+  });
 }
 
 export function refreshVolumes(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
-  return once(store, 'volumes', async () => { store.setState({ volumes: await load(client, 'volumes.list') }); });
+  return once(store, 'volumes', async () => {
+    store.setState({ volumes: await load(client, 'volumes.list') });
+  });
 }
 
 /** Everything the views show, fetched once when the connection (re)opens. */
 export async function loadAll(client: ApiClient, store: StoreApi<DashState>): Promise<void> {
   const [engine, info, containers, images, storeStatus, inventory, settings, volumes] = await Promise.all([
-    load(client, 'engine.status'), load(client, 'system.info'), load(client, 'containers.list'), load(client, 'images.list'),
-    load(client, 'store.status'), load(client, 'store.inventory'), load(client, 'settings.get'), load(client, 'volumes.list'),
+    load(client, 'engine.status'),
+    load(client, 'system.info'),
+    load(client, 'containers.list'),
+    load(client, 'images.list'),
+    load(client, 'store.status'),
+    load(client, 'store.inventory'),
+    load(client, 'settings.get'),
+    load(client, 'volumes.list'),
   ]);
   store.setState({
     ...(engine?.value ? { engine: engine.value } : {}),
-    info, containers, images, store: storeStatus, inventory, settings, volumes,
+    info,
+    containers,
+    images,
+    store: storeStatus,
+    inventory,
+    settings,
+    volumes,
     // The Disk view asks again when it shows (what the disk holds may have changed meanwhile).
     disk: null,
   });

@@ -3,7 +3,9 @@
 import type { Volume } from '../../../electron/node-host/api/volume-types.ts';
 import { naturalCompare } from '../natural-sort.ts';
 
-export function sortVolumes(list: readonly Volume[]): Volume[] { return [...list].sort((a, b) => naturalCompare(a.name, b.name)); }
+export function sortVolumes(list: readonly Volume[]): Volume[] {
+  return [...list].sort((a, b) => naturalCompare(a.name, b.name));
+}
 
 /** "web (containerd store, running), old-db (classic store)". */
 export function usedByText(v: Volume): string {
@@ -18,4 +20,6 @@ export function removeBlocked(v: Volume): string | null {
 }
 
 /** What "Prune unused volumes" deletes: the volumes no container of either store uses. */
-export function unusedVolumes(list: readonly Volume[]): Volume[] { return sortVolumes(list.filter((v) => v.usedBy.length === 0)); }
+export function unusedVolumes(list: readonly Volume[]): Volume[] {
+  return sortVolumes(list.filter((v) => v.usedBy.length === 0));
+}

@@ -13,11 +13,21 @@ import { TroubleshootView } from './TroubleshootView.tsx';
 import { VolumesView } from './VolumesView.tsx';
 
 const NAV: Array<[View, string]> = [
-  ['containers', 'Containers'], ['images', 'Images'], ['volumes', 'Volumes'], ['disk', 'Disk'], ['settings', 'Settings'], ['troubleshoot', 'Troubleshoot'],
+  ['containers', 'Containers'],
+  ['images', 'Images'],
+  ['volumes', 'Volumes'],
+  ['disk', 'Disk'],
+  ['settings', 'Settings'],
+  ['troubleshoot', 'Troubleshoot'],
 ];
 
 const VIEW: Record<View, () => ReactNode> = {
-  containers: ContainersView, images: ImagesView, volumes: VolumesView, disk: DiskView, settings: SettingsView, troubleshoot: TroubleshootView,
+  containers: ContainersView,
+  images: ImagesView,
+  volumes: VolumesView,
+  disk: DiskView,
+  settings: SettingsView,
+  troubleshoot: TroubleshootView,
 };
 
 export function App(): ReactNode {
@@ -27,12 +37,23 @@ export function App(): ReactNode {
   return (
     <div className="app">
       {/* The fragment is the route: the skip link moves focus without changing it. */}
-      <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <a
+        className="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <Header />
       <div className="body">
         <nav aria-label="Sections" className="nav">
           {NAV.map(([v, label]) => (
-            <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>{label}</button>
+            <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
+              {label}
+            </button>
           ))}
         </nav>
         <main id="main" tabIndex={-1}>

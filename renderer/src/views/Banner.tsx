@@ -18,23 +18,47 @@ export function HiddenStoreBanner(): ReactNode {
   // the result stays readable.
   const dialog = reclaiming ? <ReclaimDialog store={reclaiming} onClose={() => setReclaiming(null)} /> : null;
   const text = status ? hiddenStoreText(status) : null;
-  if (!status || !text) return <>{null}{dialog}</>;
+  if (!status || !text)
+    return (
+      <>
+        {null}
+        {dialog}
+      </>
+    );
   const other = otherStore(status.active);
   return (
     <>
-    <section className="banner" aria-label="Hidden image store" data-testid="hidden-store-banner">
-      <p>{text}</p>
-      <div className="actions">
-        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('store.switch', { store: other }))}>Switch back</button>
-        {status.active === 'containerd' ? (
-          <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('store.migrate', {}))}>Migrate images</button>
-        ) : null}
-        <button type="button" disabled={act.busy} onClick={() => setReclaiming(other)}>Reclaim space…</button>
-        {act.busy ? <span className="muted" role="status">{progress.at(-1) ?? 'Working…'}</span> : null}
-      </div>
-      <ErrorText error={act.error} />
-    </section>
-    {dialog}
+      <section className="banner" aria-label="Hidden image store" data-testid="hidden-store-banner">
+        <p>{text}</p>
+        <div className="actions">
+          <button
+            type="button"
+            disabled={act.busy}
+            onClick={() => void act.run(() => client.call('store.switch', { store: other }))}
+          >
+            Switch back
+          </button>
+          {status.active === 'containerd' ? (
+            <button
+              type="button"
+              disabled={act.busy}
+              onClick={() => void act.run(() => client.call('store.migrate', {}))}
+            >
+              Migrate images
+            </button>
+          ) : null}
+          <button type="button" disabled={act.busy} onClick={() => setReclaiming(other)}>
+            Reclaim space…
+          </button>
+          {act.busy ? (
+            <span className="muted" role="status">
+              {progress.at(-1) ?? 'Working…'}
+            </span>
+          ) : null}
+        </div>
+        <ErrorText error={act.error} />
+      </section>
+      {dialog}
     </>
   );
 }

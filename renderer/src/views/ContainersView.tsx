@@ -15,22 +15,44 @@ export function ContainersView(): ReactNode {
   return (
     <EngineGate what="containers">
       <div className="view">
-        <div className="toolbar"><h1>Containers</h1><span className="muted">{list.length} in the active image store</span></div>
+        <div className="toolbar">
+          <h1>Containers</h1>
+          <span className="muted">{list.length} in the active image store</span>
+        </div>
         <ErrorText error={containers?.error} />
         {containers?.value && list.length === 0 ? (
           <div className="empty" data-testid="containers-empty">
             <h2>No containers yet</h2>
-            <p>Run one from <strong>Images</strong> with its <em>Run</em> button, or from a terminal:</p>
+            <p>
+              Run one from <strong>Images</strong> with its <em>Run</em> button, or from a terminal:
+            </p>
             <pre>docker --context berth run -d -p 8080:80 nginx</pre>
           </div>
         ) : null}
         {list.length > 0 ? (
           <table className="table" aria-label="Containers">
-            <thead><tr><th>Name</th><th>State</th><th>Image</th><th>Ports</th><th>Created</th><th><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>{list.map((c) => <ContainerRow key={c.id} c={c} />)}</tbody>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>State</th>
+                <th>Image</th>
+                <th>Ports</th>
+                <th>Created</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((c) => (
+                <ContainerRow key={c.id} c={c} />
+              ))}
+            </tbody>
           </table>
         ) : null}
-        {selected ? <LogsPanel id={selected} name={list.find((c) => c.id === selected)?.name ?? shortId(selected)} /> : null}
+        {selected ? (
+          <LogsPanel id={selected} name={list.find((c) => c.id === selected)?.name ?? shortId(selected)} />
+        ) : null}
       </div>
     </EngineGate>
   );
@@ -44,29 +66,75 @@ function ContainerRow({ c }: { c: Container }): ReactNode {
   const running = c.state === 'running' || c.state === 'restarting';
   return (
     <tr data-testid={`container-${c.name}`}>
-      <td><strong>{c.name}</strong><div className="muted mono">{shortId(c.id)}</div></td>
-      <td><span className={`badge ${running ? 'ok' : ''}`}>{c.state}</span><div className="muted">{c.status}</div></td>
+      <td>
+        <strong>{c.name}</strong>
+        <div className="muted mono">{shortId(c.id)}</div>
+      </td>
+      <td>
+        <span className={`badge ${running ? 'ok' : ''}`}>{c.state}</span>
+        <div className="muted">{c.status}</div>
+      </td>
       <td className="mono">{c.image}</td>
       <td className="mono">{formatPorts(c.ports) || '–'}</td>
       <td>{relativeTime(c.created)}</td>
-      <td><div className="row-actions">
-        {running
-          ? <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('containers.stop', { id: c.id }))}>Stop</button>
-          : <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('containers.start', { id: c.id }))}>Start</button>}
-        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('containers.restart', { id: c.id }))}>Restart</button>
-        <button type="button" onClick={() => setSelectedLogs(c.id)}>Logs</button>
-        <button type="button" className="danger" disabled={act.busy} onClick={() => setConfirm(true)}>Remove</button>
-        <ErrorText error={act.error} />
-        {confirm ? (
-          <Modal title={`Remove container ${c.name}?`} onClose={() => setConfirm(false)}>
-            <p>This deletes the container <strong>{c.name}</strong> and its writable layer{running ? '; it is running and will be stopped first' : ''}. Its image and volumes stay.</p>
-            <div className="dialog-actions">
-              <button type="button" onClick={() => setConfirm(false)}>Cancel</button>
-              <button type="button" className="danger" onClick={() => { setConfirm(false); void act.run(() => client.call('containers.remove', { id: c.id, force: running })); }}>Remove</button>
-            </div>
-          </Modal>
-        ) : null}
-      </div></td>
+      <td>
+        <div className="row-actions">
+          {running ? (
+            <button
+              type="button"
+              disabled={act.busy}
+              onClick={() => void act.run(() => client.call('containers.stop', { id: c.id }))}
+            >
+              Stop
+            </button>
+          ) : (
+            <button
+              type="button"
+              disabled={act.busy}
+              onClick={() => void act.run(() => client.call('containers.start', { id: c.id }))}
+            >
+              Start
+            </button>
+          )}
+          <button
+            type="button"
+            disabled={act.busy}
+            onClick={() => void act.run(() => client.call('containers.restart', { id: c.id }))}
+          >
+            Restart
+          </button>
+          <button type="button" onClick={() => setSelectedLogs(c.id)}>
+            Logs
+          </button>
+          <button type="button" className="danger" disabled={act.busy} onClick={() => setConfirm(true)}>
+            Remove
+          </button>
+          <ErrorText error={act.error} />
+          {confirm ? (
+            <Modal title={`Remove container ${c.name}?`} onClose={() => setConfirm(false)}>
+              <p>
+                This deletes the container <strong>{c.name}</strong> and its writable layer
+                {running ? '; it is running and will be stopped first' : ''}. Its image and volumes stay.
+              </p>
+              <div className="dialog-actions">
+                <button type="button" onClick={() => setConfirm(false)}>
+                  Cancel
+                </button>
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => {
+                    setConfirm(false);
+                    void act.run(() => client.call('containers.remove', { id: c.id, force: running }));
+                  }}
+                >
+                  Remove
+                </button>
+              </div>
+            </Modal>
+          ) : null}
+        </div>
+      </td>
     </tr>
   );
 }

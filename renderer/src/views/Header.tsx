@@ -4,7 +4,13 @@ import type { ReactNode } from 'react';
 import { useClient, useDash } from '../context.ts';
 import { ErrorText, useAction } from './common.tsx';
 
-const STATE_TEXT = { stopped: 'Stopped', starting: 'Starting', running: 'Running', stopping: 'Stopping', error: 'Error' } as const;
+const STATE_TEXT = {
+  stopped: 'Stopped',
+  starting: 'Starting',
+  running: 'Running',
+  stopping: 'Stopping',
+  error: 'Error',
+} as const;
 
 export function Header(): ReactNode {
   const engine = useDash((s) => s.engine);
@@ -22,14 +28,26 @@ export function Header(): ReactNode {
       <div className={`engine-state state-${state}`} role="status" aria-live="polite" data-testid="engine-state">
         <span className="dot" aria-hidden="true" />
         Engine: {STATE_TEXT[state]}
-        {state === 'starting' && stage ? <span className="muted"> — {stage.stage}{stage.detail ? `: ${stage.detail}` : ''}</span> : null}
+        {state === 'starting' && stage ? (
+          <span className="muted">
+            {' '}
+            — {stage.stage}
+            {stage.detail ? `: ${stage.detail}` : ''}
+          </span>
+        ) : null}
         {state === 'error' && engine?.error ? <span className="reason"> — {engine.error.message}</span> : null}
       </div>
       {state === 'running' && active ? (
-        <div className="store-pill" data-testid="active-store">Image store: <strong>{active}</strong></div>
+        <div className="store-pill" data-testid="active-store">
+          Image store: <strong>{active}</strong>
+        </div>
       ) : null}
       {state === 'running' && engine?.versions?.docker ? (
-        <div className="muted" data-testid="engine-versions" title={`API ${engine.versions.api ?? '?'}, runc ${engine.versions.runc ?? '?'}, kernel ${engine.versions.kernel ?? '?'}`}>
+        <div
+          className="muted"
+          data-testid="engine-versions"
+          title={`API ${engine.versions.api ?? '?'}, runc ${engine.versions.runc ?? '?'}, kernel ${engine.versions.kernel ?? '?'}`}
+        >
           Docker Engine {engine.versions.docker} · containerd {engine.versions.containerd ?? '?'}
         </div>
       ) : null}
@@ -38,7 +56,11 @@ export function Header(): ReactNode {
           adopted a running engine (pid {engine.adopted.pid})
         </div>
       ) : null}
-      {(engine?.notices ?? []).map((n) => <div key={n} className="warning" role="note" data-testid="engine-notice">{n}</div>)}
+      {(engine?.notices ?? []).map((n) => (
+        <div key={n} className="warning" role="note" data-testid="engine-notice">
+          {n}
+        </div>
+      ))}
       {engine?.emulated ? (
         // Why, in a few words (e.g. "kvm failed while booting Berth's kernel"); QEMU's whole
         // message goes in the tooltip.
@@ -48,12 +70,20 @@ export function Header(): ReactNode {
         </div>
       ) : null}
       <div className="spacer" />
-      {connection !== 'open' ? <div className="warning" role="alert">Reconnecting to the Berth host…</div> : null}
+      {connection !== 'open' ? (
+        <div className="warning" role="alert">
+          Reconnecting to the Berth host…
+        </div>
+      ) : null}
       {state === 'stopped' || state === 'error' ? (
-        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('engine.start', {}))}>Start engine</button>
+        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('engine.start', {}))}>
+          Start engine
+        </button>
       ) : null}
       {state === 'running' ? (
-        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('engine.stop', {}))}>Stop engine</button>
+        <button type="button" disabled={act.busy} onClick={() => void act.run(() => client.call('engine.stop', {}))}>
+          Stop engine
+        </button>
       ) : null}
       <ErrorText error={act.error} />
     </header>

@@ -13,7 +13,9 @@ export function LogsPanel({ id, name }: { id: string; name: string }): ReactNode
   useEffect(() => {
     store.setState((s) => ({ logs: { ...s.logs, [id]: '' } }));
     void act.run(() => client.call('containers.followLogs', { id, tail: 500 }));
-    return () => { void client.call('containers.unfollowLogs', { id }).catch(() => undefined); };
+    return () => {
+      void client.call('containers.unfollowLogs', { id }).catch(() => undefined);
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, client]);
   useEffect(() => {
@@ -22,9 +24,17 @@ export function LogsPanel({ id, name }: { id: string; name: string }): ReactNode
   }, [text]);
   return (
     <section className="logs" aria-label={`Logs of ${name}`} data-testid="logs-panel">
-      <div className="toolbar"><h2>Logs: {name}</h2><span className="spacer" /><button type="button" onClick={() => close(null)}>Close logs</button></div>
+      <div className="toolbar">
+        <h2>Logs: {name}</h2>
+        <span className="spacer" />
+        <button type="button" onClick={() => close(null)}>
+          Close logs
+        </button>
+      </div>
       <ErrorText error={act.error} />
-      <pre ref={pre} tabIndex={0} className="log-text">{text || 'No output yet.'}</pre>
+      <pre ref={pre} tabIndex={0} className="log-text">
+        {text || 'No output yet.'}
+      </pre>
     </section>
   );
 }

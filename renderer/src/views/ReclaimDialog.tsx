@@ -20,33 +20,60 @@ export function ReclaimDialog({ store, onClose }: { store: ImageStore; onClose: 
   const act = useAction();
   useEffect(() => {
     let live = true;
-    client.call('store.reclaimPlan', { store }).then((p) => { if (live) setPlan(p); }, (e: Error) => { if (live) setPlanError(e.message); });
-    return () => { live = false; };
+    client.call('store.reclaimPlan', { store }).then(
+      (p) => {
+        if (live) setPlan(p);
+      },
+      (e: Error) => {
+        if (live) setPlanError(e.message);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [client, store]);
   const reclaim = (): void => {
     void act.run(async () => {
-      try { setResult(await client.call('store.reclaim', { store })); } finally { void refreshDisk(client, dash); }
+      try {
+        setResult(await client.call('store.reclaim', { store }));
+      } finally {
+        void refreshDisk(client, dash);
+      }
     });
   };
   const suggestion = plan ? migrateSuggestion(plan) : null;
   // While it runs the dialog stays: closing it would hide the progress, not stop the reclaim.
-  const close = (): void => { if (!act.busy) onClose(); };
+  const close = (): void => {
+    if (!act.busy) onClose();
+  };
   return (
     <Modal title={`Reclaim the ${store} image store's space?`} onClose={close} wide>
       <ErrorText error={planError} />
       {!plan && !planError ? <p role="status">Listing what the {store} image store holds…</p> : null}
       {plan && !result ? <PlanText plan={plan} /> : null}
-      {suggestion && !result ? <p className="warning-text" data-testid="migrate-suggestion">{suggestion}</p> : null}
+      {suggestion && !result ? (
+        <p className="warning-text" data-testid="migrate-suggestion">
+          {suggestion}
+        </p>
+      ) : null}
       {act.busy ? (
         <div className="transfer" data-testid="reclaim-progress">
           <ProgressBar percent={null} label="Reclaiming" />
-          <p className="muted" role="status">{progress.at(-1) ?? 'Deleting…'}</p>
+          <p className="muted" role="status">
+            {progress.at(-1) ?? 'Deleting…'}
+          </p>
         </div>
       ) : null}
-      {result ? <p className="ok-text" role="status" data-testid="reclaim-result">{reclaimResultText(result)}</p> : null}
+      {result ? (
+        <p className="ok-text" role="status" data-testid="reclaim-result">
+          {reclaimResultText(result)}
+        </p>
+      ) : null}
       <ErrorText error={act.error} />
       <div className="dialog-actions">
-        <button type="button" autoFocus disabled={act.busy} onClick={close}>{result ? 'Close' : 'Cancel'}</button>
+        <button type="button" autoFocus disabled={act.busy} onClick={close}>
+          {result ? 'Close' : 'Cancel'}
+        </button>
         {!result ? (
           <button type="button" className="danger" disabled={!plan || isEmptyPlan(plan) || act.busy} onClick={reclaim}>
             {act.busy ? 'Reclaiming…' : `Delete and reclaim ${plan ? formatBytes(plan.totalBytes) : ''}`.trim()}
@@ -62,18 +89,36 @@ function PlanText({ plan }: { plan: ReclaimPlan }): ReactNode {
   const images = planImageLines(plan);
   return (
     <div data-testid="reclaim-plan">
-      <p>This permanently deletes from the hidden <strong>{plan.store}</strong> image store (about <strong>{formatBytes(plan.totalBytes)}</strong>);
-        the active store and volumes are not touched:</p>
+      <p>
+        This permanently deletes from the hidden <strong>{plan.store}</strong> image store (about{' '}
+        <strong>{formatBytes(plan.totalBytes)}</strong>); the active store and volumes are not touched:
+      </p>
       {images.length ? (
         <>
-          <h3>{images.length} {images.length === 1 ? 'image' : 'images'}</h3>
-          <ul className="plan-list" data-testid="reclaim-images">{images.map((i) => <li key={i.key} className="mono">{i.label} — {formatBytes(i.bytes)}</li>)}</ul>
+          <h3>
+            {images.length} {images.length === 1 ? 'image' : 'images'}
+          </h3>
+          <ul className="plan-list" data-testid="reclaim-images">
+            {images.map((i) => (
+              <li key={i.key} className="mono">
+                {i.label} — {formatBytes(i.bytes)}
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
       {plan.containers.length ? (
         <>
-          <h3>{plan.containers.length} {plan.containers.length === 1 ? 'container' : 'containers'}</h3>
-          <ul className="plan-list" data-testid="reclaim-containers">{plan.containers.map((c) => <li key={c.id}><strong>{c.name}</strong> <span className="muted mono">({c.image})</span></li>)}</ul>
+          <h3>
+            {plan.containers.length} {plan.containers.length === 1 ? 'container' : 'containers'}
+          </h3>
+          <ul className="plan-list" data-testid="reclaim-containers">
+            {plan.containers.map((c) => (
+              <li key={c.id}>
+                <strong>{c.name}</strong> <span className="muted mono">({c.image})</span>
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
       {plan.buildCacheBytes > 0 ? <p>Build cache: {formatBytes(plan.buildCacheBytes)}</p> : null}

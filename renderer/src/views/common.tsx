@@ -11,8 +11,15 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
   }, []);
   const titleId = `dlg-${props.title.replace(/\W+/g, '-').toLowerCase()}`;
   return (
-    <dialog ref={ref} className={props.wide ? 'modal wide' : 'modal'} aria-labelledby={titleId}
-      onCancel={(e) => { e.preventDefault(); props.onClose(); }}>
+    <dialog
+      ref={ref}
+      className={props.wide ? 'modal wide' : 'modal'}
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+    >
       <h2 id={titleId}>{props.title}</h2>
       {props.children}
     </dialog>
@@ -21,16 +28,33 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
 
 export function ErrorText({ error }: { error: string | null | undefined }): ReactNode {
   if (!error) return null;
-  return <p className="error" role="alert">{error}</p>;
+  return (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  );
 }
 
-export function useAction(): { busy: boolean; error: string | null; run: (fn: () => Promise<unknown>) => Promise<boolean>; clear: () => void } {
+export function useAction(): {
+  busy: boolean;
+  error: string | null;
+  run: (fn: () => Promise<unknown>) => Promise<boolean>;
+  clear: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = useCallback(async (fn: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
-    try { await fn(); return true; } catch (e) { setError((e as Error).message); return false; } finally { setBusy(false); }
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      setError((e as Error).message);
+      return false;
+    } finally {
+      setBusy(false);
+    }
   }, []);
   return { busy, error, run, clear: () => setError(null) };
 }
@@ -41,9 +65,18 @@ export function newOpId(): string {
 
 export function ProgressBar({ percent, label }: { percent: number | null; label: string }): ReactNode {
   return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100}
-      {...(percent === null ? {} : { 'aria-valuenow': Math.round(percent) })}>
-      <div className={percent === null ? 'bar indeterminate' : 'bar'} style={percent === null ? undefined : { width: `${percent}%` }} />
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      {...(percent === null ? {} : { 'aria-valuenow': Math.round(percent) })}
+    >
+      <div
+        className={percent === null ? 'bar indeterminate' : 'bar'}
+        style={percent === null ? undefined : { width: `${percent}%` }}
+      />
     </div>
   );
 }
