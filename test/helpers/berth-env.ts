@@ -65,6 +65,11 @@ export class BerthEnv {
     this.data = new DataDir(shared ?? path.join(this.root, 'home'));
     this.dockerConfig = path.join(this.root, 'docker-config');
     this.env = { ...process.env, BERTH_HOME: this.data.root, DOCKER_CONFIG: this.dockerConfig };
+    // The shared engine serves shareRoot as its owner (createShareRoot): a host that this file's
+    // commands bring back (adopting the engine after a host died) must restart virtiofsd as that
+    // owner too, or files written in containers after a VM restart would be root's.
+    if (shared && process.getuid?.() === 0)
+      this.env.BERTH_SHARE_OWNER = `${this.shareOwner.uid}:${this.shareOwner.gid}`;
   }
 
   /** A host folder shared into the VM, owned like a non-root user's (uid 1000 when tests run as root). */
