@@ -265,16 +265,7 @@ export class EngineBoot {
     if (!up.mux || !(await Promise.race([up.mux.whenReady(15_000), up.ended])))
       throw new Error('the guest agent does not answer on the data port');
     const agent = await this.connectAgent('virtio-serial');
-    const [have, want] = await Promise.race([
-      Promise.all([
-        agent.hello().then(
-          (h) => h.build_id,
-          () => '',
-        ),
-        up.bundle.then(buildIdOf),
-      ]),
-      up.ended,
-    ]);
+    const [have, want] = await agentBuilds(agent, up.bundle, up.ended);
     if (want !== null && have === want) return agent;
     this.env.log(
       `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`,
@@ -397,16 +388,7 @@ export class EngineBoot {
       // the dockerd step collects it (or asks again, when the check replaced this agent).
       const agent = await this.connectAgent('virtio-serial');
       const engineStarted = quietly(agent.startEngine());
-      const [have, want] = await Promise.race([
-        Promise.all([
-          agent.hello().then(
-            (h) => h.build_id,
-            () => '',
-          ),
-          up.bundle.then(buildIdOf),
-        ]),
-        ended,
-      ]);
+      const [have, want] = await agentBuilds(agent, up.bundle, ended);
       if (want !== null && have === want) return { agent, engineStarted };
       e.log(
         `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`,
@@ -499,4 +481,25 @@ function quietly<T>(p: Promise<T>): Promise<T> {
 /** Rejects (with why) once the VM exits. */
 function endedWith(vm: VmHandle, why: string): Promise<never> {
   return quietly(new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error(why)))));
+}
+
+/**
+ * The build the VM's agent says it is ('' when it cannot say) beside this host's bundle's, to
+ * tell whether the agent must be replaced; rejects once the VM ends.
+ */
+function agentBuilds(
+  agent: AgentClient,
+  bundle: Promise<Buffer>,
+  ended: Promise<never>,
+): Promise<[string, string | null]> {
+  return Promise.race([
+    Promise.all([
+      agent.hello().then(
+        (h) => h.build_id,
+        () => '',
+      ),
+      bundle.then(buildIdOf),
+    ]),
+    ended,
+  ]);
 }
