@@ -18,6 +18,11 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** The content type the renderer's files are served with (here and on the shell's app:// scheme). */
+export function contentType(file: string): string {
+  return TYPES[path.extname(file)] ?? 'application/octet-stream';
+}
+
 export function csp(port: number): string {
   return [
     "default-src 'none'",
@@ -55,7 +60,7 @@ export function serveStatic(
     return true;
   }
   res.writeHead(200, {
-    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-type': contentType(file),
     'content-length': body.length,
     'content-security-policy': csp(port),
     'x-content-type-options': 'nosniff',

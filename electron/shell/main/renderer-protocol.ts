@@ -2,18 +2,8 @@
 // answered from that directory only: no traversal out of it, no other host.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { contentType } from '../../node-host/dashboard/static-files.ts';
 import { APP_HOST, APP_SCHEME, CSP } from './window-options.ts';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export type Resolved = { ok: true; file: string; type: string } | { ok: false; status: number; message: string };
 
@@ -36,7 +26,7 @@ export function resolveAppRequest(rawUrl: string, root: string): Resolved {
   const base = path.resolve(root);
   const file = path.resolve(base, rel);
   if (!file.startsWith(base + path.sep)) return { ok: false, status: 403, message: 'outside the renderer' };
-  return { ok: true, file, type: TYPES[path.extname(file)] ?? 'application/octet-stream' };
+  return { ok: true, file, type: contentType(file) };
 }
 
 export function responseHeaders(type: string): Record<string, string> {
