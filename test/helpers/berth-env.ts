@@ -1,7 +1,6 @@
 // A throwaway Berth install for one test file: its own data dir and docker config, and the CLI.
 // With { shared: true } a file attaches instead to the engine scripts/test.sh booted for every
 // file that can share one (BERTH_SHARED_HOME); run alone, it boots its own as before.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,39 +12,18 @@ import { saveSettings } from '../../electron/node-host/settings/settings-file.ts
 import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
 import { captureState, restoreState, type EngineState } from './shared-state.ts';
 import { printGuestCrash } from './guest-crash.ts';
+import { runProcess, type Run } from './endpoint-tools.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = Run;
 export interface BerthEnvOptions {
   /** Attach to the suite's shared engine when there is one; the file must leave it as it found it. */
   shared?: boolean;
 }
 
 export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 900_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`berth ${args.join(' ')} timed out`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runProcess(process.execPath, [BIN, ...args], env, timeoutMs, `berth ${args.join(' ')}`);
 }
 
 export class BerthEnv {
