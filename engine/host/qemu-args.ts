@@ -1,23 +1,18 @@
 // QEMU's command line for the Berth VM, as a pure function so it can be unit-tested.
-import { accelArgs, type Accelerator } from './accel-args.ts';
+import { accelArgs } from './accel-args.ts';
 import { NETDEV } from './qemu-hostfwd.ts';
 import { MUX_PORT } from './mux-link.ts';
 import { BOOT_PORT } from './agent-boot-port.ts';
 import { selectQemu } from './qemu-runtime.ts';
 import type { VmImage } from '../image/vm-image.ts';
-import type { SharedFolders } from './vm-driver.ts';
+import type { SharedFolders, VmSpec } from './vm-driver.ts';
 
 export type { VmImage };
 
-export interface VmConfig {
-  image: VmImage;
-  accel: Accelerator;
-  cpus: number;
-  memoryMiB: number;
-  dataDisk: string;
-  sshPort: number;
+/** A VmSpec's machine as it is, the rest in QEMU's terms (qemu-driver.ts maps one to the other). */
+export interface VmConfig
+  extends Pick<VmSpec, 'image' | 'accel' | 'cpus' | 'memoryMiB' | 'dataDisk' | 'sshPort' | 'consoleLog'> {
   qmpSocket: string;
-  consoleLog: string;
   authorizedKeysFile: string;
   hostKeyFile: string;
   pidFile?: string;
