@@ -67,7 +67,10 @@ node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup |
 # built once into Berth's cache from forky's Go sources (about 270 MB of -dev packages fetched
 # through the same private apt configuration, 2 minutes of build; nothing installed). Not in the
 # VM image: the feature copies it onto the data disk when turned on. A failure only warns.
-node bin/run-ts.js engine/host/stargz-build-cli.ts --prefix setup || true
+# The same Go tree builds the tests' eStargz layer builder (seconds on the host, where converting
+# in the emulated VM took minutes).
+node bin/run-ts.js engine/host/stargz-build-cli.ts --prefix setup \
+  --tool estargz-layer=test/helpers/estargz-layer/main.go || true
 
 [ "${1:-}" = --no-image ] || {
   node bin/run-ts.js engine/image/build.ts

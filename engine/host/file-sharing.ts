@@ -31,12 +31,34 @@ export type VirtiofsdFlavor = 'c' | 'rust';
 
 const MAX_SHARES = 16;
 
-function isDirectory(p: string): boolean {
+/**
+ * Why a folder cannot be served, or null. A virtiofsd that cannot open its folder exits only once
+ * QEMU connects, which fails the whole boot: so Berth running as root for another user checks the
+ * folder as that user (as the daemon will run: no supplementary groups) before offering it.
+ */
+export function folderProblem(p: string, owner?: Owner, selfUid = process.getuid?.() ?? 0): string | null {
+  let st: fs.Stats;
   try {
-    return fs.statSync(p).isDirectory();
+    st = fs.statSync(p);
   } catch {
-    return false;
+    return 'does not exist or is not a folder';
   }
+  if (!st.isDirectory()) return 'does not exist or is not a folder';
+  if (owner && selfUid === 0 && owner.uid !== 0) {
+    const r = spawnSync(
+      'setpriv',
+      [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', 'test', '-r', p, '-a', '-x', p],
+      { stdio: 'ignore', timeout: 5000 },
+    );
+    if (r.status !== 0) return `uid ${owner.uid} (the share's owner) cannot open it`;
+  } else {
+    try {
+      fs.accessSync(p, fs.constants.R_OK | fs.constants.X_OK);
+    } catch {
+      return 'this user cannot open it';
+    }
+  }
+  return null;
 }
 
 /** child is parent or inside it. */
@@ -45,15 +67,21 @@ export function within(child: string, parent: string): boolean {
 }
 
 /** Which folders get a share: existing directories, deduplicated, none inside another. */
-export function planShares(folders: string[], isDir: (p: string) => boolean = isDirectory): SharePlan {
+export function planShares(
+  folders: string[],
+  problem: (p: string) => string | null = (p) => folderProblem(p),
+): SharePlan {
   const skipped: SharePlan['skipped'] = [];
   const unique = [...new Set(folders.map((f) => path.resolve(f).replace(/\/+$/, '') || '/'))];
   const kept: string[] = [];
   for (const p of unique.sort((a, b) => a.length - b.length)) {
     const parent = kept.find((k) => within(p, k));
-    if (parent) skipped.push({ path: p, reason: `already shared as part of ${parent}` });
-    else if (!isDir(p)) skipped.push({ path: p, reason: 'does not exist or is not a folder' });
-    else if (kept.length >= MAX_SHARES) skipped.push({ path: p, reason: `more than ${MAX_SHARES} shared folders` });
+    const reason = parent
+      ? `already shared as part of ${parent}`
+      : kept.length >= MAX_SHARES
+        ? `more than ${MAX_SHARES} shared folders`
+        : problem(p);
+    if (reason) skipped.push({ path: p, reason });
     else kept.push(p);
   }
   return { shares: kept.map((hostPath, i) => ({ tag: `berth${i}`, hostPath })), skipped };
@@ -235,7 +263,13 @@ export class FileSharing {
     const dir = path.join(o.runDir, 'fs');
     stopStaleDaemons(dir);
     if (!o.folders.length) return FileSharing.none('no folders configured (setting fileSharing)');
-    const plan = planShares(o.folders);
+    let owner: Owner;
+    try {
+      owner = shareOwner(o.env);
+    } catch (e) {
+      return FileSharing.none(`file sharing disabled: ${(e as Error).message}`);
+    }
+    const plan = planShares(o.folders, (p) => folderProblem(p, owner));
     for (const s of plan.skipped) log(`file sharing: ${s.path} not shared: ${s.reason}`);
     const skippedText = plan.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ');
     if (!plan.shares.length) return FileSharing.none(`nothing to share (${skippedText})`);
@@ -250,7 +284,6 @@ export class FileSharing {
     const children: ChildProcess[] = [];
     const dirs = [dir];
     try {
-      const owner = shareOwner(o.env);
       const selfUid = process.getuid?.() ?? 0;
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { mode: 0o700 });

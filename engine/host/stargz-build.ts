@@ -54,11 +54,52 @@ function fetchConverter(build: StargzBuild, log: (line: string) => void): Stargz
   });
 }
 
-export function buildStargz(downloads = downloadsDir(), log: (line: string) => void = () => {}): StargzBuild {
-  return fetchConverter(cachedStargz(downloads) ?? buildSnapshotter(downloads, log), log);
+/** A Go command built with the same library tree, into downloads/stargz-tools-<version>/<name>. */
+export interface StargzTool {
+  name: string;
+  /** Its main.go: it may import the stargz library and what the library imports. */
+  mainGo: string;
 }
 
-function buildSnapshotter(downloads: string, log: (line: string) => void): StargzBuild {
+export function stargzToolPath(version: string, name: string, downloads = downloadsDir()): string {
+  return path.join(downloads, `stargz-tools-${version}`, name);
+}
+
+export function buildStargz(
+  downloads = downloadsDir(),
+  log: (line: string) => void = () => {},
+  tools: readonly StargzTool[] = [],
+): StargzBuild {
+  const cached = cachedStargz(downloads);
+  const missing = tools.filter(
+    (t) => !cached || !fs.existsSync(stargzToolPath(cached.manifest.version, t.name, downloads)),
+  );
+  if (cached && !missing.length) return fetchConverter(cached, log);
+  return fetchConverter(
+    withGoTree(log, (tree) => {
+      for (const t of missing) {
+        const out = stargzToolPath(tree.version, t.name, downloads);
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        log(`building ${t.name} with the stargz library ${tree.version}`);
+        tree.build(t.name, t.mainGo, `${out}.tmp`);
+        fs.renameSync(`${out}.tmp`, out);
+      }
+      return cached ?? buildSnapshotter(tree, downloads, log);
+    }),
+    log,
+  );
+}
+
+interface GoTree {
+  version: string;
+  /** The toolchain's directory name, e.g. go-1.27. */
+  goroot: string;
+  /** go build of one main package, static. */
+  build(name: string, mainGo: string, out: string): void;
+}
+
+/** forky's Go and the library's -dev packages unpacked in a scratch directory (GOPATH mode). */
+function withGoTree<T>(log: (line: string) => void, fn: (tree: GoTree) => T): T {
   return withPrivateApt({ suites: [SUITE] }, ({ opts, work }) => {
     const deps = run('apt-cache', [
       ...opts,
@@ -90,48 +131,59 @@ function buildSnapshotter(downloads: string, log: (line: string) => void): Starg
       .sort()
       .pop();
     if (!goroot) throw new Error(`no Go toolchain among the ${SUITE} packages`);
+    const GOROOT = path.join(tree, 'usr', 'lib', goroot);
     const gopath = path.join(work, 'gopath');
-    const src = path.join(gopath, 'src', 'berth', 'stargz-grpc');
-    fs.mkdirSync(src, { recursive: true });
-    fs.copyFileSync(berthPath('engine', 'host', 'stargz-grpc', 'main.go'), path.join(src, 'main.go'));
-    log(`building containerd-stargz-grpc ${version} with Go from ${goroot}`);
-    return writePayload(
-      `stargz-${version}`,
-      STARGZ_MANIFEST,
-      (tmp): StargzManifest => {
-        const GOROOT = path.join(tree, 'usr', 'lib', goroot);
-        // GOPATH mode, as Debian builds Go: the -dev packages are the source tree, no module download.
-        const env = {
-          ...process.env,
-          GOROOT,
-          GOPATH: `${gopath}:${path.join(tree, 'usr', 'share', 'gocode')}`,
-          GO111MODULE: 'off',
-          GOTOOLCHAIN: 'local',
-          GOPROXY: 'off',
-          CGO_ENABLED: '0',
-          GOCACHE: path.join(work, 'gocache'),
-          GOFLAGS: '',
-        };
+    // GOPATH mode, as Debian builds Go: the -dev packages are the source tree, no module download.
+    const env = {
+      ...process.env,
+      GOROOT,
+      GOPATH: `${gopath}:${path.join(tree, 'usr', 'share', 'gocode')}`,
+      GO111MODULE: 'off',
+      GOTOOLCHAIN: 'local',
+      GOPROXY: 'off',
+      CGO_ENABLED: '0',
+      GOCACHE: path.join(work, 'gocache'),
+      GOFLAGS: '',
+    };
+    return fn({
+      version,
+      goroot,
+      build(name, mainGo, out) {
+        const src = path.join(gopath, 'src', 'berth', name);
+        fs.mkdirSync(src, { recursive: true });
+        fs.copyFileSync(mainGo, path.join(src, 'main.go'));
         const r = spawnSync(
           path.join(GOROOT, 'bin', 'go'),
-          [
-            'build',
-            '-trimpath',
-            '-ldflags',
-            '-s -w',
-            '-o',
-            path.join(tmp, 'containerd-stargz-grpc'),
-            'berth/stargz-grpc',
-          ],
+          ['build', '-trimpath', '-ldflags', '-s -w', '-o', out, `berth/${name}`],
           { env, encoding: 'utf8', maxBuffer: 16 << 20 },
         );
         if (r.status !== 0)
           throw new Error(
-            `go build failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' / ')}`,
+            `go build ${name} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' / ')}`,
           );
-        return { version, suite: SUITE, go: goroot, builtAt: new Date().toISOString() };
       },
-      downloads,
-    );
+    });
   });
+}
+
+function buildSnapshotter(tree: GoTree, downloads: string, log: (line: string) => void): StargzBuild {
+  log(`building containerd-stargz-grpc ${tree.version} with Go from ${tree.goroot}`);
+  return writePayload(
+    `stargz-${tree.version}`,
+    STARGZ_MANIFEST,
+    (tmp): StargzManifest => {
+      tree.build(
+        'containerd-stargz-grpc',
+        berthPath('engine', 'host', 'stargz-grpc', 'main.go'),
+        path.join(tmp, 'containerd-stargz-grpc'),
+      );
+      return {
+        version: tree.version,
+        suite: SUITE,
+        go: tree.goroot,
+        builtAt: new Date().toISOString(),
+      };
+    },
+    downloads,
+  );
 }

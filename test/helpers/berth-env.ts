@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { DataDir } from '../../engine/host/paths.ts';
+import { imageDir } from '../../engine/image/locate.ts';
 import { EngineStatusSchema, type EngineStatus } from '../../engine/host/engine-types.ts';
 import { saveSettings } from '../../electron/node-host/settings/settings-file.ts';
 import { defaultSettings } from '../../electron/node-host/settings/schema.ts';
@@ -48,6 +49,21 @@ export class BerthEnv {
     // owner too, or files written in containers after a VM restart would be root's.
     if (shared && process.getuid?.() === 0)
       this.env.BERTH_SHARE_OWNER = `${this.shareOwner.uid}:${this.shareOwner.gid}`;
+    // ...and with its home directory: a factory reset there restores sharing that folder.
+    if (shared) this.useShareRootAsHome();
+  }
+
+  /**
+   * The shared engine's host runs with HOME=shareRoot, so the default settings (which a factory
+   * reset restores) share that folder. The caches (the image, the bundled QEMU beside it) follow
+   * the real home directory: otherwise the host would run another QEMU than every other host.
+   */
+  useShareRootAsHome(): void {
+    Object.assign(this.env, {
+      HOME: this.shareRoot,
+      BERTH_IMAGE_DIR: imageDir(),
+      XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+    });
   }
 
   /** A host folder shared into the VM, owned like a non-root user's (uid 1000 when tests run as root). */

@@ -4,9 +4,7 @@
 // Its host runs with HOME=shareRoot, so the default settings (which a factory reset restores)
 // already share that folder, owned by uid 1000 when tests run as root, like a real user's home.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { imageDir } from '../../engine/image/locate.ts';
 import { BerthEnv, createShareRoot, runCli } from './berth-env.ts';
 import { printGuestCrash } from './guest-crash.ts';
 import { DataDir } from '../../engine/host/paths.ts';
@@ -16,13 +14,7 @@ async function start(file: string): Promise<number> {
   // Written before the boot, so that an interrupted run still stops it.
   fs.writeFileSync(file, env.data.root);
   createShareRoot(env);
-  // The caches (the image, the bundled QEMU beside it) follow the real home directory, not the
-  // host's stand-in one: otherwise this engine would run another QEMU than every other host.
-  Object.assign(env.env, {
-    HOME: env.shareRoot,
-    BERTH_IMAGE_DIR: imageDir(),
-    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
-  });
+  env.useShareRootAsHome();
   const r = await runCli(env.env, ['start'], 900_000);
   if (r.code !== 0) {
     process.stderr.write(`shared engine: berth start failed\n${r.stdout}${r.stderr}`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   FileSharing,
   findVirtiofsd,
+  folderProblem,
   planShares,
   shareOwner,
   sharesFileText,
@@ -18,7 +19,9 @@ import { virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
 
 test('planShares: existing folders, deduplicated, nested ones covered by their parent', () => {
   const dirs = new Set(['/home/u', '/home/u/src', '/data']);
-  const plan = planShares(['/home/u/', '/home/u/src', '/home/u', '/missing', '/data'], (p) => dirs.has(p));
+  const plan = planShares(['/home/u/', '/home/u/src', '/home/u', '/missing', '/data'], (p) =>
+    dirs.has(p) ? null : 'does not exist or is not a folder',
+  );
   assert.deepEqual(plan.shares, [
     { tag: 'berth0', hostPath: '/data' },
     { tag: 'berth1', hostPath: '/home/u' },
@@ -26,6 +29,19 @@ test('planShares: existing folders, deduplicated, nested ones covered by their p
   assert.deepEqual(plan.skipped.map((s) => s.path).sort(), ['/home/u/src', '/missing']);
   assert.match(plan.skipped.find((s) => s.path === '/home/u/src')!.reason, /already shared as part of \/home\/u/);
   assert.equal(sharesFileText(plan.shares), 'berth0\t/data\nberth1\t/home/u\n');
+});
+
+test('folderProblem: a folder the share owner cannot open is not offered (its virtiofsd would fail the boot)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-share-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  assert.equal(folderProblem(dir), null);
+  assert.match(folderProblem(path.join(dir, 'missing')) ?? '', /does not exist/);
+  if (process.getuid?.() !== 0) return;
+  // Root sharing for uid 1000: a 0700 root folder (like /root) is refused as that user.
+  fs.chmodSync(dir, 0o700);
+  assert.match(folderProblem(dir, { uid: 1000, gid: 1000 }) ?? '', /uid 1000 \(the share's owner\) cannot open it/);
+  fs.chownSync(dir, 1000, 1000);
+  assert.equal(folderProblem(dir, { uid: 1000, gid: 1000 }), null);
 });
 
 test('QEMU args: guest RAM in a shared memfd, one vhost-user-fs device per share, the list over fw_cfg', () => {
