@@ -3,10 +3,9 @@
 // now runs. --if-older (scripts/setup.sh): only on a Debian bookworm host whose QEMU is older than
 // 10, silent when there is nothing to do. Exits 1 with a warning when the fetch fails.
 import os from 'node:os';
+import { BACKPORTS_SUITE, bookwormHost } from './private-apt.ts';
 import {
   QEMU_MIN_MAJOR,
-  BACKPORTS_SUITE,
-  bookwormHost,
   cachedQemu,
   fetchBackportsQemu,
   selectQemu,

@@ -12,7 +12,7 @@ import { downloadsDir } from '../image/locate.ts';
 import { berthPath } from '../shared/berth-root.ts';
 import { cachedStargz, CONVERTER, STARGZ_MANIFEST, type StargzBuild, type StargzManifest } from './lazy-pulling.ts';
 import { writePayload } from './feature-payload.ts';
-import { run, withPrivateApt } from './qemu-runtime.ts';
+import { run, withPrivateApt } from './private-apt.ts';
 
 const SUITE = 'forky';
 const LIBRARY = 'golang-github-containerd-stargz-snapshotter-dev';

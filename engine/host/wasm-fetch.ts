@@ -9,7 +9,7 @@ import path from 'node:path';
 import { imageDir, locateImage } from '../image/locate.ts';
 import { downloadsDir } from '../image/locate.ts';
 import { writePayload } from './feature-payload.ts';
-import { run, withPrivateApt } from './qemu-runtime.ts';
+import { run, withPrivateApt } from './private-apt.ts';
 import { cachedWasm, WASM_MANIFEST, type WasmManifest, type WasmPayload } from './wasm-feature.ts';
 
 const SUITE = 'trixie';

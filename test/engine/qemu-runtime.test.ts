@@ -5,13 +5,8 @@
 // first userspace attempt with its own firmware (-L), under TCG. No engine is started.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  bookwormHost,
-  QEMU_MIN_MAJOR,
-  selectQemu,
-  systemQemuBinary,
-  versionParts,
-} from '../../engine/host/qemu-runtime.ts';
+import { bookwormHost } from '../../engine/host/private-apt.ts';
+import { QEMU_MIN_MAJOR, selectQemu, systemQemuBinary, versionParts } from '../../engine/host/qemu-runtime.ts';
 import { qemuBinary } from '../../engine/host/qemu-args.ts';
 import { qemuDriver } from '../../engine/host/qemu-driver.ts';
 import { qemuVersion } from '../../engine/host/vm-files.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import tar from 'tar-stream';
 import { cachedPayload, writePayload } from '../../engine/host/feature-payload.ts';
-import { run, withPrivateApt } from '../../engine/host/qemu-runtime.ts';
+import { run, withPrivateApt } from '../../engine/host/private-apt.ts';
 
 export const HELLO_C = `#include <stdio.h>
 #include <stdlib.h>

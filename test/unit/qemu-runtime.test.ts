@@ -10,18 +10,20 @@ import { execFileSync } from 'node:child_process';
 import {
   cachedQemu,
   chooseQemu,
-  debianMirror,
   fetchBackportsQemu,
   firmwareArgs,
   firmwareDirs,
   MANIFEST,
+  type BundledQemu,
+  type QemuInputs,
+} from '../../engine/host/qemu-runtime.ts';
+import {
+  debianMirror,
   parseDeb822Sources,
   parseOneLineSources,
   privateSources,
   readAptSources,
-  type BundledQemu,
-  type QemuInputs,
-} from '../../engine/host/qemu-runtime.ts';
+} from '../../engine/host/private-apt.ts';
 import { qemuArgs, type VmConfig } from '../../engine/host/qemu-args.ts';
 import { formatStatus } from '../../electron/node-host/cli/format.ts';
 import { writeDiagnostics } from '../../engine/host/diagnostics.ts';
