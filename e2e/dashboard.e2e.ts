@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { DiskUsageSchema } from '../electron/node-host/api/disk-types.ts';
+import { AgentClient } from '../engine/host/agent-client.ts';
 import { BerthEnv } from '../test/helpers/berth-env.ts';
 import { startRegistry, type Registry } from '../test/helpers/registry.ts';
 import { launchChromium } from './browser.ts';
@@ -332,7 +333,10 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     assert.match(page.url(), /#\/volumes$/);
   });
 
-  it('factory reset: both stores empty, containerd ON', async () => {
+  it('factory reset from the classic store: both stores empty, containerd ON, daemon.json back to defaults', async () => {
+    // As a user who switched would: the reset turns the containerd store back on.
+    const classic = await env.cli(['store', 'use', 'classic']);
+    assert.equal(classic.code, 0, classic.stderr);
     await nav('Troubleshoot').click();
     await page.getByRole('button', { name: 'Reset to factory defaults' }).click();
     await page.getByTestId('deletes').waitFor();
@@ -352,6 +356,17 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
       true,
     );
     await shot('after-reset-settings');
+    // What dockerd itself holds, beyond what the view shows.
+    const agent = new AgentClient(env.data.agentSocket);
+    try {
+      const inv = await agent.inventory();
+      assert.equal(inv.active.store, 'IMAGE_STORE_CONTAINERD');
+      assert.equal(inv.active.images.length + inv.hidden.images.length, 0);
+      assert.equal(inv.active.containers.length + inv.hidden.containers.length, 0);
+      assert.doesNotMatch((await agent.status()).daemon_json, /insecure-registries/);
+    } finally {
+      agent.close();
+    }
   });
 
   it('a crashed Berth host: the next one adopts the running engine, and its dashboard says so', async () => {

@@ -63,6 +63,11 @@ node bin/cli-bundle.js >/dev/null
 # the engine on the system QEMU. See engine/host/qemu-runtime.ts.
 node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup || true
 
+# File sharing is faster on the Rust virtiofsd than on bookworm's C one (QEMU 7.2's): where the
+# host has none, trixie's is unpacked into the cache with the libraries it links (6.6 MB), run
+# through their own loader. See engine/host/virtiofsd-runtime.ts.
+node bin/run-ts.js engine/host/virtiofsd-fetch-cli.ts --prefix setup || true
+
 # Lazy pulling (a Features setting) needs containerd-stargz-grpc, which no Debian package ships:
 # built once into Berth's cache from forky's Go sources (about 270 MB of -dev packages fetched
 # through the same private apt configuration, 2 minutes of build; nothing installed). Not in the

@@ -20,7 +20,7 @@ import { GUEST_ADDRESS } from '../../engine/host/port-specs.ts';
 import { DOCKER_SOCKET } from '../../engine/agent/guest-sockets.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
 import { serveFile, timedMs, wgetInVm, wgetLoop } from './http-server.ts';
-import { passtCandidate } from './passt-candidate.ts';
+import { HOTPLUG_PORT_ARGS, passtCandidate } from './passt-candidate.ts';
 
 const execFileP = promisify(execFile);
 const TIMES = 2;
@@ -104,7 +104,7 @@ export async function printPasst(engine: EngineController, port: number, vmMs: n
 export async function bench(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-dp-'));
   const data = new DataDir(path.join(root, 'home'));
-  const engine = new EngineController({ data, log: () => {} });
+  const engine = new EngineController({ data, log: () => {}, extraQemuArgs: () => HOTPLUG_PORT_ARGS });
   try {
     const st = await engine.start();
     console.log(`data plane:             ${st.dataPlane} (accelerator ${st.accelerator})`);

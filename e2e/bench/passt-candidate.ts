@@ -1,9 +1,10 @@
 // A candidate path for published ports, measured beside the chosen one (QEMU's user network):
-// passt, Debian's build when one is installed, on a second NIC hot-plugged into the running VM
-// over the monitor (a `stream` netdev on passt's UNIX socket), forwarding one host port to the
-// VM's address on that NIC, where dockerd's proxy listens for a wildcard publish. Only a
-// measurement: Berth does not ship it. The q35 machine's root bus takes no hot-plugged device, so
-// it needs a free pcie-root-port in the VM's arguments; without one QEMU's refusal is printed.
+// passt (BERTH_BENCH_PASST: a passt command, e.g. a wrapper running forky's build with its own
+// loader; else Debian's installed one), on a second NIC hot-plugged into the running VM over the
+// monitor (a `stream` netdev on passt's UNIX socket), forwarding one host port to the VM's address
+// on that NIC, where dockerd's proxy listens for a wildcard publish. Only a measurement: Berth does
+// not ship it. The q35 machine's root bus takes no hot-plugged device, so the bench boots the VM
+// with a spare pcie-root-port (HOTPLUG_PORT_ARGS) and plugs the NIC there.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,6 +17,9 @@ import { timedMs, wgetLoop } from './http-server.ts';
 
 const execFileP = promisify(execFile);
 const MAC = '52:54:00:12:34:99';
+const HOTPLUG_BUS = 'berth-hotplug';
+/** Extra QEMU arguments for the bench's VM: a root port the candidate's NIC is hot-plugged into. */
+export const HOTPLUG_PORT_ARGS = ['-device', `pcie-root-port,id=${HOTPLUG_BUS},chassis=9,bus=pcie.0`];
 
 export interface CandidateVm {
   hmp(command: string): Promise<string>;
@@ -51,15 +55,20 @@ export async function passtCandidate(
   guestPort: number,
   times: number,
 ): Promise<{ ms: number; halfClose: string; version: string } | string> {
-  const version = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'passt'], { encoding: 'utf8' }).stdout.trim();
-  if (!version) return 'passt is not installed (Debian: apt-get install passt)';
+  const command = process.env.BERTH_BENCH_PASST || 'passt';
+  const v = spawnSync(command, ['--version'], { encoding: 'utf8' });
+  const version = (v.stdout ?? '')
+    .split('\n')[0]
+    ?.replace(/^passt\s*/, '')
+    .trim();
+  if (v.status !== 0 || !version) return `no passt to run (${command}: ${v.error?.message ?? v.stderr?.trim()})`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-passt-'));
   // passt drops to nobody before it binds its socket: the folder must let it.
   fs.chmodSync(dir, 0o777);
   const sock = path.join(dir, 'passt.sock');
   const hostPort = await freeTcpPort();
   const passt = spawn(
-    'passt',
+    command,
     [
       '-f',
       '-q',
@@ -89,7 +98,7 @@ export async function passtCandidate(
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
     const out =
       (await vm.hmp(`netdev_add type=stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) +
-      (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC}`));
+      (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC},bus=${HOTPLUG_BUS}`));
     if (out.trim()) return `QEMU: ${out.trim()}`;
     await vm.guestRun(
       `for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`,

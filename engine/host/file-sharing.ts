@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FileSharingStatus } from './engine-types.ts';
 import type { SharedFolders } from './vm-driver.ts';
+import { cachedVirtiofsd, WRAPPER as VIRTIOFSD_WRAPPER } from './virtiofsd-runtime.ts';
 
 export interface Share {
   tag: string;
@@ -92,15 +93,23 @@ export function sharesFileText(shares: Share[]): string {
   return shares.map((s) => `${s.tag}\t${s.hostPath}\n`).join('');
 }
 
-/** BERTH_VIRTIOFSD, else where Linux distributions install it (QEMU's C one, the Rust one). */
+/**
+ * BERTH_VIRTIOFSD, else a Rust virtiofsd: the system's (Debian trixie and later, Fedora), then the
+ * one set-up unpacked into the cache (virtiofsd-runtime.ts); QEMU's C one (bookworm) last.
+ */
 export function findVirtiofsd(
   env = process.env,
   platform = process.platform,
   exists: (p: string) => boolean = fs.existsSync,
+  bundled: () => string | null = () => {
+    const b = cachedVirtiofsd();
+    return b ? path.join(b.dir, VIRTIOFSD_WRAPPER) : null;
+  },
 ): string | null {
   if (env.BERTH_VIRTIOFSD) return exists(env.BERTH_VIRTIOFSD) ? env.BERTH_VIRTIOFSD : null;
   if (platform !== 'linux') return null;
-  return ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', '/usr/lib/virtiofsd'].find((p) => exists(p)) ?? null;
+  if (exists('/usr/libexec/virtiofsd')) return '/usr/libexec/virtiofsd';
+  return bundled() ?? ['/usr/lib/qemu/virtiofsd', '/usr/lib/virtiofsd'].find((p) => exists(p)) ?? null;
 }
 
 /** QEMU's C virtiofsd (-o source=) or the Rust one (--shared-dir), told apart by their help. */

@@ -98,8 +98,23 @@ test('owner, virtiofsd lookup and guest mounts', () => {
     null,
   );
   assert.equal(
-    findVirtiofsd({}, 'linux', (p) => p === '/usr/lib/qemu/virtiofsd'),
+    findVirtiofsd(
+      {},
+      'linux',
+      (p) => p === '/usr/lib/qemu/virtiofsd',
+      () => null,
+    ),
     '/usr/lib/qemu/virtiofsd',
+  );
+  // bookworm: the Rust one set-up unpacked comes before QEMU's C one; a system Rust one first.
+  const bundled = () => '/cache/virtiofsd-1.13.2/virtiofsd';
+  assert.equal(
+    findVirtiofsd({}, 'linux', (p) => p === '/usr/lib/qemu/virtiofsd', bundled),
+    bundled(),
+  );
+  assert.equal(
+    findVirtiofsd({}, 'linux', () => true, bundled),
+    '/usr/libexec/virtiofsd',
   );
   assert.equal(
     findVirtiofsd({ BERTH_VIRTIOFSD: '/nope' }, 'linux', () => false),
