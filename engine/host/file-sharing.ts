@@ -46,12 +46,7 @@ export function folderProblem(p: string, owner?: Owner, selfUid = process.getuid
   }
   if (!st.isDirectory()) return 'does not exist or is not a folder';
   if (owner && selfUid === 0 && owner.uid !== 0) {
-    const r = spawnSync(
-      'setpriv',
-      [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', 'test', '-r', p, '-a', '-x', p],
-      { stdio: 'ignore', timeout: 5000 },
-    );
-    if (r.status !== 0) return `uid ${owner.uid} (the share's owner) cannot open it`;
+    if (!ownerPasses(owner, ['-r', p, '-a', '-x', p])) return `uid ${owner.uid} (the share's owner) cannot open it`;
   } else {
     try {
       fs.accessSync(p, fs.constants.R_OK | fs.constants.X_OK);
@@ -60,6 +55,16 @@ export function folderProblem(p: string, owner?: Owner, selfUid = process.getuid
     }
   }
   return null;
+}
+
+/** `test ARGS` as the owner, as its virtiofsd runs (no supplementary groups). */
+function ownerPasses(owner: Owner, testArgs: string[]): boolean {
+  const r = spawnSync(
+    'setpriv',
+    [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', 'test', ...testArgs],
+    { stdio: 'ignore', timeout: 5000 },
+  );
+  return r.status === 0;
 }
 
 /** child is parent or inside it. */
@@ -282,7 +287,7 @@ export class FileSharing {
     for (const s of plan.skipped) log(`file sharing: ${s.path} not shared: ${s.reason}`);
     const skippedText = plan.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ');
     if (!plan.shares.length) return FileSharing.none(`nothing to share (${skippedText})`);
-    const binary = findVirtiofsd(o.env);
+    let binary = findVirtiofsd(o.env);
     if (!binary) {
       return FileSharing.none(
         process.platform === 'linux'
@@ -303,6 +308,14 @@ export class FileSharing {
         sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fs-'));
         fs.chownSync(sockDir, owner.uid, owner.gid);
         dirs.push(sockDir);
+        // A daemon in root's cache (the bundled Rust one) is out of the owner's reach: its
+        // payload (wrapper, daemon, libraries) is copied beside the sockets for this boot.
+        if (!ownerPasses(owner, ['-x', binary])) {
+          const copy = path.join(sockDir, 'daemon');
+          fs.cpSync(path.dirname(binary), copy, { recursive: true });
+          fs.chmodSync(copy, 0o755);
+          binary = path.join(copy, path.basename(binary));
+        }
       }
       const flavor = virtiofsdFlavor(binary);
       const logFd = fs.openSync(path.join(o.logsDir, 'virtiofsd.log'), 'a', 0o600);
