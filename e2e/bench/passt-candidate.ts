@@ -97,7 +97,7 @@ export async function passtCandidate(
     for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
     const out =
-      (await vm.hmp(`netdev_add type=stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) +
+      (await vm.hmp(`netdev_add stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) +
       (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC},bus=${HOTPLUG_BUS}`));
     if (out.trim()) return `QEMU: ${out.trim()}`;
     await vm.guestRun(
