@@ -34,6 +34,17 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
   const progress: number[] = [];
   const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name, exact: true });
   const images = () => page.locator('.vrow.image');
+  /** Apply & Restart finished (nothing left to apply) and the header names `store` as active. */
+  const applied = async (store: 'classic' | 'containerd'): Promise<void> => {
+    await page
+      .getByTestId('apply-bar')
+      .getByText('No changes.')
+      .waitFor({ timeout: 10 * MIN });
+    await page
+      .getByTestId('active-store')
+      .filter({ hasText: store })
+      .waitFor({ timeout: 2 * MIN });
+  };
   /** A failed step must not leave a modal over the page for the next one. */
   const closeDialogs = async () => {
     for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
@@ -176,14 +187,7 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await page.getByRole('button', { name: 'Apply & Restart' }).click();
     await page.getByTestId('apply-bar').getByRole('button', { name: 'Applying…' }).waitFor();
     await shot('settings-applying');
-    await page
-      .getByTestId('apply-bar')
-      .getByText('No changes.')
-      .waitFor({ timeout: 10 * MIN });
-    await page
-      .getByTestId('active-store')
-      .filter({ hasText: 'classic' })
-      .waitFor({ timeout: 2 * MIN });
+    await applied('classic');
     await nav('Images').click();
     await page.getByTestId('images-empty').waitFor({ timeout: 2 * MIN });
     const banner = page.getByTestId('hidden-store-banner');
@@ -210,14 +214,7 @@ describe('dashboard e2e (real VM, Chromium)', { timeout: 40 * MIN }, () => {
     await nav('Settings').click();
     await page.getByRole('checkbox', { name: 'Use containerd for pulling and storing images' }).check();
     await page.getByRole('button', { name: 'Apply & Restart' }).click();
-    await page
-      .getByTestId('apply-bar')
-      .getByText('No changes.')
-      .waitFor({ timeout: 10 * MIN });
-    await page
-      .getByTestId('active-store')
-      .filter({ hasText: 'containerd' })
-      .waitFor({ timeout: 2 * MIN });
+    await applied('containerd');
     await nav('Images').click();
     await images()
       .filter({ hasText: 'e2e/big:1' })

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FileSharingStatus } from './engine-types.ts';
 import type { SharedFolders } from './vm-driver.ts';
-import { cachedVirtiofsd, WRAPPER as VIRTIOFSD_WRAPPER } from './virtiofsd-runtime.ts';
+import { cachedVirtiofsd, SYSTEM_RUST_VIRTIOFSD, WRAPPER as VIRTIOFSD_WRAPPER } from './virtiofsd-runtime.ts';
 
 export interface Share {
   tag: string;
@@ -113,7 +113,7 @@ export function findVirtiofsd(
 ): string | null {
   if (env.BERTH_VIRTIOFSD) return exists(env.BERTH_VIRTIOFSD) ? env.BERTH_VIRTIOFSD : null;
   if (platform !== 'linux') return null;
-  if (exists('/usr/libexec/virtiofsd')) return '/usr/libexec/virtiofsd';
+  if (exists(SYSTEM_RUST_VIRTIOFSD)) return SYSTEM_RUST_VIRTIOFSD;
   return bundled() ?? ['/usr/lib/qemu/virtiofsd', '/usr/lib/virtiofsd'].find((p) => exists(p)) ?? null;
 }
 

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { bookwormHost } from './private-apt.ts';
-import { cachedVirtiofsd, fetchVirtiofsd } from './virtiofsd-runtime.ts';
+import { cachedVirtiofsd, fetchVirtiofsd, SYSTEM_RUST_VIRTIOFSD } from './virtiofsd-runtime.ts';
 
 const args = process.argv.slice(2);
 const p = args.indexOf('--prefix');
 const prefix = `${p >= 0 && args[p + 1] ? args[p + 1] : 'berth-virtiofsd'}: `;
 const home = (f: string): string => (f.startsWith(`${os.homedir()}/`) ? `~${f.slice(os.homedir().length)}` : f);
 
-if (fs.existsSync('/usr/libexec/virtiofsd') || cachedVirtiofsd() || bookwormHost() || process.arch !== 'x64')
+if (fs.existsSync(SYSTEM_RUST_VIRTIOFSD) || cachedVirtiofsd() || bookwormHost() || process.arch !== 'x64')
   process.exit(0);
 const t0 = Date.now();
 try {

@@ -16,6 +16,8 @@ const SUITE = 'trixie';
 const PACKAGES = ['virtiofsd', 'libc6', 'libcap-ng0', 'libgcc-s1', 'libseccomp2'] as const;
 const LIBS = ['ld-linux-x86-64.so.2', 'libc.so.6', 'libm.so.6', 'libcap-ng.so.0', 'libgcc_s.so.1', 'libseccomp.so.2'];
 export const VIRTIOFSD_MANIFEST = 'berth-virtiofsd.json';
+/** Where Debian (trixie and later) and Fedora install the Rust virtiofsd: used before any payload. */
+export const SYSTEM_RUST_VIRTIOFSD = '/usr/libexec/virtiofsd';
 /** The wrapper's name in the payload: what findVirtiofsd returns. */
 export const WRAPPER = 'virtiofsd';
 

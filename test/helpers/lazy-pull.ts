@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUSYBOX } from './scratch-image.ts';
+import { fetchManifest, type Manifest } from './registry.ts';
 import type { BerthEnv } from './berth-env.ts';
 
 const BERTH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/berth.js');
@@ -58,33 +59,16 @@ export async function startCountingProxy(registryPort: number): Promise<Counting
   };
 }
 
-interface Manifest {
-  layers?: Array<{ size?: unknown; annotations?: Record<string, string> }>;
-  manifests?: Array<{ digest?: unknown }>;
-}
-
 /**
  * An image's manifest as the registry holds it. dockerd's containerd store pushes an index (one
  * linux/amd64 manifest here): its first image manifest is the one returned.
  */
 export async function imageManifest(registryPort: number, repo: string, tag: string): Promise<Manifest> {
-  const get = async (ref: string): Promise<Manifest> => {
-    const res = await fetch(`http://127.0.0.1:${registryPort}/v2/${repo}/manifests/${ref}`, {
-      headers: {
-        accept: [
-          'application/vnd.oci.image.index.v1+json',
-          'application/vnd.docker.distribution.manifest.list.v2+json',
-          'application/vnd.oci.image.manifest.v1+json',
-          'application/vnd.docker.distribution.manifest.v2+json',
-        ].join(', '),
-      },
-    });
-    if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${ref}`);
-    return (await res.json()) as Manifest;
-  };
-  const m = await get(tag);
-  const first = m.manifests?.[0]?.digest;
-  return !m.layers && typeof first === 'string' ? get(first) : m;
+  const { manifest } = await fetchManifest(registryPort, repo, tag);
+  const first = manifest.manifests?.[0]?.digest;
+  return !manifest.layers && typeof first === 'string'
+    ? (await fetchManifest(registryPort, repo, first)).manifest
+    : manifest;
 }
 
 /** Compressed size of an image's layers as the registry holds them. */

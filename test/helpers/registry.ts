@@ -52,15 +52,31 @@ export async function startRegistry(): Promise<Registry> {
   };
 }
 
-/** The manifest media type the registry stores for repo:tag. */
-export async function manifestMediaType(port: number, repo: string, tag: string): Promise<string> {
+export interface Manifest {
+  mediaType?: string;
+  layers?: Array<{ size?: unknown; annotations?: Record<string, string> }>;
+  manifests?: Array<{ digest?: unknown }>;
+}
+
+/** repo:ref as the registry stores it (an index, a list or a manifest): its media type and body. */
+export async function fetchManifest(
+  port: number,
+  repo: string,
+  ref: string,
+): Promise<{ mediaType: string; manifest: Manifest }> {
   const accept = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.v2+json',
   ].join(', ');
-  const res = await fetch(`http://127.0.0.1:${port}/v2/${repo}/manifests/${tag}`, { headers: { accept } });
-  if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${tag}`);
-  return (res.headers.get('content-type') ?? '').split(';')[0]!;
+  const res = await fetch(`http://127.0.0.1:${port}/v2/${repo}/manifests/${ref}`, { headers: { accept } });
+  if (!res.ok) throw new Error(`registry: ${res.status} for ${repo}:${ref}`);
+  const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!;
+  return { mediaType, manifest: (await res.json()) as Manifest };
+}
+
+/** The manifest media type the registry stores for repo:tag. */
+export async function manifestMediaType(port: number, repo: string, tag: string): Promise<string> {
+  return (await fetchManifest(port, repo, tag)).mediaType;
 }
