@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Accelerator } from './accel-args.ts';
 import { probeKernelBoot } from './kernel-probe.ts';
 
-export { accelArgs, type Accelerator } from './accel-args.ts';
+export { accelArgs, tcgCacheMiB, type Accelerator } from './accel-args.ts';
 export type AcceleratorSetting = 'auto' | 'kvm' | 'tcg';
 
 export interface AcceleratorChoice {

@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   accelArgs,
+  tcgCacheMiB,
   chooseAccelerator,
   nativeAccelerator,
   recordBootFailure,
   resolveOnPath,
 } from '../../engine/host/accelerator.ts';
-import { qemuArgs } from '../../engine/host/qemu-args.ts';
+import { kernelCmdline, qemuArgs } from '../../engine/host/qemu-args.ts';
 import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
@@ -96,7 +97,17 @@ describe('accelerator choice', () => {
     const d = deps(null);
     assert.equal((await chooseAccelerator('tcg', d.deps)).accel, 'tcg');
     assert.equal(d.probes(), 0);
-    assert.deepEqual(accelArgs('tcg'), ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max']);
+    const GiB = 1024 ** 3;
+    assert.deepEqual(accelArgs('tcg', 24 * GiB), ['-accel', 'tcg,thread=multi,tb-size=1024', '-cpu', 'max']);
+  });
+
+  it("sizes TCG's translation cache by the host's memory: a 16th, between 256 MiB and 1 GiB", () => {
+    const GiB = 1024 ** 3;
+    assert.equal(tcgCacheMiB(4 * GiB), 256);
+    assert.equal(tcgCacheMiB(8 * GiB), 512);
+    assert.equal(tcgCacheMiB(12 * GiB), 768);
+    assert.equal(tcgCacheMiB(16 * GiB), 1024);
+    assert.equal(tcgCacheMiB(64 * GiB), 1024);
   });
 });
 
@@ -121,7 +132,13 @@ describe('QEMU command line', () => {
     assert.match(a, /-accel kvm -cpu host/);
     assert.match(a, /-smp 4 -m 4096/);
     assert.match(a, /apparmor=0/);
+    assert.doesNotMatch(a, /mitigations=off/, 'a guest on a real CPU keeps its side-channel mitigations');
     assert.doesNotMatch(a, /virtio-serial-pci/, 'no serial ports asked for, none added');
+  });
+
+  it('boots an emulated (TCG) guest without side-channel mitigations: nothing runs speculatively there', () => {
+    assert.match(kernelCmdline('tcg'), /(^| )mitigations=off( |$)/);
+    for (const accel of ['kvm', 'hvf', 'whpx'] as const) assert.doesNotMatch(kernelCmdline(accel), /mitigations/);
   });
 
   it('serves the data port and the agent boot port on one virtio-serial controller', () => {
