@@ -1,7 +1,7 @@
 // A candidate path for published ports, measured beside the chosen one (QEMU's user network):
-// passt (BERTH_BENCH_PASST: a passt command, e.g. a wrapper running forky's build with its own
-// loader; else Debian's installed one), on a second NIC hot-plugged into the running VM over the
-// monitor (a `stream` netdev on passt's UNIX socket), forwarding one host port to the VM's address
+// passt (BERTH_BENCH_PASST: a passt command; else forky's, unpacked into Berth's cache with its
+// own loader by debian-tool.ts), on a second NIC hot-plugged into the running VM over QMP (a
+// `stream` netdev on passt's UNIX socket, which HMP's netdev_add cannot spell), forwarding one host port to the VM's address
 // on that NIC, where dockerd's proxy listens for a wildcard publish. Only a measurement: Berth does
 // not ship it. The q35 machine's root bus takes no hot-plugged device, so the bench boots the VM
 // with a spare pcie-root-port (HOTPLUG_PORT_ARGS) and plugs the NIC there.
@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { type DebianTool, fetchTool } from '../../engine/host/debian-tool.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
 import { timedMs, wgetLoop } from './http-server.ts';
@@ -21,8 +22,28 @@ const HOTPLUG_BUS = 'berth-hotplug';
 /** Extra QEMU arguments for the bench's VM: a root port the candidate's NIC is hot-plugged into. */
 export const HOTPLUG_PORT_ARGS = ['-device', `pcie-root-port,id=${HOTPLUG_BUS},chassis=9,bus=pcie.0`];
 
+/** forky's passt: newer than bookworm's 2023 build, linked to libc alone. */
+const PASST: DebianTool = {
+  name: 'passt',
+  suite: 'forky',
+  packages: ['passt', 'libc6'],
+  libs: ['ld-linux-x86-64.so.2', 'libc.so.6'],
+  // passt re-executes its AVX2 build from /usr/bin, which this host lacks: run that build directly.
+  programs: { passt: ['usr/bin/passt.avx2', 'usr/bin/passt'], pesto: ['usr/bin/pesto'] },
+  versionArgs: ['--version'],
+};
+
+function passtCommand(): string {
+  if (process.env.BERTH_BENCH_PASST) return process.env.BERTH_BENCH_PASST;
+  try {
+    return path.join(fetchTool(PASST).dir, PASST.name);
+  } catch {
+    return 'passt';
+  }
+}
+
 export interface CandidateVm {
-  hmp(command: string): Promise<string>;
+  qmp(command: string, args?: Record<string, unknown>): Promise<unknown>;
   guestRun(command: string): Promise<string>;
 }
 
@@ -55,7 +76,7 @@ export async function passtCandidate(
   guestPort: number,
   times: number,
 ): Promise<{ ms: number; halfClose: string; version: string } | string> {
-  const command = process.env.BERTH_BENCH_PASST || 'passt';
+  const command = passtCommand();
   const v = spawnSync(command, ['--version'], { encoding: 'utf8' });
   const version = (v.stdout ?? '')
     .split('\n')[0]
@@ -96,12 +117,20 @@ export async function passtCandidate(
   try {
     for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(sock)) return `passt did not start: ${err.trim()}`;
-    const out =
-      (await vm.hmp(`netdev_add stream,id=passt0,server=off,addr.type=unix,addr.path=${sock}`)) +
-      (await vm.hmp(`device_add virtio-net-pci,netdev=passt0,id=passtnic,mac=${MAC},bus=${HOTPLUG_BUS}`));
-    if (out.trim()) return `QEMU: ${out.trim()}`;
+    try {
+      await vm.qmp('netdev_add', { type: 'stream', id: 'passt0', server: false, addr: { type: 'unix', path: sock } });
+      await vm.qmp('device_add', {
+        driver: 'virtio-net-pci',
+        netdev: 'passt0',
+        id: 'passtnic',
+        mac: MAC,
+        bus: HOTPLUG_BUS,
+      });
+    } catch (e) {
+      return `QEMU: ${(e as Error).message}`;
+    }
     await vm.guestRun(
-      `for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" up && ip addr replace 10.0.3.15/24 dev "$n"`,
+      `for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" mtu 65520 up && ip addr replace 10.0.3.15/24 dev "$n"`,
     );
     const halfClose = await halfCloseReply(hostPort);
     const url = `http://127.0.0.1:${hostPort}/big`;
@@ -110,9 +139,9 @@ export async function passtCandidate(
     );
     return { ms, halfClose, version };
   } finally {
-    await vm.hmp('device_del passtnic').catch(() => '');
+    await vm.qmp('device_del', { id: 'passtnic' }).catch(() => '');
     await new Promise((r) => setTimeout(r, 1000));
-    await vm.hmp('netdev_del passt0').catch(() => '');
+    await vm.qmp('netdev_del', { id: 'passt0' }).catch(() => '');
     passt.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }

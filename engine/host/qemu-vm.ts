@@ -157,6 +157,12 @@ export class QemuVm extends EventEmitter {
     return this.qmp.execute<string>('human-monitor-command', { 'command-line': command });
   }
 
+  /** A QMP command with JSON arguments (those HMP cannot spell, e.g. netdev_add of a stream backend). */
+  async qmpExecute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+    if (!this.qmp || !this.running) throw new Error('QEMU is not running');
+    return this.qmp.execute<T>(command, args);
+  }
+
   /** QEMU's own messages so far (the last 8 KiB of its stderr file). */
   stderrText(): string {
     return tailText(this.logFile, 8192);

@@ -101,12 +101,12 @@ describe('accelerator choice', () => {
     assert.deepEqual(accelArgs('tcg', 24 * GiB), ['-accel', 'tcg,thread=multi,tb-size=1024', '-cpu', 'max']);
   });
 
-  it("sizes TCG's translation cache by the host's memory: a 16th, between 256 MiB and 1 GiB", () => {
+  it("sizes TCG's translation cache by the host's memory: an 8th, between 256 MiB and 1 GiB", () => {
     const GiB = 1024 ** 3;
-    assert.equal(tcgCacheMiB(4 * GiB), 256);
-    assert.equal(tcgCacheMiB(8 * GiB), 512);
-    assert.equal(tcgCacheMiB(12 * GiB), 768);
-    assert.equal(tcgCacheMiB(16 * GiB), 1024);
+    assert.equal(tcgCacheMiB(1 * GiB), 256);
+    assert.equal(tcgCacheMiB(4 * GiB), 512);
+    assert.equal(tcgCacheMiB(6 * GiB), 768);
+    assert.equal(tcgCacheMiB(8 * GiB), 1024);
     assert.equal(tcgCacheMiB(64 * GiB), 1024);
   });
 });
