@@ -98,7 +98,7 @@ export async function printPasst(engine: EngineController, port: number, vmMs: n
   console.log(
     typeof r === 'string'
       ? `  candidate: passt: not measured (${r})`
-      : `  candidate: passt ${r.version}: host ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (stream netdev, guest MTU 65520)`,
+      : `  candidate: passt ${r.version}: host ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (stream netdev, guest MTU 65520, the forward added at run time by pesto)`,
   );
 }
 

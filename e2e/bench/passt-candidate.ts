@@ -87,6 +87,8 @@ export async function passtCandidate(
   // passt drops to nobody before it binds its socket: the folder must let it.
   fs.chmodSync(dir, 0o777);
   const sock = path.join(dir, 'passt.sock');
+  // The forward is added at run time through passt's configuration socket, as Berth would for each publish.
+  const ctl = path.join(dir, 'passt.ctl');
   const hostPort = await freeTcpPort();
   const passt = spawn(
     command,
@@ -103,8 +105,10 @@ export async function passtCandidate(
       '-g',
       '10.0.3.2',
       '--no-dhcp',
+      '-c',
+      ctl,
       '-t',
-      `127.0.0.1/${hostPort}:${guestPort}`,
+      'none',
       '-u',
       'none',
     ],
@@ -132,6 +136,10 @@ export async function passtCandidate(
     await vm.guestRun(
       `for t in $(seq 50); do for i in /sys/class/net/*; do [ "$(cat $i/address)" = ${MAC} ] && n=\${i##*/}; done; [ -n "$n" ] && break; sleep 0.2; done; ip link set "$n" mtu 65520 up && ip addr replace 10.0.3.15/24 dev "$n"`,
     );
+    const pesto = path.join(path.dirname(command), 'pesto');
+    if (!fs.existsSync(pesto)) return `no pesto beside ${command}: run-time forwards cannot be added`;
+    const added = spawnSync(pesto, ['-A', '-t', `127.0.0.1/${hostPort}:${guestPort}`, ctl], { encoding: 'utf8' });
+    if (added.status !== 0) return `pesto did not add the forward: ${(added.stderr || added.stdout).trim()}`;
     const halfClose = await halfCloseReply(hostPort);
     const url = `http://127.0.0.1:${hostPort}/big`;
     const ms = timedMs(
