@@ -33,12 +33,13 @@ const PASST: DebianTool = {
   versionArgs: ['--version'],
 };
 
-function passtCommand(): string {
-  if (process.env.BERTH_BENCH_PASST) return process.env.BERTH_BENCH_PASST;
+/** BERTH_BENCH_PASST, else forky's passt from the cache (fetched once); a string says why there is none. */
+function passtCommand(): { command: string } | string {
+  if (process.env.BERTH_BENCH_PASST) return { command: process.env.BERTH_BENCH_PASST };
   try {
-    return path.join(fetchTool(PASST).dir, PASST.name);
-  } catch {
-    return 'passt';
+    return { command: path.join(fetchTool(PASST).dir, PASST.name) };
+  } catch (e) {
+    return `no passt to run (forky's could not be fetched: ${(e as Error).message})`;
   }
 }
 
@@ -76,7 +77,9 @@ export async function passtCandidate(
   guestPort: number,
   times: number,
 ): Promise<{ ms: number; halfClose: string; version: string } | string> {
-  const command = passtCommand();
+  const found = passtCommand();
+  if (typeof found === 'string') return found;
+  const { command } = found;
   const v = spawnSync(command, ['--version'], { encoding: 'utf8' });
   const version = (v.stdout ?? '')
     .split('\n')[0]

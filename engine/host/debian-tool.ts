@@ -49,10 +49,10 @@ export function cachedTool(t: Pick<DebianTool, 'name'>, downloads = downloadsDir
 }
 
 /** A program's wrapper: the payload's loader runs `<program>.bin` with the payload's libraries, found beside the script. */
-export function wrapperScript(program: string, from = 'engine/host/debian-tool.ts'): string {
+export function wrapperScript(program: string): string {
   return [
     '#!/bin/sh',
-    `# Written by Berth: ${program} with its own libraries (${from}).`,
+    `# Written by Berth: ${program} with its own libraries (engine/host/debian-tool.ts).`,
     'd=$(dirname "$(readlink -f "$0")")',
     `exec "$d/lib/${LOADER}" --library-path "$d/lib" "$d/${program}.bin" "$@"`,
     '',
@@ -104,7 +104,7 @@ export function fetchTool(
           fs.writeFileSync(path.join(tmp, program), wrapperScript(program), { mode: 0o755 });
         }
         const r = spawnSync(path.join(tmp, t.name), [...t.versionArgs], { encoding: 'utf8' });
-        if (r.status !== 0)
+        if (r.status !== 0 || !`${r.stdout}${r.stderr}`.includes(t.name))
           throw new Error(`the unpacked ${t.name} does not run: ${(r.stderr || r.error?.message || '').trim()}`);
         log(`${t.name} ${version} runs: ${(r.stdout || r.stderr).trim().split('\n')[0]}`);
         return { version, suite: t.suite, packages: packages.sort((a, b) => a.name.localeCompare(b.name)) };

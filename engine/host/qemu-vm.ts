@@ -152,9 +152,8 @@ export class QemuVm extends EventEmitter {
   }
 
   /** A human-monitor command over QMP; QEMU answers in text (hostfwd_add: empty on success). */
-  async hmp(command: string): Promise<string> {
-    if (!this.qmp || !this.running) throw new Error('QEMU is not running');
-    return this.qmp.execute<string>('human-monitor-command', { 'command-line': command });
+  hmp(command: string): Promise<string> {
+    return this.qmpExecute<string>('human-monitor-command', { 'command-line': command });
   }
 
   /** A QMP command with JSON arguments (those HMP cannot spell, e.g. netdev_add of a stream backend). */

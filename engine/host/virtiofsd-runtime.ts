@@ -29,21 +29,19 @@ export const SYSTEM_RUST_VIRTIOFSD = '/usr/libexec/virtiofsd';
 /** The wrapper's name in the payload: what findVirtiofsd returns. */
 export const WRAPPER = TOOL.name;
 
-export type VirtiofsdManifest = ToolManifest;
-
 /** The unpacked Rust virtiofsd in the cache, or null. Only x86_64 Linux hosts get one. */
-export function cachedVirtiofsd(downloads = downloadsDir()): Payload<VirtiofsdManifest> | null {
+export function cachedVirtiofsd(downloads = downloadsDir()): Payload<ToolManifest> | null {
   return cachedTool(TOOL, downloads);
 }
 
 /** The wrapper: trixie's loader runs the daemon with trixie's libraries, found beside the script. */
 export function wrapperScript(): string {
-  return toolWrapper(WRAPPER, 'engine/host/virtiofsd-runtime.ts');
+  return toolWrapper(WRAPPER);
 }
 
 export function fetchVirtiofsd(
   downloads = downloadsDir(),
   log: (line: string) => void = () => {},
-): Payload<VirtiofsdManifest> {
+): Payload<ToolManifest> {
   return fetchTool(TOOL, downloads, log);
 }
