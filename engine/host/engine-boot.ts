@@ -459,6 +459,7 @@ export class EngineBoot {
         kernel: v.KernelVersion,
         qemu: this.env.driver.version(),
         qemuReason: this.env.driver.reason,
+        network: this.vm?.network,
       },
     });
   }

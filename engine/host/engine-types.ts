@@ -71,6 +71,8 @@ export const EngineStatusSchema = z.object({
       qemu: z.string().optional(),
       /** Which QEMU runs and why: BERTH_QEMU, a bundled QEMU 10, or the system's (qemu-runtime.ts). */
       qemuReason: z.string().optional(),
+      /** The VM's network, which carries published ports: passt, or QEMU's user network and why. */
+      network: z.string().optional(),
     })
     .optional(),
 });

@@ -1,9 +1,10 @@
 // Published ports on the host, following docker events; reconciled with the running containers
 // at start and whenever the event stream comes back (a dockerd restart, a new link to the VM).
-// An IPv4 publish (wildcard, 127.0.0.k, the VM's address or the host's own), TCP or UDP: a QEMU
-// user-network forward bound to that host address, to the VM (its address, its loopback redirect,
-// or its redirect for a host address: see port-specs.ts), added and removed at run time over QMP;
-// QEMU carries the bytes, half-close included, and UDP replies go back to the sender.
+// An IPv4 publish (wildcard, 127.0.0.k, the VM's address or the host's own), TCP or UDP: a forward
+// of the VM's network (UserNetForwards: passt's through pesto, or QEMU's user network's over QMP)
+// bound to that host address, to the VM (its address, its loopback redirect, or its redirect for a
+// host address: see port-specs.ts), added and removed at run time; the network carries the bytes,
+// half-close included, and UDP replies go back to the sender.
 // The fallback (TCP on ::1, a driver without a user network): a listener on the host pipes each
 // connection (half-close kept) to dockerd's proxy inside the VM over the data plane.
 import { EventEmitter } from 'node:events';
@@ -12,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { splice } from '../transport/splice.ts';
+import { alreadyForwarded, hostAddressFailed, notBound, udpNotForwarded } from './port-messages.ts';
 import {
   GUEST_ADDRESS,
   InspectSchema,
@@ -54,7 +56,7 @@ export interface PortForwarderDeps {
   docker: () => ContainerSource;
   /** Opens a stream to host:port inside the VM (GuestSsh.connectTcp). */
   connect: (host: string, port: number) => Promise<Duplex>;
-  /** Forwards in QEMU's user network; rejects with QEMU's words when the port is taken. */
+  /** Forwards of the VM's network (passt or QEMU's user network); rejects with their words when the port is taken. */
   userNet?: UserNetForwards;
   /** The guest address that delivers to a host address of the host's own (port-host-address.ts). */
   hostAddressTarget?: (hostIp: string) => Promise<string>;
@@ -266,11 +268,7 @@ export class PortForwarder extends EventEmitter {
     if (taken) {
       // Another container claimed the same host address and port: dockerd would have refused
       // this in the VM unless the addresses differ there, so report it rather than steal it.
-      this.fail(
-        key,
-        spec,
-        `host port ${spec.hostIp}:${spec.hostPort} is already forwarded for container ${taken.spec.container}`,
-      );
+      this.fail(key, spec, alreadyForwarded(spec, taken.spec.container));
       return;
     }
     const listener =
@@ -278,17 +276,7 @@ export class PortForwarder extends EventEmitter {
         ? await this.openUserNet(key, spec, this.deps.userNet)
         : spec.protocol === 'tcp'
           ? await this.openTcp(key, spec)
-          : this.fail(
-              key,
-              spec,
-              `UDP port ${spec.hostPort} of container ${spec.container} is not forwarded: ${
-                !this.deps.userNet
-                  ? 'no UDP forwarding here'
-                  : net.isIPv6(spec.guestHost)
-                    ? `it is published on ${spec.guestHost}, and QEMU's user network forwards from IPv4 host addresses only (nothing outside the VM reaches its ${spec.guestHost}); publish it on 127.0.0.1 or 0.0.0.0`
-                    : `it is published on ${spec.guestHost} in the VM, and UDP is forwarded for 0.0.0.0, 127.0.0.1-126, the host's own addresses and ${GUEST_ADDRESS}`
-              }`,
-            );
+          : this.fail(key, spec, udpNotForwarded(spec, !!this.deps.userNet));
     if (!listener) return;
     this.forwards.set(key, listener);
     this.deps.log?.(
@@ -311,13 +299,7 @@ export class PortForwarder extends EventEmitter {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (spec.optional && err.code !== 'EADDRINUSE') return null; // no IPv6 loopback on this host
-      this.fail(
-        key,
-        spec,
-        err.code === 'EADDRINUSE'
-          ? `host port ${spec.hostIp}:${spec.hostPort} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it`
-          : `cannot listen on ${spec.hostIp}:${spec.hostPort} for container ${spec.container}: ${err.message}`,
-      );
+      this.fail(key, spec, notBound(spec, err.code === 'EADDRINUSE' ? '' : err.message, err.code === 'EADDRINUSE'));
       return null;
     }
     server.on('error', (e) => this.deps.log?.(`ports: listener ${key}: ${e.message}`));
@@ -338,21 +320,14 @@ export class PortForwarder extends EventEmitter {
         if (!this.deps.hostAddressTarget) throw new Error('no guest redirect for host addresses here');
         target = await this.deps.hostAddressTarget(hostIp);
       } catch (e) {
-        return this.fail(
-          key,
-          spec,
-          `host address ${hostIp} cannot be forwarded for container ${spec.container} (${spec.containerPort}): ${(e as Error).message}`,
-        );
+        return this.fail(key, spec, hostAddressFailed(spec, (e as Error).message));
       }
     }
     try {
       await userNet.add(protocol, hostIp, hostPort, target, hostPort);
     } catch (e) {
-      return this.fail(
-        key,
-        spec,
-        `host port ${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''} is already in use by another program: container ${spec.container} (${spec.containerPort}) is not reachable on it (${(e as Error).message})`,
-      );
+      const why = (e as Error).message;
+      return this.fail(key, spec, notBound(spec, why, /in use|could not set up/i.test(why)));
     }
     return {
       spec,

@@ -1,14 +1,16 @@
 // Which host forwards a container's published ports need (pure: unit-tested without a VM).
-// Every IPv4 publish is a QEMU user-network forward (hostfwd), bound on the host to the address
-// asked, so QEMU carries the bytes (half-close included) and no process of ours copies them:
+// Every IPv4 publish is a forward of the VM's network (passt on Linux, passt-forwards.ts; else a
+// QEMU user-network hostfwd, qemu-hostfwd.ts), bound on the host to the address asked, so the
+// network carries the bytes (half-close included) and no process of ours copies them:
 // - a wildcard one goes to the VM's own address, where dockerd's proxy listens for it;
 // - one on 127.0.0.k goes to the VM's loopback redirect (LOOPBACK_REDIRECT: the guest maps
 //   10.0.2.128+k to 127.0.0.k), where dockerd's proxy listens on 127.0.0.k only;
 // - one on an address of the host's own (a LAN address) goes to a host-address redirect the host
 //   asks the guest for at run time (port-host-address.ts), because only the host knows that address.
-// QEMU 10 forwards from IPv4 host addresses only, and nothing outside the VM reaches its ::1: a TCP
-// publish on ::1 (and the ::1 companion of a wildcard one) is a host listener whose connections
-// the data plane carries to dockerd's proxy (the fallback path); a UDP one on ::1 is reported.
+// Both networks forward from IPv4 host addresses only, and nothing outside the VM reaches its ::1:
+// a TCP publish on ::1 (and the ::1 companion of a wildcard one) is a host listener whose
+// connections the data plane carries to dockerd's proxy (the fallback path); a UDP one on ::1 is
+// reported.
 import net from 'node:net';
 import os from 'node:os';
 import { z } from 'zod';

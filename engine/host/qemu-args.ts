@@ -28,6 +28,32 @@ export interface VmConfig
   extra?: string[];
   /** Firmware directories searched first (-L): an unpacked QEMU's own (qemu-runtime.ts). */
   firmwareDirs?: string[];
+  /** The VM's network: QEMU's user network (the default) or a stream to passt (passt-net.ts). */
+  netdev?: Netdev;
+}
+
+/** QEMU's user network with the SSH forward, or a UNIX stream to a passt serving the same addresses. */
+export type Netdev = { kind: 'user' } | { kind: 'stream'; socket: string; mtu: number };
+
+/**
+ * The NIC and its backend. On a passt stream the device offers passt's MTU (virtio's host_mtu),
+ * which the guest's driver takes as eth0's: the guest's own configuration stays the same.
+ */
+export function netdevArgs(c: Pick<VmConfig, 'sshPort' | 'netdev'>): string[] {
+  const n = c.netdev ?? { kind: 'user' };
+  return n.kind === 'stream'
+    ? [
+        '-netdev',
+        `stream,id=${NETDEV},server=off,addr.type=unix,addr.path=${optValue(n.socket)}`,
+        '-device',
+        `virtio-net-pci,netdev=${NETDEV},host_mtu=${n.mtu}`,
+      ]
+    : [
+        '-netdev',
+        `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
+        '-device',
+        `virtio-net-pci,netdev=${NETDEV}`,
+      ];
 }
 
 // lsm=: without the BPF LSM, systemd does not attach its bpf-restrict-fs program, which took
@@ -87,10 +113,7 @@ export function qemuArgs(c: VmConfig): string[] {
     `if=none,id=data,file=${c.dataDisk},format=qcow2,discard=unmap,cache=writeback`,
     '-device',
     'virtio-blk-pci,drive=data',
-    '-netdev',
-    `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
-    '-device',
-    `virtio-net-pci,netdev=${NETDEV}`,
+    ...netdevArgs(c),
     '-device',
     'virtio-rng-pci',
     '-device',

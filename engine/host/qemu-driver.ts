@@ -1,9 +1,14 @@
 // The VmDriver on QEMU: Berth's VmSpec in QEMU's terms (its command line, QMP as the control
-// channel, fw_cfg for the boot files, virtio-serial for the channels, vhost-user-fs for shares).
+// channel, fw_cfg for the boot files, virtio-serial for the channels, vhost-user-fs for shares,
+// passt or QEMU's user network for the VM's network and published ports).
+import path from 'node:path';
 import type { VmConfig } from './qemu-args.ts';
 import { firmwareDirs, selectQemu } from './qemu-runtime.ts';
 import { QemuVm } from './qemu-vm.ts';
 import { qemuForwards } from './qemu-hostfwd.ts';
+import { passtLink, passtPaths, passtPid } from './passt-net.ts';
+import { passtForwards, pestoCommand } from './passt-forwards.ts';
+import { passtFor, type PasstChoice } from './passt-runtime.ts';
 import { qemuVersion } from './vm-files.ts';
 import type { VmDriver, VmSpec } from './vm-driver.ts';
 import { findDataDirQemu, retireQemu } from './stale-vm.ts';
@@ -31,7 +36,12 @@ export function qemuConfig(spec: VmSpec, firmware: string[] = []): VmConfig {
   };
 }
 
-export function qemuDriver(given?: string): VmDriver {
+/** passt's files for a spec: its sockets beside QEMU's control socket, its log beside the console's. */
+function passtPathsOf(spec: VmSpec) {
+  return passtPaths(path.dirname(spec.control.socket), path.dirname(spec.consoleLog));
+}
+
+export function qemuDriver(given?: string, network: PasstChoice = passtFor()): VmDriver {
   const { binary, reason } = given ? { binary: given, reason: 'given to the driver' } : selectQemu();
   const firmware = firmwareDirs(binary);
   return {
@@ -40,8 +50,19 @@ export function qemuDriver(given?: string): VmDriver {
     reason,
     version: () => qemuVersion(binary),
     create: (spec) => {
-      const vm = new QemuVm(binary, qemuConfig(spec, firmware));
-      return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
+      if ('reason' in network) {
+        const vm = new QemuVm(binary, qemuConfig(spec, firmware));
+        vm.network = `QEMU user network (${network.reason})`;
+        return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
+      }
+      const paths = passtPathsOf(spec);
+      const vm = new QemuVm(binary, qemuConfig(spec, firmware), passtLink(network, paths, spec.sshPort));
+      const onPasst = passtForwards(
+        pestoCommand(network.pesto, paths.control),
+        undefined,
+        () => passtPid(paths) !== null,
+      );
+      return Object.assign(vm, { userNetForwards: () => (vm.usesLink ? onPasst : qemuForwards(vm)) });
     },
     findLeftover: findDataDirQemu,
     retire: retireQemu,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { QmpClient, type QmpEvent } from './qmp.ts';
 import type { RunStateChange, VmExit } from './vm-driver.ts';
 import { freshConsoleLog } from './vm-files.ts';
-import { qemuArgs, type VmConfig } from './qemu-args.ts';
+import { qemuArgs, type Netdev, type VmConfig } from './qemu-args.ts';
 import { pidAlive, waitForExit } from './process-watch.ts';
 
 /** QEMU's stderr file: beside the console log. */
@@ -15,8 +15,21 @@ export function qemuLogOf(consoleLog: string): string {
   return consoleLog.replace(/console(\.log)?$/, 'qemu.log');
 }
 
+/** A network backend QEMU connects to (passt): started before QEMU, ended when QEMU does not start. */
+export interface NetworkLink {
+  /** What `berth status` calls it ("passt 0.0~git20261002"). */
+  readonly name: string;
+  start(): Promise<Netdev>;
+  /** Whether it runs: an adopting host finds it rather than starting it. */
+  alive(): boolean;
+  stop(): void;
+}
+
 export class QemuVm extends EventEmitter {
   private pidNum: number | undefined;
+  private onLink = false;
+  /** The network the VM runs on, for `berth status`. */
+  network = 'QEMU user network';
   private qmp: QmpClient | null = null;
   private stopping = false;
   private exitInfo: VmExit | null = null;
@@ -26,6 +39,8 @@ export class QemuVm extends EventEmitter {
   constructor(
     private readonly binary: string,
     private readonly config: VmConfig,
+    /** The network backend to start first; without it (or when it fails) QEMU's user network. */
+    private readonly link?: NetworkLink,
   ) {
     super();
     this.exited = new Promise((r) => {
@@ -39,16 +54,47 @@ export class QemuVm extends EventEmitter {
   get running(): boolean {
     return this.pidNum !== undefined && this.exitInfo === null;
   }
+  /** True when the VM's network is the link's (its forwards are the link's too). */
+  get usesLink(): boolean {
+    return this.onLink;
+  }
+
+  /** The link's netdev, or QEMU's user network (with the reason) when there is none or it fails. */
+  private async netdev(): Promise<Netdev> {
+    if (!this.link) return { kind: 'user' };
+    try {
+      const n = await this.link.start();
+      this.onLink = true;
+      this.network = this.link.name;
+      return n;
+    } catch (e) {
+      this.network = `QEMU user network (${(e as Error).message})`;
+      return { kind: 'user' };
+    }
+  }
   private get logFile(): string {
     return qemuLogOf(this.config.consoleLog);
   }
 
   async start(): Promise<void> {
+    const netdev = await this.netdev();
+    try {
+      await this.launch(netdev);
+    } catch (e) {
+      if (this.onLink) this.link?.stop();
+      throw e;
+    }
+  }
+
+  private async launch(netdev: Netdev): Promise<void> {
     fs.rmSync(this.config.qmpSocket, { force: true });
     freshConsoleLog(this.config.consoleLog);
     const log = fs.openSync(this.logFile, 'w', 0o600);
     // detached: a session of its own, so neither a terminal's Ctrl-C nor the host's death ends it.
-    const child = spawn(this.binary, qemuArgs(this.config), { stdio: ['ignore', 'ignore', log], detached: true });
+    const child = spawn(this.binary, qemuArgs({ ...this.config, netdev }), {
+      stdio: ['ignore', 'ignore', log],
+      detached: true,
+    });
     fs.closeSync(log);
     this.pidNum = child.pid;
     const spawnError = new Promise<never>((_, reject) =>
@@ -79,6 +125,8 @@ export class QemuVm extends EventEmitter {
   async attach(pid: number, timeoutMs = 5_000): Promise<void> {
     if (!pidAlive(pid)) throw new Error(`QEMU (pid ${pid}) is not running`);
     this.pidNum = pid;
+    this.onLink = this.link?.alive() ?? false;
+    if (this.onLink && this.link) this.network = this.link.name;
     this.qmp = await QmpClient.connect(this.config.qmpSocket, timeoutMs);
     this.qmp.on('event', (ev) => this.onQmpEvent(ev));
     this.qmp.once('close', () => {

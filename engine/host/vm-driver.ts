@@ -72,6 +72,8 @@ export interface VmHandle extends EventEmitter {
   consoleTail(lines?: number): string[];
   /** The hypervisor's own messages (its stderr). */
   stderrText(): string;
+  /** The VM's network as `berth status` names it ("passt 0.0~git20261002", or QEMU's user network and why). */
+  readonly network?: string;
   /** Port forwards in the VM's user network (TCP and UDP), where the driver has them. */
   userNetForwards(): UserNetForwards | undefined;
 }

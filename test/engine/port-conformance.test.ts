@@ -1,17 +1,19 @@
 // Published-port conformance against the real VM (shared engine), through the host's own clients:
 // every publish form (wildcard, 127.0.0.1, an address of the host's own, ::1) × {HTTP request and
 // response with curl, TCP half-close each way and UDP echo with Python sockets}, each cell
-// asserted and the table printed; which process holds each host port (QEMU for the user-network
-// path, the Berth host for the fallback); and a host port another program holds, reported in
+// asserted and the table printed; which process holds each host port (the VM's network, passt or
+// QEMU's user network, for IPv4; the Berth host for the fallback); and a host port another program holds, reported in
 // `berth status` with the container named.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import { BerthEnv, waitFor } from '../helpers/berth-env.ts';
 import { buildScratch } from '../helpers/docker-ops.ts';
 import { hostCommand, type Run } from '../helpers/endpoint-tools.ts';
 import { freeTcpPort } from '../../engine/host/vm-files.ts';
 import { hostIPv4Addresses } from '../../engine/host/port-specs.ts';
+import { passtFor } from '../../engine/host/passt-runtime.ts';
 
 const MIN = 60_000;
 const IMG = 'berth-pc/busybox:1';
@@ -59,7 +61,8 @@ interface Form {
   name: string;
   publish: string;
   connect: string;
-  via: 'qemu' | 'host';
+  /** Who holds the host port: the VM's network (passt or QEMU's user network) or Berth's host listener. */
+  via: 'vm-net' | 'host';
   udp: boolean;
   skip?: string;
 }
@@ -69,34 +72,61 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
   let host: (cmd: string) => Promise<Run>;
   const hostIp = [...hostIPv4Addresses()][0];
   const forms: Form[] = [
-    { name: 'wildcard', publish: '', connect: '127.0.0.1', via: 'qemu', udp: true },
-    { name: '127.0.0.1', publish: '127.0.0.1:', connect: '127.0.0.1', via: 'qemu', udp: true },
+    { name: 'wildcard', publish: '', connect: '127.0.0.1', via: 'vm-net', udp: true },
+    { name: '127.0.0.1', publish: '127.0.0.1:', connect: '127.0.0.1', via: 'vm-net', udp: true },
     hostIp
-      ? { name: `host address ${hostIp}`, publish: `${hostIp}:`, connect: hostIp, via: 'qemu', udp: true }
+      ? { name: `host address ${hostIp}`, publish: `${hostIp}:`, connect: hostIp, via: 'vm-net', udp: true }
       : {
           name: 'host address',
           publish: '',
           connect: '',
-          via: 'qemu',
+          via: 'vm-net',
           udp: true,
           skip: 'this host has no IPv4 address besides loopback',
         },
-    // QEMU forwards from IPv4 host addresses only: TCP on ::1 is the host's listener over the data
+    // The VM's network forwards from IPv4 host addresses only: TCP on ::1 is the host's listener over the data
     // plane, and UDP on ::1 is reported as not forwarded (asserted below).
     { name: '::1', publish: '[::1]:', connect: '::1', via: 'host', udp: false },
   ];
   const ports = new Map<string, Record<'http' | 'fin' | 'sfin' | 'udp', number>>();
+  /** The VM's network, which carries the IPv4 forms: passt where set-up unpacked one. */
+  let vmNet: 'passt' | 'qemu';
+
+  /** Which program listens on ip:port on the host: the VM's network (passt, QEMU) or Berth's host. */
+  async function holder(ip: string, port: number): Promise<string> {
+    const lines = (await host(`ss -Hltnp 'sport = :${port}'`)).stdout.split('\n');
+    const line = lines.find((l) => l.includes(net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`)) ?? '';
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    if (!pid) return `unknown: ${lines.join(' / ').trim()}`;
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /passt/.test(cmd)
+      ? 'passt'
+      : /qemu-system/.test(cmd)
+        ? 'qemu'
+        : /node|berth/.test(cmd)
+          ? 'host'
+          : `pid ${pid}: ${cmd}`;
+  }
 
   before(async () => {
     const r = await env.start();
     assert.equal(r.code, 0, r.stderr);
     host = hostCommand({ ...env.env, DOCKER_HOST: `unix://${env.data.dockerSocket}` });
     await buildScratch(env.docker(), IMG, 'port-conformance');
+    vmNet = (await env.status()).versions?.network?.startsWith('passt') ? 'passt' : 'qemu';
+  });
+
+  it('runs on passt where this host has one, and says so in berth status', async () => {
+    const network = (await env.cli(['status'])).stdout.split('\n').find((l) => l.startsWith('network:')) ?? '';
+    console.log(`  ${network}`);
+    const choice = passtFor();
+    if ('reason' in choice) assert.match(network, /QEMU user network/);
+    else assert.match(network, new RegExp(`passt ${choice.version.replace(/[.~+]/g, '\\$&')}`));
   });
   after(async () => {
-    await host(`docker rm -f ${NAME} pc-taken pc-v6udp >/dev/null 2>&1; docker rmi ${IMG} >/dev/null 2>&1`).catch(
-      () => undefined,
-    );
+    await host(
+      `docker rm -f ${NAME} pc-taken pc-next pc-v6udp >/dev/null 2>&1; docker rmi ${IMG} >/dev/null 2>&1`,
+    ).catch(() => undefined);
     await env.dispose();
   });
 
@@ -167,8 +197,7 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
             MIN,
           ).catch(() => 'no echo')
         : 'reported (next test)';
-      const owner = (await host(`ss -Hltnp 'sport = :${p.http}'`)).stdout;
-      const via = /qemu-system/.test(owner) ? 'qemu' : /node|berth/.test(owner) ? 'host' : `unknown: ${owner.trim()}`;
+      const via = await holder(f.connect, p.http);
       // A wildcard publish also answers on the host's ::1 (`localhost` may resolve there first).
       const curl6 = f.name === 'wildcard' ? await host(`curl -gsS --max-time 10 ${url('::1', p.http)}`) : null;
       rows.push({
@@ -201,7 +230,7 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
         `${f.name}: the server's half-close, then what we sent after it`,
       );
       if (f.udp) assert.equal(cells.udp, 'echo:ping', `${f.name}: UDP echo`);
-      assert.equal(cells.via, f.via, `${f.name}: who holds the host port`);
+      assert.equal(cells.via, f.via === 'vm-net' ? vmNet : 'host', `${f.name}: who holds the host port`);
     }
   });
 
@@ -238,8 +267,21 @@ describe('published ports: every form × TCP, half-close, UDP (real VM)', { time
       );
       console.log(`  ${line}`);
       assert.match(line, new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*container pc-taken`));
+      // The failed forward holds nothing back: a publish after it is forwarded (passt applies no
+      // change while a rule it could not bind stays in its table).
+      const next = await freeTcpPort();
+      const ok = await host(
+        `docker run -d --name pc-next -p 127.0.0.1:${next}:8000 -v /:/host:ro ${IMG} chroot /host /usr/local/bin/node -e "${SERVER}"`,
+      );
+      assert.equal(ok.code, 0, ok.stderr);
+      await waitFor(
+        'a publish after the taken one',
+        async () =>
+          (await host(`curl -sS --max-time 5 http://127.0.0.1:${next}/n`)).stdout === 'hello /n' ? true : undefined,
+        MIN,
+      );
     } finally {
-      await host('docker rm -f pc-taken');
+      await host('docker rm -f pc-taken pc-next');
       await new Promise<void>((r) => blocker.close(() => r()));
     }
     await waitFor(

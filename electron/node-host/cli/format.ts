@@ -24,6 +24,7 @@ export function formatStatus(st: EngineStatus): string {
       `versions:     docker ${v.docker ?? '?'} (API ${v.api ?? '?'}), containerd ${v.containerd ?? '?'}, runc ${v.runc ?? '?'}, kernel ${v.kernel ?? '?'}, qemu ${v.qemu ?? '?'}`,
     );
     if (v.qemuReason) lines.push(`qemu:         ${v.qemuReason}`);
+    if (v.network) lines.push(`network:      ${v.network}`);
   }
   if (st.ports?.length)
     lines.push(
