@@ -14,6 +14,8 @@ import { buildImage, buildScratch, runToEnd } from '../helpers/docker-ops.ts';
 import { arm64SleeperContext } from '../helpers/scratch-image.ts';
 import { bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { AGENT_BUNDLE } from '../../engine/agent/build.ts';
+import { passtPaths, passtPid } from '../../engine/host/passt-net.ts';
+import { passtFor } from '../../engine/host/passt-runtime.ts';
 
 describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
   const env = new BerthEnv();
@@ -163,9 +165,15 @@ describe('engine lifecycle (real VM)', { timeout: 900_000 }, () => {
     } as Docker.ContainerCreateOptions);
     await arm.start();
     assert.equal((await arm.inspect()).State.Running, true, 'runs through the arm64 binfmt rule');
+    const passt = passtPaths(env.data.runDir, env.data.logsDir);
+    const passtBefore = passtPid(passt);
+    if (!('reason' in passtFor())) assert.ok(passtBefore !== null, 'the VM runs on passt where set-up unpacked one');
     const stop = await env.cli(['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal((await env.status()).state, 'stopped');
+    // The VM's network went with it: its passt quits once QEMU closes the socket, and with it every
+    // host port it held (the SSH forward, the published ports).
+    await waitFor('passt to end with the VM', async () => (passtPid(passt) === null ? true : undefined), 10_000);
     assert.doesNotMatch(
       fs.readFileSync(env.data.hostLog, 'utf8'),
       /the VM did not power off/,
