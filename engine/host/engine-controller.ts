@@ -436,7 +436,8 @@ export class EngineController extends EventEmitter {
       fileSharing: o.fileSharing ?? [],
       bootTimeoutMs: o.bootTimeoutMs ?? 240_000,
       dockerContext: o.dockerContext ?? false,
-      extraQemuArgs: o.extraQemuArgs?.() ?? [],
+      // BERTH_QEMU_ARGS: a debugging knob (a monitor socket, a trace), split on white space.
+      extraQemuArgs: o.extraQemuArgs?.() ?? (process.env.BERTH_QEMU_ARGS ?? '').split(/\s+/).filter(Boolean),
       bootDaemonJson: o.bootDaemonJson?.() ?? null,
       engineConfig: o.engineConfig,
       log: this.log,

@@ -32,27 +32,31 @@ export interface VmConfig
   netdev?: Netdev;
 }
 
-/** QEMU's user network with the SSH forward, or a UNIX stream to a passt serving the same addresses. */
-export type Netdev = { kind: 'user' } | { kind: 'stream'; socket: string; mtu: number };
+/** QEMU's user network with the SSH forward, or passt serving the same addresses (over a UNIX stream, or vhost-user). */
+export type Netdev = { kind: 'user' } | { kind: 'stream' | 'vhost-user'; socket: string; mtu: number };
 
 /**
- * The NIC and its backend. On a passt stream the device offers passt's MTU (virtio's host_mtu),
- * which the guest's driver takes as eth0's: the guest's own configuration stays the same.
+ * The NIC and its backend. On passt the device offers passt's MTU (virtio's host_mtu), which the
+ * guest's driver takes as eth0's: the guest's own configuration stays the same.
  */
 export function netdevArgs(c: Pick<VmConfig, 'sshPort' | 'netdev'>): string[] {
   const n = c.netdev ?? { kind: 'user' };
+  if (n.kind === 'user')
+    return [
+      '-netdev',
+      `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
+      '-device',
+      `virtio-net-pci,netdev=${NETDEV}`,
+    ];
+  const device = ['-device', `virtio-net-pci,netdev=${NETDEV},host_mtu=${n.mtu}`];
   return n.kind === 'stream'
-    ? [
-        '-netdev',
-        `stream,id=${NETDEV},server=off,addr.type=unix,addr.path=${optValue(n.socket)}`,
-        '-device',
-        `virtio-net-pci,netdev=${NETDEV},host_mtu=${n.mtu}`,
-      ]
+    ? ['-netdev', `stream,id=${NETDEV},server=off,addr.type=unix,addr.path=${optValue(n.socket)}`, ...device]
     : [
+        '-chardev',
+        `socket,id=${NETDEV}chr,path=${optValue(n.socket)}`,
         '-netdev',
-        `user,id=${NETDEV},hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`,
-        '-device',
-        `virtio-net-pci,netdev=${NETDEV}`,
+        `vhost-user,id=${NETDEV},chardev=${NETDEV}chr`,
+        ...device,
       ];
 }
 
@@ -131,7 +135,8 @@ export function qemuArgs(c: VmConfig): string[] {
     ...serialPorts(c),
     ...(c.daemonJsonFile ? ['-fw_cfg', `name=opt/berth/daemon.json,file=${c.daemonJsonFile}`] : []),
     ...(c.pidFile ? ['-pidfile', c.pidFile] : []),
-    ...(c.shares ? virtiofsQemuArgs(c.shares, c.memoryMiB) : []),
+    ...(c.shares?.devices.length || c.netdev?.kind === 'vhost-user' ? sharedMemoryArgs(c.memoryMiB) : []),
+    ...(c.shares ? virtiofsQemuArgs(c.shares) : []),
     ...(c.extra ?? []),
   ];
 }
@@ -142,16 +147,17 @@ function optValue(v: string): string {
 }
 
 /**
- * vhost-user devices need the guest's RAM in shared memory the daemons can map: a memfd backend
- * the size of the VM's memory, as the only NUMA node.
+ * vhost-user devices (virtiofsd, passt in vhost-user mode) need the guest's RAM in shared memory
+ * the daemons can map: a memfd backend the size of the VM's memory, as the only NUMA node.
  */
-export function virtiofsQemuArgs(shares: SharedFolders, memoryMiB: number): string[] {
+export function sharedMemoryArgs(memoryMiB: number): string[] {
+  return ['-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`, '-numa', 'node,memdev=mem'];
+}
+
+/** The shared folders: a vhost-user-fs device per folder, and the guest's mount list. */
+export function virtiofsQemuArgs(shares: SharedFolders): string[] {
   if (!shares.devices.length) return [];
   return [
-    '-object',
-    `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`,
-    '-numa',
-    'node,memdev=mem',
     ...shares.devices.flatMap((s, i) => [
       '-chardev',
       `socket,id=fs${i},path=${optValue(s.socket)}`,

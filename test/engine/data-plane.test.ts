@@ -124,9 +124,19 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
       `docker run -d --name dp-echo --restart=always -p ${tcp}:9000 -p ${udp}:9001/udp ${echoServerArgs(IMG)}`,
     );
     assert.equal(run.code, 0, run.stderr);
-    const answering = async (): Promise<boolean | undefined> =>
-      (await tcpAsk(tcp, 'hello')) === '5\n' && (await udpAsk(udp, 'ping')) === 'echo:ping' ? true : undefined;
-    await waitFor('both ports', answering, 3 * MIN);
+    // The last answers, named in the failure: which port did not come back, and how.
+    let last = '';
+    const answering = async (): Promise<boolean | undefined> => {
+      const t = await tcpAsk(tcp, 'hello');
+      const u = t === '5\n' ? await udpAsk(udp, 'ping') : 'not asked';
+      last = `tcp ${JSON.stringify(t)}, udp ${JSON.stringify(u)}`;
+      return t === '5\n' && u === 'echo:ping' ? true : undefined;
+    };
+    const waitBoth = (what: string) =>
+      waitFor(what, answering, 3 * MIN).catch((e: Error) => {
+        throw new Error(`${e.message} (last: ${last})`);
+      });
+    await waitBoth('both ports');
 
     assert.equal((await host('docker stop -t 1 dp-echo')).code, 0);
     await waitFor(
@@ -137,7 +147,7 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
     assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
     assert.equal(await udpAsk(udp, 'ping', 1500), 'timeout', 'no UDP forward left behind');
     assert.equal((await host('docker start dp-echo')).code, 0);
-    await waitFor('both ports again', answering, 3 * MIN);
+    await waitBoth('both ports again');
 
     // The other store hides the container (and its ports); back on this one, its restart policy
     // brings it up again, ports and all.
@@ -153,9 +163,9 @@ describe('data plane without SSH (real VM)', { timeout: 30 * MIN }, () => {
         assert.equal(await tcpAsk(tcp, 'hello'), 'ECONNREFUSED');
       }
     }
-    await waitFor('both ports after the switch back', answering, 3 * MIN);
+    await waitBoth('both ports after the switch back');
   });
-  it("a UDP port published on 127.0.0.1 echoes to the sender (QEMU forward to the VM's loopback redirect)", async () => {
+  it("a UDP port published on 127.0.0.1 echoes to the sender (a forward of the VM's network to its loopback redirect)", async () => {
     const udp = await freeTcpPort();
     const run = await host(`docker run -d --name dp-udp-lo -p 127.0.0.1:${udp}:9001/udp ${echoServerArgs(IMG)}`);
     assert.equal(run.code, 0, run.stderr);

@@ -15,7 +15,7 @@ import {
   virtiofsMounts,
   virtiofsdCommand,
 } from '../../engine/host/file-sharing.ts';
-import { virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
+import { qemuArgs, virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
 
 test('planShares: existing folders, deduplicated, nested ones covered by their parent', () => {
   const dirs = new Set(['/home/u', '/home/u/src', '/data']);
@@ -45,25 +45,48 @@ test('folderProblem: a folder the share owner cannot open is not offered (its vi
 });
 
 test('QEMU args: guest RAM in a shared memfd, one vhost-user-fs device per share, the list over fw_cfg', () => {
-  const args = virtiofsQemuArgs(
-    {
-      devices: [
-        { tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' },
-        { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' },
-      ],
-      listFile: '/d/run/fs/shares',
-    },
-    3072,
-  );
-  const text = args.join(' ');
-  assert.match(text, /-object memory-backend-memfd,id=mem,size=3072M,share=on -numa node,memdev=mem/);
+  const base = {
+    image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
+    accel: 'tcg' as const,
+    cpus: 2,
+    memoryMiB: 3072,
+    dataDisk: 'd.qcow2',
+    sshPort: 2222,
+    qmpSocket: 'q.sock',
+    consoleLog: 'c.log',
+    authorizedKeysFile: 'ak',
+    hostKeyFile: 'hk',
+  };
+  const shares = {
+    devices: [
+      { tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' },
+      { tag: 'berth1', hostPath: '/x', socket: '/d,x/berth1.sock' },
+    ],
+    listFile: '/d/run/fs/shares',
+  };
+  const text = qemuArgs({ ...base, shares }).join(' ');
+  const memfd = /-object memory-backend-memfd,id=mem,size=3072M,share=on -numa node,memdev=mem/;
+  assert.match(text, memfd);
   assert.match(
     text,
     /-chardev socket,id=fs0,path=\/d\/run\/fs\/berth0.sock -device vhost-user-fs-pci,chardev=fs0,tag=berth0/,
   );
   assert.match(text, /path=\/d,,x\/berth1.sock/, 'commas doubled for QEMU');
   assert.match(text, /-fw_cfg name=opt\/berth\/shares,file=\/d\/run\/fs\/shares/);
-  assert.deepEqual(virtiofsQemuArgs({ devices: [], listFile: '/x' }, 2048), [], 'no shares: no shared memory either');
+  assert.deepEqual(virtiofsQemuArgs({ devices: [], listFile: '/x' }), [], 'no shares: no devices');
+  assert.doesNotMatch(
+    qemuArgs({ ...base, shares: { devices: [] } }).join(' '),
+    /memfd/,
+    'no shares: no shared memory either',
+  );
+  const vhostNet = qemuArgs({ ...base, netdev: { kind: 'vhost-user', socket: '/r/passt.sock', mtu: 65520 } }).join(' ');
+  assert.match(vhostNet, memfd, 'passt over vhost-user maps the guest RAM too');
+  assert.equal(
+    qemuArgs({ ...base, shares, netdev: { kind: 'vhost-user', socket: '/p', mtu: 65520 } })
+      .join(' ')
+      .match(/memory-backend/g)?.length,
+    1,
+  );
 });
 
 test('virtiofsd runs as the owning user in a user namespace unless Berth is root for root', () => {
