@@ -16,6 +16,7 @@ import {
   virtiofsdCommand,
 } from '../../engine/host/file-sharing.ts';
 import { qemuArgs, virtiofsQemuArgs } from '../../engine/host/qemu-args.ts';
+import { vmConfig } from './vm-config-fixture.ts';
 
 test('planShares: existing folders, deduplicated, nested ones covered by their parent', () => {
   const dirs = new Set(['/home/u', '/home/u/src', '/data']);
@@ -45,18 +46,7 @@ test('folderProblem: a folder the share owner cannot open is not offered (its vi
 });
 
 test('QEMU args: guest RAM in a shared memfd, one vhost-user-fs device per share, the list over fw_cfg', () => {
-  const base = {
-    image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
-    accel: 'tcg' as const,
-    cpus: 2,
-    memoryMiB: 3072,
-    dataDisk: 'd.qcow2',
-    sshPort: 2222,
-    qmpSocket: 'q.sock',
-    consoleLog: 'c.log',
-    authorizedKeysFile: 'ak',
-    hostKeyFile: 'hk',
-  };
+  const base = vmConfig({ memoryMiB: 3072 });
   const shares = {
     devices: [
       { tag: 'berth0', hostPath: '/home/u', socket: '/d/run/fs/berth0.sock' },

@@ -15,6 +15,7 @@ import {
   resolveOnPath,
 } from '../../engine/host/accelerator.ts';
 import { kernelCmdline, qemuArgs } from '../../engine/host/qemu-args.ts';
+import { vmConfig } from './vm-config-fixture.ts';
 import { AgentBootPort, bootPortHeader } from '../../engine/host/agent-boot-port.ts';
 import { writeDockerContext } from '../../engine/host/docker-context.ts';
 import { ensureKeys } from '../../engine/host/keys.ts';
@@ -113,18 +114,7 @@ describe('accelerator choice', () => {
 
 describe('QEMU command line', () => {
   it('boots an immutable root with keys over fw_cfg and the data disk', () => {
-    const a = qemuArgs({
-      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
-      accel: 'kvm',
-      cpus: 4,
-      memoryMiB: 4096,
-      dataDisk: 'd.qcow2',
-      sshPort: 2222,
-      qmpSocket: 'q.sock',
-      consoleLog: 'c.log',
-      authorizedKeysFile: 'ak',
-      hostKeyFile: 'hk',
-    }).join(' ');
+    const a = qemuArgs(vmConfig({ accel: 'kvm', cpus: 4, memoryMiB: 4096 })).join(' ');
     assert.match(a, /file=r\.img,format=raw,snapshot=on/);
     assert.match(a, /file=d\.qcow2,format=qcow2/);
     assert.match(a, /hostfwd=tcp:127\.0\.0\.1:2222-:22/);
@@ -142,20 +132,7 @@ describe('QEMU command line', () => {
   });
 
   it('serves the data port and the agent boot port on one virtio-serial controller', () => {
-    const a = qemuArgs({
-      image: { kernel: 'k', initrd: 'i', rootfs: 'r.img' },
-      accel: 'tcg',
-      cpus: 2,
-      memoryMiB: 2048,
-      dataDisk: 'd.qcow2',
-      sshPort: 2222,
-      qmpSocket: 'q.sock',
-      consoleLog: 'c.log',
-      authorizedKeysFile: 'ak',
-      hostKeyFile: 'hk',
-      muxSocket: 'm.sock',
-      bootSocket: 'b.sock',
-    }).join(' ');
+    const a = qemuArgs(vmConfig({ muxSocket: 'm.sock', bootSocket: 'b.sock' })).join(' ');
     assert.equal(a.match(/virtio-serial-pci/g)?.length, 1);
     assert.match(
       a,
