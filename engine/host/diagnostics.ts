@@ -91,6 +91,8 @@ export async function writeDiagnostics(i: DiagnosticsInput): Promise<string[]> {
     ['logs/console.log', i.data.consoleLog],
     ['logs/console.previous.log', i.data.previousConsoleLog],
     ['logs/virtiofsd.log', path.join(i.data.logsDir, 'virtiofsd.log')],
+    // The VM's network: a forward passt could not bind is said only there.
+    ['logs/passt.log', path.join(i.data.logsDir, 'passt.log')],
   ] as const) {
     const text = tail(file);
     if (text !== null) files.set(name, text);

@@ -45,6 +45,7 @@ test('the archive holds logs, guest state, settings and timeline, and no key or 
   );
   fs.writeFileSync(data.consoleLog, 'berth-init: started\n');
   fs.writeFileSync(data.previousConsoleLog, 'Kernel panic - not syncing: Fatal exception in interrupt\n');
+  fs.writeFileSync(path.join(data.logsDir, 'passt.log'), 'WARNING: Listen failed for HOST TCP port 127.0.0.1/8080\n');
   const guest = Object.assign(new EventEmitter(), {
     isClosed: false,
     async exec(cmd: string): Promise<ExecResult> {
@@ -102,6 +103,7 @@ test('the archive holds logs, guest state, settings and timeline, and no key or 
   }
   assert.match(files.get('berth-diagnostics/status.json')!, /"stage": "boot"/, 'the start timeline is in it');
   assert.match(files.get('berth-diagnostics/guest/docker-info.txt')!, /Storage Driver: overlayfs/);
+  assert.match(files.get('berth-diagnostics/logs/passt.log')!, /Listen failed/, "the VM network's log (passt)");
   assert.match(
     files.get('berth-diagnostics/logs/console.previous.log')!,
     /Kernel panic/,
