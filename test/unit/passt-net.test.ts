@@ -37,11 +37,12 @@ describe('passt as the VM network', () => {
     assert.ok(a.includes('--one-off'), 'passt ends once QEMU closes its socket');
   });
 
-  it('BERTH_NET=user and non-Linux hosts keep QEMU’s user network, with the reason', () => {
+  it('QEMU’s user network is the default, and stays with BERTH_NET=user or on non-Linux hosts, with the reason', () => {
     assert.deepEqual(passtFor({ BERTH_NET: 'user' }, 'linux'), { reason: 'BERTH_NET=user' });
-    assert.match((passtFor({}, 'darwin') as { reason: string }).reason, /Linux hosts only/);
+    assert.match((passtFor({ BERTH_NET: 'passt' }, 'darwin') as { reason: string }).reason, /Linux hosts only/);
     assert.match((passtFor({ BERTH_NET: 'slirp' }, 'linux') as { reason: string }).reason, /not 'user' or 'passt'/);
-    const none = passtFor({}, 'linux', fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-')));
+    assert.match((passtFor({}, 'linux') as { reason: string }).reason, /the default; BERTH_NET=passt/);
+    const none = passtFor({ BERTH_NET: 'passt' }, 'linux', fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-')));
     if ('reason' in none) assert.match(none.reason, /no passt with pesto/);
   });
 });
