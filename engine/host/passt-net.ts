@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pidAlive } from './process-watch.ts';
+import { commandLine, pidAlive, readPidFile } from './process-watch.ts';
 import { GUEST_ADDRESS } from './port-specs.ts';
 import type { PasstRuntime } from './passt-runtime.ts';
 import type { NetworkLink } from './qemu-vm.ts';
@@ -84,27 +84,14 @@ export function passtArgs(p: PasstPaths, sshPort: number, mode: PasstMode = 'str
   ];
 }
 
-function readPid(file: string): number | null {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Whether `pid` is a passt (not a pid reused by another program since). */
 function isPasst(pid: number): boolean {
-  try {
-    return pidAlive(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('passt');
-  } catch {
-    return false;
-  }
+  return pidAlive(pid) && (commandLine(pid)?.some((a) => a.includes('passt')) ?? false);
 }
 
 /** The running passt of these paths, or null. */
 export function passtPid(p: PasstPaths): number | null {
-  const pid = readPid(p.pidFile);
+  const pid = readPidFile(p.pidFile);
   return pid !== null && isPasst(pid) ? pid : null;
 }
 

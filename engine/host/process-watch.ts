@@ -18,6 +18,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** The pid a pid file names, or null when it is missing or holds no pid (1, init, is never ours). */
+export function readPidFile(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The process's argv (Linux); null where /proc cannot say. */
 export function commandLine(pid: number): string[] | null {
   try {

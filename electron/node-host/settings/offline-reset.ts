@@ -5,18 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import { findDataDirQemu, killQemu } from '../../../engine/host/stale-vm.ts';
-import { commandLine, pidAlive, waitForExit } from '../../../engine/host/process-watch.ts';
+import { commandLine, pidAlive, readPidFile, waitForExit } from '../../../engine/host/process-watch.ts';
 import { removeVmRecord } from '../../../engine/host/vm-record.ts';
 import type { EnginePort } from './engine-port.ts';
-
-function pidFrom(file: string): number | null {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
 /** A pid file can outlive its process and the pid be reused: on Linux, check it is a Berth host. */
 function isBerthHost(pid: number): boolean {
@@ -31,7 +22,7 @@ function isBerthHost(pid: number): boolean {
  */
 export async function stopUnresponsiveHost(data: DataDir, graceMs = 15_000): Promise<string | null> {
   const pidFile = path.join(data.runDir, 'host.pid');
-  const pid = pidFrom(pidFile);
+  const pid = readPidFile(pidFile);
   if (pid === null || !pidAlive(pid) || !isBerthHost(pid)) return null;
   process.kill(pid, 'SIGTERM');
   if (await waitForExit(pid, graceMs)) return `stopped the Berth host (pid ${pid})`;
