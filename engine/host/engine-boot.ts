@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { z } from 'zod';
 import type { Accelerator } from './accelerator.ts';
 import type { VmImage } from '../image/vm-image.ts';
 import type { SharedFolders, VmDriver, VmHandle, VmSpec } from './vm-driver.ts';
@@ -17,29 +16,21 @@ import type { EngineStatus, StartStageName } from './engine-types.ts';
 import type { StartEngineReply, StoreName } from '../agent/agent-types.ts';
 import { BootSupervisor } from './boot-supervisor.ts';
 import { BootStepError, stepper, type RunStep, type TimelineEntry } from './boot-steps.ts';
-import { AgentClient } from './agent-client.ts';
-import { agentBundle, installAgent } from './agent-installer.ts';
+import type { AgentClient } from './agent-client.ts';
+import { agentBundle } from './agent-installer.ts';
+import { BootAgent } from './boot-agent.ts';
+import { endedWith, quietly, type Launched } from './launched-vm.ts';
+import { engineVersions } from './docker-versions.ts';
 import { AgentBootPort } from './agent-boot-port.ts';
 import { ensureKeys } from './keys.ts';
 import { FileSharing } from './file-sharing.ts';
 import { forwardShareEvents, type ShareEvents } from './share-events.ts';
 import { freeTcpPort } from './vm-files.ts';
 import { writeDockerContext } from './docker-context.ts';
-import { watchConsoleFor } from './console-watch.ts';
 import { PendingLink } from './pending-link.ts';
-import { buildIdOf } from '../agent/bundle-identity.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
-import { BERTH_INIT_ERROR, refusedDiskError } from '../agent/dockerd-service.ts';
 import type { DataDir } from './paths.ts';
-import { AGENT_SOCKET, DOCKER_SOCKET } from '../agent/guest-sockets.ts';
-
-/**
- * How long a start waits for the boot's agent on the data port before it installs one over SSH.
- * It answers within about 15 s of the launch under emulation (3 s with a hardware accelerator).
- * Only a guest with no agent to start waits this out: an image from before the boot port (the
- * upgrade test's engine26), or a bundle that arrived damaged on a fresh disk.
- */
-const AGENT_MUX_WAIT_MS = 45_000;
+import { DOCKER_SOCKET } from '../agent/guest-sockets.ts';
 
 export type EngineConfig = { store: StoreName; userDaemonJson?: string };
 
@@ -65,17 +56,6 @@ export interface BootEnv {
   streams: () => StreamCarrier;
 }
 
-/** What a launched (or attached) VM gives the steps after it. */
-interface Launched {
-  vm: VmHandle;
-  /** Rejects when the VM ends: every wait on the guest races it. */
-  ended: Promise<never>;
-  /** This host's agent bundle, built while the VM boots. */
-  bundle: Promise<Buffer>;
-  /** The data port; null when the image has none (SSH carries everything then). */
-  mux: MuxLink | null;
-}
-
 /** dockerd up: the daemon.json it started with, and its versions being read beside the next step. */
 interface DockerdUp {
   daemonJson: string | null;
@@ -87,18 +67,29 @@ export class EngineBoot {
   link: GuestLink | null = null;
   /** The data plane without SSH, once the guest agent answers on it. */
   mux: MuxLink | null = null;
-  agent: AgentClient | null = null;
   supervisor: BootSupervisor | null = null;
   sshPort = 0;
   readonly timeline: TimelineEntry[] = [];
   private sharing: FileSharing | null = null;
   private shareEvents: ShareEvents | null = null;
+  /** The guest agent: the boot's own on the data port, or installed over SSH (boot-agent.ts). */
+  private readonly agents: BootAgent;
 
   constructor(
     private readonly env: BootEnv,
     readonly accel: Accelerator,
     private readonly image: VmImage,
-  ) {}
+  ) {
+    this.agents = new BootAgent(
+      env,
+      () => this.whenLinked(),
+      () => this.tornDown,
+    );
+  }
+
+  get agent(): AgentClient | null {
+    return this.agents.client;
+  }
 
   /** A fresh boot: each step gets what the steps before it made. */
   async run(t0: number, onStage: (name: StartStageName, detail?: string) => void): Promise<void> {
@@ -108,7 +99,7 @@ export class EngineBoot {
     await step('socket', { detail: () => e.data.dockerSocket, run: () => this.serveDockerSocket() });
     const { agent, engineStarted } = await step('agent', {
       detail: () => 'guest agent',
-      run: () => this.startAgent(up),
+      run: () => this.agents.start(up),
     });
     const dockerd = await step('dockerd', {
       detail: () => 'waiting for the Docker Engine',
@@ -232,7 +223,7 @@ export class EngineBoot {
       run: () => this.attach(record),
     });
     await step('socket', { detail: () => this.env.data.dockerSocket, run: () => this.serveDockerSocket() });
-    const agent = await step('agent', { detail: () => 'guest agent', run: () => this.reattachAgent(up) });
+    const agent = await step('agent', { detail: () => 'guest agent', run: () => this.agents.reattach(up) });
     // With nothing cut off, dockerd runs what the record says: the store step compares, applies nothing.
     await this.storeStep(step, agent, trusted ? (record.daemonJson ?? null) : null);
     await step('versions', {
@@ -259,18 +250,6 @@ export class EngineBoot {
       () => this.docker(),
     );
     return { vm, mux, ended: endedWith(vm, 'the VM stopped'), bundle: quietly(agentBundle()) };
-  }
-
-  private async reattachAgent(up: Launched): Promise<AgentClient> {
-    if (!up.mux || !(await Promise.race([up.mux.whenReady(15_000), up.ended])))
-      throw new Error('the guest agent does not answer on the data port');
-    const agent = await this.connectAgent('virtio-serial');
-    const [have, want] = await agentBuilds(agent, up.bundle, up.ended);
-    if (want !== null && have === want) return agent;
-    this.env.log(
-      `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}); installing this host's over SSH (dockerd keeps running)`,
-    );
-    return this.agentOverSsh(up, await this.whenLinked());
   }
 
   /** A client of the docker socket this host serves. */
@@ -349,80 +328,6 @@ export class EngineBoot {
     return { daemonJson, versions: quietly(this.readVersions()) };
   }
 
-  /**
-   * The agent as the boot brought it (boot port, virtio-serial mux): no SSH on the engine's path.
-   * SSH installs it instead when the image has no data port, the agent does not answer there, or
-   * it runs another bundle than this host's.
-   */
-  private async startAgent(
-    up: Launched,
-  ): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> | null }> {
-    const onMux = up.mux ? await this.agentOverMux(up, up.mux) : null;
-    return onMux ?? { agent: await this.agentOverSsh(up, await this.whenLinked()), engineStarted: null };
-  }
-
-  /** The boot's own agent on the data port (null: SSH must install one), with dockerd's start asked for. */
-  private async agentOverMux(
-    up: Launched,
-    mux: MuxLink,
-  ): Promise<{ agent: AgentClient; engineStarted: Promise<StartEngineReply> } | null> {
-    const e = this.env;
-    // berth-init refusing the data disk says so on the console, and no agent will start.
-    const refusal = watchConsoleFor(e.data.consoleLog, new RegExp(`${BERTH_INIT_ERROR}(.+)$`));
-    // A VM that ends meanwhile (the boot supervisor kills a stuck one) ends the wait at once.
-    const ended = up.ended;
-    try {
-      const answered = await Promise.race([
-        mux.whenReady(AGENT_MUX_WAIT_MS),
-        refusal.found.then((m) => {
-          throw refusedDiskError((m[1] ?? '').trim());
-        }),
-        ended,
-      ]);
-      if (!answered) {
-        e.log(`agent: no answer on the data port within ${AGENT_MUX_WAIT_MS / 1000} s; installing it over SSH`);
-        return null;
-      }
-      // Both calls wait for the agent's API (its connection is held in the VM until it listens; an
-      // agent from before Hello is another build): dockerd's wait begins beside the check, and
-      // the dockerd step collects it (or asks again, when the check replaced this agent).
-      const agent = await this.connectAgent('virtio-serial');
-      const engineStarted = quietly(agent.startEngine());
-      const [have, want] = await agentBuilds(agent, up.bundle, ended);
-      if (want !== null && have === want) return { agent, engineStarted };
-      e.log(
-        `agent: the VM runs another agent build (${have.slice(0, 12) || 'unknown'}, this host's is ${want?.slice(0, 12) ?? 'unknown'}); installing it over SSH`,
-      );
-      return null;
-    } finally {
-      refusal.stop();
-    }
-  }
-
-  private async agentOverSsh(up: Launched, link: GuestLink): Promise<AgentClient> {
-    await installAgent(link, await up.bundle);
-    // The agent serves the mux: once it answers there, every stream leaves SSH.
-    const onMux = (await up.mux?.whenReady(30_000)) ?? false;
-    if (up.mux && !onMux)
-      this.env.log('data plane: the guest agent did not answer on the virtio-serial port; streams go over SSH');
-    const agent = await this.connectAgent(onMux ? 'virtio-serial' : 'ssh');
-    await agent.waitReady(60_000);
-    return agent;
-  }
-
-  /** The agent's gRPC socket served on the host, and the client (both once per boot). */
-  private async connectAgent(plane: 'virtio-serial' | 'ssh'): Promise<AgentClient> {
-    // A boot that failed meanwhile must not leave a socket or a client behind.
-    if (this.tornDown) throw new Error('the start was abandoned');
-    this.env.patch({ dataPlane: plane });
-    if (!this.agent) {
-      await this.env.agentSock.listen();
-      this.env.agentSock.connect(() => this.env.streams().openStreamLocal(AGENT_SOCKET));
-      this.agent = new AgentClient(this.env.data.agentSocket);
-    }
-    return this.agent;
-  }
-
   /** `startedWith`: daemon.json as dockerd started with it (the agent read it), or as the VM record says. */
   private async applyEngineConfig(
     agent: AgentClient,
@@ -446,61 +351,8 @@ export class EngineBoot {
     );
   }
 
-  /** One Docker API call through the socket just served (a CLI in the VM costs seconds under emulation). */
+  /** The versions through the socket just served (docker-versions.ts). */
   private async readVersions(): Promise<void> {
-    const v = DockerVersionSchema.parse(await this.docker().version());
-    const component = (name: string): string | undefined => v.Components?.find((c) => c.Name === name)?.Version;
-    this.env.patch({
-      versions: {
-        docker: v.Version,
-        api: v.ApiVersion,
-        containerd: component('containerd'),
-        runc: component('runc'),
-        kernel: v.KernelVersion,
-        qemu: this.env.driver.version(),
-        qemuReason: this.env.driver.reason,
-        network: this.vm?.network,
-      },
-    });
+    this.env.patch({ versions: await engineVersions(this.docker(), this.env.driver, this.vm) });
   }
-}
-
-/** The part of the Docker API's /version read here (validated: it comes from the VM). */
-const DockerVersionSchema = z.object({
-  Version: z.string().optional(),
-  ApiVersion: z.string().optional(),
-  KernelVersion: z.string().optional(),
-  Components: z.array(z.object({ Name: z.string(), Version: z.string() })).nullish(),
-});
-
-/** A promise whose rejection is handled where it is awaited, not reported as unhandled meanwhile. */
-function quietly<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
-/** Rejects (with why) once the VM exits. */
-function endedWith(vm: VmHandle, why: string): Promise<never> {
-  return quietly(new Promise<never>((_, reject) => vm.once('exit', () => reject(new Error(why)))));
-}
-
-/**
- * The build the VM's agent says it is ('' when it cannot say) beside this host's bundle's, to
- * tell whether the agent must be replaced; rejects once the VM ends.
- */
-function agentBuilds(
-  agent: AgentClient,
-  bundle: Promise<Buffer>,
-  ended: Promise<never>,
-): Promise<[string, string | null]> {
-  return Promise.race([
-    Promise.all([
-      agent.hello().then(
-        (h) => h.build_id,
-        () => '',
-      ),
-      bundle.then(buildIdOf),
-    ]),
-    ended,
-  ]);
 }

@@ -1,23 +1,16 @@
 // The engine's lifecycle: start (one EngineBoot, with a fallback to TCG when a hardware
-// accelerator fails it), stop, restart, a VM that dies under it, a link that drops; the docker
-// socket that refuses clearly while the engine is down; published ports while it runs.
+// accelerator fails it, or a VM an earlier host left running: leftover-vm.ts), stop, restart, a VM
+// that dies under it; the docker socket that refuses clearly while the engine is down; what follows
+// a running boot (the agent's events, published ports, a link that drops: boot-watch.ts).
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import Docker from 'dockerode';
-import {
-  chooseAccelerator,
-  recordBootFailure,
-  type AcceleratorChoice,
-  type AcceleratorSetting,
-  type ProbeDeps,
-} from './accelerator.ts';
+import { chooseAccelerator, recordBootFailure, type AcceleratorChoice, type ProbeDeps } from './accelerator.ts';
 import { ForwardedSocket, refuseHttp } from './forwarded-socket.ts';
 import { sshToGuest } from './guest-ssh.ts';
 import type { ConnectGuest, GuestLink, StreamCarrier } from './guest-link.ts';
-import { DataDir } from './paths.ts';
 import { ensureDataDisk } from './vm-files.ts';
-import { poweroffOverSsh } from './stale-vm.ts';
-import { readVmRecord, removeVmRecord, updateVmRecord, vmKey, writeVmRecord, type VmRecord } from './vm-record.ts';
+import { removeVmRecord, updateVmRecord, type VmRecord } from './vm-record.ts';
 import { bootDaemonJson } from './boot-daemon-json.ts';
 import { OperationJournal } from './operation-journal.ts';
 import { interruptedNotice } from './resume-notice.ts';
@@ -25,47 +18,14 @@ import type { VmImage } from '../image/vm-image.ts';
 import { imageDir, locateImage } from '../image/locate.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { AgentEvent } from '../agent/agent-types.ts';
-import { followAgentEvents } from './agent-events.ts';
 import type { EngineState, EngineStatus, StartStage, StartStageName } from './engine-types.ts';
-import { PortForwarder, dockerSource } from './port-forwarder.ts';
-import { hostAddressTargets } from './port-host-address.ts';
 import type { VmDriver, VmExit, VmHandle } from './vm-driver.ts';
 import { qemuDriver } from './qemu-driver.ts';
 import { EngineBoot, type BootEnv } from './engine-boot.ts';
 import { BootStepError } from './boot-steps.ts';
-import { readGuestTimeline } from './guest-timeline.ts';
-
-export interface EngineOptions {
-  data: DataDir;
-  cpus?: number;
-  memoryMiB?: number;
-  diskGiB?: number;
-  accelerator?: AcceleratorSetting;
-  /** Write the `berth` docker context on start (off in tests, which set DOCKER_CONFIG anyway). */
-  dockerContext?: boolean;
-  bootTimeoutMs?: number;
-  extraQemuArgs?: () => string[];
-  /**
-   * The engine configuration the settings ask for; applied through the agent at every start. It
-   * gets the guest (dockerd up, no store applied yet) so it can look at the data disk first.
-   */
-  engineConfig?: BootEnv['engineConfig'];
-  /**
-   * The whole daemon.json this boot should start dockerd with (store toggle + user keys), handed
-   * over before dockerd's first start; null while the store is undecided (an old settings file).
-   */
-  bootDaemonJson?: () => string | null;
-  /** Host folders shared into the VM at the same path (settings: fileSharing); none when absent. */
-  fileSharing?: string[];
-  /** Host-integration log lines (ports, file sharing); default: stdout with a timestamp. */
-  log?: (line: string) => void;
-  /** The hypervisor (default: QEMU); unit tests pass a fake. */
-  driver?: VmDriver;
-  /** How the guest is reached (default: SSH with this install's pinned keys); unit tests pass a fake. */
-  connectGuest?: ConnectGuest;
-  /** The accelerator probe (default: boot Berth's kernel); unit tests pass a fake. */
-  probe?: ProbeDeps['probe'];
-}
+import { bootEnvOf, type EngineOptions } from './engine-options.ts';
+import { BootWatch } from './boot-watch.ts';
+import { LeftoverVm } from './leftover-vm.ts';
 
 /**
  * Emits 'status' (EngineStatus) on every change, 'stage' (StartStage) during a start and
@@ -79,8 +39,10 @@ export class EngineController extends EventEmitter {
   private readonly agentSock: ForwardedSocket;
   private readonly driver: VmDriver;
   private readonly connectGuest: ConnectGuest;
-  private ports: PortForwarder | null = null;
-  private stopEvents: (() => void) | null = null;
+  /** What follows the running boot: agent events, published ports, the link (boot-watch.ts). */
+  private watching: BootWatch | null = null;
+  /** A VM an earlier host left running, and the record left for the next host (leftover-vm.ts). */
+  private readonly leftover: LeftoverVm;
   private busy: Promise<unknown> = Promise.resolve();
   /** Why a leftover VM was stopped instead of adopted: said until the next start has run. */
   private retired: string | null = null;
@@ -95,6 +57,16 @@ export class EngineController extends EventEmitter {
     this.driver = opts.driver ?? qemuDriver();
     this.connectGuest = opts.connectGuest ?? sshToGuest(opts.data);
     this.journal = new OperationJournal(opts.data);
+    this.leftover = new LeftoverVm({
+      data: opts.data,
+      driver: this.driver,
+      connectGuest: this.connectGuest,
+      log: this.log,
+      bootEnv: () => this.bootEnv(),
+      begin: (accel, image) => this.begin(accel, image),
+      teardown: (keepVm) => this.teardown(keepVm),
+      adopted: (boot, record) => this.adopted(boot, record),
+    });
   }
 
   status(): EngineStatus {
@@ -159,8 +131,7 @@ export class EngineController extends EventEmitter {
       this.set('stopping', {});
       // Published ports and their docker events stream go first: nothing retries against a VM
       // that is shutting down, and no open stream holds dockerd's shutdown up.
-      await this.ports?.stop();
-      this.ports = null;
+      await this.watching?.stopPorts();
       // The guest is asked to power off: the VM has no logind to act on the ACPI power button
       // (engine/image/customize.sh). The button, then a kill, remain for a guest that cannot be asked.
       const asked = this.boot
@@ -226,8 +197,15 @@ export class EngineController extends EventEmitter {
     stage('image', imageDir());
     const image = locateImage();
     const interrupted = this.journal.takeInterrupted();
-    const left = await this.resumeLeftVm(image, interrupted, t0, stage);
-    if (left === 'adopted') return;
+    const left = await this.leftover.resume(image, interrupted === null, t0, stage);
+    if (left === 'adopted') {
+      if (interrupted)
+        this.st.notices = [
+          interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed),
+        ];
+      this.emit('status', this.status());
+      return;
+    }
     if (left) this.retired = left;
     if (adoptOnly) {
       const notices = [this.retired, interrupted ? interruptedNotice(interrupted, 'stopped') : null].filter(
@@ -254,9 +232,7 @@ export class EngineController extends EventEmitter {
     let guestRetry = true;
     for (;;) {
       stage('accelerator', `${accel.accel}: ${accel.reason}`);
-      this.useAccelerator(accel);
-      const boot = new EngineBoot(this.bootEnv(), accel.accel, image);
-      this.boot = boot;
+      const boot = this.begin(accel, image);
       try {
         await boot.run(t0, stage);
         timeline.push(...boot.timeline);
@@ -270,7 +246,7 @@ export class EngineController extends EventEmitter {
             interrupted ? interruptedNotice(interrupted, 'replaced', boot.storeResult?.store) : null,
           ),
         });
-        this.record(boot, image, accel);
+        this.leftover.record(boot, image, accel, this.st);
         return;
       } catch (e) {
         timeline.push(...boot.timeline);
@@ -301,72 +277,24 @@ export class EngineController extends EventEmitter {
     return notices.length ? notices : undefined;
   }
 
-  /**
-   * A VM an earlier host left running on this data dir: adopted when its record matches the VM this
-   * host would boot ('adopted': the engine runs), otherwise stopped and waited for until its disk is
-   * free (the notice saying so). Null when there was none.
-   */
-  private async resumeLeftVm(
-    image: VmImage,
-    interrupted: ReturnType<OperationJournal['takeInterrupted']>,
-    t0: number,
-    stage: (s: StartStageName, detail?: string) => void,
-  ): Promise<'adopted' | string | null> {
-    const d = this.opts.data;
-    const pid = this.driver.findLeftover(d);
-    const record = readVmRecord(d);
-    if (pid === null) {
-      removeVmRecord(d);
-      return null;
-    }
-    let why = 'there is no record of how it was started';
-    if (record?.pid === pid) {
-      const refused =
-        record.key !== this.vmKey(image)
-          ? 'it was started by another build of Berth or with other VM settings'
-          : await this.adopt(record, image, interrupted === null, t0, stage);
-      if (refused === null) {
-        if (interrupted)
-          this.st.notices = [
-            interruptedNotice(interrupted, 'adopted', this.boot?.storeResult?.store, this.boot?.storeResult?.changed),
-          ];
-        this.emit('status', this.status());
-        return 'adopted';
-      }
-      why = refused;
-    }
-    this.log(
-      `engine: the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) cannot be adopted: ${why}; stopping it`,
-    );
-    stage('replace', `${this.driver.name} pid ${pid}`);
-    await this.driver.retire(d, pid, {
-      log: this.log,
-      askGuest: record ? () => poweroffOverSsh(this.connectGuest, record.sshPort) : undefined,
-    });
-    removeVmRecord(d);
-    return `the VM an earlier Berth host left running (${this.driver.name} pid ${pid}) could not be adopted (${why}): it was stopped`;
+  /** A switch or daemon.json change applied: what the next host may take for granted. */
+  noteEngineConfig(store: 'containerd' | 'classic', userDaemonJson: string): void {
+    updateVmRecord(this.opts.data, { daemonJson: bootDaemonJson(store, userDaemonJson) });
   }
 
-  /** Takes over the VM in record; null once it runs here, else why it cannot be. */
-  private async adopt(
-    record: VmRecord,
-    image: VmImage,
-    trusted: boolean,
-    t0: number,
-    stage: (s: StartStageName, detail?: string) => void,
-  ): Promise<string | null> {
-    this.useAccelerator({ accel: record.accel, reason: record.acceleratorReason });
-    const boot = new EngineBoot(this.bootEnv(), record.accel, image);
-    this.boot = boot;
-    try {
-      await boot.adopt(record, trusted, t0, stage);
-    } catch (e) {
-      await this.teardown(true);
-      return (e as Error).message;
-    }
+  /** A boot on this accelerator, made the engine's current one (to boot, or to adopt a VM). */
+  private begin(a: AcceleratorChoice, image: VmImage): EngineBoot {
+    this.st.accelerator = a.accel;
+    this.st.acceleratorReason = a.reason;
+    this.st.emulated = a.accel === 'tcg';
+    this.boot = new EngineBoot(this.bootEnv(), a.accel, image);
+    return this.boot;
+  }
+
+  /** An adopted VM runs here: its containers' published ports answer again before it counts as taken over. */
+  private async adopted(boot: EngineBoot, record: VmRecord): Promise<void> {
     this.watch(boot);
-    // Its containers' published ports answer again before the engine counts as taken over.
-    await Promise.race([this.ports?.firstSync, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([this.watching?.ports?.firstSync, new Promise((r) => setTimeout(r, 10_000).unref())]);
     const adopted = { pid: record.pid, at: new Date().toISOString() };
     this.set('running', {
       stage: undefined,
@@ -375,116 +303,41 @@ export class EngineController extends EventEmitter {
       timeline: boot.timeline,
       adopted,
     });
-    const steps = boot.timeline.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(', ');
-    this.log(
-      `engine: adopted the running VM (QEMU pid ${record.pid}) in ${((Date.now() - t0) / 1000).toFixed(2)} s (${steps}): dockerd and its containers kept running`,
-    );
-    return null;
-  }
-
-  /** The key of the VM this host would boot now (the boot's own resources, defaults included). */
-  private vmKey(image: VmImage): string {
-    const e = this.bootEnv();
-    return vmKey({
-      binary: this.driver.binary,
-      image,
-      cpus: e.cpus,
-      memoryMiB: e.memoryMiB,
-      fileSharing: e.fileSharing,
-      extraQemuArgs: e.extraQemuArgs,
-    });
-  }
-
-  /** Written down for the next host, should this one die while the VM runs. */
-  private record(boot: EngineBoot, image: VmImage, accel: AcceleratorChoice): void {
-    if (boot.vm?.pid === undefined) return;
-    writeVmRecord(this.opts.data, {
-      pid: boot.vm.pid,
-      key: this.vmKey(image),
-      sshPort: boot.sshPort,
-      accel: accel.accel,
-      acceleratorReason: accel.reason,
-      startedAt: this.st.startedAt!,
-      bootMs: this.st.bootMs,
-      fileSharing: this.st.fileSharing,
-      daemonJson: boot.daemonJson,
-      versions: this.st.versions,
-    });
-  }
-
-  /** A switch or daemon.json change applied: what the next host may take for granted. */
-  noteEngineConfig(store: 'containerd' | 'classic', userDaemonJson: string): void {
-    updateVmRecord(this.opts.data, { daemonJson: bootDaemonJson(store, userDaemonJson) });
-  }
-
-  private useAccelerator(a: AcceleratorChoice): void {
-    this.st.accelerator = a.accel;
-    this.st.acceleratorReason = a.reason;
-    this.st.emulated = a.accel === 'tcg';
   }
 
   private bootEnv(): BootEnv {
-    const o = this.opts;
-    return {
-      data: o.data,
+    return bootEnvOf(this.opts, {
       driver: this.driver,
       connectGuest: this.connectGuest,
       dockerSock: this.dockerSock,
       agentSock: this.agentSock,
-      cpus: o.cpus ?? 2,
-      memoryMiB: o.memoryMiB ?? 2048,
-      fileSharing: o.fileSharing ?? [],
-      bootTimeoutMs: o.bootTimeoutMs ?? 240_000,
-      dockerContext: o.dockerContext ?? false,
-      // BERTH_QEMU_ARGS: a debugging knob (a monitor socket, a trace), split on white space.
-      extraQemuArgs: o.extraQemuArgs?.() ?? (process.env.BERTH_QEMU_ARGS ?? '').split(/\s+/).filter(Boolean),
-      bootDaemonJson: o.bootDaemonJson?.() ?? null,
-      engineConfig: o.engineConfig,
       log: this.log,
       patch: (p) => {
         Object.assign(this.st, p);
       },
       streams: () => this.streamCarrier(),
-    };
+    });
   }
 
-  /** A running engine: its VM's exit, its link's drop, its agent's events, its published ports. */
+  /** A running engine: its VM's exit, and what follows its boot (boot-watch.ts). */
   private watch(boot: EngineBoot): void {
     const vm = boot.vm!;
     boot.supervisor?.finish();
     vm.on('exit', (e: VmExit) => this.onVmExit(vm, e));
-    const agent = boot.agent!;
-    this.stopEvents = followAgentEvents(
-      agent,
-      (e) => {
-        // Our own docker events stream would hold dockerd's restart up by seconds: let go meanwhile.
-        if (e.kind === 'store-switching') this.ports?.pause();
-        else if (e.kind === 'store-switched') this.ports?.resume();
-        this.emit('agent-event', e);
+    this.watching = new BootWatch(boot, vm, boot.agent!, {
+      boot: () => this.boot,
+      running: () => this.st.state === 'running',
+      patch: (p) => {
+        Object.assign(this.st, p);
+        this.emit('status', this.status());
       },
-      () => this.boot?.agent === agent && this.st.state === 'running',
-    );
-    this.startPorts(vm);
-    // SSH may still be connecting (it is off the start's path when the VM has the data port).
-    void boot.whenLinked().then(
-      (link) => {
-        if (this.boot !== boot) return;
-        this.followLink(boot, link);
-        // The guest's half of the timeline, read after the start so it costs the start nothing.
-        void readGuestTimeline(link).then(
-          (t) => {
-            if (this.boot !== boot) return;
-            this.st.guestTimeline = t;
-            this.emit('status', this.status());
-          },
-          (e: Error) => this.log(`timeline: the guest's boot times could not be read (${e.message})`),
-        );
-      },
-      (e: Error) => {
-        if (this.boot === boot)
-          this.log(`engine: no SSH link to the VM (${e.message}); berth shell and diagnostics cannot reach it`);
-      },
-    );
+      emit: (event, ...args) => this.emit(event, ...args),
+      connectGuest: this.connectGuest,
+      docker: () => this.docker(),
+      streams: () => this.streamCarrier(),
+      guest: () => this.guest,
+      log: this.log,
+    });
   }
 
   /** The current link; connections look it up each time, so they follow a reconnect. */
@@ -505,47 +358,6 @@ export class EngineController extends EventEmitter {
     else console.log(`${new Date().toISOString()} ${line}`);
   };
 
-  /** Host integration: published ports follow docker events for as long as the engine runs. */
-  private startPorts(vm: VmHandle): void {
-    const ports = new PortForwarder({
-      docker: () => dockerSource(this.docker()),
-      connect: async (host, port) => this.streamCarrier().connectTcp(host, port),
-      userNet: vm.userNetForwards(),
-      hostAddressTarget: hostAddressTargets((cmd) => this.guest.run(cmd)),
-      log: this.log,
-    });
-    ports.on('change', () => {
-      if (this.ports !== ports) return;
-      this.st.ports = ports.ports();
-      this.st.portErrors = ports.portErrors();
-      this.emit('status', this.status());
-    });
-    ports.on('port-error', (e) => this.emit('event', 'port-error', e));
-    this.ports = ports;
-    ports.start();
-  }
-
-  /** A dropped link (sshd restarted, host slept) is re-established while the VM runs. */
-  private followLink(boot: EngineBoot, link: GuestLink): void {
-    link.once('close', () => {
-      if (this.boot !== boot || boot.link !== link || !boot.vm?.running || this.st.state !== 'running') return;
-      void this.connectGuest(boot.sshPort, 60_000, () => (boot.vm?.running ? null : 'VM gone')).then(
-        (next) => {
-          if (this.boot !== boot) {
-            next.end();
-            return;
-          }
-          boot.link = next;
-          this.followLink(boot, next);
-          this.emit('reconnected');
-        },
-        () => {
-          /* the VM exit handler reports the failure */
-        },
-      );
-    });
-  }
-
   private onVmExit(vm: VmHandle, e: VmExit): void {
     if (this.boot?.vm !== vm || e.expected) return;
     removeVmRecord(this.opts.data);
@@ -556,12 +368,11 @@ export class EngineController extends EventEmitter {
   }
 
   private async teardown(keepVm = false): Promise<void> {
-    this.stopEvents?.();
-    this.stopEvents = null;
+    this.watching?.stopEvents();
     this.dockerSock.disconnect('the engine is not running');
     this.agentSock.close();
-    await this.ports?.stop();
-    this.ports = null;
+    await this.watching?.stopPorts();
+    this.watching = null;
     this.st.ports = undefined;
     this.st.portErrors = undefined;
     // Forgotten first, so nothing that fires during the teardown takes it for the running boot.

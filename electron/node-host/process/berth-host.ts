@@ -9,7 +9,8 @@
 //   5. the handler (with what only the host can do: shut down, open the dashboard), served.
 import path from 'node:path';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { EngineController, type EngineOptions } from '../../../engine/host/engine-controller.ts';
+import { EngineController } from '../../../engine/host/engine-controller.ts';
+import type { EngineOptions } from '../../../engine/host/engine-options.ts';
 import { ControlServer } from '../control/control-server.ts';
 import { acquireLock } from './instance-lock.ts';
 import { SettingsService } from '../settings/service.ts';

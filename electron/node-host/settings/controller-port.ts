@@ -2,7 +2,8 @@
 // agent, VM restarts, and the factory reset's stop + wipe. The settings service exists before the
 // engine (the engine reads its settings at every boot), so the host connects the engine to this
 // port explicitly once both exist; until then the engine counts as not running.
-import type { EngineController, EngineOptions } from '../../../engine/host/engine-controller.ts';
+import type { EngineController } from '../../../engine/host/engine-controller.ts';
+import type { EngineOptions } from '../../../engine/host/engine-options.ts';
 import type { StartStage } from '../../../engine/host/engine-types.ts';
 import type { DataDir } from '../../../engine/host/paths.ts';
 import type { EnginePort } from './engine-port.ts';

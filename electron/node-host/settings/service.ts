@@ -4,27 +4,18 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { DataDir } from '../../../engine/host/paths.ts';
-import { adminSettingsPath, loadAdminPolicy, lockedMessage, overlay, type AdminPolicy } from './admin-policy.ts';
+import { adminSettingsPath, loadAdminPolicy, overlay, type AdminPolicy } from './admin-policy.ts';
 import type { EnginePort } from './engine-port.ts';
-import { flattenPatch, type SettingsPatch } from './patch.ts';
-import { diffSettings, strongest, type SettingChange } from './restart.ts';
-import {
-  CURRENT_SCHEMA_VERSION,
-  defaultSettings,
-  getKey,
-  isSettingKey,
-  jsonEqual,
-  withKey,
-  type RestartKind,
-  type SettingKey,
-  type Settings,
-} from './schema.ts';
-import { loadSettings, readSettingsFile, saveSettings, unknownKeyNames, type LoadResult } from './settings-file.ts';
+import type { SettingsPatch } from './patch.ts';
+import { strongest, type SettingChange } from './restart.ts';
+import { CURRENT_SCHEMA_VERSION, defaultSettings, type RestartKind, type SettingKey, type Settings } from './schema.ts';
+import { loadSettings, readSettingsFile, saveSettings } from './settings-file.ts';
 import type { RawSettings } from './migrations.ts';
-import { dataDiskGiB } from '../../../engine/host/vm-files.ts';
 import { hostLimits, hostShare, type HostShare } from './host-limits.ts';
-import { validateValue, type SettingError } from './validate.ts';
-import { featureConflicts } from './features-rules.ts';
+import type { SettingError } from './validate.ts';
+import { evaluatePatch, type Evaluation } from './evaluate-patch.ts';
+import { loadNotices } from './load-notices.ts';
+import { applyToEngine, restoreEngine } from './apply-to-engine.ts';
 import { decideStore, type ClassicContents, type StoreDecision } from '../store/store-decision.ts';
 import { STORE_LABEL, storeOf, storeSetting, type ImageStore } from '../../../engine/shared/image-store.ts';
 import type { SettingsLimits } from '../api/settings-types.ts';
@@ -107,7 +98,7 @@ export class SettingsService extends EventEmitter {
     this.unknown = loaded.unknown;
     this.fileVersion = loaded.source === 'newer' ? loaded.migratedFrom! : CURRENT_SCHEMA_VERSION;
     this.storeUnknown = loaded.storeUnknown;
-    this.noticeList.push(...this.loadNotices(loaded));
+    this.noticeList.push(...loadNotices(loaded, () => this.defaults()));
     for (const n of this.noticeList) this.log(`settings: ${n}`);
     // Record the decision now: a clean install stays on its defaults when a later version reads
     // the file; a migrated or repaired file is rewritten once (its old text kept in settings.json.bak).
@@ -162,29 +153,6 @@ export class SettingsService extends EventEmitter {
     this.unknown = loaded.unknown;
     this.log('settings: the settings file changed on disk; read it again');
     this.emit('changed', this.get());
-  }
-
-  private loadNotices(r: LoadResult): string[] {
-    const out: string[] = [];
-    if (r.source === 'recovered') {
-      out.push(
-        `The settings file could not be used: ${r.problem}. ${r.movedTo ? `It was moved to ${r.movedTo}; ` : ''}Berth started on default settings.`,
-      );
-    } else if (r.problem) out.push(`The settings file: ${r.problem}.`);
-    const defaults = this.defaults() as unknown as Record<string, unknown>;
-    for (const bad of r.rejected) {
-      const fallback = isSettingKey(bad.key) ? getKey(this.defaults(), bad.key) : defaults[bad.key];
-      out.push(
-        `${bad.message}: ${bad.key} takes its default ${JSON.stringify(fallback)}${r.keptIn ? `; the file as it was is kept in ${r.keptIn}` : ''}.`,
-      );
-    }
-    out.push(...r.remarks);
-    const unknown = unknownKeyNames(r.unknown);
-    if (unknown.length && r.source !== 'newer')
-      out.push(
-        `The settings file has keys this version does not know (${unknown.join(', ')}): they are kept in the file as they are.`,
-      );
-    return out;
   }
 
   private save(): void {
@@ -265,47 +233,15 @@ export class SettingsService extends EventEmitter {
     return { changes, restart: strongest(changes.map((c) => c.restart)), errors };
   }
 
-  private evaluate(patch: SettingsPatch): {
-    changes: SettingChange[];
-    errors: SettingError[];
-    nextUser: Settings;
-    decidesStore: boolean;
-  } {
-    const { values, errors } = flattenPatch(patch);
-    const current = this.get();
-    let nextUser = this.user;
-    for (const [key, value] of values) {
-      // A value equal to the effective one is no change (front ends may send whole forms); the
-      // store toggle sent while the store is undecided is the user's decision, so it is kept.
-      if (jsonEqual(getKey(current, key), value) && !(key === 'useContainerdSnapshotter' && this.storeUnknown !== null))
-        continue;
-      const message = this.policy.locked.has(key)
-        ? lockedMessage(key)
-        : this.policy.error
-          ? `${key} cannot be changed: the administrator's settings file ${this.policy.error}`
-          : (validateValue(key, value, this.share) ?? this.diskRule(key, value));
-      if (message) errors.push({ key, message });
-      else nextUser = withKey(nextUser, key, value);
-    }
-    // Features need the containerd store: checked on the settings as they would be, whichever key changed.
-    if (!errors.length) errors.push(...featureConflicts(overlay(nextUser, this.policy.locked)));
-    const changes = diffSettings(current, overlay(nextUser, this.policy.locked));
-    return {
-      changes: errors.length ? [] : changes,
-      errors,
-      nextUser,
-      decidesStore: this.storeUnknown !== null && values.has('useContainerdSnapshotter') && !errors.length,
-    };
-  }
-
-  /** The data disk only grows: shrinking a qcow2 under a filesystem would destroy data. */
-  private diskRule(key: SettingKey, value: unknown): string | null {
-    if (key !== 'vm.diskGiB') return null;
-    const size = dataDiskGiB(this.data.dataDisk);
-    if (size !== null && typeof value === 'number' && value < size) {
-      return `vm.diskGiB cannot be lower than the existing data disk's ${size} GiB: a disk is never shrunk (a factory reset starts a new one)`;
-    }
-    return null;
+  private evaluate(patch: SettingsPatch): Evaluation {
+    return evaluatePatch(patch, {
+      current: this.get(),
+      user: this.user,
+      policy: this.policy,
+      share: this.share,
+      storeUndecided: this.storeUnknown !== null,
+      dataDisk: this.data.dataDisk,
+    });
   }
 
   private claim(what: 'apply' | 'factory reset'): void {
@@ -354,14 +290,14 @@ export class SettingsService extends EventEmitter {
       this.save();
       const done = { engine: false, vm: false };
       try {
-        await this.applyToEngine(previous, this.get(), changes, progress, done);
+        await applyToEngine(this.port, previous, this.get(), changes, progress, done);
       } catch (e) {
         const why = (e as Error).message;
         progress(`Applying failed: ${why}. Restoring the previous settings.`);
         this.user = previousUser;
         this.storeUnknown = previousUnknown;
         this.save();
-        const restoreError = await this.restoreEngine(previous, done, progress);
+        const restoreError = await restoreEngine(this.port, previous, done, progress);
         throw new ApplyFailedError(
           `applying the settings failed: ${why}; the previous settings were restored${restoreError ? `, but the engine could not be brought back to them: ${restoreError}` : ''}`,
         );
@@ -371,71 +307,6 @@ export class SettingsService extends EventEmitter {
       return this.get();
     } finally {
       this.busy = null;
-    }
-  }
-
-  private async applyToEngine(
-    previous: Settings,
-    next: Settings,
-    changes: SettingChange[],
-    progress: (m: string) => void,
-    done: { engine: boolean; vm: boolean },
-  ): Promise<void> {
-    const restart = strongest(changes.map((c) => c.restart));
-    if (restart === 'none') return;
-    if (!this.port.isRunning()) {
-      progress('The engine is not running: the new settings take effect when it starts.');
-      return;
-    }
-    if (changes.some((c) => c.restart === 'engine')) {
-      done.engine = true;
-      if (previous.useContainerdSnapshotter !== next.useContainerdSnapshotter) {
-        progress(`Switching the image store to ${STORE_LABEL[storeOf(next)]}: the Docker Engine restarts.`);
-      } else {
-        progress('Restarting the Docker Engine with the new daemon.json keys and features.');
-      }
-      await this.port.applyEngineConfig(
-        {
-          useContainerdSnapshotter: next.useContainerdSnapshotter,
-          dockerEngine: next.dockerEngine,
-          features: next.features,
-          switching: previous.useContainerdSnapshotter !== next.useContainerdSnapshotter,
-        },
-        progress,
-      );
-    }
-    if (restart === 'vm') {
-      done.vm = true;
-      progress('Restarting the VM with the new resources.');
-      await this.port.restartVm(progress);
-    }
-  }
-
-  /** Best effort: the engine back on the settings that are saved again. Returns the failure, if any. */
-  private async restoreEngine(
-    previous: Settings,
-    done: { engine: boolean; vm: boolean },
-    progress: (m: string) => void,
-  ): Promise<string | null> {
-    try {
-      if (done.vm) {
-        progress('Restarting the VM with the previous resources.');
-        await this.port.restartVm(progress);
-      }
-      if (done.engine && this.port.isRunning()) {
-        progress('Restarting the Docker Engine with the previous configuration.');
-        await this.port.applyEngineConfig(
-          {
-            useContainerdSnapshotter: previous.useContainerdSnapshotter,
-            dockerEngine: previous.dockerEngine,
-            features: previous.features,
-          },
-          progress,
-        );
-      }
-      return null;
-    } catch (e) {
-      return (e as Error).message;
     }
   }
 
