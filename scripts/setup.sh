@@ -65,10 +65,10 @@ node bin/run-ts.js engine/host/qemu-runtime-fetch.ts --if-older --prefix setup |
 
 # File sharing is faster on the Rust virtiofsd than on bookworm's C one (QEMU 7.2's): where the
 # host has none, trixie's is unpacked into the cache with the libraries it links (6.6 MB), run
-# through their own loader. See engine/host/virtiofsd-runtime.ts. BERTH_NET=passt puts the VM's
-# network on passt (published ports about 3.5 times faster than QEMU's user network, half-close
-# kept; opt-in for now, README); changing its forwards at run time needs forky's (pesto),
-# unpacked the same way (1 MB). See engine/host/passt-runtime.ts.
+# through their own loader. See engine/host/virtiofsd-runtime.ts. The VM's network is passt
+# (published ports about 3.5 times faster than QEMU's user network, half-close kept); changing
+# its forwards at run time needs forky's (pesto), unpacked the same way (1 MB). See
+# engine/host/passt-runtime.ts.
 node bin/run-ts.js engine/host/debian-tool-fetch-cli.ts --prefix setup virtiofsd passt || true
 
 # Lazy pulling (a Features setting) needs containerd-stargz-grpc, which no Debian package ships:

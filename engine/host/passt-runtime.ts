@@ -47,10 +47,8 @@ function hasAvx2(): boolean {
 }
 
 /**
- * BERTH_NET=passt runs the cached passt on Linux, else the system's when it has pesto beside it
- * (a passt new enough to change forwards). QEMU's user network stays the default for now: on
- * passt, a forward added right after dockerd or a container restarted did not answer for minutes
- * in some runs (3 of 10 in one test, 1 of 3 full CI runs), cause not yet found.
+ * BERTH_NET=user keeps QEMU's user network (a debugging knob); else the cached passt on Linux;
+ * else the system's when it has pesto beside it (a passt new enough to change forwards).
  */
 export function passtFor(
   env: NodeJS.ProcessEnv = process.env,
@@ -60,7 +58,6 @@ export function passtFor(
   if (env.BERTH_NET === 'user') return { reason: 'BERTH_NET=user' };
   if (env.BERTH_NET && env.BERTH_NET !== 'passt')
     return { reason: `BERTH_NET=${env.BERTH_NET} is not 'user' or 'passt'` };
-  if (env.BERTH_NET !== 'passt') return { reason: 'the default; BERTH_NET=passt runs passt' };
   if (platform !== 'linux') return { reason: 'passt runs on Linux hosts only' };
   const cached = cachedPasst(downloads);
   if (cached) {

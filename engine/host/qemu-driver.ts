@@ -8,6 +8,7 @@ import { QemuVm } from './qemu-vm.ts';
 import { qemuForwards } from './qemu-hostfwd.ts';
 import { passtLink, passtPaths, passtPid } from './passt-net.ts';
 import { passtForwards, pestoCommand } from './passt-forwards.ts';
+import { processListens } from './socket-owner.ts';
 import { passtFor, type PasstChoice } from './passt-runtime.ts';
 import { qemuVersion } from './vm-files.ts';
 import type { VmDriver, VmSpec } from './vm-driver.ts';
@@ -57,11 +58,13 @@ export function qemuDriver(given?: string, network: PasstChoice = passtFor()): V
       }
       const paths = passtPathsOf(spec);
       const vm = new QemuVm(binary, qemuConfig(spec, firmware), passtLink(network, paths, spec.sshPort));
-      const onPasst = passtForwards(
-        pestoCommand(network.pesto, paths.control),
-        undefined,
-        () => passtPid(paths) !== null,
-      );
+      const onPasst = passtForwards(pestoCommand(network.pesto, paths.control), {
+        alive: () => passtPid(paths) !== null,
+        passtListens: (protocol, ip, port) => {
+          const pid = passtPid(paths);
+          return pid === null ? undefined : processListens(pid, protocol, ip, port);
+        },
+      });
       return Object.assign(vm, { userNetForwards: () => (vm.usesLink ? onPasst : qemuForwards(vm)) });
     },
     findLeftover: findDataDirQemu,

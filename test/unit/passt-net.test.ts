@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { netdevArgs } from '../../engine/host/qemu-args.ts';
-import { passtArgs, passtPaths, sshForward } from '../../engine/host/passt-net.ts';
+import { passtArgs, passtMode, passtPaths, sshForward } from '../../engine/host/passt-net.ts';
 import { parseTable, passtForwards, portFree, ruleSpec, type PasstRule } from '../../engine/host/passt-forwards.ts';
 import { passtFor } from '../../engine/host/passt-runtime.ts';
 
@@ -37,12 +37,19 @@ describe('passt as the VM network', () => {
     assert.ok(a.includes('--one-off'), 'passt ends once QEMU closes its socket');
   });
 
-  it('QEMU’s user network is the default, and stays with BERTH_NET=user or on non-Linux hosts, with the reason', () => {
+  it('passt serves the NIC over vhost-user unless BERTH_PASST_MODE=stream', () => {
+    assert.equal(passtMode({}), 'vhost-user');
+    assert.equal(passtMode({ BERTH_PASST_MODE: 'stream' }), 'stream');
+    const p = passtPaths('/d/run', '/d/logs');
+    assert.ok(passtArgs(p, 40022, passtMode({})).includes('--vhost-user'));
+    assert.ok(!passtArgs(p, 40022, 'stream').includes('--vhost-user'));
+  });
+
+  it('BERTH_NET=user and non-Linux hosts keep QEMU’s user network, with the reason', () => {
     assert.deepEqual(passtFor({ BERTH_NET: 'user' }, 'linux'), { reason: 'BERTH_NET=user' });
-    assert.match((passtFor({ BERTH_NET: 'passt' }, 'darwin') as { reason: string }).reason, /Linux hosts only/);
+    assert.match((passtFor({}, 'darwin') as { reason: string }).reason, /Linux hosts only/);
     assert.match((passtFor({ BERTH_NET: 'slirp' }, 'linux') as { reason: string }).reason, /not 'user' or 'passt'/);
-    assert.match((passtFor({}, 'linux') as { reason: string }).reason, /the default; BERTH_NET=passt/);
-    const none = passtFor({ BERTH_NET: 'passt' }, 'linux', fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-')));
+    const none = passtFor({}, 'linux', fs.mkdtempSync(path.join(os.tmpdir(), 'berth-unit-')));
     if ('reason' in none) assert.match(none.reason, /no passt with pesto/);
   });
 });
@@ -62,11 +69,22 @@ describe('published ports as pesto rules', () => {
     ]);
   });
 
-  /** A passt in memory: its table, which ports it holds, and ports other programs hold. */
-  function fakePasst(others: string[] = [], failBind: string[] = []) {
+  /**
+   * A passt in memory: its table, which ports it holds, and ports other programs hold. Like the
+   * real one it binds what a change asks only after pesto has returned (`lagMs` later).
+   */
+  function fakePasst(others: string[] = [], failBind: string[] = [], lagMs = 0) {
     const table: PasstRule[] = [];
     const calls: string[][] = [];
     const key = (p: string, ip: string, port: number) => `${p} ${ip}:${port}`;
+    let bound = new Set<string>();
+    const bind = () => {
+      bound = new Set(
+        table
+          .map((r) => key(r.protocol, r.hostIp, r.hostPort))
+          .filter((k) => !failBind.includes(k) && !others.includes(k)),
+      );
+    };
     const pesto = async (args: string[]) => {
       calls.push(args);
       if (!args.length) {
@@ -90,15 +108,16 @@ describe('published ports as pesto rules', () => {
         if (i < 0) throw new Error("Couldn't find forwarding rule to delete");
         table.splice(i, 1);
       }
+      if (lagMs) setTimeout(bind, lagMs);
+      else bind();
       return '';
     };
-    const held = (p: string, ip: string, port: number) =>
-      table.some(
-        (r) => key(r.protocol, r.hostIp, r.hostPort) === key(p, ip, port) && !failBind.includes(key(p, ip, port)),
-      );
+    const held = (p: string, ip: string, port: number) => bound.has(key(p, ip, port));
     const isFree = async (p: 'tcp' | 'udp', ip: string, port: number) =>
       !others.includes(key(p, ip, port)) && !held(p, ip, port);
-    return { table, calls, forwards: passtForwards(pesto, isFree), held };
+    const passtListens = (p: 'tcp' | 'udp', ip: string, port: number) => held(p, ip, port);
+    const forwards = passtForwards(pesto, { isFree, passtListens, applyMs: 300 });
+    return { table, calls, forwards, held, others, apply: bind };
   }
 
   it('adds and removes a forward to the guest address asked', async () => {
@@ -120,13 +139,34 @@ describe('published ports as pesto rules', () => {
 
   it('a rule passt could not bind is taken out again at once, so later changes still apply', async () => {
     const f = fakePasst([], ['tcp 127.0.0.1:8080']);
-    await assert.rejects(f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080), /address already in use/);
+    await assert.rejects(f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080), /passt did not bind it/);
+    assert.equal(f.table.length, 0);
+  });
+
+  it('a change passt applies after pesto returned is waited for, not taken for a failed bind', async () => {
+    const f = fakePasst([], [], 40);
+    await f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080);
+    assert.ok(f.held('tcp', '127.0.0.1', 8080));
+    assert.equal(f.table.length, 1);
+    // Stopped and started at once: the port passt is still letting go of is not another program's.
+    await f.forwards.remove('tcp', '127.0.0.1', 8080);
+    assert.ok(!f.held('tcp', '127.0.0.1', 8080), 'let go before remove returns');
+    await f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080);
+    assert.ok(f.held('tcp', '127.0.0.1', 8080));
+  });
+
+  it('a port another program takes while passt applies the rule is reported, and the rule goes', async () => {
+    const f = fakePasst([], [], 40);
+    const adding = f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080);
+    f.others.push('tcp 127.0.0.1:8080');
+    await assert.rejects(adding, /8080: address already in use/);
     assert.equal(f.table.length, 0);
   });
 
   it('an adopted passt’s rule for the same port is taken over, or replaced when its target moved', async () => {
     const f = fakePasst();
     f.table.push({ protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, guestIp: '10.0.2.15', guestPort: 8080 });
+    f.apply();
     await f.forwards.add('tcp', '127.0.0.1', 8080, '10.0.2.15', 8080);
     assert.equal(f.table.length, 1);
     assert.ok(!f.calls.some((c) => c[0] === '-A'), 'the same rule is kept as it is');
