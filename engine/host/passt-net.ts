@@ -43,12 +43,15 @@ export function sshForward(sshPort: number): string {
 /**
  * How QEMU's NIC reaches passt: vhost-user (the default: passt reads the guest's rings itself, the
  * guest's RAM shared as for virtiofs, so QEMU's main thread, the stream's bottleneck under TCG,
- * copies no frame), or frames over a UNIX stream (BERTH_PASST_MODE=stream).
+ * copies no frame), or frames over a UNIX stream (BERTH_PASST_MODE=stream). QEMU 7.2 (bookworm's)
+ * crashes (SIGSEGV) once the guest's driver sets up a vhost-user NIC, so QEMU before 10, the first
+ * one measured with it, gets the stream.
  */
 export type PasstMode = 'stream' | 'vhost-user';
 
-export function passtMode(env: NodeJS.ProcessEnv = process.env): PasstMode {
-  return env.BERTH_PASST_MODE === 'stream' ? 'stream' : 'vhost-user';
+export function passtMode(env: NodeJS.ProcessEnv = process.env, qemuVersion?: string): PasstMode {
+  if (env.BERTH_PASST_MODE === 'stream' || env.BERTH_PASST_MODE === 'vhost-user') return env.BERTH_PASST_MODE;
+  return Number(qemuVersion?.split('.')[0]) >= 10 ? 'vhost-user' : 'stream';
 }
 
 /** passt's command line: IPv4 only, the user network's addresses, the SSH forward. */
@@ -134,7 +137,7 @@ export async function startPasst(rt: PasstRuntime, p: PasstPaths, sshPort: numbe
 }
 
 /** passt as the VM's network link (qemu-vm.ts): started before QEMU, found again by an adopting host. */
-export function passtLink(rt: PasstRuntime, p: PasstPaths, sshPort: number, mode = passtMode()): NetworkLink {
+export function passtLink(rt: PasstRuntime, p: PasstPaths, sshPort: number, mode: PasstMode): NetworkLink {
   return {
     name: `passt ${rt.version}${mode === 'vhost-user' ? ' (vhost-user)' : ''}`,
     start: async () => {

@@ -6,7 +6,7 @@ import type { VmConfig } from './qemu-args.ts';
 import { firmwareDirs, selectQemu } from './qemu-runtime.ts';
 import { QemuVm } from './qemu-vm.ts';
 import { qemuForwards } from './qemu-hostfwd.ts';
-import { passtLink, passtPaths, passtPid } from './passt-net.ts';
+import { passtLink, passtMode, passtPaths, passtPid } from './passt-net.ts';
 import { passtForwards, pestoCommand } from './passt-forwards.ts';
 import { processListens } from './socket-owner.ts';
 import { passtFor, type PasstChoice } from './passt-runtime.ts';
@@ -57,7 +57,8 @@ export function qemuDriver(given?: string, network: PasstChoice = passtFor()): V
         return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
       }
       const paths = passtPathsOf(spec);
-      const vm = new QemuVm(binary, qemuConfig(spec, firmware), passtLink(network, paths, spec.sshPort));
+      const mode = passtMode(process.env, qemuVersion(binary));
+      const vm = new QemuVm(binary, qemuConfig(spec, firmware), passtLink(network, paths, spec.sshPort, mode));
       const onPasst = passtForwards(pestoCommand(network.pesto, paths.control), {
         alive: () => passtPid(paths) !== null,
         passtListens: (protocol, ip, port) => {

@@ -37,11 +37,13 @@ describe('passt as the VM network', () => {
     assert.ok(a.includes('--one-off'), 'passt ends once QEMU closes its socket');
   });
 
-  it('passt serves the NIC over vhost-user unless BERTH_PASST_MODE=stream', () => {
-    assert.equal(passtMode({}), 'vhost-user');
-    assert.equal(passtMode({ BERTH_PASST_MODE: 'stream' }), 'stream');
+  it('passt serves the NIC over vhost-user on QEMU 10 and later, else over the stream', () => {
+    assert.equal(passtMode({}, '10.0.2'), 'vhost-user');
+    assert.equal(passtMode({}, '7.2.22'), 'stream', 'QEMU 7.2 crashes on a vhost-user NIC');
+    assert.equal(passtMode({}, undefined), 'stream');
+    assert.equal(passtMode({ BERTH_PASST_MODE: 'stream' }, '10.0.2'), 'stream');
     const p = passtPaths('/d/run', '/d/logs');
-    assert.ok(passtArgs(p, 40022, passtMode({})).includes('--vhost-user'));
+    assert.ok(passtArgs(p, 40022, passtMode({}, '10.0.2')).includes('--vhost-user'));
     assert.ok(!passtArgs(p, 40022, 'stream').includes('--vhost-user'));
   });
 
