@@ -2,7 +2,8 @@
 // through a wildcard publish and a 127.0.0.1 publish (both forwards of the VM's network, passt on
 // Linux, the second to the VM's loopback redirect) beside the same download inside the VM, with
 // the same client (busybox wget), and the same bytes carried by the rejected paths: QEMU's user
-// network on a hot-plugged NIC, the virtio-serial mux (what ::1 TCP publishes still take) and SSH;
+// network and passt over a stream, each on a hot-plugged NIC (nic-candidates.ts), the
+// virtio-serial mux (what ::1 TCP publishes still take) and SSH;
 // `docker cp` out of and into a container through the host's socket (the mux) beside the same copy
 // inside the VM; API round trips (/version, /_ping) through the socket and inside the VM; the
 // host's idle CPU.
@@ -20,7 +21,14 @@ import { GUEST_ADDRESS } from '../../engine/host/port-specs.ts';
 import { DOCKER_SOCKET } from '../../engine/agent/guest-sockets.ts';
 import { BUSYBOX } from '../../test/helpers/scratch-image.ts';
 import { serveFile, timedMs, wgetInVm, wgetLoop } from './http-server.ts';
-import { HOTPLUG_PORT_ARGS, halfCloseReply, userNetCandidate } from './user-net-candidate.ts';
+import {
+  type CandidateResult,
+  HOTPLUG_PORT_ARGS,
+  halfCloseReply,
+  passtStreamCandidate,
+  userNetCandidate,
+} from './nic-candidates.ts';
+import { passtFor } from '../../engine/host/passt-runtime.ts';
 
 const execFileP = promisify(execFile);
 const TIMES = 2;
@@ -87,19 +95,38 @@ async function insideMs(engine: EngineController, cmd: string): Promise<number> 
   return Number(out.trim().split('\n').pop());
 }
 
-/** QEMU's user network as the rejected candidate (a NIC hot-plugged into this VM through QEMU's monitor; a bench-only reach into the running VM). */
-export async function printUserNet(engine: EngineController, port: number, vmMs: number, all: number): Promise<void> {
+/** The rejected networks, each on a NIC hot-plugged into this VM through QEMU's monitor (a bench-only reach into the running VM). */
+export async function printCandidates(
+  engine: EngineController,
+  network: string,
+  port: number,
+  vmMs: number,
+  all: number,
+): Promise<void> {
   type Qmp = (c: string, a?: Record<string, unknown>) => Promise<unknown>;
   const vm = (engine as unknown as { boot?: { vm?: { qmpExecute?: Qmp } } }).boot?.vm;
   const qmp = vm?.qmpExecute?.bind(vm);
-  const r = qmp
-    ? await userNetCandidate({ qmp, guestRun: (c) => engine.guest.run(c) }, port, TIMES)
-    : 'no QEMU monitor here';
-  console.log(
-    typeof r === 'string'
-      ? `  rejected: QEMU user network: not measured (${r})`
-      : `  rejected: QEMU user network: ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (hot-plugged NIC, MTU 1500)`,
+  const cvm = qmp ? { qmp, guestRun: (c: string) => engine.guest.run(c) } : null;
+  const print = (name: string, r: CandidateResult, how: string) =>
+    console.log(
+      typeof r === 'string'
+        ? `  rejected: ${name}: not measured (${r})`
+        : `  rejected: ${name}: ${mbps(all, r.ms)}   ratio ${(vmMs / r.ms).toFixed(2)}   half-close: ${r.halfClose} (${how})`,
+    );
+  print(
+    'QEMU user network',
+    cvm ? await userNetCandidate(cvm, port, TIMES) : 'no QEMU monitor here',
+    'hot-plugged NIC, MTU 1500',
   );
+  if (network.includes('vhost-user')) {
+    const rt = passtFor();
+    const r = !cvm
+      ? 'no QEMU monitor here'
+      : 'reason' in rt
+        ? rt.reason
+        : await passtStreamCandidate(cvm, rt.passt, port, TIMES);
+    print('passt over a stream', r, 'hot-plugged NIC, MTU 65520');
+  }
 }
 
 export async function bench(): Promise<void> {
@@ -150,7 +177,7 @@ export async function bench(): Promise<void> {
         const ms = Date.now() - t0;
         console.log(`  rejected: ${`${name}:`.padEnd(19)}${mbps(got, ms)}   ratio ${(vmMs / TIMES / ms).toFixed(2)}`);
       }
-      await printUserNet(engine, port, vmMs, all);
+      await printCandidates(engine, network, port, vmMs, all);
       if (process.env.BERTH_BENCH_DP_PART === 'ports') return; // the ports alone (comparing candidates)
 
       const cp0 = Date.now();

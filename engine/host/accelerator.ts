@@ -49,10 +49,12 @@ export async function chooseAccelerator(setting: AcceleratorSetting, deps: Probe
       reason: `no hardware accelerator for an x86_64 guest on ${platform}/${deps.arch ?? process.arch}`,
     };
   if (native === 'kvm') {
+    // BERTH_KVM_DEVICE: another device node to check (a test whose fake QEMU stands in for KVM).
+    const device = process.env.BERTH_KVM_DEVICE || '/dev/kvm';
     try {
-      fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
+      fs.accessSync(device, fs.constants.R_OK | fs.constants.W_OK);
     } catch {
-      return fallback(setting, native, '/dev/kvm is missing or not accessible (add yourself to the kvm group)');
+      return fallback(setting, native, `${device} is missing or not accessible (add yourself to the kvm group)`);
     }
   }
   const key = cacheKey(deps, native);
