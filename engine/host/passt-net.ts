@@ -1,8 +1,8 @@
 // The VM's network through passt on a Linux host: QEMU's virtio-net is served by passt (over
-// vhost-user, or a UNIX stream socket), and passt maps the guest's flows onto the host's own sockets. Its TCP keeps
-// half-close, uses a 65520-byte MTU, and carries a publish at about three times QEMU's user
-// network's speed (README, `npm run bench`). The guest keeps the user
-// network's addresses: it is 10.0.2.15/24, 10.0.2.2 is the host's loopback, 10.0.2.3 its resolver.
+// vhost-user, or a UNIX stream socket), and passt maps the guest's flows onto the host's own
+// sockets. Its TCP keeps half-close, uses a 65520-byte MTU, and carries a publish at about three
+// times QEMU's user network's speed (README, `npm run bench`). The guest keeps the user network's
+// addresses: it is 10.0.2.15/24, 10.0.2.2 is the host's loopback, 10.0.2.3 its resolver.
 // passt starts before QEMU, daemonizes into a session of its own (it outlives a crashed host, as
 // QEMU does) and quits with the VM (`--one-off`: once QEMU closes its socket).
 import { spawn } from 'node:child_process';

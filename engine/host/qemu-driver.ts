@@ -45,11 +45,17 @@ function passtPathsOf(spec: VmSpec) {
 export function qemuDriver(given?: string, network: PasstChoice = passtFor()): VmDriver {
   const { binary, reason } = given ? { binary: given, reason: 'given to the driver' } : selectQemu();
   const firmware = firmwareDirs(binary);
+  // Asked once per driver: a boot's network mode and the status's versions both read it.
+  let known: string | undefined | null = null;
+  const version = (): string | undefined => {
+    if (known === null) known = qemuVersion(binary);
+    return known;
+  };
   return {
     name: 'QEMU',
     binary,
     reason,
-    version: () => qemuVersion(binary),
+    version,
     create: (spec) => {
       if ('reason' in network) {
         const vm = new QemuVm(binary, qemuConfig(spec, firmware));
@@ -57,7 +63,7 @@ export function qemuDriver(given?: string, network: PasstChoice = passtFor()): V
         return Object.assign(vm, { userNetForwards: () => qemuForwards(vm) });
       }
       const paths = passtPathsOf(spec);
-      const mode = passtMode(process.env, qemuVersion(binary));
+      const mode = passtMode(process.env, version());
       const vm = new QemuVm(binary, qemuConfig(spec, firmware), passtLink(network, paths, spec.sshPort, mode));
       const onPasst = passtForwards(pestoCommand(network.pesto, paths.control), {
         alive: () => passtPid(paths) !== null,
